@@ -1,0 +1,664 @@
+//! The router: register handlers by hook event and matcher, dispatch events to them.
+//!
+//! Dispatch rules:
+//! - handlers run in registration order, among the routes whose event (or `"*"`), matcher and
+//!   guards all match the event;
+//! - the first handler that returns deny or block wins at once: later handlers do not run and
+//!   that response is the answer, as is;
+//! - otherwise the responses merge (see [`Response::merge`]): defer beats ask beats allow,
+//!   every additional context is kept in order (joined by a blank line), system messages are
+//!   joined by a newline, the last updated input wins, the first stop reason wins;
+//! - a handler that fails (returns `Err`) ends the dispatch with that error; the host then
+//!   treats the hook as failed (fail open unless the user chose `--fail-closed`).
+//!
+//! Matchers follow Claude Code (see [`Matcher`]) and are tested against what Claude Code tests
+//! them against on that event (see [`Event::matcher_subject`]); on events without matcher
+//! support they are ignored.
+
+use std::fmt::{self, Display};
+use std::rc::Rc;
+
+use crate::describe::{Capability, PluginInfo, Subscription};
+use crate::event::{Event, MatchSubject};
+use crate::matcher::Matcher;
+use crate::response::Response;
+use crate::tasks::{Registry, Tasks};
+
+/// What a handler may return: a [`Response`], an `Option<Response>` (`None` = no opinion),
+/// `()` (no opinion), or a `Result` of a response whose error is a handler failure.
+pub trait IntoResponse {
+    /// The response, or the handler's failure message.
+    fn into_response(self) -> Result<Response, String>;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Result<Response, String> {
+        Ok(self)
+    }
+}
+
+impl IntoResponse for Option<Response> {
+    fn into_response(self) -> Result<Response, String> {
+        Ok(self.unwrap_or_default())
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Result<Response, String> {
+        Ok(Response::none())
+    }
+}
+
+impl<T: IntoResponse, E: Display> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Result<Response, String> {
+        self.map_err(|e| e.to_string())?.into_response()
+    }
+}
+
+type Handler = dyn Fn(&Event, &Tasks) -> Result<Response, String>;
+type Guard = dyn Fn(&Event) -> bool;
+
+/// One registered handler with its event, matcher and guards.
+pub struct Route {
+    event: String,
+    matcher: Matcher,
+    guards: Vec<Box<Guard>>,
+    handler: Box<Handler>,
+}
+
+impl Route {
+    /// Adds a guard: the handler runs only if `guard` returns true. With several guards, all
+    /// must pass. Guards run after the event and matcher matched, in registration order.
+    pub fn when(&mut self, guard: impl Fn(&Event) -> bool + 'static) -> &mut Route {
+        self.guards.push(Box::new(guard));
+        self
+    }
+
+    /// The event name (`"*"` for every event).
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// True if this route's event, matcher and guards all accept `event`.
+    pub fn matches(&self, event: &Event) -> bool {
+        self.matches_subject(event, &event.matcher_subject())
+    }
+
+    fn matches_subject(&self, event: &Event, subject: &MatchSubject<'_>) -> bool {
+        if self.event != "*" && self.event != event.hook_event_name {
+            return false;
+        }
+        let matcher_ok = match subject {
+            MatchSubject::Unsupported => true,
+            MatchSubject::Missing => self.matcher.is_match_all(),
+            MatchSubject::Value(value) => self.matcher.matches(value),
+        };
+        matcher_ok && self.guards.iter().all(|guard| guard(event))
+    }
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route")
+            .field("event", &self.event)
+            .field("matcher", &self.matcher.as_str())
+            .field("guards", &self.guards.len())
+            .finish()
+    }
+}
+
+/// A plugin: its name and version, its handlers, its background task functions and the
+/// capabilities it needs.
+///
+/// ```
+/// use fasthooks_sdk::{App, Response, allow, ask, deny};
+///
+/// let mut app = App::new("policy", "0.1.0");
+/// app.pre_tool("Bash", |e, _| match e.command() {
+///     Some(c) if c.starts_with("sudo ") => deny("no sudo"),
+///     _ => Response::none(),
+/// });
+/// app.pre_tool("mcp__github__.*", |_, _| ask("GitHub call"))
+///     .when(|e| e.permission_mode.as_deref() != Some("bypassPermissions"));
+/// app.pre_tool("*", |_, _| allow().with_context("checked by policy"));
+///
+/// let r = app.dispatch_json(r#"{"hook_event_name":"PreToolUse","tool_name":"mcp__github__create_issue","tool_input":{}}"#).unwrap();
+/// assert!(r.is_ask());
+/// assert_eq!(r.additional_context.as_deref(), Some("checked by policy"));
+/// ```
+pub struct App {
+    name: String,
+    version: String,
+    routes: Vec<Route>,
+    capabilities: Vec<Capability>,
+    registry: Registry,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("routes", &self.routes)
+            .field("capabilities", &self.capabilities)
+            .field("tasks", &self.registry.names())
+            .finish()
+    }
+}
+
+impl App {
+    /// A new plugin with no handlers.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> App {
+        App {
+            name: name.into(),
+            version: version.into(),
+            routes: Vec::new(),
+            capabilities: Vec::new(),
+            registry: Registry::default(),
+        }
+    }
+
+    /// The plugin name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The plugin version.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The registered routes, in order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Registers `handler` for the hook event `event` (`"*"` for every event) and the Claude
+    /// Code `matcher` (`""` or `"*"` for everything).
+    pub fn on<H, R>(&mut self, event: &str, matcher: &str, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.routes.push(Route {
+            event: event.to_owned(),
+            matcher: Matcher::for_event(event, matcher),
+            guards: Vec::new(),
+            handler: Box::new(move |event, tasks| handler(event, tasks).into_response()),
+        });
+        self.routes.last_mut().expect("a route was just pushed")
+    }
+
+    /// PreToolUse: before a tool call whose name `matcher` matches.
+    pub fn pre_tool<H, R>(&mut self, matcher: &str, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("PreToolUse", matcher, handler)
+    }
+
+    /// PostToolUse: after a successful tool call whose name `matcher` matches.
+    pub fn post_tool<H, R>(&mut self, matcher: &str, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("PostToolUse", matcher, handler)
+    }
+
+    /// PostToolUseFailure: after a failed tool call whose name `matcher` matches.
+    pub fn post_tool_failure<H, R>(&mut self, matcher: &str, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("PostToolUseFailure", matcher, handler)
+    }
+
+    /// PermissionRequest: a permission prompt for a tool whose name `matcher` matches.
+    pub fn on_permission_request<H, R>(&mut self, matcher: &str, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("PermissionRequest", matcher, handler)
+    }
+
+    /// UserPromptSubmit.
+    pub fn on_prompt<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("UserPromptSubmit", "", handler)
+    }
+
+    /// Stop: the main agent finished responding.
+    pub fn on_stop<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("Stop", "", handler)
+    }
+
+    /// SubagentStop: a subagent finished (use [`App::on`] with a matcher to pick agent types).
+    pub fn on_subagent_stop<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("SubagentStop", "", handler)
+    }
+
+    /// SessionStart (use [`App::on`] with a matcher to pick sources such as `resume`).
+    pub fn on_session_start<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("SessionStart", "", handler)
+    }
+
+    /// SessionEnd.
+    pub fn on_session_end<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("SessionEnd", "", handler)
+    }
+
+    /// Notification.
+    pub fn on_notification<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("Notification", "", handler)
+    }
+
+    /// PreCompact.
+    pub fn on_pre_compact<H, R>(&mut self, handler: H) -> &mut Route
+    where
+        H: Fn(&Event, &Tasks) -> R + 'static,
+        R: IntoResponse,
+    {
+        self.on("PreCompact", "", handler)
+    }
+
+    /// Declares a capability the plugin needs (the user must grant it on the host's command
+    /// line). Declaring one twice is the same as once.
+    pub fn needs(&mut self, capability: Capability) -> &mut App {
+        if !self.capabilities.contains(&capability) {
+            self.capabilities.push(capability);
+        }
+        self
+    }
+
+    /// Registers the background task `name`: `task` receives the JSON text given to
+    /// [`Tasks::add`] and returns the result text, or an error. Registering a name again
+    /// replaces the earlier function.
+    pub fn task<F>(&mut self, name: &str, task: F) -> &mut App
+    where
+        F: Fn(&str) -> Result<String, String> + 'static,
+    {
+        self.registry.insert(name.to_owned(), Rc::new(task));
+        self
+    }
+
+    /// The plugin's self-description, built from what was registered.
+    pub fn describe(&self) -> PluginInfo {
+        let mut subscriptions: Vec<Subscription> = Vec::new();
+        for route in &self.routes {
+            let subscription = Subscription {
+                event: route.event.clone(),
+                matcher: route.matcher.as_str().to_owned(),
+            };
+            if !subscriptions.contains(&subscription) {
+                subscriptions.push(subscription);
+            }
+        }
+        PluginInfo {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            subscriptions,
+            capabilities: self.capabilities.clone(),
+        }
+    }
+
+    /// The background task handle for `session_id`, as handlers of that session get it.
+    /// Natively, tests use it to look at what handlers queued.
+    pub fn tasks(&self, session_id: &str) -> Tasks {
+        Tasks::new(session_id, self.registry.clone())
+    }
+
+    /// Runs every matching handler for `event` and merges their responses (see the module
+    /// docs for the rules).
+    pub fn dispatch(&self, event: &Event) -> Result<Response, String> {
+        let tasks = self.tasks(&event.session_id);
+        let subject = event.matcher_subject();
+        let mut merged = Response::none();
+        for route in &self.routes {
+            if !route.matches_subject(event, &subject) {
+                continue;
+            }
+            let response = (route.handler)(event, &tasks)?;
+            if response.is_blocking() {
+                return Ok(response);
+            }
+            merged.merge(response);
+        }
+        Ok(merged)
+    }
+
+    /// Parses `raw` (one hook event as Claude Code sends it) and dispatches it.
+    pub fn dispatch_json(&self, raw: &str) -> Result<Response, String> {
+        self.dispatch(&Event::from_json(raw)?)
+    }
+
+    /// Runs the registered background task `name` with `args`, as the host's `run-task` does.
+    pub fn run_task(&self, name: &str, args: &str) -> Result<String, String> {
+        self.registry.run(name, args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::{Decision, allow, ask, block, context, defer, deny};
+    use serde_json::json;
+    use std::cell::RefCell;
+
+    fn pre_tool(tool: &str, input: serde_json::Value) -> Event {
+        Event::from_value(json!({
+            "hook_event_name": "PreToolUse",
+            "session_id": "sess",
+            "cwd": "/p",
+            "tool_name": tool,
+            "tool_input": input,
+        }))
+        .unwrap()
+    }
+
+    fn bash(command: &str) -> Event {
+        pre_tool("Bash", json!({"command": command}))
+    }
+
+    #[test]
+    fn handlers_run_in_registration_order_and_merge() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut app = App::new("t", "1");
+        for (i, matcher) in ["Bash", "*", "Edit|Write", "", "^Ba"].into_iter().enumerate() {
+            let log = Rc::clone(&log);
+            app.pre_tool(matcher, move |_, _| {
+                log.borrow_mut().push(i);
+                context(format!("ctx {i}"))
+            });
+        }
+        let r = app.dispatch(&bash("ls")).unwrap();
+        assert_eq!(*log.borrow(), vec![0, 1, 3, 4]);
+        assert_eq!(r.decision, None);
+        assert_eq!(
+            r.additional_context.as_deref(),
+            Some("ctx 0\n\nctx 1\n\nctx 3\n\nctx 4")
+        );
+    }
+
+    #[test]
+    fn first_deny_wins_and_stops_dispatch() {
+        let ran = Rc::new(RefCell::new(Vec::new()));
+        let mut app = App::new("t", "1");
+        let r1 = Rc::clone(&ran);
+        app.pre_tool("Bash", move |_, _| {
+            r1.borrow_mut().push("allow");
+            allow().with_context("first")
+        });
+        let r2 = Rc::clone(&ran);
+        app.pre_tool("Bash", move |_, _| {
+            r2.borrow_mut().push("deny1");
+            deny("first deny")
+        });
+        let r3 = Rc::clone(&ran);
+        app.pre_tool("Bash", move |_, _| {
+            r3.borrow_mut().push("deny2");
+            deny("second deny")
+        });
+        let r = app.dispatch(&bash("ls")).unwrap();
+        assert_eq!(r, deny("first deny"));
+        assert_eq!(*ran.borrow(), vec!["allow", "deny1"]);
+    }
+
+    #[test]
+    fn block_wins_like_deny() {
+        let mut app = App::new("t", "1");
+        app.on_stop(|_, _| context("a"));
+        app.on_stop(|_, _| block("keep going"));
+        app.on_stop(|_, _| -> Response { panic!("must not run") });
+        let stop = r#"{"hook_event_name":"Stop","session_id":"s","stop_hook_active":false}"#;
+        assert_eq!(app.dispatch_json(stop).unwrap(), block("keep going"));
+    }
+
+    #[test]
+    fn ask_beats_allow_and_fields_merge() {
+        let mut app = App::new("t", "1");
+        app.pre_tool("Bash", |_, _| allow().with_system_message("one"));
+        app.pre_tool("Bash", |_, _| {
+            ask("sure?")
+                .with_updated_input(json!({"command":"ls -1"}))
+                .stop("halt 1")
+        });
+        app.pre_tool("Bash", |_, _| {
+            allow()
+                .with_system_message("two")
+                .with_updated_input(json!({"command":"ls -2"}))
+                .stop("halt 2")
+        });
+        let r = app.dispatch(&bash("ls")).unwrap();
+        assert_eq!(r.decision, Some(Decision::Ask));
+        assert_eq!(r.reason.as_deref(), Some("sure?"));
+        assert_eq!(r.system_message.as_deref(), Some("one\ntwo"));
+        assert_eq!(r.updated_input, Some(json!({"command":"ls -2"})));
+        assert_eq!(r.stop_reason.as_deref(), Some("halt 1"));
+
+        app.pre_tool("Bash", |_, _| defer());
+        assert_eq!(
+            app.dispatch(&bash("ls")).unwrap().decision,
+            Some(Decision::Defer)
+        );
+    }
+
+    #[test]
+    fn guards_must_all_pass() {
+        let mut app = App::new("t", "1");
+        app.pre_tool("Bash", |_, _| deny("guarded"))
+            .when(|e| e.command().is_some_and(|c| c.contains("rm")))
+            .when(|e| e.cwd == "/p");
+        assert!(app.dispatch(&bash("rm x")).unwrap().is_deny());
+        assert!(app.dispatch(&bash("ls")).unwrap().is_none());
+        let mut elsewhere = bash("rm x");
+        elsewhere.cwd = "/other".into();
+        assert!(app.dispatch(&elsewhere).unwrap().is_none());
+    }
+
+    #[test]
+    fn events_and_catch_all() {
+        let mut app = App::new("t", "1");
+        app.on("*", "", |e, _| context(format!("any {}", e.hook_event_name)));
+        app.on_prompt(|e, _| context(format!("prompt {}", e.prompt.as_deref().unwrap_or(""))));
+        app.on_session_start(|_, _| context("start"));
+        app.on("SessionStart", "resume", |_, _| context("resumed"));
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hi"}"#)
+            .unwrap();
+        assert_eq!(
+            r.additional_context.as_deref(),
+            Some("any UserPromptSubmit\n\nprompt hi")
+        );
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
+            .unwrap();
+        assert_eq!(r.additional_context.as_deref(), Some("any SessionStart\n\nstart"));
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"resume"}"#)
+            .unwrap();
+        assert_eq!(
+            r.additional_context.as_deref(),
+            Some("any SessionStart\n\nstart\n\nresumed")
+        );
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"Notification","session_id":"s"}"#)
+            .unwrap();
+        assert_eq!(r.additional_context.as_deref(), Some("any Notification"));
+    }
+
+    #[test]
+    fn matchers_on_events_without_matcher_support_are_ignored() {
+        let mut app = App::new("t", "1");
+        app.on("UserPromptSubmit", "Bash", |_, _| context("ran"));
+        app.pre_tool("Bash", |_, _| context("tool"));
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"UserPromptSubmit","prompt":"x"}"#)
+            .unwrap();
+        assert_eq!(r.additional_context.as_deref(), Some("ran"));
+        // A tool event without a tool name only reaches match-all matchers.
+        let r = app.dispatch_json(r#"{"hook_event_name":"PreToolUse"}"#).unwrap();
+        assert!(r.is_none());
+    }
+
+    #[test]
+    fn regex_and_mcp_matchers() {
+        let mut app = App::new("t", "1");
+        app.pre_tool("mcp__memory__.*", |e, _| match &e.tool {
+            Some(crate::ToolInput::Mcp { server, tool, .. }) => {
+                context(format!("{server}/{tool}"))
+            }
+            _ => Response::none(),
+        });
+        app.pre_tool("Edit.*", |_, _| context("edit-ish"));
+        let r = app
+            .dispatch(&pre_tool("mcp__memory__search_nodes", json!({"query":"x"})))
+            .unwrap();
+        assert_eq!(r.additional_context.as_deref(), Some("memory/search_nodes"));
+        let r = app
+            .dispatch(&pre_tool("NotebookEdit", json!({"notebook_path":"/n","new_source":""})))
+            .unwrap();
+        assert_eq!(r.additional_context.as_deref(), Some("edit-ish"));
+        assert!(app.dispatch(&bash("ls")).unwrap().is_none());
+    }
+
+    #[test]
+    fn handler_errors_become_dispatch_errors() {
+        let mut app = App::new("t", "1");
+        app.pre_tool("Bash", |_, _| context("before"));
+        app.pre_tool("Bash", |e, _| -> Result<Response, String> {
+            let command = e.command().ok_or("no command")?;
+            Err(format!("cannot check `{command}`"))
+        });
+        assert_eq!(app.dispatch(&bash("ls")).unwrap_err(), "cannot check `ls`");
+        assert!(app.dispatch_json("{").unwrap_err().starts_with("invalid event JSON"));
+    }
+
+    #[test]
+    fn into_response_variants() {
+        let mut app = App::new("t", "1");
+        app.pre_tool("A", |_, _| ());
+        app.pre_tool("B", |_, _| None::<Response>);
+        app.pre_tool("C", |_, _| Some(deny("c")));
+        app.pre_tool("D", |_, _| Ok::<_, std::io::Error>(ask("d")));
+        app.pre_tool("E", |_, _| Err::<Response, _>(std::fmt::Error));
+        assert!(app.dispatch(&pre_tool("A", json!({}))).unwrap().is_none());
+        assert!(app.dispatch(&pre_tool("B", json!({}))).unwrap().is_none());
+        assert!(app.dispatch(&pre_tool("C", json!({}))).unwrap().is_deny());
+        assert!(app.dispatch(&pre_tool("D", json!({}))).unwrap().is_ask());
+        assert!(app.dispatch(&pre_tool("E", json!({}))).is_err());
+    }
+
+    #[test]
+    fn describe_lists_unique_subscriptions_and_capabilities() {
+        let mut app = App::new("demo", "1.2.3");
+        app.pre_tool("Bash", |_, _| ());
+        app.pre_tool("Bash", |_, _| ()).when(|_| true);
+        app.pre_tool("Edit|Write", |_, _| ());
+        app.post_tool("Bash", |_, _| ());
+        app.post_tool_failure("", |_, _| ());
+        app.on_permission_request("mcp__.*", |_, _| ());
+        app.on_prompt(|_, _| ());
+        app.on_stop(|_, _| ());
+        app.on_subagent_stop(|_, _| ());
+        app.on_session_start(|_, _| ());
+        app.on_session_end(|_, _| ());
+        app.on_notification(|_, _| ());
+        app.on_pre_compact(|_, _| ());
+        app.on("*", "", |_, _| ());
+        app.needs(Capability::Network)
+            .needs(Capability::ReadFiles)
+            .needs(Capability::Network);
+        app.task("t", |a| Ok(a.to_owned()));
+        let info = app.describe();
+        assert_eq!(info.name, "demo");
+        assert_eq!(info.version, "1.2.3");
+        let subs: Vec<(&str, &str)> = info
+            .subscriptions
+            .iter()
+            .map(|s| (s.event.as_str(), s.matcher.as_str()))
+            .collect();
+        assert_eq!(
+            subs,
+            vec![
+                ("PreToolUse", "Bash"),
+                ("PreToolUse", "Edit|Write"),
+                ("PostToolUse", "Bash"),
+                ("PostToolUseFailure", ""),
+                ("PermissionRequest", "mcp__.*"),
+                ("UserPromptSubmit", ""),
+                ("Stop", ""),
+                ("SubagentStop", ""),
+                ("SessionStart", ""),
+                ("SessionEnd", ""),
+                ("Notification", ""),
+                ("PreCompact", ""),
+                ("*", ""),
+            ]
+        );
+        assert_eq!(
+            info.capabilities,
+            vec![Capability::Network, Capability::ReadFiles]
+        );
+    }
+
+    #[test]
+    fn tasks_through_dispatch_and_run_task() {
+        let mut app = App::new("t", "1");
+        app.task("upper", |args| Ok(args.to_uppercase()));
+        app.task("broken", |_| Err("nope".to_owned()));
+        app.pre_tool("Write", |e, tasks| -> Result<Response, String> {
+            tasks.add("upper", e.content().unwrap_or(""), Default::default())?;
+            Ok(Response::none())
+        });
+        app.on_prompt(|_, tasks| -> Result<Response, String> {
+            Ok(match tasks.pop("upper")? {
+                Some(v) => context(format!("result: {v}")),
+                None => Response::none(),
+            })
+        });
+        let write = pre_tool("Write", json!({"file_path":"/a","content":"abc"}));
+        assert!(app.dispatch(&write).unwrap().is_none());
+        let prompt = r#"{"hook_event_name":"UserPromptSubmit","session_id":"sess","prompt":"x"}"#;
+        assert_eq!(
+            app.dispatch_json(prompt).unwrap().additional_context.as_deref(),
+            Some("result: ABC")
+        );
+        assert!(app.dispatch_json(prompt).unwrap().is_none(), "popped once");
+
+        assert_eq!(app.run_task("upper", "x").unwrap(), "X");
+        assert_eq!(app.run_task("broken", "x").unwrap_err(), "nope");
+        assert_eq!(app.run_task("missing", "x").unwrap_err(), "unknown task `missing`");
+    }
+}

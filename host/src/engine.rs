@@ -1,0 +1,89 @@
+//! The one wasmtime `Engine` of a host process, and the ticker that drives epoch interruption.
+//!
+//! Settings that matter and why:
+//! - Pooling allocator with memories and tables kept resident: a fresh instance per call costs
+//!   microseconds, and it is the only allocator that scales across threads without mmap contention.
+//! - Epoch interruption: every `Store` checks a wall-clock deadline on each tick, which is how a
+//!   looping plugin is stopped and how a running task is cancelled.
+//! - No wasmtime on-disk cache: compiled code is cached by `compile_cache` under the host's own
+//!   directory, keyed by the plugin's SHA-256 and this engine's compatibility hash.
+
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+use std::time::Duration;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances. Deadlines and cancellation are observed within one tick.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The largest linear memory any plugin may have; the per-plugin limit (`--max-memory-mb`) is
+/// enforced below this by the store's resource limiter.
+pub const MAX_MEMORY_BYTES: usize = 4 << 30;
+
+#[derive(Debug, Clone, Copy)]
+pub struct EngineSettings {
+    /// Component instances that may be alive at once (one per running call or task).
+    pub concurrent_instances: u32,
+}
+
+impl EngineSettings {
+    /// A hook process runs one call per plugin, one after the other.
+    pub fn for_hook_process() -> EngineSettings {
+        EngineSettings { concurrent_instances: 16 }
+    }
+}
+
+pub fn new_engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
+    let instances = settings.concurrent_instances.max(1);
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances * 8)
+        .total_memories(instances * 2)
+        .total_tables(instances * 4)
+        .total_stacks(instances)
+        .max_memory_size(MAX_MEMORY_BYTES)
+        // Interpreted guests (Python, JavaScript) have large function tables.
+        .table_elements(100_000)
+        .max_core_instance_size(4 << 20)
+        .max_component_instance_size(4 << 20)
+        // Keep recently used pages mapped so the next instance does not fault them in again.
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(1 << 16);
+
+    let mut config = Config::new();
+    config
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+        .epoch_interruption(true)
+        .wasm_backtrace_max_frames(None)
+        .parallel_compilation(true)
+        .max_wasm_stack(1 << 20);
+    Engine::new(&config)
+}
+
+/// A stable text key for "code compiled by this engine can be loaded by that engine".
+pub fn compatibility_key(engine: &Engine) -> String {
+    // DefaultHasher::new() uses fixed keys, so the value is stable for a given binary; the host
+    // version is mixed in because a new release may change what it links.
+    let mut hasher = std::hash::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// Start the thread that advances the engine's epoch every [`EPOCH_TICK`]. Idempotent per process.
+pub fn start_epoch_ticker(engine: &Engine) {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("fasthooks-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .expect("spawn the epoch ticker thread");
+    });
+}

@@ -1,0 +1,191 @@
+//! One call into a plugin: a fresh sandboxed instance, the export, and a failure described in one
+//! line (trap, timeout, cancellation, guest error), with what the guest printed kept for the log.
+
+use crate::bindings::{PluginPre, types};
+use crate::plugin::PluginId;
+use crate::protocol::{HookEvent, PluginDecision, PluginResponse};
+use crate::sandbox::{Grants, InstanceState, Interruption, StoreRequest, new_store};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use wasmtime::{Engine, Store, Trap};
+
+/// Everything one instance needs besides the component.
+pub struct CallContext {
+    pub plugin: Arc<PluginId>,
+    pub session_id: String,
+    pub grants: Arc<Grants>,
+    pub memory_bytes: usize,
+    pub timeout: Duration,
+    pub cancel: Arc<AtomicBool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallFailure {
+    TimedOut(Duration),
+    Cancelled,
+    Trapped(String),
+    /// The export ran and returned `Err`.
+    Returned(String),
+    /// The host could not set up the instance.
+    Setup(String),
+}
+
+impl std::fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallFailure::TimedOut(limit) => write!(f, "did not finish within {} ms and was stopped", limit.as_millis()),
+            CallFailure::Cancelled => f.write_str("cancelled"),
+            CallFailure::Trapped(what) => write!(f, "crashed: {what}"),
+            CallFailure::Returned(err) => write!(f, "returned an error: {err}"),
+            CallFailure::Setup(err) => f.write_str(err),
+        }
+    }
+}
+
+/// Instantiate `pre` in a fresh store and run `call` on it.
+fn with_instance<R>(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    call: impl FnOnce(&crate::bindings::Plugin, &mut Store<InstanceState>) -> wasmtime::Result<Result<R, String>>,
+) -> Result<R, CallFailure> {
+    let timeout = context.timeout;
+    let mut store = new_store(
+        engine,
+        StoreRequest {
+            plugin: context.plugin,
+            session_id: &context.session_id,
+            grants: context.grants,
+            memory_bytes: context.memory_bytes,
+            timeout,
+            cancel: context.cancel,
+        },
+    )
+    .map_err(CallFailure::Setup)?;
+    let result = pre.instantiate(&mut store).and_then(|instance| call(&instance, &mut store));
+    log_guest_output(&store);
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(CallFailure::Returned(err)),
+        Err(err) => Err(classify(&store, &err, timeout)),
+    }
+}
+
+fn classify(store: &Store<InstanceState>, err: &wasmtime::Error, timeout: Duration) -> CallFailure {
+    match store.data().interrupted {
+        Some(Interruption::DeadlineExceeded) => return CallFailure::TimedOut(timeout),
+        Some(Interruption::Cancelled) => return CallFailure::Cancelled,
+        None => {}
+    }
+    if store.data().memory_refused().is_some() {
+        return CallFailure::Trapped(format!(
+            "ran out of memory (limit {} MiB; raise it with --max-memory-mb)",
+            store.data().memory_limit() >> 20
+        ));
+    }
+    let mut what = match err.downcast_ref::<Trap>() {
+        Some(Trap::UnreachableCodeReached) => "wasm trap: unreachable code (a panic or abort)".to_owned(),
+        Some(trap) => format!("wasm trap: {trap}"),
+        None => crate::plugin::one_line(err),
+    };
+    let (_, stderr) = store.data().captured_output();
+    if let Some(last_words) = last_words(&stderr) {
+        what.push_str(&format!(" (guest stderr: {last_words})"));
+    }
+    CallFailure::Trapped(what)
+}
+
+/// What a crashing guest said last: a Rust panic message (which spans the lines after
+/// "panicked at"), an allocation failure, or the last non-empty line, minus the backtrace hint.
+fn last_words(stderr: &str) -> Option<String> {
+    let from = stderr.rfind("panicked at").unwrap_or_else(|| {
+        stderr.trim_end().rfind('\n').map_or(0, |newline| newline + 1)
+    });
+    let words: Vec<&str> = stderr[from..]
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn log_guest_output(store: &Store<InstanceState>) {
+    let (stdout, stderr) = store.data().captured_output();
+    let plugin = store.data().plugin.name.as_str();
+    for line in stdout.lines() {
+        tracing::info!(plugin, stream = "stdout", "{line}");
+    }
+    for line in stderr.lines() {
+        tracing::info!(plugin, stream = "stderr", "{line}");
+    }
+}
+
+pub fn describe(engine: &Engine, pre: &PluginPre<InstanceState>, context: CallContext) -> Result<types::PluginInfo, CallFailure> {
+    with_instance(engine, pre, context, |plugin, store| plugin.call_describe(store).map(Ok))
+}
+
+pub fn handle(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    event: &HookEvent,
+) -> Result<PluginResponse, CallFailure> {
+    let wit_event = types::Event {
+        name: event.name.clone(),
+        session_id: event.session_id.clone(),
+        cwd: event.cwd.clone(),
+        transcript_path: event.transcript_path.clone(),
+        permission_mode: event.permission_mode.clone(),
+        tool_name: event.tool_name.clone(),
+        raw_json: event.raw_json.clone(),
+    };
+    let response = with_instance(engine, pre, context, |plugin, store| plugin.call_handle(store, &wit_event))?;
+    to_host_response(response).map_err(CallFailure::Returned)
+}
+
+pub fn run_task(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    name: &str,
+    args: &str,
+) -> Result<String, CallFailure> {
+    with_instance(engine, pre, context, |plugin, store| plugin.call_run_task(store, name, args))
+}
+
+fn to_host_response(response: types::Response) -> Result<PluginResponse, String> {
+    if let Some(input) = &response.updated_input {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(input);
+        if !parsed.as_ref().is_ok_and(serde_json::Value::is_object) {
+            return Err(format!("updated-input must be a JSON object, got {input:?}"));
+        }
+    }
+    Ok(PluginResponse {
+        decision: response.decision.map(|d| match d {
+            types::Decision::Allow => PluginDecision::Allow,
+            types::Decision::Deny => PluginDecision::Deny,
+            types::Decision::Ask => PluginDecision::Ask,
+            types::Decision::Block => PluginDecision::Block,
+            types::Decision::Defer => PluginDecision::Defer,
+        }),
+        reason: response.reason,
+        additional_context: response.additional_context,
+        updated_input: response.updated_input,
+        system_message: response.system_message,
+        stop_reason: response.stop_reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_words;
+
+    #[test]
+    fn last_words_of_a_panic_skip_the_backtrace_hint() {
+        let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:53:23:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(last_words(stderr).as_deref(), Some("panicked at src/lib.rs:53:23: boom"));
+        assert_eq!(last_words("x\nmemory allocation of 16 bytes failed\n").as_deref(), Some("memory allocation of 16 bytes failed"));
+        assert_eq!(last_words(""), None);
+    }
+}

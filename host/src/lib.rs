@@ -1,0 +1,19 @@
+//! fasthooks-host: run Claude Code hooks as sandboxed WebAssembly components.
+//!
+//! The path of one hook call: [`cli`] reads the event → [`dispatch`] parses it ([`protocol`]),
+//! loads each plugin ([`plugin`], [`compile_cache`]) on the shared [`engine`], runs the subscribed
+//! ones in fresh sandboxed instances ([`instance`], [`sandbox`], [`bindings`]) and renders the
+//! merged answer in Claude Code's wire format ([`protocol`]).
+
+pub mod bindings;
+pub mod cli;
+pub mod compile_cache;
+pub mod dispatch;
+pub mod engine;
+pub mod instance;
+pub mod logging;
+pub mod matcher;
+pub mod paths;
+pub mod plugin;
+pub mod protocol;
+pub mod sandbox;

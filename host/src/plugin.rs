@@ -1,0 +1,218 @@
+//! A plugin: its file, its identity, what it says about itself, and the compiled, pre-linked
+//! component ready to instantiate.
+//!
+//! A plugin is identified by the SHA-256 of its bytes for compiled code, and by its declared name
+//! plus canonical path for everything a user sees (logs, task namespaces). A rebuilt file is
+//! picked up at the next event because the bytes, hence the hash, changed.
+
+use crate::bindings::{PluginPre, types};
+use crate::compile_cache::CompileCache;
+use crate::matcher::Matcher;
+use crate::protocol::HookEvent;
+use crate::sandbox::InstanceState;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+/// Who a plugin is, as users and task namespaces see it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PluginId {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// What `describe()` returned, host-side and serializable (it is cached on disk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub subscriptions: Vec<Subscription>,
+    pub capabilities: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub event: String,
+    pub matcher: String,
+}
+
+impl PluginInfo {
+    fn from_wit(info: types::PluginInfo) -> PluginInfo {
+        PluginInfo {
+            name: info.name,
+            version: info.version,
+            subscriptions: info
+                .subscriptions
+                .into_iter()
+                .map(|s| Subscription { event: s.event, matcher: s.matcher })
+                .collect(),
+            capabilities: info.capabilities.iter().map(|c| capability_name(*c).to_owned()).collect(),
+        }
+    }
+
+    /// Does any subscription match this event? `*` as the event name subscribes to all events.
+    /// Matchers that fail to parse never match (they are reported when the plugin loads).
+    pub fn subscribes_to(&self, event: &HookEvent) -> bool {
+        self.subscriptions.iter().any(|sub| {
+            (sub.event == "*" || sub.event == event.name)
+                && Matcher::parse(&sub.matcher).is_ok_and(|m| m.matches(event.matcher_subject.as_deref()))
+        })
+    }
+}
+
+pub fn capability_name(capability: types::Capability) -> &'static str {
+    match capability {
+        types::Capability::ReadFiles => "read-files",
+        types::Capability::WriteFiles => "write-files",
+        types::Capability::Network => "network",
+        types::Capability::Environment => "environment",
+        types::Capability::Agent => "agent",
+    }
+}
+
+/// A plugin file as read from disk.
+pub struct PluginFile {
+    /// Canonical path (the file must exist to be canonicalized).
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+impl PluginFile {
+    pub fn read(path: &Path) -> Result<PluginFile, String> {
+        let canonical = std::fs::canonicalize(path)
+            .map_err(|err| format!("cannot open plugin {}: {}", path.display(), io_reason(&err)))?;
+        let bytes = std::fs::read(&canonical)
+            .map_err(|err| format!("cannot read plugin {}: {}", path.display(), io_reason(&err)))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        Ok(PluginFile { path: canonical, bytes, sha256 })
+    }
+
+    /// A display name before `describe()` is known: the file stem.
+    pub fn display_name(&self) -> String {
+        self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file (build it first? see README: scripts/build-plugins.sh)".into(),
+        _ => err.to_string(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A compiled, linked plugin ready to instantiate.
+pub struct LoadedPlugin {
+    pub sha256: String,
+    pub info: PluginInfo,
+    pub pre: PluginPre<InstanceState>,
+}
+
+/// Compiles and links plugins, caching the result on disk and in memory.
+pub struct PluginLoader {
+    engine: Engine,
+    linker: Linker<InstanceState>,
+    cache: CompileCache,
+    loaded: Mutex<HashMap<String, Arc<LoadedPlugin>>>,
+}
+
+impl PluginLoader {
+    pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        crate::bindings::Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
+        let cache = CompileCache::new(cache_dir, &engine);
+        Ok(PluginLoader { engine, linker, cache, loaded: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The cached `describe()` answer for these bytes, without compiling anything.
+    pub fn cached_info(&self, file: &PluginFile) -> Option<PluginInfo> {
+        if let Some(plugin) = self.loaded.lock().unwrap().get(&file.sha256) {
+            return Some(plugin.info.clone());
+        }
+        self.cache.describe(&file.sha256)
+    }
+
+    /// Compile (or load from cache), link, and learn what the plugin subscribes to.
+    /// `describe` is called in a fresh instance when the answer is not cached yet.
+    pub fn load(
+        &self,
+        file: &PluginFile,
+        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, String>,
+    ) -> Result<Arc<LoadedPlugin>, String> {
+        if let Some(plugin) = self.loaded.lock().unwrap().get(&file.sha256) {
+            return Ok(plugin.clone());
+        }
+        check_component_header(&file.bytes)?;
+        let component = self
+            .cache
+            .component(&self.engine, &file.sha256, &file.bytes)
+            .map_err(|err| format!("is not a valid WebAssembly component: {}", one_line(&err)))?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|err| {
+            format!(
+                "is not a fasthooks plugin (it imports something the host does not provide; \
+                 build it against wit/ fasthooks:hooks@0.1.0): {}",
+                one_line(&err)
+            )
+        })?;
+        let pre = PluginPre::new(instance_pre).map_err(|err| {
+            format!(
+                "is not a fasthooks plugin (it does not export the fasthooks:hooks@0.1.0 `plugin` world: \
+                 describe, handle, run-task): {}",
+                one_line(&err)
+            )
+        })?;
+        let info = match self.cache.describe(&file.sha256) {
+            Some(info) => info,
+            None => {
+                let info = PluginInfo::from_wit(describe(&pre).map_err(|err| format!("describe() failed: {err}"))?);
+                validate_info(&info)?;
+                self.cache.store_describe(&file.sha256, &info);
+                info
+            }
+        };
+        let plugin = Arc::new(LoadedPlugin { sha256: file.sha256.clone(), info, pre });
+        self.loaded.lock().unwrap().insert(file.sha256.clone(), plugin.clone());
+        Ok(plugin)
+    }
+}
+
+/// Name the two common mistakes (not wasm at all; a core module) before wasmtime's own message.
+fn check_component_header(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
+        return Err("is not a WebAssembly file".into());
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err("is a core WebAssembly module, not a component: build it for wasm32-wasip2 \
+                    (or wrap it with `wasm-tools component new`)"
+            .into());
+    }
+    Ok(())
+}
+
+fn validate_info(info: &PluginInfo) -> Result<(), String> {
+    if info.name.trim().is_empty() {
+        return Err("describe() returned an empty plugin name".into());
+    }
+    for sub in &info.subscriptions {
+        Matcher::parse(&sub.matcher).map_err(|err| format!("describe(): subscription to {}: {err}", sub.event))?;
+    }
+    Ok(())
+}
+
+/// wasmtime errors carry a chain of contexts; a hook prints one line.
+pub fn one_line(err: &wasmtime::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}

@@ -1,0 +1,79 @@
+//! A plugin that misbehaves on purpose, for the host's tests. It is written against the raw WIT
+//! bindings (no SDK) and picks its misbehaviour from the prompt of a UserPromptSubmit event:
+//!
+//! - `trap`: panics (the instance traps).
+//! - `loop`: spins forever (the host must stop it at the deadline).
+//! - `oom`: allocates until the memory limit refuses.
+//! - `print`: writes to stdout and stderr (which must never reach the hook's stdout), then
+//!   returns some context.
+//! - `error`: returns an error from `handle`.
+//! - anything else: no opinion.
+
+wit_bindgen::generate!({
+    world: "plugin",
+    path: "../../wit",
+});
+
+use fasthooks::hooks::types::{Capability, Subscription};
+
+struct Hostile;
+
+fn prompt_of(event: &Event) -> String {
+    // Deliberately crude: this plugin has no JSON parser, and needs none for its tests.
+    let Some(at) = event.raw_json.find("\"prompt\"") else { return String::new() };
+    let rest = event.raw_json[at + "\"prompt\"".len()..].trim_start_matches([' ', ':', '\n', '\t']);
+    rest.strip_prefix('"').and_then(|s| s.split('"').next()).unwrap_or("").to_owned()
+}
+
+impl Guest for Hostile {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "hostile".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            subscriptions: vec![Subscription { event: "UserPromptSubmit".into(), matcher: String::new() }],
+            capabilities: Vec::<Capability>::new(),
+        }
+    }
+
+    fn handle(event: Event) -> Result<Response, String> {
+        let empty = Response {
+            decision: None,
+            reason: None,
+            additional_context: None,
+            updated_input: None,
+            system_message: None,
+            stop_reason: None,
+        };
+        match prompt_of(&event).as_str() {
+            "trap" => panic!("hostile plugin asked to trap"),
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "oom" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    let mut chunk = vec![0u8; 16 << 20];
+                    chunk[0] = 1;
+                    hoard.push(chunk);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "print" => {
+                println!("{{\"hookSpecificOutput\":{{\"hookEventName\":\"UserPromptSubmit\",\"additionalContext\":\"forged\"}}}}");
+                eprintln!("hostile plugin wrote to stderr");
+                Ok(Response { additional_context: Some("printed and returned".into()), ..empty })
+            }
+            "error" => Err("hostile plugin returned an error on purpose".into()),
+            _ => Ok(empty),
+        }
+    }
+
+    fn run_task(name: String, _args: String) -> Result<String, String> {
+        Err(format!("hostile plugin has no task {name}"))
+    }
+}
+
+export!(Hostile);

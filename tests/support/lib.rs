@@ -1,0 +1,145 @@
+//! Helpers for end-to-end tests: find the real `fasthooks-host` binary and the built plugins, run
+//! a hook exactly as Claude Code does (spawn, write the event to stdin, close it, read stdout,
+//! stderr and the exit code), and never let a hung process hang the test suite.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The `fasthooks-host` binary: `$FASTHOOKS_BIN`, else the one cargo built next to this test.
+pub fn host_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("FASTHOOKS_BIN") {
+        return PathBuf::from(bin);
+    }
+    // Test executables live in target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let bin = profile_dir.join("fasthooks-host");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build --release -p fasthooks-host, or scripts/test.sh)",
+        bin.display()
+    );
+    bin
+}
+
+/// A built plugin component: `target/plugins/<name>.wasm`.
+pub fn plugin(name: &str) -> PathBuf {
+    let path = workspace_root().join("target/plugins").join(format!("{name}.wasm"));
+    assert!(path.exists(), "{} is missing: run scripts/build-plugins.sh", path.display());
+    path
+}
+
+/// A captured Claude Code event from `tests/fixtures/`.
+pub fn fixture(relative: &str) -> Value {
+    let path = workspace_root().join("tests/fixtures").join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// A captured PreToolUse Bash event with its command replaced.
+pub fn bash_event(command: &str) -> Value {
+    let mut event = fixture("2.1.332/PreToolUse.json");
+    event["tool_input"]["command"] = command.into();
+    event
+}
+
+pub fn prompt_event(prompt: &str) -> Value {
+    let mut event = fixture("2.1.332/UserPromptSubmit.json");
+    event["prompt"] = prompt.into();
+    event
+}
+
+#[derive(Debug)]
+pub struct HookRun {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+    pub elapsed: Duration,
+}
+
+impl HookRun {
+    pub fn stdout_json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {:?}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+/// An isolated fasthooks home (cache, store, socket, logs) for one test.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home { dir: tempfile::Builder::new().prefix("fasthooks-test-").tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(host_binary());
+        command.env("FASTHOOKS_HOME", self.path()).env_remove("FASTHOOKS_LOG");
+        command
+    }
+
+    /// Run `fasthooks-host ARGS` with `stdin` as its input, as Claude Code would.
+    pub fn run(&self, args: &[&str], stdin: &[u8]) -> HookRun {
+        run_command(self.command().args(args), stdin, Duration::from_secs(60))
+    }
+
+    pub fn hook(&self, args: &[&str], event: &Value) -> HookRun {
+        self.run(args, event.to_string().as_bytes())
+    }
+}
+
+/// Spawn, feed stdin on its own thread (large events exceed the pipe buffer), wait with a limit.
+pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> HookRun {
+    let start = Instant::now();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fasthooks-host");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let deadline = start + limit;
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("fasthooks-host did not exit within {limit:?}: a hook must never hang Claude Code");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().expect("output");
+    let elapsed = start.elapsed();
+    let _ = writer.join();
+    HookRun {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+        elapsed,
+    }
+}
