@@ -63,6 +63,7 @@ pub mod event;
 pub mod export;
 pub mod log;
 pub mod matcher;
+mod regex;
 pub mod response;
 pub mod tasks;
 pub mod tools;

@@ -7,12 +7,14 @@
 //!   `NotebookEdit`; anchor with `^…$`. MCP servers: `mcp__memory__.*`.
 //!
 //! Matching is case-sensitive. FileChanged and StopFailure use the narrower exact set (letters,
-//! digits, `_`, `|`). Regular expressions use the ECMAScript engine `regress`, the same
-//! semantics as Claude Code (and as the host). A pattern that is not a valid regular expression
-//! matches nothing, as in Claude Code.
+//! digits, `_`, `|`). Regular expressions follow JavaScript semantics for the syntax matchers
+//! use (see [`Matcher::parse`] for what is supported). A pattern that is not a valid regular
+//! expression matches nothing, as in Claude Code.
 
 use std::cell::OnceCell;
 use std::fmt;
+
+use crate::regex::{Regex, RegexError};
 
 /// A compiled Claude Code matcher.
 pub struct Matcher {
@@ -24,7 +26,7 @@ enum Kind {
     All,
     Names(Vec<String>),
     /// Compiled on first use: most dispatches never test most regular expressions.
-    Regex(OnceCell<Option<regress::Regex>>),
+    Regex(OnceCell<Option<Regex>>),
 }
 
 impl Matcher {
@@ -43,6 +45,12 @@ impl Matcher {
     }
 
     /// Like [`Matcher::new`], but reports a regular expression that does not compile.
+    ///
+    /// Supported: literals, `.`, classes (`[a-z_]`, `[^…]`), `\d \w \s \b` and their
+    /// negations, escaped punctuation, `\xHH`, `\uHHHH`, groups (`(…)`, `(?:…)`, `(?<n>…)`),
+    /// alternation, `^`, `$` and the quantifiers `* + ? {n} {n,} {n,m}` (greedy or lazy).
+    /// Rejected (they match nothing): look-around, back-references and Unicode property
+    /// escapes.
     pub fn parse(text: &str) -> Result<Matcher, String> {
         let matcher = Matcher::new(text);
         match matcher.kind {
@@ -96,13 +104,13 @@ impl Matcher {
             Kind::Regex(cell) => cell
                 .get_or_init(|| compile(self.source.trim()).ok())
                 .as_ref()
-                .is_some_and(|regex| regex.find(subject).is_some()),
+                .is_some_and(|regex| regex.is_match(subject)),
         }
     }
 }
 
-fn compile(pattern: &str) -> Result<regress::Regex, regress::Error> {
-    regress::Regex::new(pattern)
+fn compile(pattern: &str) -> Result<Regex, RegexError> {
+    Regex::new(pattern)
 }
 
 fn is_exact_char(c: char) -> bool {
@@ -178,9 +186,12 @@ mod tests {
         assert!(m.matches("MultiEdit") && !m.matches("NotebookEdit"));
         let m = Matcher::new("mcp__.*__(read|write)_file");
         assert!(m.matches("mcp__fs__read_file") && !m.matches("mcp__fs__list_dir"));
-        // ECMAScript features: look-ahead.
-        let m = Matcher::new("^(?!Bash$).*");
-        assert!(m.matches("Write") && !m.matches("Bash"));
+        let m = Matcher::new(r"^(Read|Grep|Glob)$|^mcp__\w+__(get|list)_");
+        assert!(m.matches("Grep") && m.matches("mcp__gh__list_issues"));
+        assert!(!m.matches("mcp__gh__create_issue"));
+        // Look-around is rejected rather than guessed at: it matches nothing.
+        assert!(Matcher::parse("^(?!Bash$).*").is_err());
+        assert!(!Matcher::new("^(?!Bash$).*").matches("Write"));
         let m = Matcher::new("^plugin:.*");
         assert!(m.matches("plugin:reviewer"));
     }

@@ -9,7 +9,10 @@
 //! Grants (`--allow-*`, `--sha256`) apply to the `--plugin` they follow, so each plugin gets only
 //! what the user wrote next to it.
 
-use crate::dispatch::{Dispatcher, HookRequest, PluginSpec};
+use crate::dispatch::{Dispatcher, HookRequest, PluginSpec, PluginTaskRunner};
+use crate::store::Store;
+use crate::tasks::{TaskAccess, TaskConfig, TaskService};
+use std::sync::Arc;
 use crate::engine::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::paths::Paths;
 use crate::plugin::{PluginFile, PluginLoader};
@@ -46,6 +49,34 @@ enum Command {
         #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// The per-user daemon that runs hooks and background tasks.
+    Daemon {
+        #[command(subcommand)]
+        action: DaemonAction,
+        #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR", global = true)]
+        home: Option<PathBuf>,
+    },
+    /// List background tasks: session, plugin, key, status, age.
+    Tasks {
+        /// Only this session's tasks.
+        #[arg(long)]
+        session: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DaemonAction {
+    /// Is a daemon running? Its pid, version, workers, queued tasks (exit 3 if none).
+    Status,
+    /// Stop the daemon; its running tasks go back to the queue for the next one.
+    Stop,
+    /// Run the daemon in the foreground (hooks start it on demand; you rarely need this).
+    Run,
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +114,12 @@ struct HookArgs {
     /// Linear memory limit per plugin instance.
     #[arg(long, value_name = "MB", default_value_t = 256)]
     max_memory_mb: usize,
+    /// How long one background task may run before it is stopped (and failed).
+    #[arg(long, value_name = "MS", default_value_t = 300_000)]
+    task_timeout_ms: u64,
+    /// The whole hook call, waits on tasks included, answers within this.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    deadline_ms: u64,
     /// Put cache, store, socket and logs under DIR instead of the XDG directories.
     #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
     home: Option<PathBuf>,
@@ -96,7 +133,17 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Describe { plugin, home }) => describe(plugin, home),
+        Some(Command::Daemon { action, home }) => crate::admin::daemon(action_name(&action), home.as_deref()),
+        Some(Command::Tasks { session, json, home }) => crate::admin::tasks(session.as_deref(), json, home.as_deref()),
         None => run_hook(cli.hook, &matches),
+    }
+}
+
+fn action_name(action: &DaemonAction) -> crate::admin::DaemonCommand {
+    match action {
+        DaemonAction::Status => crate::admin::DaemonCommand::Status,
+        DaemonAction::Stop => crate::admin::DaemonCommand::Stop,
+        DaemonAction::Run => crate::admin::DaemonCommand::Run,
     }
 }
 
@@ -111,22 +158,58 @@ fn run_hook(args: HookArgs, matches: &ArgMatches) -> ExitCode {
     };
     let paths = Paths::resolve(args.home.as_deref());
     crate::logging::init(paths.logs.clone());
-    finish(run_inline(&paths, &request, &stdin))
+    if args.inline {
+        return finish(run_inline(&paths, &request, &stdin));
+    }
+    // The daemon parses the event too; a client-side check keeps the answer for bad input
+    // identical in both modes and spares a round trip.
+    if let Err(err) = crate::protocol::HookEvent::parse(&stdin) {
+        return finish(error(err.to_string()));
+    }
+    let event = String::from_utf8(stdin.clone()).expect("a parsed event is UTF-8");
+    match crate::client::run_hook(&paths, args.home.as_deref(), &request, event) {
+        Ok(rendered) => finish(rendered),
+        Err(why) => {
+            tracing::warn!("daemon unavailable, running in-process: {why}");
+            let mut rendered = run_inline(&paths, &request, &stdin);
+            rendered.stderr.insert_str(0, &format!("fasthooks-host: daemon unavailable ({why}); ran in-process\n"));
+            finish(rendered)
+        }
+    }
 }
 
+/// Run the hook in this process. Tasks it adds run here too, to completion, before it exits.
 fn run_inline(paths: &Paths, request: &HookRequest, stdin: &[u8]) -> Rendered {
     let dispatcher = match new_dispatcher(paths, EngineSettings::for_hook_process()) {
         Ok(dispatcher) => dispatcher,
         Err(message) => return error(message),
     };
-    dispatcher.run(request, stdin)
+    let rendered = dispatcher.run(request, stdin);
+    if let Some(tasks) = dispatcher.tasks().and_then(TaskAccess::if_open) {
+        if !tasks.wait_idle(request.limits.task_timeout + Duration::from_secs(1)) {
+            tracing::warn!("inline tasks still running at exit");
+        }
+        tasks.store().flush();
+    }
+    rendered
 }
 
+/// The in-process dispatcher: a small engine, and a task service opened on first use.
 pub fn new_dispatcher(paths: &Paths, settings: EngineSettings) -> Result<Dispatcher, String> {
     let engine = new_engine(settings).map_err(|err| format!("cannot start the WebAssembly engine: {err:#}"))?;
     start_epoch_ticker(&engine);
-    let loader = PluginLoader::new(engine, &paths.cache).map_err(|err| format!("cannot link the host interfaces: {err:#}"))?;
-    Ok(Dispatcher::new(loader))
+    let loader = Arc::new(
+        PluginLoader::new(engine, &paths.cache).map_err(|err| format!("cannot link the host interfaces: {err:#}"))?,
+    );
+    let data_dir = paths.data.clone();
+    let runner_loader = loader.clone();
+    let tasks = TaskAccess::lazy(move || {
+        let store = Store::open(&data_dir)?;
+        let service = TaskService::open(store, TaskConfig::default(), false)?;
+        service.start_workers(Arc::new(PluginTaskRunner { loader: runner_loader.clone() }));
+        Ok(service)
+    });
+    Ok(Dispatcher::new(loader, Some(tasks)))
 }
 
 /// Pair each grant with the `--plugin` it follows, by position on the command line.
@@ -135,8 +218,10 @@ fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, St
         return Err("no plugin given: add --plugin PATH (see fasthooks-host --help)".into());
     }
     let plugin_positions: Vec<usize> = matches.indices_of("plugins").map(Iterator::collect).unwrap_or_default();
+    // Absolute paths: the daemon does not share this process's working directory.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut plugins: Vec<PluginSpec> =
-        args.plugins.iter().map(|path| PluginSpec { path: path.clone(), ..Default::default() }).collect();
+        args.plugins.iter().map(|path| PluginSpec { path: cwd.join(path), ..Default::default() }).collect();
     let owner = |flag: &str, position: usize| -> Result<usize, String> {
         plugin_positions
             .iter()
@@ -152,7 +237,10 @@ fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, St
         plugins[owner("allow-write", at)?].grants.write_dirs.push(absolute_dir(dir, "--allow-write")?);
     }
     for (name, at) in args.allow_env.iter().zip(positions("allow_env")) {
-        plugins[owner("allow-env", at)?].grants.env_vars.push(name.clone());
+        // The value is taken here, from Claude Code's environment, not from the daemon's.
+        if let Ok(value) = std::env::var(name) {
+            plugins[owner("allow-env", at)?].grants.env.push((name.clone(), value));
+        }
     }
     for (host, at) in args.allow_net.iter().zip(positions("allow_net")) {
         plugins[owner("allow-net", at)?].grants.net_hosts.push(host.clone());
@@ -173,7 +261,8 @@ fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, St
         limits: Limits {
             memory_bytes: args.max_memory_mb.saturating_mul(1 << 20),
             handle_timeout: Duration::from_millis(args.timeout_ms),
-            ..Limits::default()
+            task_timeout: Duration::from_millis(args.task_timeout_ms),
+            hook_deadline: Duration::from_millis(args.deadline_ms),
         },
     })
 }
@@ -203,14 +292,15 @@ fn describe(plugin: PathBuf, home: Option<PathBuf>) -> ExitCode {
         let loaded = loader
             .load(&file, |pre| {
                 let context = crate::instance::CallContext {
-                    plugin: std::sync::Arc::new(crate::plugin::PluginId {
-                        name: file.display_name(),
-                        path: file.path.clone(),
-                    }),
+                    plugin: Arc::new(crate::plugin::PluginId { name: file.display_name(), path: file.path.clone() }),
+                    plugin_sha256: file.sha256.clone(),
                     session_id: String::new(),
                     grants: Default::default(),
                     memory_bytes: Limits::default().memory_bytes,
                     timeout: Limits::default().handle_timeout,
+                    wait_deadline: std::time::Instant::now(),
+                    task_timeout: Limits::default().task_timeout,
+                    tasks: None,
                     cancel: Default::default(),
                 };
                 crate::instance::describe(loader.engine(), pre, context).map_err(|f| f.to_string())
@@ -227,12 +317,12 @@ fn describe(plugin: PathBuf, home: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn error(message: String) -> Rendered {
+pub fn error(message: String) -> Rendered {
     Rendered { stdout: String::new(), stderr: format!("fasthooks-host: {message}\n"), exit_code: 1 }
 }
 
 /// Print and exit. Stdout gets the whole answer in one write, or nothing.
-fn finish(rendered: Rendered) -> ExitCode {
+pub fn finish(rendered: Rendered) -> ExitCode {
     if !rendered.stdout.is_empty() {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(format!("{}\n", rendered.stdout).as_bytes());

@@ -50,6 +50,13 @@ impl CompileCache {
         }
     }
 
+    /// A compiled component from the cache only (its source bytes may be gone).
+    pub fn cached_component(&self, engine: &Engine, sha256: &str) -> Option<Component> {
+        let path = self.entry(sha256).join(format!("{}.cwasm", self.engine_key));
+        // SAFETY: see `component`.
+        path.exists().then(|| unsafe { Component::deserialize_file(engine, &path) }.ok()).flatten()
+    }
+
     pub fn describe(&self, sha256: &str) -> Option<PluginInfo> {
         let text = std::fs::read(self.entry(sha256).join("describe.json")).ok()?;
         serde_json::from_slice(&text).ok()

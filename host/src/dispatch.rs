@@ -16,6 +16,11 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+use crate::tasks::record::TaskRecord;
+use crate::tasks::{TaskAccess, TaskRunner, TaskService};
+use crate::sandbox::TaskSandbox;
+use crate::instance::CallFailure;
 
 /// One `--plugin PATH` with the grants that followed it on the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +39,8 @@ pub struct HookRequest {
 }
 
 pub struct Dispatcher {
-    loader: PluginLoader,
+    loader: Arc<PluginLoader>,
+    tasks: Option<TaskAccess>,
 }
 
 /// A plugin that could not give an answer, named for the user.
@@ -44,15 +50,30 @@ struct PluginFailure {
 }
 
 impl Dispatcher {
-    pub fn new(loader: PluginLoader) -> Dispatcher {
-        Dispatcher { loader }
+    pub fn new(loader: Arc<PluginLoader>, tasks: Option<TaskAccess>) -> Dispatcher {
+        Dispatcher { loader, tasks }
+    }
+
+    pub fn tasks(&self) -> Option<&TaskAccess> {
+        self.tasks.as_ref()
     }
 
     pub fn loader(&self) -> &PluginLoader {
         &self.loader
     }
 
+    /// Handle one hook call. Everything it changed in the task store is committed before this
+    /// returns, so the answer Claude Code sees never gets ahead of what a crash would keep.
     pub fn run(&self, request: &HookRequest, stdin: &[u8]) -> Rendered {
+        let rendered = self.run_uncommitted(request, stdin);
+        if let Some(tasks) = self.tasks.as_ref().and_then(TaskAccess::if_open) {
+            tasks.store().flush();
+        }
+        rendered
+    }
+
+    fn run_uncommitted(&self, request: &HookRequest, stdin: &[u8]) -> Rendered {
+        let wait_deadline = Instant::now() + request.limits.hook_deadline;
         let event = match HookEvent::parse(stdin) {
             Ok(event) => event,
             Err(err) => return error_exit(&err.to_string()),
@@ -63,7 +84,7 @@ impl Dispatcher {
         let mut outcome = Outcome::default();
         let mut failures = Vec::new();
         for spec in &request.plugins {
-            match self.run_plugin(spec, request, &event) {
+            match self.run_plugin(spec, request, &event, wait_deadline) {
                 Ok(Some(response)) => outcome.add(response),
                 Ok(None) => {}
                 Err(failure) => {
@@ -105,6 +126,7 @@ impl Dispatcher {
         spec: &PluginSpec,
         request: &HookRequest,
         event: &HookEvent,
+        wait_deadline: Instant,
     ) -> Result<Option<PluginResponse>, PluginFailure> {
         let path_name = spec.path.display().to_string();
         let file = PluginFile::read(&spec.path).map_err(|message| PluginFailure {
@@ -132,7 +154,7 @@ impl Dispatcher {
         let plugin = self
             .loader
             .load(&file, |pre| {
-                let context = self.context(&file.display_name(), &file, spec, request, event);
+                let context = self.context(&file.display_name(), &file, spec, request, event, wait_deadline);
                 instance::describe(self.loader.engine(), pre, context).map_err(|f| f.to_string())
             })
             .map_err(&named)?;
@@ -144,7 +166,7 @@ impl Dispatcher {
             message,
         };
         check_capabilities(&plugin, spec).map_err(&named)?;
-        let context = self.context(&plugin.info.name, &file, spec, request, event);
+        let context = self.context(&plugin.info.name, &file, spec, request, event, wait_deadline);
         instance::handle(self.loader.engine(), &plugin.pre, context, event)
             .map(Some)
             .map_err(|failure| named(failure.to_string()))
@@ -157,13 +179,18 @@ impl Dispatcher {
         spec: &PluginSpec,
         request: &HookRequest,
         event: &HookEvent,
+        wait_deadline: Instant,
     ) -> CallContext {
         CallContext {
             plugin: Arc::new(PluginId { name: name.to_owned(), path: file.path.clone() }),
+            plugin_sha256: file.sha256.clone(),
             session_id: event.session_id.clone(),
             grants: Arc::new(spec.grants.clone()),
             memory_bytes: request.limits.memory_bytes,
             timeout: request.limits.handle_timeout,
+            wait_deadline,
+            task_timeout: request.limits.task_timeout,
+            tasks: self.tasks.clone(),
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -177,7 +204,7 @@ fn check_capabilities(plugin: &LoadedPlugin, spec: &PluginSpec) -> Result<(), St
             "read-files" => (!grants.read_dirs.is_empty() || !grants.write_dirs.is_empty(), "--allow-read DIR"),
             "write-files" => (!grants.write_dirs.is_empty(), "--allow-write DIR"),
             "network" => (!grants.net_hosts.is_empty(), "--allow-net HOST[:PORT]"),
-            "environment" => (!grants.env_vars.is_empty(), "--allow-env NAME"),
+            "environment" => (!grants.env.is_empty(), "--allow-env NAME"),
             "agent" => (grants.agent, "--allow-agent"),
             _ => (true, ""),
         };
@@ -193,4 +220,34 @@ fn check_capabilities(plugin: &LoadedPlugin, spec: &PluginSpec) -> Result<(), St
 
 fn error_exit(message: &str) -> Rendered {
     Rendered { stdout: String::new(), stderr: format!("fasthooks-host: {message}\n"), exit_code: 1 }
+}
+
+/// Runs background tasks: a fresh instance of the build of the plugin that added the task, in the
+/// sandbox of the hook call that added it.
+pub struct PluginTaskRunner {
+    pub loader: Arc<PluginLoader>,
+}
+
+impl TaskRunner for PluginTaskRunner {
+    fn run(&self, service: &Arc<TaskService>, task: &TaskRecord, cancel: Arc<AtomicBool>) -> Result<String, CallFailure> {
+        let loader = &self.loader;
+        let sandbox: TaskSandbox = serde_json::from_str(&task.sandbox)
+            .map_err(|err| CallFailure::Setup(format!("unreadable task sandbox: {err}")))?;
+        let path = PathBuf::from(&task.namespace.plugin_path);
+        let plugin = loader.load_build(&path, &task.plugin_sha256).map_err(CallFailure::Setup)?;
+        let timeout = Duration::from_millis(sandbox.timeout_ms);
+        let context = CallContext {
+            plugin: Arc::new(PluginId { name: task.namespace.plugin_name.clone(), path }),
+            plugin_sha256: task.plugin_sha256.clone(),
+            session_id: task.namespace.session.clone(),
+            grants: Arc::new(sandbox.grants),
+            memory_bytes: sandbox.memory_bytes,
+            timeout,
+            wait_deadline: Instant::now() + timeout,
+            task_timeout: timeout,
+            tasks: Some(TaskAccess::ready(service.clone())),
+            cancel,
+        };
+        instance::run_task(loader.engine(), &plugin.pre, context, &task.name, &task.args)
+    }
 }

@@ -7,16 +7,23 @@ use crate::protocol::{HookEvent, PluginDecision, PluginResponse};
 use crate::sandbox::{Grants, InstanceState, Interruption, StoreRequest, new_store};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use crate::tasks::TaskAccess;
+use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap};
 
 /// Everything one instance needs besides the component.
 pub struct CallContext {
     pub plugin: Arc<PluginId>,
+    pub plugin_sha256: String,
     pub session_id: String,
     pub grants: Arc<Grants>,
     pub memory_bytes: usize,
     pub timeout: Duration,
+    /// Waits on tasks inside this call end by then.
+    pub wait_deadline: Instant,
+    /// How long tasks added from this call may run.
+    pub task_timeout: Duration,
+    pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -55,10 +62,14 @@ fn with_instance<R>(
         engine,
         StoreRequest {
             plugin: context.plugin,
+            plugin_sha256: &context.plugin_sha256,
             session_id: &context.session_id,
             grants: context.grants,
             memory_bytes: context.memory_bytes,
             timeout,
+            wait_deadline: context.wait_deadline,
+            task_timeout: context.task_timeout,
+            tasks: context.tasks,
             cancel: context.cancel,
         },
     )

@@ -5,15 +5,21 @@
 //! ones in fresh sandboxed instances ([`instance`], [`sandbox`], [`bindings`]) and renders the
 //! merged answer in Claude Code's wire format ([`protocol`]).
 
+pub mod admin;
 pub mod bindings;
+pub mod client;
 pub mod cli;
 pub mod compile_cache;
+pub mod daemon;
 pub mod dispatch;
 pub mod engine;
 pub mod instance;
+pub mod ipc;
 pub mod logging;
 pub mod matcher;
 pub mod paths;
 pub mod plugin;
 pub mod protocol;
 pub mod sandbox;
+pub mod store;
+pub mod tasks;

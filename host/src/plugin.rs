@@ -189,6 +189,31 @@ impl PluginLoader {
     }
 }
 
+impl PluginLoader {
+    /// A specific build of a plugin, for a task added while that build was current: from memory,
+    /// from the file if it still has those bytes, or from the compile cache.
+    pub fn load_build(&self, path: &Path, sha256: &str) -> Result<Arc<LoadedPlugin>, String> {
+        if let Some(plugin) = self.loaded.lock().unwrap().get(sha256) {
+            return Ok(plugin.clone());
+        }
+        if let Ok(file) = PluginFile::read(path)
+            && file.sha256 == sha256
+        {
+            return self.load(&file, |_| Err("describe() was not cached".into()));
+        }
+        let component = self
+            .cache
+            .cached_component(&self.engine, sha256)
+            .ok_or_else(|| format!("the build of {} that added this task ({sha256}) is no longer available", path.display()))?;
+        let info = self.cache.describe(sha256).ok_or_else(|| format!("no cached describe() for build {sha256}"))?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|err| one_line(&err))?;
+        let pre = PluginPre::new(instance_pre).map_err(|err| one_line(&err))?;
+        let plugin = Arc::new(LoadedPlugin { sha256: sha256.to_owned(), info, pre });
+        self.loaded.lock().unwrap().insert(sha256.to_owned(), plugin.clone());
+        Ok(plugin)
+    }
+}
+
 /// Name the two common mistakes (not wasm at all; a core module) before wasmtime's own message.
 fn check_component_header(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {

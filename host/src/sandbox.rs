@@ -5,6 +5,7 @@
 //! are captured into the host log, never into the hook's stdout (which belongs to Claude Code).
 
 use crate::plugin::PluginId;
+use crate::tasks::TaskAccess;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 pub struct Grants {
     pub read_dirs: Vec<PathBuf>,
     pub write_dirs: Vec<PathBuf>,
-    pub env_vars: Vec<String>,
+    /// Environment variables the plugin may see, with the values the hook process had.
+    pub env: Vec<(String, String)>,
     /// `HOST:PORT` (or `HOST`, meaning port 443) the plugin may open TCP connections to.
     pub net_hosts: Vec<String>,
     pub agent: bool,
@@ -33,6 +35,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     pub handle_timeout: Duration,
     pub task_timeout: Duration,
+    /// The whole hook call, waits on tasks included, answers within this.
+    pub hook_deadline: Duration,
 }
 
 impl Default for Limits {
@@ -41,8 +45,18 @@ impl Default for Limits {
             memory_bytes: 256 << 20,
             handle_timeout: Duration::from_secs(10),
             task_timeout: Duration::from_secs(300),
+            hook_deadline: Duration::from_secs(60),
         }
     }
+}
+
+/// The sandbox a background task runs in: the grants and limits of the hook call that added it.
+/// Stored with the task (as JSON) so a restarted daemon runs it the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSandbox {
+    pub grants: Grants,
+    pub memory_bytes: usize,
+    pub timeout_ms: u64,
 }
 
 /// Bytes of guest stdout/stderr kept per call for the log.
@@ -61,9 +75,15 @@ pub struct InstanceState {
     table: ResourceTable,
     limits: MemoryLimiter,
     pub plugin: Arc<PluginId>,
+    pub plugin_sha256: String,
     pub session_id: String,
     pub grants: Arc<Grants>,
     pub deadline: Instant,
+    /// Waits on tasks end by this time whatever timeout the guest asked for.
+    pub wait_deadline: Instant,
+    /// The sandbox tasks added from this instance will run in.
+    pub task_sandbox: TaskSandbox,
+    pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
     pub interrupted: Option<Interruption>,
     stdout: MemoryOutputPipe,
@@ -95,6 +115,15 @@ impl InstanceState {
     /// Push the deadline back, for host calls that legitimately block (waiting on a task).
     pub fn extend_deadline(&mut self, by: Duration) {
         self.deadline += by;
+    }
+
+    /// The task namespace of this instance: its plugin and session.
+    pub fn namespace(&self) -> crate::tasks::record::Namespace {
+        crate::tasks::record::Namespace {
+            plugin_name: self.plugin.name.clone(),
+            plugin_path: self.plugin.path.display().to_string(),
+            session: self.session_id.clone(),
+        }
     }
 }
 
@@ -133,10 +162,14 @@ impl ResourceLimiter for MemoryLimiter {
 
 pub struct StoreRequest<'a> {
     pub plugin: Arc<PluginId>,
+    pub plugin_sha256: &'a str,
     pub session_id: &'a str,
     pub grants: Arc<Grants>,
     pub memory_bytes: usize,
     pub timeout: Duration,
+    pub wait_deadline: Instant,
+    pub task_timeout: Duration,
+    pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -149,10 +182,18 @@ pub fn new_store(engine: &Engine, request: StoreRequest<'_>) -> Result<Store<Ins
         wasi,
         table: ResourceTable::new(),
         limits: MemoryLimiter { memory_bytes: request.memory_bytes, refused: None },
+        task_sandbox: TaskSandbox {
+            grants: (*request.grants).clone(),
+            memory_bytes: request.memory_bytes,
+            timeout_ms: request.task_timeout.as_millis() as u64,
+        },
         plugin: request.plugin,
+        plugin_sha256: request.plugin_sha256.to_owned(),
         session_id: request.session_id.to_owned(),
         grants: request.grants,
         deadline: Instant::now() + request.timeout,
+        wait_deadline: request.wait_deadline,
+        tasks: request.tasks,
         cancel: request.cancel,
         interrupted: None,
         stdout,
@@ -193,10 +234,8 @@ fn build_wasi(grants: &Grants, stdout: MemoryOutputPipe, stderr: MemoryOutputPip
     for dir in &grants.write_dirs {
         preopen(&mut builder, dir, FsPerms::ReadWrite)?;
     }
-    for name in &grants.env_vars {
-        if let Ok(value) = std::env::var(name) {
-            builder.env(name, value);
-        }
+    for (name, value) in &grants.env {
+        builder.env(name, value);
     }
     if grants.net_hosts.is_empty() {
         builder.allow_tcp(false);

@@ -89,7 +89,7 @@ impl Outcome {
 }
 
 /// What the hook process prints and how it exits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Rendered {
     pub stdout: String,
     pub stderr: String,

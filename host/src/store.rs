@@ -1,0 +1,305 @@
+//! The durable store: task records and plugin state in SQLite (WAL mode), one file under the data
+//! directory.
+//!
+//! Writes go through one writer thread that commits them in batches (group commit), so thousands
+//! of task transitions per second cost a handful of transactions. `flush()` is the durability
+//! barrier: it returns once everything submitted before it is committed. The daemon calls it
+//! before answering a hook, so whatever a hook did (add, pop, cancel) survives a crash of the
+//! daemon the moment Claude Code sees the answer. WAL with `synchronous=NORMAL` keeps committed
+//! data across a killed process (not across power loss, which a hook host does not promise).
+
+use crate::tasks::record::{Namespace, TaskRecord, TaskStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+pub const STORE_FILE: &str = "fasthooks.db";
+const SCHEMA_VERSION: i64 = 1;
+
+pub enum StoreOp {
+    Upsert(Box<TaskRecord>),
+    Delete(i64),
+}
+
+enum WriterMessage {
+    Op(StoreOp),
+    Flush(u64),
+}
+
+/// Flush tickets: the writer advances `committed` after each batch.
+#[derive(Default)]
+struct Progress {
+    committed: Mutex<u64>,
+    changed: Condvar,
+}
+
+pub struct Store {
+    path: PathBuf,
+    sender: Mutex<Sender<WriterMessage>>,
+    next_ticket: Mutex<u64>,
+    progress: Arc<Progress>,
+    /// A separate connection for the synchronous `state` interface and for reads.
+    reader: Mutex<Connection>,
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN;
+         CREATE TABLE IF NOT EXISTS tasks (
+             id INTEGER PRIMARY KEY,
+             plugin_name TEXT NOT NULL,
+             plugin_path TEXT NOT NULL,
+             session TEXT NOT NULL,
+             key TEXT NOT NULL,
+             name TEXT NOT NULL,
+             args TEXT NOT NULL,
+             plugin_sha256 TEXT NOT NULL,
+             sandbox TEXT NOT NULL,
+             status TEXT NOT NULL,
+             priority INTEGER NOT NULL,
+             ttl_seconds INTEGER NOT NULL,
+             value TEXT,
+             error TEXT,
+             created_ms INTEGER NOT NULL,
+             started_ms INTEGER,
+             finished_ms INTEGER
+         );
+         CREATE INDEX IF NOT EXISTS tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
+         CREATE TABLE IF NOT EXISTS state (
+             plugin_name TEXT NOT NULL,
+             plugin_path TEXT NOT NULL,
+             scope TEXT NOT NULL,
+             key TEXT NOT NULL,
+             value TEXT NOT NULL,
+             updated_ms INTEGER NOT NULL,
+             PRIMARY KEY (plugin_name, plugin_path, scope, key)
+         );
+         PRAGMA user_version = 1;
+         COMMIT;",
+    )
+}
+
+impl Store {
+    pub fn open(data_dir: &Path) -> Result<Store, String> {
+        std::fs::create_dir_all(data_dir).map_err(|err| format!("cannot create {}: {err}", data_dir.display()))?;
+        let path = data_dir.join(STORE_FILE);
+        let fail = |err: rusqlite::Error| format!("cannot open the task store {}: {err}", path.display());
+        let writer = open_connection(&path).map_err(fail)?;
+        migrate(&writer).map_err(fail)?;
+        let reader = open_connection(&path).map_err(fail)?;
+        let (sender, receiver) = channel();
+        let progress = Arc::new(Progress::default());
+        let writer_progress = progress.clone();
+        std::thread::Builder::new()
+            .name("fasthooks-store".into())
+            .spawn(move || write_loop(writer, receiver, writer_progress))
+            .map_err(|err| format!("cannot start the store writer: {err}"))?;
+        Ok(Store {
+            path,
+            sender: Mutex::new(sender),
+            next_ticket: Mutex::new(0),
+            progress,
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queue a write; it is committed with the next batch.
+    pub fn submit(&self, op: StoreOp) {
+        let _ = self.sender.lock().unwrap().send(WriterMessage::Op(op));
+    }
+
+    /// Block until everything submitted before this call is committed.
+    pub fn flush(&self) {
+        let ticket = {
+            let mut next = self.next_ticket.lock().unwrap();
+            *next += 1;
+            let ticket = *next;
+            let _ = self.sender.lock().unwrap().send(WriterMessage::Flush(ticket));
+            ticket
+        };
+        let mut committed = self.progress.committed.lock().unwrap();
+        while *committed < ticket {
+            committed = self.progress.changed.wait(committed).unwrap();
+        }
+    }
+
+    pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, String> {
+        let conn = self.reader.lock().unwrap();
+        load_tasks(&conn).map_err(|err| format!("cannot read tasks from {}: {err}", self.path.display()))
+    }
+
+    pub fn state_get(&self, ns: &StateNamespace, key: &str) -> rusqlite::Result<Option<String>> {
+        self.reader
+            .lock()
+            .unwrap()
+            .query_row(
+                "SELECT value FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 AND key=?4",
+                params![ns.plugin_name, ns.plugin_path, ns.scope, key],
+                |row| row.get(0),
+            )
+            .optional()
+    }
+
+    pub fn state_set(&self, ns: &StateNamespace, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.reader.lock().unwrap().execute(
+            "INSERT INTO state (plugin_name, plugin_path, scope, key, value, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (plugin_name, plugin_path, scope, key) DO UPDATE SET value=excluded.value, updated_ms=excluded.updated_ms",
+            params![ns.plugin_name, ns.plugin_path, ns.scope, key, value, crate::tasks::record::now_ms() as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn state_delete(&self, ns: &StateNamespace, key: &str) -> rusqlite::Result<bool> {
+        let deleted = self.reader.lock().unwrap().execute(
+            "DELETE FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 AND key=?4",
+            params![ns.plugin_name, ns.plugin_path, ns.scope, key],
+        )?;
+        Ok(deleted > 0)
+    }
+
+    pub fn state_keys(&self, ns: &StateNamespace) -> rusqlite::Result<Vec<String>> {
+        let conn = self.reader.lock().unwrap();
+        let mut statement = conn.prepare(
+            "SELECT key FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 ORDER BY key",
+        )?;
+        let keys = statement
+            .query_map(params![ns.plugin_name, ns.plugin_path, ns.scope], |row| row.get(0))?
+            .collect();
+        keys
+    }
+}
+
+/// Where a `state` entry lives: the plugin, and `session:<id>` or `global`.
+pub struct StateNamespace {
+    pub plugin_name: String,
+    pub plugin_path: String,
+    pub scope: String,
+}
+
+/// Read the task table without a daemon (for `fasthooks-host tasks` when none is running).
+pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, String> {
+    let path = data_dir.join(STORE_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let conn = open_connection(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
+    migrate(&conn).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
+    load_tasks(&conn).map_err(|err| format!("cannot read {}: {err}", path.display()))
+}
+
+fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
+    let mut statement = conn.prepare(
+        "SELECT id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status,
+                priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms
+         FROM tasks ORDER BY id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        let status: String = row.get(9)?;
+        Ok(TaskRecord {
+            id: row.get(0)?,
+            namespace: Namespace { plugin_name: row.get(1)?, plugin_path: row.get(2)?, session: row.get(3)? },
+            key: row.get(4)?,
+            name: row.get(5)?,
+            args: row.get(6)?,
+            plugin_sha256: row.get(7)?,
+            sandbox: row.get(8)?,
+            status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Failed),
+            priority: row.get(10)?,
+            ttl_seconds: row.get(11)?,
+            value: row.get(12)?,
+            error: row.get(13)?,
+            created_ms: row.get::<_, i64>(14)? as u64,
+            started_ms: row.get::<_, Option<i64>>(15)?.map(|v| v as u64),
+            finished_ms: row.get::<_, Option<i64>>(16)?.map(|v| v as u64),
+        })
+    })?;
+    rows.collect()
+}
+
+/// Take whatever is queued, commit it in one transaction, release the flush tickets it covers.
+fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress: Arc<Progress>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = receiver.try_recv() {
+            batch.push(more);
+            if batch.len() >= 4096 {
+                break;
+            }
+        }
+        // Tickets are released even when the commit fails (the error is logged): a flush must
+        // never hang a hook.
+        let highest_ticket = batch
+            .iter()
+            .filter_map(|m| if let WriterMessage::Flush(t) = m { Some(*t) } else { None })
+            .max();
+        if let Err(err) = commit(&mut conn, &batch) {
+            tracing::error!("task store write failed: {err}");
+        }
+        if let Some(ticket) = highest_ticket {
+            *progress.committed.lock().unwrap() = ticket;
+            progress.changed.notify_all();
+        }
+    }
+}
+
+fn commit(conn: &mut Connection, batch: &[WriterMessage]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox,
+                                status, priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             ON CONFLICT (id) DO UPDATE SET status=excluded.status, value=excluded.value, error=excluded.error,
+                 started_ms=excluded.started_ms, finished_ms=excluded.finished_ms",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
+        for message in batch {
+            match message {
+                WriterMessage::Op(StoreOp::Upsert(task)) => {
+                    upsert.execute(params![
+                        task.id,
+                        task.namespace.plugin_name,
+                        task.namespace.plugin_path,
+                        task.namespace.session,
+                        task.key,
+                        task.name,
+                        task.args,
+                        task.plugin_sha256,
+                        task.sandbox,
+                        task.status.as_str(),
+                        task.priority,
+                        task.ttl_seconds,
+                        task.value,
+                        task.error,
+                        task.created_ms as i64,
+                        task.started_ms.map(|v| v as i64),
+                        task.finished_ms.map(|v| v as i64),
+                    ])?;
+                }
+                WriterMessage::Op(StoreOp::Delete(id)) => {
+                    delete.execute(params![id])?;
+                }
+                WriterMessage::Flush(_) => {}
+            }
+        }
+    }
+    tx.commit()
+}
