@@ -2,9 +2,8 @@
 # Benchmarks, each reported as a ratio against a baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-cargo build --quiet --release -p fasthooks-host -p fasthooks-bench
-./scripts/build-plugins.sh >/dev/null
+./scripts/build.sh >/dev/null
+cargo build --quiet --release -p fasthooks-bench
 
 export FASTHOOKS_HOME="$(mktemp -d)"
 trap 'rm -rf "$FASTHOOKS_HOME"' EXIT

@@ -3,10 +3,7 @@
 # Code session (real captured events) through the hook exactly as Claude Code runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-echo "==> building fasthooks-host (release)"
-cargo build --quiet --release -p fasthooks-host
-./scripts/build-plugins.sh
+./scripts/build.sh
 
 export FASTHOOKS_HOME="${FASTHOOKS_HOME:-$(mktemp -d)}"
 host="$PWD/target/release/fasthooks-host"

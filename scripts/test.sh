@@ -3,7 +3,5 @@
 # and the end-to-end tests that drive the real fasthooks-host binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-cargo build --release -p fasthooks-host
-./scripts/build-plugins.sh
+./scripts/build.sh
 cargo test --release --workspace

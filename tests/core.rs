@@ -6,12 +6,39 @@ use serde_json::json;
 
 /// Every event of the hooks protocol reference.
 const ALL_EVENTS: &[&str] = &[
-    "SessionStart", "Setup", "InstructionsLoaded", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
-    "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure", "PostToolBatch",
-    "Notification", "MessageDisplay", "SubagentStart", "SubagentStop", "TaskCreated", "TaskCompleted", "Stop",
-    "StopFailure", "TeammateIdle", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
-    "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "PreModelSwitch", "PostModelSwitch",
-    "Elicitation", "ElicitationResult", "SessionEnd",
+    "SessionStart",
+    "Setup",
+    "InstructionsLoaded",
+    "UserPromptSubmit",
+    "UserPromptExpansion",
+    "PreToolUse",
+    "PermissionRequest",
+    "PermissionDenied",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PostToolBatch",
+    "Notification",
+    "MessageDisplay",
+    "SubagentStart",
+    "SubagentStop",
+    "TaskCreated",
+    "TaskCompleted",
+    "Stop",
+    "StopFailure",
+    "TeammateIdle",
+    "ConfigChange",
+    "CwdChanged",
+    "DirectoryAdded",
+    "FileChanged",
+    "WorktreeCreate",
+    "WorktreeRemove",
+    "PreCompact",
+    "PostCompact",
+    "PreModelSwitch",
+    "PostModelSwitch",
+    "Elicitation",
+    "ElicitationResult",
+    "SessionEnd",
 ];
 
 fn deny_json(reason: &str) -> String {
@@ -25,9 +52,22 @@ fn deny_json(reason: &str) -> String {
 fn assert_clean_failure(run: &fasthooks_e2e::HookRun, needle: &str) {
     assert_eq!(run.code, 1, "exit code; stderr: {}", run.stderr);
     assert_eq!(run.stdout, "", "no partial stdout");
-    assert_eq!(run.stderr.lines().count(), 1, "one line on stderr: {:?}", run.stderr);
-    assert!(run.stderr.starts_with("fasthooks-host: "), "{:?}", run.stderr);
-    assert!(run.stderr.contains(needle), "stderr {:?} should mention {needle:?}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "one line on stderr: {:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.starts_with("fasthooks-host: "),
+        "{:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "stderr {:?} should mention {needle:?}",
+        run.stderr
+    );
 }
 
 mod guard {
@@ -48,7 +88,10 @@ mod guard {
         let home = Home::new();
         let run = run_bash(&home, "rm -rf /");
         assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().to_owned();
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(reason.starts_with("fasthooks guard: "), "{reason}");
         assert_eq!(run.stdout, deny_json(&reason));
         assert_eq!(run.stderr, "");
@@ -70,16 +113,29 @@ mod guard {
             let run = run_bash(&home, command);
             assert_eq!(run.code, 0, "{command}: {}", run.stderr);
             let out = run.stdout_json();
-            assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "deny", "{command}");
+            assert_eq!(
+                out["hookSpecificOutput"]["permissionDecision"], "deny",
+                "{command}"
+            );
         }
     }
 
     #[test]
     fn allows_safe_commands_with_empty_stdout() {
         let home = Home::new();
-        for command in ["echo hello-from-fake", "rm -rf build", "git push origin feature", "cat .git/config", "ls -la"] {
+        for command in [
+            "echo hello-from-fake",
+            "rm -rf build",
+            "git push origin feature",
+            "cat .git/config",
+            "ls -la",
+        ] {
             let run = run_bash(&home, command);
-            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""), "{command}");
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{command}"
+            );
         }
     }
 
@@ -94,7 +150,11 @@ mod guard {
             assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{version}");
             event["tool_input"]["command"] = "rm -rf /".into();
             let run = home.hook(&args, &event);
-            assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny", "{version}");
+            assert_eq!(
+                run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+                "deny",
+                "{version}"
+            );
         }
     }
 
@@ -103,9 +163,19 @@ mod guard {
         let home = Home::new();
         let args = guard_args();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        for name in ["SessionStart.json", "UserPromptSubmit.json", "PostToolUse.json", "Stop.json", "SessionEnd.json"] {
+        for name in [
+            "SessionStart.json",
+            "UserPromptSubmit.json",
+            "PostToolUse.json",
+            "Stop.json",
+            "SessionEnd.json",
+        ] {
             let run = home.hook(&args, &fixture(&format!("2.1.332/{name}")));
-            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""), "{name}");
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{name}"
+            );
         }
         // A tool the guard does not match.
         let mut event = bash_event("rm -rf /");
@@ -126,9 +196,15 @@ mod guard {
         let before = std::fs::metadata(&compiled[0]).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         let run = run_bash(&home, "rm -rf /");
-        assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
         let after = std::fs::metadata(&compiled[0]).unwrap().modified().unwrap();
-        assert_eq!(before, after, "the cached artifact was reused, not rewritten");
+        assert_eq!(
+            before, after,
+            "the cached artifact was reused, not rewritten"
+        );
     }
 
     #[test]
@@ -138,10 +214,17 @@ mod guard {
         std::fs::copy(plugin("guard"), &path).unwrap();
         let args = ["--plugin", path.to_str().unwrap()];
         let run = home.hook(&args, &bash_event("rm -rf /"));
-        assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
         std::fs::copy(plugin("hostile"), &path).unwrap();
         let run = home.hook(&args, &bash_event("rm -rf /"));
-        assert_eq!((run.code, run.stdout.as_str()), (0, ""), "hostile does not subscribe to PreToolUse");
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "hostile does not subscribe to PreToolUse"
+        );
     }
 
     #[test]
@@ -149,7 +232,12 @@ mod guard {
         let home = Home::new();
         let guard = plugin("guard");
         let run = home.hook(
-            &["--plugin", guard.to_str().unwrap(), "--sha256", &"0".repeat(64)],
+            &[
+                "--plugin",
+                guard.to_str().unwrap(),
+                "--sha256",
+                &"0".repeat(64),
+            ],
             &bash_event("rm -rf /"),
         );
         assert_clean_failure(&run, "does not match --sha256");
@@ -185,13 +273,19 @@ mod bad_input {
     #[test]
     fn stdin_that_is_not_json() {
         let home = Home::new();
-        assert_clean_failure(&home.run(&["--plugin", &guard()], b"rm -rf /\n"), "not a JSON event");
+        assert_clean_failure(
+            &home.run(&["--plugin", &guard()], b"rm -rf /\n"),
+            "not a JSON event",
+        );
     }
 
     #[test]
     fn json_without_hook_event_name() {
         let home = Home::new();
-        let run = home.run(&["--plugin", &guard()], br#"{"session_id":"s","tool_name":"Bash"}"#);
+        let run = home.run(
+            &["--plugin", &guard()],
+            br#"{"session_id":"s","tool_name":"Bash"}"#,
+        );
         assert_clean_failure(&run, "hook_event_name");
     }
 
@@ -210,7 +304,11 @@ mod bad_input {
         std::fs::write(&text, "this is not wasm").unwrap();
         let run = home.hook(&["--plugin", text.to_str().unwrap()], &bash_event("ls"));
         assert_clean_failure(&run, "is not a WebAssembly file");
-        assert!(run.stderr.contains("notes"), "names the plugin: {}", run.stderr);
+        assert!(
+            run.stderr.contains("notes"),
+            "names the plugin: {}",
+            run.stderr
+        );
 
         let core = home.path().join("core.wasm");
         std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
@@ -221,7 +319,10 @@ mod bad_input {
     #[test]
     fn a_component_built_for_another_world() {
         let home = Home::new();
-        let run = home.hook(&["--plugin", plugin("not-a-plugin").to_str().unwrap()], &bash_event("ls"));
+        let run = home.hook(
+            &["--plugin", plugin("not-a-plugin").to_str().unwrap()],
+            &bash_event("ls"),
+        );
         assert_clean_failure(&run, "is not a fasthooks plugin");
         assert!(run.stderr.contains("not-a-plugin"), "{}", run.stderr);
     }
@@ -229,27 +330,48 @@ mod bad_input {
     #[test]
     fn a_plugin_that_traps() {
         let home = Home::new();
-        let run = home.hook(&["--plugin", plugin("hostile").to_str().unwrap()], &prompt_event("trap"));
+        let run = home.hook(
+            &["--plugin", plugin("hostile").to_str().unwrap()],
+            &prompt_event("trap"),
+        );
         assert_clean_failure(&run, "plugin hostile");
-        assert!(run.stderr.contains("hostile plugin asked to trap"), "the panic message: {}", run.stderr);
+        assert!(
+            run.stderr.contains("hostile plugin asked to trap"),
+            "the panic message: {}",
+            run.stderr
+        );
     }
 
     #[test]
     fn a_plugin_that_loops_forever_is_stopped_at_its_deadline() {
         let home = Home::new();
         let run = home.hook(
-            &["--plugin", plugin("hostile").to_str().unwrap(), "--timeout-ms", "300"],
+            &[
+                "--plugin",
+                plugin("hostile").to_str().unwrap(),
+                "--timeout-ms",
+                "300",
+            ],
             &prompt_event("loop"),
         );
         assert_clean_failure(&run, "did not finish within 300 ms");
-        assert!(run.elapsed < std::time::Duration::from_secs(5), "took {:?}", run.elapsed);
+        assert!(
+            run.elapsed < std::time::Duration::from_secs(5),
+            "took {:?}",
+            run.elapsed
+        );
     }
 
     #[test]
     fn a_memory_bomb_hits_the_limit() {
         let home = Home::new();
         let run = home.hook(
-            &["--plugin", plugin("hostile").to_str().unwrap(), "--max-memory-mb", "64"],
+            &[
+                "--plugin",
+                plugin("hostile").to_str().unwrap(),
+                "--max-memory-mb",
+                "64",
+            ],
             &prompt_event("oom"),
         );
         assert_clean_failure(&run, "ran out of memory (limit 64 MiB");
@@ -258,25 +380,39 @@ mod bad_input {
     #[test]
     fn a_plugin_error_is_reported() {
         let home = Home::new();
-        let run = home.hook(&["--plugin", plugin("hostile").to_str().unwrap()], &prompt_event("error"));
+        let run = home.hook(
+            &["--plugin", plugin("hostile").to_str().unwrap()],
+            &prompt_event("error"),
+        );
         assert_clean_failure(&run, "returned an error on purpose");
     }
 
     #[test]
     fn grants_must_follow_a_plugin() {
         let home = Home::new();
-        let run = home.hook(&["--allow-read", "/tmp", "--plugin", &guard()], &bash_event("ls"));
+        let run = home.hook(
+            &["--allow-read", "/tmp", "--plugin", &guard()],
+            &bash_event("ls"),
+        );
         assert_clean_failure(&run, "--allow-read must follow the --plugin");
     }
 
     #[test]
     fn fail_closed_denies_permission_events_when_a_plugin_fails() {
         let home = Home::new();
-        let run = home.hook(&["--plugin", "/nonexistent/guard.wasm", "--fail-closed"], &bash_event("ls"));
+        let run = home.hook(
+            &["--plugin", "/nonexistent/guard.wasm", "--fail-closed"],
+            &bash_event("ls"),
+        );
         assert_eq!(run.code, 0);
         let out = run.stdout_json();
         assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "deny");
-        assert!(out["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().contains("--fail-closed"));
+        assert!(
+            out["hookSpecificOutput"]["permissionDecisionReason"]
+                .as_str()
+                .unwrap()
+                .contains("--fail-closed")
+        );
         assert!(run.stderr.contains("/nonexistent/guard.wasm"));
     }
 }
@@ -287,14 +423,20 @@ mod sandbox {
     #[test]
     fn guest_stdout_never_reaches_the_hook_stdout() {
         let home = Home::new();
-        let run = home.hook(&["--plugin", plugin("hostile").to_str().unwrap()], &prompt_event("print"));
+        let run = home.hook(
+            &["--plugin", plugin("hostile").to_str().unwrap()],
+            &prompt_event("print"),
+        );
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(
             run.stdout,
             "{\"hookSpecificOutput\":{\"hookEventName\":\"UserPromptSubmit\",\"additionalContext\":\"printed and returned\"}}\n"
         );
         let log = std::fs::read_to_string(home.path().join("logs/fasthooks.log")).unwrap();
-        assert!(log.contains("forged") && log.contains("hostile plugin wrote to stderr"), "captured into the log");
+        assert!(
+            log.contains("forged") && log.contains("hostile plugin wrote to stderr"),
+            "captured into the log"
+        );
     }
 
     #[test]
@@ -304,7 +446,11 @@ mod sandbox {
         for name in ALL_EVENTS.iter().filter(|n| **n != "UserPromptSubmit") {
             let event = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": name});
             let run = home.hook(&["--plugin", hostile.to_str().unwrap()], &event);
-            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""), "{name}");
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{name}"
+            );
         }
     }
 }

@@ -53,7 +53,10 @@ fn main() {
     for command in &commands {
         let (_, out, code) = run_once(command, &stdin);
         println!("command: {}", command.join(" "));
-        println!("  output: exit {code}, stdout {:?}", String::from_utf8_lossy(&out).trim());
+        println!(
+            "  output: exit {code}, stdout {:?}",
+            String::from_utf8_lossy(&out).trim()
+        );
         // Warm up both (page cache, compile cache, daemon).
         for _ in 0..20 {
             run_once(command, &stdin);
@@ -79,6 +82,9 @@ fn main() {
             ms(sm),
             ms(percentile(&subject, 0.9))
         );
-        println!("  ratio (median)  {:.2}x /bin/true over {iterations} interleaved runs", ms(sm) / ms(bm));
+        println!(
+            "  ratio (median)  {:.2}x /bin/true over {iterations} interleaved runs",
+            ms(sm) / ms(bm)
+        );
     }
 }

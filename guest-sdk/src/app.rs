@@ -395,7 +395,10 @@ mod tests {
     fn handlers_run_in_registration_order_and_merge() {
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut app = App::new("t", "1");
-        for (i, matcher) in ["Bash", "*", "Edit|Write", "", "^Ba"].into_iter().enumerate() {
+        for (i, matcher) in ["Bash", "*", "Edit|Write", "", "^Ba"]
+            .into_iter()
+            .enumerate()
+        {
             let log = Rc::clone(&log);
             app.pre_tool(matcher, move |_, _| {
                 log.borrow_mut().push(i);
@@ -490,23 +493,34 @@ mod tests {
     #[test]
     fn events_and_catch_all() {
         let mut app = App::new("t", "1");
-        app.on("*", "", |e, _| context(format!("any {}", e.hook_event_name)));
+        app.on("*", "", |e, _| {
+            context(format!("any {}", e.hook_event_name))
+        });
         app.on_prompt(|e, _| context(format!("prompt {}", e.prompt.as_deref().unwrap_or(""))));
         app.on_session_start(|_, _| context("start"));
         app.on("SessionStart", "resume", |_, _| context("resumed"));
         let r = app
-            .dispatch_json(r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hi"}"#)
+            .dispatch_json(
+                r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hi"}"#,
+            )
             .unwrap();
         assert_eq!(
             r.additional_context.as_deref(),
             Some("any UserPromptSubmit\n\nprompt hi")
         );
         let r = app
-            .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
+            .dispatch_json(
+                r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#,
+            )
             .unwrap();
-        assert_eq!(r.additional_context.as_deref(), Some("any SessionStart\n\nstart"));
+        assert_eq!(
+            r.additional_context.as_deref(),
+            Some("any SessionStart\n\nstart")
+        );
         let r = app
-            .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"resume"}"#)
+            .dispatch_json(
+                r#"{"hook_event_name":"SessionStart","session_id":"s","source":"resume"}"#,
+            )
             .unwrap();
         assert_eq!(
             r.additional_context.as_deref(),
@@ -528,7 +542,9 @@ mod tests {
             .unwrap();
         assert_eq!(r.additional_context.as_deref(), Some("ran"));
         // A tool event without a tool name only reaches match-all matchers.
-        let r = app.dispatch_json(r#"{"hook_event_name":"PreToolUse"}"#).unwrap();
+        let r = app
+            .dispatch_json(r#"{"hook_event_name":"PreToolUse"}"#)
+            .unwrap();
         assert!(r.is_none());
     }
 
@@ -536,9 +552,7 @@ mod tests {
     fn regex_and_mcp_matchers() {
         let mut app = App::new("t", "1");
         app.pre_tool("mcp__memory__.*", |e, _| match &e.tool {
-            Some(crate::ToolInput::Mcp { server, tool, .. }) => {
-                context(format!("{server}/{tool}"))
-            }
+            Some(crate::ToolInput::Mcp { server, tool, .. }) => context(format!("{server}/{tool}")),
             _ => Response::none(),
         });
         app.pre_tool("Edit.*", |_, _| context("edit-ish"));
@@ -547,7 +561,10 @@ mod tests {
             .unwrap();
         assert_eq!(r.additional_context.as_deref(), Some("memory/search_nodes"));
         let r = app
-            .dispatch(&pre_tool("NotebookEdit", json!({"notebook_path":"/n","new_source":""})))
+            .dispatch(&pre_tool(
+                "NotebookEdit",
+                json!({"notebook_path":"/n","new_source":""}),
+            ))
             .unwrap();
         assert_eq!(r.additional_context.as_deref(), Some("edit-ish"));
         assert!(app.dispatch(&bash("ls")).unwrap().is_none());
@@ -562,7 +579,11 @@ mod tests {
             Err(format!("cannot check `{command}`"))
         });
         assert_eq!(app.dispatch(&bash("ls")).unwrap_err(), "cannot check `ls`");
-        assert!(app.dispatch_json("{").unwrap_err().starts_with("invalid event JSON"));
+        assert!(
+            app.dispatch_json("{")
+                .unwrap_err()
+                .starts_with("invalid event JSON")
+        );
     }
 
     #[test]
@@ -652,13 +673,19 @@ mod tests {
         assert!(app.dispatch(&write).unwrap().is_none());
         let prompt = r#"{"hook_event_name":"UserPromptSubmit","session_id":"sess","prompt":"x"}"#;
         assert_eq!(
-            app.dispatch_json(prompt).unwrap().additional_context.as_deref(),
+            app.dispatch_json(prompt)
+                .unwrap()
+                .additional_context
+                .as_deref(),
             Some("result: ABC")
         );
         assert!(app.dispatch_json(prompt).unwrap().is_none(), "popped once");
 
         assert_eq!(app.run_task("upper", "x").unwrap(), "X");
         assert_eq!(app.run_task("broken", "x").unwrap_err(), "nope");
-        assert_eq!(app.run_task("missing", "x").unwrap_err(), "unknown task `missing`");
+        assert_eq!(
+            app.run_task("missing", "x").unwrap_err(),
+            "unknown task `missing`"
+        );
     }
 }

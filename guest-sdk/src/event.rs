@@ -607,7 +607,10 @@ mod tests {
             r#"{"session_id":"s","cwd":"/p","hook_event_name":"Notification","message":"Claude needs your permission","notification_type":"permission_prompt"}"#,
         );
         assert_eq!(note.notification_type.as_deref(), Some("permission_prompt"));
-        assert_eq!(note.message.as_deref(), Some("Claude needs your permission"));
+        assert_eq!(
+            note.message.as_deref(),
+            Some("Claude needs your permission")
+        );
 
         let perm = sample_or(
             "extra/PermissionRequest.interactive.json",
@@ -655,8 +658,8 @@ mod tests {
 
     #[test]
     fn unknown_event_names_are_kept() {
-        let event = Event::from_json(r#"{"hook_event_name":"FutureEvent","session_id":"s"}"#)
-            .unwrap();
+        let event =
+            Event::from_json(r#"{"hook_event_name":"FutureEvent","session_id":"s"}"#).unwrap();
         assert_eq!(event.kind(), EventKind::Other("FutureEvent".into()));
         assert_eq!(event.kind().as_str(), "FutureEvent");
         assert_eq!(EventKind::from_name("PreCompact"), EventKind::PreCompact);

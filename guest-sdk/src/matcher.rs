@@ -164,7 +164,10 @@ mod tests {
         for text in ["Edit|Write", "Edit, Write", " Edit |Write ", "Edit,Write,"] {
             let m = Matcher::new(text);
             assert!(m.matches("Edit") && m.matches("Write"), "{text:?}");
-            assert!(!m.matches("NotebookEdit") && !m.matches("MultiEdit"), "{text:?}");
+            assert!(
+                !m.matches("NotebookEdit") && !m.matches("MultiEdit"),
+                "{text:?}"
+            );
         }
         // Hyphens and spaces stay exact.
         assert!(Matcher::new("my-tool").matches("my-tool"));

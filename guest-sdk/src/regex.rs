@@ -72,12 +72,12 @@ fn is_space(c: char) -> bool {
         c,
         '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
             ..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -324,7 +324,11 @@ impl Parser {
     }
 
     fn hex(&mut self, digits: usize) -> Option<char> {
-        let text: String = self.chars.get(self.pos..self.pos + digits)?.iter().collect();
+        let text: String = self
+            .chars
+            .get(self.pos..self.pos + digits)?
+            .iter()
+            .collect();
         let value = u32::from_str_radix(&text, 16).ok()?;
         let c = char::from_u32(value)?;
         self.pos += digits;
@@ -348,28 +352,26 @@ impl Parser {
                 ClassItem::Range(c, c)
             };
             // A range `a-z`, unless `-` is last or an end is a class escape (then literal).
-            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&c| c != ']')
-            {
-                if let ClassItem::Range(lo, _) = low {
-                    self.pos += 1;
-                    let next = self.peek().expect("checked above");
-                    self.pos += 1;
-                    let high = if next == '\\' {
-                        self.class_escape_in_class()?
-                    } else {
-                        ClassItem::Range(next, next)
-                    };
-                    match high {
-                        ClassItem::Range(hi, _) if lo <= hi => items.push(ClassItem::Range(lo, hi)),
-                        ClassItem::Range(..) => return error("range out of order in class"),
-                        other => {
-                            items.push(low);
-                            items.push(ClassItem::Range('-', '-'));
-                            items.push(other);
-                        }
+            let range_follows =
+                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&c| c != ']');
+            if range_follows && let ClassItem::Range(lo, _) = low {
+                self.pos += 2;
+                let next = self.chars[self.pos - 1];
+                let high = if next == '\\' {
+                    self.class_escape_in_class()?
+                } else {
+                    ClassItem::Range(next, next)
+                };
+                match high {
+                    ClassItem::Range(hi, _) if lo <= hi => items.push(ClassItem::Range(lo, hi)),
+                    ClassItem::Range(..) => return error("range out of order in class"),
+                    other => {
+                        items.push(low);
+                        items.push(ClassItem::Range('-', '-'));
+                        items.push(other);
                     }
-                    continue;
                 }
+                continue;
             }
             items.push(low);
         }
@@ -438,9 +440,9 @@ fn match_sequence(
 ) -> bool {
     match items.split_first() {
         None => next(pos),
-        Some((first, rest)) => {
-            match_node(first, text, pos, &mut |p| match_sequence(rest, text, p, next))
-        }
+        Some((first, rest)) => match_node(first, text, pos, &mut |p| {
+            match_sequence(rest, text, p, next)
+        }),
     }
 }
 
@@ -549,8 +551,8 @@ mod tests {
     #[test]
     fn rejected_patterns() {
         for pattern in [
-            "(?=Bash)", "(?!Bash)", "(?<=a)b", "(?<!a)b", r"(a)\1", r"\p{L}", r"\k<x>", "(",
-            "a)", "*a", "a**", "[a", r"\", "a{3,1}", "[z-a]", "Bash(*)",
+            "(?=Bash)", "(?!Bash)", "(?<=a)b", "(?<!a)b", r"(a)\1", r"\p{L}", r"\k<x>", "(", "a)",
+            "*a", "a**", "[a", r"\", "a{3,1}", "[z-a]", "Bash(*)",
         ] {
             assert!(Regex::new(pattern).is_err(), "{pattern} should be rejected");
         }

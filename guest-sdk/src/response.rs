@@ -5,17 +5,33 @@
 //! renders the response into the wire format of the event it answers (and drops the parts that
 //! event has no use for), so handlers never deal with `hookSpecificOutput` and friends.
 //!
+//! [`allow`] and [`approve`] differ on purpose:
+//! - [`allow`] is "no objection": a response without a decision, the same as
+//!   [`Response::none`]. On PreToolUse Claude Code's normal permission flow then runs (the user
+//!   may still be asked). This is what most handlers return when they have nothing to say.
+//! - [`approve`] is an explicit [`Decision::Allow`]: PreToolUse skips the permission prompt,
+//!   PermissionRequest answers `behavior: "allow"`. Deny and ask rules of the user still apply.
+//!
 //! ```
-//! use fasthooks_sdk::{allow, deny, serde_json::json};
+//! use fasthooks_sdk::{allow, approve, deny, serde_json::json};
 //!
 //! let r = deny("use `make clean` instead");
 //! assert!(r.is_deny());
 //!
+//! // No objection: nothing is printed.
+//! assert!(allow().is_none());
+//!
+//! // No decision, but a rewritten input and some context.
 //! let r = allow()
 //!     .with_updated_input(json!({"command": "ls -la"}))
 //!     .with_context("listing with details")
 //!     .with_system_message("rewrote `ls`");
+//! assert_eq!(r.decision, None);
 //! assert_eq!(r.additional_context.as_deref(), Some("listing with details"));
+//!
+//! // An explicit approval that skips the permission prompt.
+//! let r = approve().with_reason("read-only command");
+//! assert!(r.is_allow());
 //! ```
 
 use serde_json::Value;
@@ -66,8 +82,18 @@ pub struct Response {
     pub stop_reason: Option<String>,
 }
 
-/// Let the call through (PreToolUse: skip the permission prompt; deny/ask rules still apply).
+/// No objection: a response without a decision, exactly [`Response::none`]. On PreToolUse
+/// Claude Code's normal permission flow runs. Refine it with the `with_*` builders to add
+/// context, a system message or an updated input while still leaving the decision to others.
+/// Use [`approve`] to actually let a call through without a prompt.
 pub fn allow() -> Response {
+    Response::none()
+}
+
+/// Explicitly allow: [`Decision::Allow`]. PreToolUse skips the permission prompt (the user's
+/// deny and ask rules still apply); PermissionRequest answers `behavior: "allow"`. Add a reason
+/// with [`Response::with_reason`].
+pub fn approve() -> Response {
     Response::decide(Decision::Allow, None)
 }
 
@@ -111,7 +137,7 @@ impl Response {
         }
     }
 
-    /// Sets the reason (for example on [`allow`] or [`defer`], which have none).
+    /// Sets the reason (for example on [`approve`] or [`defer`], which have none).
     pub fn with_reason(mut self, reason: impl Into<String>) -> Response {
         self.reason = Some(reason.into());
         self
@@ -155,7 +181,7 @@ impl Response {
         *self == Response::default()
     }
 
-    /// True for [`Decision::Allow`].
+    /// True for [`Decision::Allow`] (an [`approve`], not an [`allow`], which has no decision).
     pub fn is_allow(&self) -> bool {
         self.decision == Some(Decision::Allow)
     }
@@ -225,7 +251,10 @@ mod tests {
     #[test]
     fn helpers() {
         assert!(Response::none().is_none());
-        assert!(allow().is_allow() && allow().reason.is_none());
+        assert_eq!(allow(), Response::none());
+        assert!(!allow().is_allow());
+        assert!(approve().is_allow() && approve().reason.is_none());
+        assert_eq!(approve().with_reason("ok").reason.as_deref(), Some("ok"));
         assert_eq!(deny("no").reason.as_deref(), Some("no"));
         assert!(deny("no").is_blocking());
         assert!(block("again").is_blocking() && block("again").is_block());
@@ -234,7 +263,7 @@ mod tests {
         let c = context("a").with_context("b");
         assert_eq!(c.additional_context.as_deref(), Some("a\n\nb"));
         assert_eq!(c.decision, None);
-        let r = allow()
+        let r = approve()
             .with_reason("fine")
             .with_system_message("x")
             .with_system_message("y")
@@ -244,14 +273,22 @@ mod tests {
         assert_eq!(r.system_message.as_deref(), Some("x\ny"));
         assert_eq!(r.updated_input, Some(json!({"command":"ls"})));
         assert_eq!(r.stop_reason.as_deref(), Some("enough"));
+        assert!(r.is_allow());
+        let r = allow().with_updated_input(json!({"command":"ls"}));
+        assert_eq!(r.decision, None);
+        assert_eq!(r.updated_input, Some(json!({"command":"ls"})));
     }
 
     #[test]
     fn merge_rules() {
         let mut merged = Response::none();
         merged.merge(allow().with_context("one").with_system_message("s1"));
-        merged.merge(ask("check").with_updated_input(json!({"a":1})).stop("first"));
-        merged.merge(allow().with_reason("later allow").with_context("two"));
+        merged.merge(
+            ask("check")
+                .with_updated_input(json!({"a":1}))
+                .stop("first"),
+        );
+        merged.merge(approve().with_reason("later allow").with_context("two"));
         merged.merge(
             Response::none()
                 .with_updated_input(json!({"a":2}))
@@ -270,5 +307,17 @@ mod tests {
         deferred.merge(ask("b"));
         assert_eq!(deferred.decision, Some(Decision::Defer));
         assert_eq!(deferred.reason, None);
+
+        // `allow()` has no opinion: it never weakens or replaces a decision.
+        let mut asked = ask("sure?");
+        asked.merge(allow().with_context("fine by me"));
+        assert_eq!(asked.decision, Some(Decision::Ask));
+        assert_eq!(asked.reason.as_deref(), Some("sure?"));
+        let mut nothing = Response::none();
+        nothing.merge(allow());
+        assert!(nothing.is_none());
+        nothing.merge(approve().with_reason("ok"));
+        assert!(nothing.is_allow());
+        assert_eq!(nothing.reason.as_deref(), Some("ok"));
     }
 }

@@ -40,9 +40,12 @@ use std::time::Duration;
 /// A registered task function: JSON arguments in, JSON (or any text) result out.
 pub type TaskFn = dyn Fn(&str) -> Result<String, String>;
 
+/// Registered task functions with their names, in registration order.
+type TaskList = Vec<(String, Rc<TaskFn>)>;
+
 /// The task functions of an [`App`](crate::App), by name.
 #[derive(Clone, Default)]
-pub(crate) struct Registry(Rc<RefCell<Vec<(String, Rc<TaskFn>)>>>);
+pub(crate) struct Registry(Rc<RefCell<TaskList>>);
 
 impl Registry {
     pub(crate) fn insert(&self, name: String, task: Rc<TaskFn>) {
@@ -376,7 +379,11 @@ mod backend {
             .map_err(TaskError)
     }
 
-    pub(super) fn wait(_: &Tasks, key: &str, timeout: Duration) -> Result<Option<String>, TaskError> {
+    pub(super) fn wait(
+        _: &Tasks,
+        key: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>, TaskError> {
         host::wait(key, millis(timeout)).map_err(TaskError)
     }
 
@@ -592,10 +599,16 @@ mod tests {
 
     fn tasks(session: &str) -> Tasks {
         let registry = Registry::default();
-        registry.insert("double".into(), Rc::new(|args: &str| {
-            let n: i64 = args.trim().parse().map_err(|e| format!("bad number: {e}"))?;
-            Ok((n * 2).to_string())
-        }));
+        registry.insert(
+            "double".into(),
+            Rc::new(|args: &str| {
+                let n: i64 = args
+                    .trim()
+                    .parse()
+                    .map_err(|e| format!("bad number: {e}"))?;
+                Ok((n * 2).to_string())
+            }),
+        );
         registry.insert("fail".into(), Rc::new(|_: &str| Err("boom".to_owned())));
         Tasks::new(session, registry)
     }
@@ -609,8 +622,14 @@ mod tests {
         assert_eq!(info.value.as_deref(), Some("42"));
         assert!(t.has("double").unwrap());
         assert!(t.has_any().unwrap());
-        assert_eq!(t.get("double").unwrap().unwrap().value.as_deref(), Some("42"));
-        assert_eq!(t.wait("double", Duration::from_secs(1)).unwrap().as_deref(), Some("42"));
+        assert_eq!(
+            t.get("double").unwrap().unwrap().value.as_deref(),
+            Some("42")
+        );
+        assert_eq!(
+            t.wait("double", Duration::from_secs(1)).unwrap().as_deref(),
+            Some("42")
+        );
         assert_eq!(t.pop("double").unwrap().as_deref(), Some("42"));
         assert_eq!(t.pop("double").unwrap(), None);
         assert!(!t.has_any().unwrap());
@@ -620,23 +639,35 @@ mod tests {
     fn keys_sessions_and_replacement() {
         let a = tasks("a");
         let b = tasks("b");
-        a.add("double", "1", TaskOptions::default().key("x")).unwrap();
-        a.add("double", "2", TaskOptions::default().key("y")).unwrap();
-        a.add("double", "5", TaskOptions::default().key("x")).unwrap();
+        a.add("double", "1", TaskOptions::default().key("x"))
+            .unwrap();
+        a.add("double", "2", TaskOptions::default().key("y"))
+            .unwrap();
+        a.add("double", "5", TaskOptions::default().key("x"))
+            .unwrap();
         assert_eq!(b.pop("x").unwrap(), None, "sessions are separate");
         let waited = a.wait_all(&["x", "y", "z"], Duration::ZERO).unwrap();
         assert_eq!(waited.len(), 2);
         assert_eq!(
             a.wait_any(&["z", "y"], Duration::ZERO).unwrap(),
-            Some(TaskOutput { key: "y".into(), value: "4".into() })
+            Some(TaskOutput {
+                key: "y".into(),
+                value: "4".into()
+            })
         );
         let mut all = a.pop_all().unwrap();
         all.sort_by(|l, r| l.key.cmp(&r.key));
         assert_eq!(
             all,
             vec![
-                TaskOutput { key: "x".into(), value: "10".into() },
-                TaskOutput { key: "y".into(), value: "4".into() },
+                TaskOutput {
+                    key: "x".into(),
+                    value: "10".into()
+                },
+                TaskOutput {
+                    key: "y".into(),
+                    value: "4".into()
+                },
             ]
         );
         assert!(a.pop_all().unwrap().is_empty());
@@ -648,13 +679,20 @@ mod tests {
         let info = t.add("fail", "{}", TaskOptions::default()).unwrap();
         assert_eq!(info.status, TaskStatus::Failed);
         t.add("nope", "{}", TaskOptions::default()).unwrap();
-        t.add("double", "not a number", TaskOptions::default().key("bad")).unwrap();
+        t.add("double", "not a number", TaskOptions::default().key("bad"))
+            .unwrap();
         assert_eq!(t.pop("fail").unwrap(), None);
         assert_eq!(t.wait("fail", Duration::from_secs(5)).unwrap(), None);
         assert_eq!(t.wait_any(&["fail", "nope"], Duration::ZERO).unwrap(), None);
         let errors = t.pop_errors().unwrap();
         assert_eq!(errors.len(), 3);
-        assert_eq!(errors[0], FailedTask { key: "fail".into(), error: "boom".into() });
+        assert_eq!(
+            errors[0],
+            FailedTask {
+                key: "fail".into(),
+                error: "boom".into()
+            }
+        );
         assert_eq!(errors[1].error, "unknown task `nope`");
         assert!(errors[2].error.starts_with("bad number"));
         assert!(t.pop_errors().unwrap().is_empty());
@@ -665,7 +703,8 @@ mod tests {
     #[test]
     fn zero_ttl_expires() {
         let t = tasks("ttl");
-        t.add("double", "1", TaskOptions::default().ttl(Duration::ZERO)).unwrap();
+        t.add("double", "1", TaskOptions::default().ttl(Duration::ZERO))
+            .unwrap();
         assert_eq!(t.get("double").unwrap(), None);
     }
 
@@ -674,6 +713,9 @@ mod tests {
         fn handler() -> Result<(), String> {
             Err(TaskError("not available in this version".into()))?
         }
-        assert_eq!(handler().unwrap_err(), "tasks: not available in this version");
+        assert_eq!(
+            handler().unwrap_err(),
+            "tasks: not available in this version"
+        );
     }
 }

@@ -432,7 +432,8 @@ mod tests {
 
     #[test]
     fn agent_and_task_names() {
-        let input = json!({"prompt":"find callers","description":"search","subagent_type":"Explore"});
+        let input =
+            json!({"prompt":"find callers","description":"search","subagent_type":"Explore"});
         for name in ["Agent", "Task"] {
             match ToolInput::parse(name, &input) {
                 ToolInput::Agent(a) => {
@@ -492,7 +493,10 @@ mod tests {
         ));
         // Unknown extra fields are fine.
         assert!(matches!(
-            ToolInput::parse("Bash", &json!({"command":"ls","dangerouslyDisableSandbox":true})),
+            ToolInput::parse(
+                "Bash",
+                &json!({"command":"ls","dangerouslyDisableSandbox":true})
+            ),
             ToolInput::Bash(_)
         ));
     }

@@ -44,7 +44,10 @@ pub fn daemon(command: DaemonCommand, home: Option<&Path>) -> ExitCode {
                 crate::ipc::socket_path(&paths.runtime).display()
             ))),
             Ok(None) => {
-                println!("not running (socket {})", crate::ipc::socket_path(&paths.runtime).display());
+                println!(
+                    "not running (socket {})",
+                    crate::ipc::socket_path(&paths.runtime).display()
+                );
                 ExitCode::from(NOT_RUNNING)
             }
             Ok(Some(other)) => finish(error(format!("unexpected reply {other:?}"))),
@@ -68,14 +71,21 @@ pub fn daemon(command: DaemonCommand, home: Option<&Path>) -> ExitCode {
 
 pub fn tasks(session: Option<&str>, json: bool, home: Option<&Path>) -> ExitCode {
     let paths = Paths::resolve(home);
-    let tasks = match client::ask(&paths, Request::Tasks { session: session.map(str::to_owned) }) {
+    let tasks = match client::ask(
+        &paths,
+        Request::Tasks {
+            session: session.map(str::to_owned),
+        },
+    ) {
         Ok(Some(Reply::Tasks(tasks))) => tasks,
         Ok(_) | Err(_) => match crate::store::read_tasks_directly(&paths.data) {
             Ok(tasks) => {
                 let now = now_ms();
                 tasks
                     .into_iter()
-                    .filter(|t| !t.is_expired(now) && session.is_none_or(|s| t.namespace.session == s))
+                    .filter(|t| {
+                        !t.is_expired(now) && session.is_none_or(|s| t.namespace.session == s)
+                    })
                     .collect()
             }
             Err(err) => return finish(error(err)),
@@ -89,7 +99,13 @@ pub fn tasks(session: Option<&str>, json: bool, home: Option<&Path>) -> ExitCode
 
 fn table(tasks: &[TaskRecord]) -> String {
     let now = now_ms();
-    let mut rows = vec![["SESSION".to_owned(), "PLUGIN".into(), "KEY".into(), "STATUS".into(), "AGE".into()]];
+    let mut rows = vec![[
+        "SESSION".to_owned(),
+        "PLUGIN".into(),
+        "KEY".into(),
+        "STATUS".into(),
+        "AGE".into(),
+    ]];
     for task in tasks {
         rows.push([
             task.namespace.session.clone(),
@@ -99,11 +115,24 @@ fn table(tasks: &[TaskRecord]) -> String {
             age(now.saturating_sub(task.created_ms)),
         ]);
     }
-    let widths: Vec<usize> = (0..5).map(|col| rows.iter().map(|r| r[col].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..5)
+        .map(|col| {
+            rows.iter()
+                .map(|r| r[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let lines: Vec<String> = rows
         .iter()
         .map(|row| {
-            row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+            row.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
         })
         .collect();
     if tasks.is_empty() {
@@ -121,5 +150,9 @@ fn age(ms: u64) -> String {
 }
 
 fn ok(stdout: String) -> Rendered {
-    Rendered { stdout, stderr: String::new(), exit_code: 0 }
+    Rendered {
+        stdout,
+        stderr: String::new(),
+        exit_code: 0,
+    }
 }

@@ -8,11 +8,11 @@ use crate::sandbox::InstanceState;
 use crate::store::StateNamespace;
 use crate::tasks::record::{TaskRecord, TaskStatus};
 use crate::tasks::{AddOptions, TaskOrigin, TaskService};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 use fasthooks::hooks::types::{
     AgentRequest, LogLevel, StateScope, TaskError, TaskInfo, TaskOptions, TaskOutput,
 };
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 wasmtime::component::bindgen!({
     world: "plugin",
@@ -23,7 +23,10 @@ pub use fasthooks::hooks::types;
 
 /// The message for host functions this build does not serve yet.
 fn not_available(what: &str) -> String {
-    format!("{what} is not available in this version of fasthooks-host ({})", env!("CARGO_PKG_VERSION"))
+    format!(
+        "{what} is not available in this version of fasthooks-host ({})",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 impl fasthooks::hooks::types::Host for InstanceState {}
@@ -71,40 +74,71 @@ fn task_info(task: TaskRecord) -> TaskInfo {
 }
 
 fn outputs(pairs: Vec<(String, String)>) -> Vec<TaskOutput> {
-    pairs.into_iter().map(|(key, value)| TaskOutput { key, value }).collect()
+    pairs
+        .into_iter()
+        .map(|(key, value)| TaskOutput { key, value })
+        .collect()
 }
 
 impl fasthooks::hooks::tasks::Host for InstanceState {
-    fn add(&mut self, name: String, args: String, options: TaskOptions) -> Result<TaskInfo, String> {
+    fn add(
+        &mut self,
+        name: String,
+        args: String,
+        options: TaskOptions,
+    ) -> Result<TaskInfo, String> {
         let service = self.task_service("tasks.add")?;
         let origin = TaskOrigin {
             plugin_sha256: self.plugin_sha256.clone(),
             sandbox: serde_json::to_string(&self.task_sandbox).expect("sandbox serializes"),
         };
-        let options = AddOptions { key: options.key, ttl_seconds: options.ttl_seconds, priority: options.priority };
-        service.add(&self.namespace(), &name, &args, options, &origin).map(task_info)
+        let options = AddOptions {
+            key: options.key,
+            ttl_seconds: options.ttl_seconds,
+            priority: options.priority,
+        };
+        service
+            .add(&self.namespace(), &name, &args, options, &origin)
+            .map(task_info)
     }
     fn pop(&mut self, key: String) -> Result<Option<String>, String> {
         Ok(self.task_service("tasks.pop")?.pop(&self.namespace(), &key))
     }
     fn get(&mut self, key: String) -> Result<Option<TaskInfo>, String> {
-        Ok(self.task_service("tasks.get")?.get(&self.namespace(), &key).map(task_info))
+        Ok(self
+            .task_service("tasks.get")?
+            .get(&self.namespace(), &key)
+            .map(task_info))
     }
     fn has(&mut self, key: Option<String>) -> Result<bool, String> {
-        Ok(self.task_service("tasks.has")?.has(&self.namespace(), key.as_deref()))
+        Ok(self
+            .task_service("tasks.has")?
+            .has(&self.namespace(), key.as_deref()))
     }
     fn cancel(&mut self, key: String) -> Result<bool, String> {
-        Ok(self.task_service("tasks.cancel")?.cancel(&self.namespace(), &key))
+        Ok(self
+            .task_service("tasks.cancel")?
+            .cancel(&self.namespace(), &key))
     }
     fn cancel_all(&mut self) -> Result<u32, String> {
-        Ok(self.task_service("tasks.cancel-all")?.cancel_all(&self.namespace()))
+        Ok(self
+            .task_service("tasks.cancel-all")?
+            .cancel_all(&self.namespace()))
     }
     fn pop_all(&mut self) -> Result<Vec<TaskOutput>, String> {
-        Ok(outputs(self.task_service("tasks.pop-all")?.pop_all(&self.namespace())))
+        Ok(outputs(
+            self.task_service("tasks.pop-all")?
+                .pop_all(&self.namespace()),
+        ))
     }
     fn pop_errors(&mut self) -> Result<Vec<TaskError>, String> {
-        let errors = self.task_service("tasks.pop-errors")?.pop_errors(&self.namespace());
-        Ok(errors.into_iter().map(|(key, error)| TaskError { key, error }).collect())
+        let errors = self
+            .task_service("tasks.pop-errors")?
+            .pop_errors(&self.namespace());
+        Ok(errors
+            .into_iter()
+            .map(|(key, error)| TaskError { key, error })
+            .collect())
     }
     fn wait(&mut self, key: String, timeout_ms: u32) -> Result<Option<String>, String> {
         let service = self.task_service("tasks.wait")?;
@@ -114,9 +148,15 @@ impl fasthooks::hooks::tasks::Host for InstanceState {
     fn wait_all(&mut self, keys: Vec<String>, timeout_ms: u32) -> Result<Vec<TaskOutput>, String> {
         let service = self.task_service("tasks.wait-all")?;
         let (ns, timeout) = (self.namespace(), self.wait_timeout(timeout_ms));
-        Ok(outputs(self.waiting(|| service.wait_all(&ns, &keys, timeout))))
+        Ok(outputs(
+            self.waiting(|| service.wait_all(&ns, &keys, timeout)),
+        ))
     }
-    fn wait_any(&mut self, keys: Vec<String>, timeout_ms: u32) -> Result<Option<TaskOutput>, String> {
+    fn wait_any(
+        &mut self,
+        keys: Vec<String>,
+        timeout_ms: u32,
+    ) -> Result<Option<TaskOutput>, String> {
         let service = self.task_service("tasks.wait-any")?;
         let (ns, timeout) = (self.namespace(), self.wait_timeout(timeout_ms));
         let found = self.waiting(|| service.wait_any(&ns, &keys, timeout));
@@ -137,7 +177,11 @@ impl fasthooks::hooks::agent::Host for InstanceState {
 }
 
 impl InstanceState {
-    fn state_namespace(&self, scope: StateScope, call: &str) -> Result<(Arc<TaskService>, StateNamespace), String> {
+    fn state_namespace(
+        &self,
+        scope: StateScope,
+        call: &str,
+    ) -> Result<(Arc<TaskService>, StateNamespace), String> {
         let service = self.task_service(call)?;
         let scope = match scope {
             StateScope::Session => format!("session:{}", self.session_id),
@@ -145,7 +189,11 @@ impl InstanceState {
         };
         Ok((
             service,
-            StateNamespace { plugin_name: self.plugin.name.clone(), plugin_path: self.plugin.path.display().to_string(), scope },
+            StateNamespace {
+                plugin_name: self.plugin.name.clone(),
+                plugin_path: self.plugin.path.display().to_string(),
+                scope,
+            },
         ))
     }
 }
@@ -161,7 +209,10 @@ impl fasthooks::hooks::state::Host for InstanceState {
     }
     fn set(&mut self, scope: StateScope, key: String, value: String) -> Result<(), String> {
         let (service, ns) = self.state_namespace(scope, "state.set")?;
-        service.store().state_set(&ns, &key, &value).map_err(store_error)
+        service
+            .store()
+            .state_set(&ns, &key, &value)
+            .map_err(store_error)
     }
     fn delete(&mut self, scope: StateScope, key: String) -> Result<bool, String> {
         let (service, ns) = self.state_namespace(scope, "state.delete")?;

@@ -8,21 +8,27 @@
 //!
 //! Grants (`--allow-*`, `--sha256`) apply to the `--plugin` they follow, so each plugin gets only
 //! what the user wrote next to it.
+//!
+//! Two binaries share this command line. `fasthooks-host` is the small front that Claude Code
+//! spawns on every event: it parses, reads stdin, asks the daemon, prints, exits, and links none
+//! of the WebAssembly engine (process start-up is most of a hook's cost). Everything else, the
+//! daemon, `--inline`, the fallback when the daemon cannot be reached and the admin commands, it
+//! hands to `fasthooks-engine` (installed next to it) by `exec` with the same arguments.
 
-use crate::dispatch::{Dispatcher, HookRequest, PluginSpec, PluginTaskRunner};
-use crate::store::Store;
-use crate::tasks::{TaskAccess, TaskConfig, TaskService};
-use std::sync::Arc;
-use crate::engine::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::paths::Paths;
-use crate::plugin::{PluginFile, PluginLoader};
 use crate::protocol::Rendered;
-use crate::sandbox::Limits;
+use crate::request::{HookRequest, Limits, PluginSpec};
 use clap::{ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{IsTerminal, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// The binary that runs WebAssembly, next to `fasthooks-host`.
+pub const ENGINE_BINARY: &str = "fasthooks-engine";
+/// Set when the front hands a hook to the engine because the daemon could not be reached.
+pub const FALLBACK_NOTE_ENV: &str = "FASTHOOKS_FALLBACK_NOTE";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,13 +42,13 @@ use std::time::Duration;
 )]
 pub struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    pub command: Option<Command>,
     #[command(flatten)]
-    hook: HookArgs,
+    pub hook: HookArgs,
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {
+pub enum Command {
     /// Print what a plugin declares (name, version, subscriptions, capabilities) as JSON.
     Describe {
         plugin: PathBuf,
@@ -70,7 +76,7 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-enum DaemonAction {
+pub enum DaemonAction {
     /// Is a daemon running? Its pid, version, workers, queued tasks (exit 3 if none).
     Status,
     /// Stop the daemon; its running tasks go back to the queue for the next one.
@@ -80,7 +86,7 @@ enum DaemonAction {
 }
 
 #[derive(Args, Debug)]
-struct HookArgs {
+pub struct HookArgs {
     /// A plugin component (.wasm). Repeat for several; they run in this order.
     #[arg(long = "plugin", value_name = "PATH")]
     plugins: Vec<PathBuf>,
@@ -104,7 +110,7 @@ struct HookArgs {
     sha256: Vec<String>,
     /// Run in this process instead of the per-user daemon.
     #[arg(long)]
-    inline: bool,
+    pub inline: bool,
     /// When a plugin fails on a permission event, deny instead of letting the call through.
     #[arg(long)]
     fail_closed: bool,
@@ -122,128 +128,67 @@ struct HookArgs {
     deadline_ms: u64,
     /// Put cache, store, socket and logs under DIR instead of the XDG directories.
     #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
-    home: Option<PathBuf>,
-}
-
-pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(err) => err.exit(),
-    };
-    match cli.command {
-        Some(Command::Describe { plugin, home }) => describe(plugin, home),
-        Some(Command::Daemon { action, home }) => crate::admin::daemon(action_name(&action), home.as_deref()),
-        Some(Command::Tasks { session, json, home }) => crate::admin::tasks(session.as_deref(), json, home.as_deref()),
-        None => run_hook(cli.hook, &matches),
-    }
-}
-
-fn action_name(action: &DaemonAction) -> crate::admin::DaemonCommand {
-    match action {
-        DaemonAction::Status => crate::admin::DaemonCommand::Status,
-        DaemonAction::Stop => crate::admin::DaemonCommand::Stop,
-        DaemonAction::Run => crate::admin::DaemonCommand::Run,
-    }
-}
-
-fn run_hook(args: HookArgs, matches: &ArgMatches) -> ExitCode {
-    let request = match hook_request(&args, matches) {
-        Ok(request) => request,
-        Err(message) => return finish(error(message)),
-    };
-    let stdin = match read_event() {
-        Ok(bytes) => bytes,
-        Err(message) => return finish(error(message)),
-    };
-    let paths = Paths::resolve(args.home.as_deref());
-    crate::logging::init(paths.logs.clone());
-    if args.inline {
-        return finish(run_inline(&paths, &request, &stdin));
-    }
-    // The daemon parses the event too; a client-side check keeps the answer for bad input
-    // identical in both modes and spares a round trip.
-    if let Err(err) = crate::protocol::HookEvent::parse(&stdin) {
-        return finish(error(err.to_string()));
-    }
-    let event = String::from_utf8(stdin.clone()).expect("a parsed event is UTF-8");
-    match crate::client::run_hook(&paths, args.home.as_deref(), &request, event) {
-        Ok(rendered) => finish(rendered),
-        Err(why) => {
-            tracing::warn!("daemon unavailable, running in-process: {why}");
-            let mut rendered = run_inline(&paths, &request, &stdin);
-            rendered.stderr.insert_str(0, &format!("fasthooks-host: daemon unavailable ({why}); ran in-process\n"));
-            finish(rendered)
-        }
-    }
-}
-
-/// Run the hook in this process. Tasks it adds run here too, to completion, before it exits.
-fn run_inline(paths: &Paths, request: &HookRequest, stdin: &[u8]) -> Rendered {
-    let dispatcher = match new_dispatcher(paths, EngineSettings::for_hook_process()) {
-        Ok(dispatcher) => dispatcher,
-        Err(message) => return error(message),
-    };
-    let rendered = dispatcher.run(request, stdin);
-    if let Some(tasks) = dispatcher.tasks().and_then(TaskAccess::if_open) {
-        if !tasks.wait_idle(request.limits.task_timeout + Duration::from_secs(1)) {
-            tracing::warn!("inline tasks still running at exit");
-        }
-        tasks.store().flush();
-    }
-    rendered
-}
-
-/// The in-process dispatcher: a small engine, and a task service opened on first use.
-pub fn new_dispatcher(paths: &Paths, settings: EngineSettings) -> Result<Dispatcher, String> {
-    let engine = new_engine(settings).map_err(|err| format!("cannot start the WebAssembly engine: {err:#}"))?;
-    start_epoch_ticker(&engine);
-    let loader = Arc::new(
-        PluginLoader::new(engine, &paths.cache).map_err(|err| format!("cannot link the host interfaces: {err:#}"))?,
-    );
-    let data_dir = paths.data.clone();
-    let runner_loader = loader.clone();
-    let tasks = TaskAccess::lazy(move || {
-        let store = Store::open(&data_dir)?;
-        let service = TaskService::open(store, TaskConfig::default(), false)?;
-        service.start_workers(Arc::new(PluginTaskRunner { loader: runner_loader.clone() }));
-        Ok(service)
-    });
-    Ok(Dispatcher::new(loader, Some(tasks)))
+    pub home: Option<PathBuf>,
 }
 
 /// Pair each grant with the `--plugin` it follows, by position on the command line.
-fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, String> {
+pub fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, String> {
     if args.plugins.is_empty() {
         return Err("no plugin given: add --plugin PATH (see fasthooks-host --help)".into());
     }
-    let plugin_positions: Vec<usize> = matches.indices_of("plugins").map(Iterator::collect).unwrap_or_default();
+    let plugin_positions: Vec<usize> = matches
+        .indices_of("plugins")
+        .map(Iterator::collect)
+        .unwrap_or_default();
     // Absolute paths: the daemon does not share this process's working directory.
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut plugins: Vec<PluginSpec> =
-        args.plugins.iter().map(|path| PluginSpec { path: cwd.join(path), ..Default::default() }).collect();
+    let mut plugins: Vec<PluginSpec> = args
+        .plugins
+        .iter()
+        .map(|path| PluginSpec {
+            path: cwd.join(path),
+            ..Default::default()
+        })
+        .collect();
     let owner = |flag: &str, position: usize| -> Result<usize, String> {
         plugin_positions
             .iter()
             .rposition(|&p| p < position)
             .ok_or_else(|| format!("--{flag} must follow the --plugin it applies to"))
     };
-    let positions = |id: &str| -> Vec<usize> { matches.indices_of(id).map(Iterator::collect).unwrap_or_default() };
+    let positions = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
 
     for (dir, at) in args.allow_read.iter().zip(positions("allow_read")) {
-        plugins[owner("allow-read", at)?].grants.read_dirs.push(absolute_dir(dir, "--allow-read")?);
+        plugins[owner("allow-read", at)?]
+            .grants
+            .read_dirs
+            .push(absolute_dir(dir, "--allow-read")?);
     }
     for (dir, at) in args.allow_write.iter().zip(positions("allow_write")) {
-        plugins[owner("allow-write", at)?].grants.write_dirs.push(absolute_dir(dir, "--allow-write")?);
+        plugins[owner("allow-write", at)?]
+            .grants
+            .write_dirs
+            .push(absolute_dir(dir, "--allow-write")?);
     }
     for (name, at) in args.allow_env.iter().zip(positions("allow_env")) {
         // The value is taken here, from Claude Code's environment, not from the daemon's.
         if let Ok(value) = std::env::var(name) {
-            plugins[owner("allow-env", at)?].grants.env.push((name.clone(), value));
+            plugins[owner("allow-env", at)?]
+                .grants
+                .env
+                .push((name.clone(), value));
         }
     }
     for (host, at) in args.allow_net.iter().zip(positions("allow_net")) {
-        plugins[owner("allow-net", at)?].grants.net_hosts.push(host.clone());
+        plugins[owner("allow-net", at)?]
+            .grants
+            .net_hosts
+            .push(host.clone());
     }
     for at in positions("allow_agent") {
         plugins[owner("allow-agent", at)?].grants.agent = true;
@@ -251,7 +196,10 @@ fn hook_request(args: &HookArgs, matches: &ArgMatches) -> Result<HookRequest, St
     for (hex, at) in args.sha256.iter().zip(positions("sha256")) {
         let spec = &mut plugins[owner("sha256", at)?];
         if spec.sha256.is_some() {
-            return Err(format!("--sha256 given twice for --plugin {}", spec.path.display()));
+            return Err(format!(
+                "--sha256 given twice for --plugin {}",
+                spec.path.display()
+            ));
         }
         spec.sha256 = Some(hex.to_ascii_lowercase());
     }
@@ -272,53 +220,123 @@ fn absolute_dir(dir: &PathBuf, flag: &str) -> Result<PathBuf, String> {
 }
 
 /// The whole event. A terminal on stdin means nobody is going to write one: say so at once.
-fn read_event() -> Result<Vec<u8>, String> {
+pub fn read_event() -> Result<Vec<u8>, String> {
     let mut stdin = std::io::stdin().lock();
     if stdin.is_terminal() {
         return Err("no event on stdin: Claude Code pipes one JSON event into the hook (try: fasthooks-host --plugin P < event.json)".into());
     }
     let mut bytes = Vec::with_capacity(8 << 10);
-    stdin.read_to_end(&mut bytes).map_err(|err| format!("cannot read stdin: {err}"))?;
+    stdin
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot read stdin: {err}"))?;
     Ok(bytes)
 }
 
-fn describe(plugin: PathBuf, home: Option<PathBuf>) -> ExitCode {
-    let paths = Paths::resolve(home.as_deref());
-    crate::logging::init(paths.logs.clone());
-    let result = (|| {
-        let dispatcher = new_dispatcher(&paths, EngineSettings::for_hook_process())?;
-        let file = PluginFile::read(&plugin)?;
-        let loader = dispatcher.loader();
-        let loaded = loader
-            .load(&file, |pre| {
-                let context = crate::instance::CallContext {
-                    plugin: Arc::new(crate::plugin::PluginId { name: file.display_name(), path: file.path.clone() }),
-                    plugin_sha256: file.sha256.clone(),
-                    session_id: String::new(),
-                    grants: Default::default(),
-                    memory_bytes: Limits::default().memory_bytes,
-                    timeout: Limits::default().handle_timeout,
-                    wait_deadline: std::time::Instant::now(),
-                    task_timeout: Limits::default().task_timeout,
-                    tasks: None,
-                    cancel: Default::default(),
-                };
-                crate::instance::describe(loader.engine(), pre, context).map_err(|f| f.to_string())
-            })
-            .map_err(|err| format!("plugin {}: {err}", plugin.display()))?;
-        let mut json = serde_json::to_value(&loaded.info).expect("serializes");
-        json["sha256"] = file.sha256.clone().into();
-        json["path"] = file.path.display().to_string().into();
-        Ok::<_, String>(serde_json::to_string_pretty(&json).expect("serializes"))
-    })();
-    match result {
-        Ok(json) => finish(Rendered { stdout: json, stderr: String::new(), exit_code: 0 }),
-        Err(message) => finish(error(message)),
+/// Parse the command line. Usage errors exit 1, never clap's usual 2: to Claude Code, exit 2
+/// from a hook means "block this", and a typo in settings.json must not block every tool call.
+pub fn parse() -> (Cli, ArgMatches) {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let _ = err.print();
+            let code = if err.use_stderr() { 1 } else { 0 };
+            std::process::exit(code);
+        }
     }
 }
 
+/// `fasthooks-host`: the hook front.
+pub fn front_main() -> ExitCode {
+    let (cli, matches) = parse();
+    if cli.command.is_some() || cli.hook.inline {
+        return exec_engine(None, None);
+    }
+    let request = match hook_request(&cli.hook, &matches) {
+        Ok(request) => request,
+        Err(message) => return finish(error(message)),
+    };
+    let stdin = match read_event() {
+        Ok(bytes) => bytes,
+        Err(message) => return finish(error(message)),
+    };
+    // Bad input gets the same one-line answer as in-process, without a round trip.
+    if let Err(err) = crate::protocol::HookEvent::parse(&stdin) {
+        return finish(error(err.to_string()));
+    }
+    let paths = Paths::resolve(cli.hook.home.as_deref());
+    let event = String::from_utf8(stdin.clone()).expect("a parsed event is UTF-8");
+    match crate::client::run_hook(&paths, cli.hook.home.as_deref(), &request, event) {
+        Ok(rendered) => finish(rendered),
+        Err(why) => exec_engine(Some(&stdin), Some(&why)),
+    }
+}
+
+/// The engine binary next to this one.
+pub fn engine_path() -> Result<PathBuf, String> {
+    let exe =
+        std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
+    let engine = exe.with_file_name(ENGINE_BINARY);
+    if engine.exists() {
+        Ok(engine)
+    } else {
+        Err(format!(
+            "{} is missing: install it next to {}",
+            engine.display(),
+            exe.display()
+        ))
+    }
+}
+
+/// Replace this process with the engine, same arguments. With `stdin`, the event already read
+/// is handed over through an in-memory file; with a `fallback` reason, the engine runs the hook
+/// in-process and says why on stderr.
+fn exec_engine(stdin: Option<&[u8]>, fallback: Option<&str>) -> ExitCode {
+    let engine = match engine_path() {
+        Ok(engine) => engine,
+        Err(message) => return finish(error(message)),
+    };
+    let mut command = std::process::Command::new(engine);
+    command.args(std::env::args_os().skip(1));
+    if let Some(why) = fallback {
+        command.arg("--inline").env(FALLBACK_NOTE_ENV, why);
+    }
+    if let Some(bytes) = stdin
+        && let Err(err) = replace_stdin(bytes)
+    {
+        return finish(error(format!("cannot hand the event to the engine: {err}")));
+    }
+    let err = command.exec();
+    finish(error(format!("cannot run the engine: {err}")))
+}
+
+fn replace_stdin(bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: memfd_create returns a new descriptor we own (or -1).
+    let fd = unsafe { libc::memfd_create(c"fasthooks-event".as_ptr(), 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is valid and owned here.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.write_all(bytes)?;
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    // SAFETY: both descriptors are valid; dup2 atomically replaces stdin.
+    if unsafe { libc::dup2(file.as_raw_fd(), 0) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 pub fn error(message: String) -> Rendered {
-    Rendered { stdout: String::new(), stderr: format!("fasthooks-host: {message}\n"), exit_code: 1 }
+    Rendered {
+        stdout: String::new(),
+        stderr: format!("fasthooks-host: {message}\n"),
+        exit_code: 1,
+    }
 }
 
 /// Print and exit. Stdout gets the whole answer in one write, or nothing.

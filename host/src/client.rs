@@ -18,17 +18,31 @@ const START_DEADLINE: Duration = Duration::from_secs(3);
 /// How long a connected daemon has to acknowledge a request before it is considered hung.
 const ACK_DEADLINE: Duration = Duration::from_secs(2);
 
-pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, event: String) -> Result<Rendered, String> {
+pub fn run_hook(
+    paths: &Paths,
+    home_flag: Option<&Path>,
+    request: &HookRequest,
+    event: String,
+) -> Result<Rendered, String> {
     let identity = Identity::current();
     let answer_deadline = request.limits.hook_deadline
         + request.limits.handle_timeout * (request.plugins.len() as u32)
         + Duration::from_secs(5);
-    let envelope = Envelope { client: identity, request: Request::Hook { request: request.clone(), event } };
+    let envelope = Envelope {
+        client: identity,
+        request: Request::Hook {
+            request: request.clone(),
+            event,
+        },
+    };
     // A replaced daemon exits; the second attempt starts its successor.
     for _attempt in 0..3 {
         let mut stream = connect_or_start(paths, home_flag)?;
-        stream.set_read_timeout(Some(ACK_DEADLINE)).map_err(|e| e.to_string())?;
-        ipc::write_frame(&mut stream, &envelope).map_err(|err| format!("cannot send to the daemon: {err}"))?;
+        stream
+            .set_read_timeout(Some(ACK_DEADLINE))
+            .map_err(|e| e.to_string())?;
+        ipc::write_frame(&mut stream, &envelope)
+            .map_err(|err| format!("cannot send to the daemon: {err}"))?;
         match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Accepted) => {}
             Ok(Reply::Replaced { .. }) => {
@@ -36,12 +50,21 @@ pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, 
                 continue;
             }
             Ok(Reply::TooOld { daemon }) => {
-                return Err(format!("the running daemon is a newer fasthooks-host ({})", daemon.version));
+                return Err(format!(
+                    "the running daemon is a newer fasthooks-host ({})",
+                    daemon.version
+                ));
             }
             Ok(other) => return Err(format!("unexpected daemon reply {other:?}")),
-            Err(err) => return Err(format!("the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}")),
+            Err(err) => {
+                return Err(format!(
+                    "the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"
+                ));
+            }
         }
-        stream.set_read_timeout(Some(answer_deadline)).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(answer_deadline))
+            .map_err(|e| e.to_string())?;
         return match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Hook(rendered)) => Ok(rendered),
             Ok(Reply::Error(err)) => Err(err),
@@ -59,20 +82,36 @@ pub fn ask(paths: &Paths, request: Request) -> Result<Option<Reply>, String> {
         Err(err) if is_absent(&err) => return Ok(None),
         Err(err) => return Err(err.to_string()),
     };
-    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
-    ipc::write_frame(&mut stream, &Envelope { client: Identity::current(), request }).map_err(|e| e.to_string())?;
-    ipc::read_frame(&mut stream).map(Some).map_err(|err| format!("no answer from the daemon: {err}"))
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    ipc::write_frame(
+        &mut stream,
+        &Envelope {
+            client: Identity::current(),
+            request,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    ipc::read_frame(&mut stream)
+        .map(Some)
+        .map_err(|err| format!("no answer from the daemon: {err}"))
 }
 
 fn is_absent(err: &io::Error) -> bool {
-    matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused)
+    matches!(
+        err.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+    )
 }
 
 fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStream, String> {
     let socket = ipc::socket_path(&paths.runtime);
     match UnixStream::connect(&socket) {
         Ok(stream) => return Ok(stream),
-        Err(err) if !is_absent(&err) => return Err(format!("cannot connect to {}: {err}", socket.display())),
+        Err(err) if !is_absent(&err) => {
+            return Err(format!("cannot connect to {}: {err}", socket.display()));
+        }
         Err(_) => {}
     }
     let mut child = start_daemon(paths, home_flag)?;
@@ -81,7 +120,9 @@ fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStrea
     loop {
         match UnixStream::connect(&socket) {
             Ok(stream) => return Ok(stream),
-            Err(err) if !is_absent(&err) => return Err(format!("cannot connect to {}: {err}", socket.display())),
+            Err(err) if !is_absent(&err) => {
+                return Err(format!("cannot connect to {}: {err}", socket.display()));
+            }
             Err(_) => {}
         }
         // A daemon that exited with an error will not come; one that exited 0 lost the race to
@@ -90,26 +131,38 @@ fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStrea
             && let Ok(Some(status)) = child.try_wait()
         {
             if !status.success() {
-                return Err(format!("the daemon failed to start ({status}); see {}", paths.logs.join(crate::logging::LOG_FILE).display()));
+                return Err(format!(
+                    "the daemon failed to start ({status}); see {}",
+                    paths.logs.join(crate::logging::LOG_FILE).display()
+                ));
             }
             child_exited_at = Some(Instant::now());
         }
         if Instant::now() > deadline {
-            return Err(format!("the daemon did not start listening within {START_DEADLINE:?}"));
+            return Err(format!(
+                "the daemon did not start listening within {START_DEADLINE:?}"
+            ));
         }
         std::thread::sleep(Duration::from_millis(2));
     }
 }
 
 fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String> {
-    paths.ensure_private_runtime_dir().map_err(|err| format!("runtime directory: {err}"))?;
-    let exe = std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
+    paths
+        .ensure_private_runtime_dir()
+        .map_err(|err| format!("runtime directory: {err}"))?;
+    let exe =
+        std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
     let mut command = Command::new(exe);
     command.args(["daemon", "run"]);
     if let Some(home) = home_flag {
         command.arg("--home").arg(home);
     }
-    command.current_dir("/").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    command
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // SAFETY: setsid is async-signal-safe; it detaches the daemon from the hook's session and
     // process group, so Claude Code ending the hook does not end the daemon.
     unsafe {
@@ -118,7 +171,9 @@ fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String
             Ok(())
         });
     }
-    command.spawn().map_err(|err| format!("cannot start the daemon: {err}"))
+    command
+        .spawn()
+        .map_err(|err| format!("cannot start the daemon: {err}"))
 }
 
 fn wait_until_gone(paths: &Paths) {

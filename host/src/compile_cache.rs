@@ -20,7 +20,10 @@ pub struct CompileCache {
 
 impl CompileCache {
     pub fn new(cache_dir: &Path, engine: &Engine) -> CompileCache {
-        CompileCache { root: cache_dir.join("plugins"), engine_key: crate::engine::compatibility_key(engine) }
+        CompileCache {
+            root: cache_dir.join("plugins"),
+            engine_key: crate::engine::compatibility_key(engine),
+        }
     }
 
     fn entry(&self, sha256: &str) -> PathBuf {
@@ -28,14 +31,23 @@ impl CompileCache {
     }
 
     /// The compiled component for these bytes: from the cache, or compiled now and cached.
-    pub fn component(&self, engine: &Engine, sha256: &str, bytes: &[u8]) -> wasmtime::Result<Component> {
-        let path = self.entry(sha256).join(format!("{}.cwasm", self.engine_key));
+    pub fn component(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<Component> {
+        let path = self
+            .entry(sha256)
+            .join(format!("{}.cwasm", self.engine_key));
         if path.exists() {
             // SAFETY: the file was produced by `Engine::precompile_component` of an engine with
             // the same compatibility key, in this user's private cache directory.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok(component),
-                Err(err) => tracing::warn!(path = %path.display(), "recompiling unusable cache entry: {err:#}"),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), "recompiling unusable cache entry: {err:#}")
+                }
             }
         }
         let compiled = engine.precompile_component(bytes)?;
@@ -52,9 +64,13 @@ impl CompileCache {
 
     /// A compiled component from the cache only (its source bytes may be gone).
     pub fn cached_component(&self, engine: &Engine, sha256: &str) -> Option<Component> {
-        let path = self.entry(sha256).join(format!("{}.cwasm", self.engine_key));
+        let path = self
+            .entry(sha256)
+            .join(format!("{}.cwasm", self.engine_key));
         // SAFETY: see `component`.
-        path.exists().then(|| unsafe { Component::deserialize_file(engine, &path) }.ok()).flatten()
+        path.exists()
+            .then(|| unsafe { Component::deserialize_file(engine, &path) }.ok())
+            .flatten()
     }
 
     pub fn describe(&self, sha256: &str) -> Option<PluginInfo> {
@@ -71,14 +87,17 @@ impl CompileCache {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("cache entries live in a directory");
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
         std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
     ));
     let mut file = std::fs::File::create(&tmp)?;
     file.write_all(bytes)?;

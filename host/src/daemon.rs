@@ -38,7 +38,11 @@ impl DaemonConfig {
     /// `FASTHOOKS_MAX_QUEUED_PER_SESSION` (the hook process passes its environment on when it
     /// starts the daemon, so these can be set in settings.json's `env`).
     pub fn from_env() -> DaemonConfig {
-        let number = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        let number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         let mut tasks = TaskConfig::default();
         if let Some(workers) = number(WORKERS_ENV).filter(|&n| n > 0) {
             tasks.workers = workers as usize;
@@ -46,7 +50,10 @@ impl DaemonConfig {
         if let Some(max) = number(MAX_QUEUED_ENV).filter(|&n| n > 0) {
             tasks.max_queued_per_session = max as usize;
         }
-        DaemonConfig { idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)), tasks }
+        DaemonConfig {
+            idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)),
+            tasks,
+        }
     }
 }
 
@@ -79,7 +86,9 @@ struct Daemon {
 
 /// Run the daemon in this process until it is idle, stopped or replaced.
 pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
-    paths.ensure_private_runtime_dir().map_err(|err| format!("runtime directory: {err}"))?;
+    paths
+        .ensure_private_runtime_dir()
+        .map_err(|err| format!("runtime directory: {err}"))?;
     // One daemon: if the lock is held, either a live daemon answers (we are not needed) or the
     // holder is on its way out (wait for it briefly).
     let socket = ipc::socket_path(&paths.runtime);
@@ -96,20 +105,27 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
         }
     };
 
-    let engine = new_engine(EngineSettings { concurrent_instances: 1000 })
+    let engine = new_engine(EngineSettings::for_daemon())
         .map_err(|err| format!("cannot start the WebAssembly engine: {err:#}"))?;
     start_epoch_ticker(&engine);
     let loader = Arc::new(
-        PluginLoader::new(engine, &paths.cache).map_err(|err| format!("cannot link host interfaces: {err:#}"))?,
+        PluginLoader::new(engine, &paths.cache)
+            .map_err(|err| format!("cannot link host interfaces: {err:#}"))?,
     );
     let store = Store::open(&paths.data)?;
     let store_path = store.path().display().to_string();
     let tasks = TaskService::open(store, config.tasks, true)?;
-    tasks.start_workers(Arc::new(PluginTaskRunner { loader: loader.clone() }));
-    let dispatcher = Arc::new(Dispatcher::new(loader, Some(TaskAccess::ready(tasks.clone()))));
+    tasks.start_workers(Arc::new(PluginTaskRunner {
+        loader: loader.clone(),
+    }));
+    let dispatcher = Arc::new(Dispatcher::new(
+        loader,
+        Some(TaskAccess::ready(tasks.clone())),
+    ));
 
     let _ = std::fs::remove_file(&socket);
-    let listener = UnixListener::bind(&socket).map_err(|err| format!("cannot listen on {}: {err}", socket.display()))?;
+    let listener = UnixListener::bind(&socket)
+        .map_err(|err| format!("cannot listen on {}: {err}", socket.display()))?;
     let _ = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600));
 
     let daemon = Arc::new(Daemon {
@@ -139,11 +155,13 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
         daemon.touch();
         daemon.connections.fetch_add(1, Ordering::SeqCst);
         let worker = daemon.clone();
-        let spawned = std::thread::Builder::new().name("fasthooks-conn".into()).spawn(move || {
-            worker.serve(stream);
-            worker.touch();
-            worker.connections.fetch_sub(1, Ordering::SeqCst);
-        });
+        let spawned = std::thread::Builder::new()
+            .name("fasthooks-conn".into())
+            .spawn(move || {
+                worker.serve(stream);
+                worker.touch();
+                worker.connections.fetch_sub(1, Ordering::SeqCst);
+            });
         if spawned.is_err() {
             daemon.connections.fetch_sub(1, Ordering::SeqCst);
         }
@@ -154,7 +172,8 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
 
 impl Daemon {
     fn touch(&self) {
-        self.last_activity_ms.store(self.started.elapsed().as_millis() as u64, Ordering::SeqCst);
+        self.last_activity_ms
+            .store(self.started.elapsed().as_millis() as u64, Ordering::SeqCst);
     }
 
     fn serve(self: &Arc<Self>, mut stream: UnixStream) {
@@ -167,13 +186,26 @@ impl Daemon {
         };
         if envelope.client != self.identity {
             if envelope.client.supersedes(&self.identity) {
-                let _ = ipc::write_frame(&mut stream, &Reply::Replaced { daemon: self.identity.clone() });
+                let _ = ipc::write_frame(
+                    &mut stream,
+                    &Reply::Replaced {
+                        daemon: self.identity.clone(),
+                    },
+                );
                 tracing::info!(client = ?envelope.client, "replaced by a newer fasthooks-host");
                 self.shut_down();
                 return;
             }
-            if !matches!(envelope.request, Request::Status | Request::Stop | Request::Tasks { .. }) {
-                let _ = ipc::write_frame(&mut stream, &Reply::TooOld { daemon: self.identity.clone() });
+            if !matches!(
+                envelope.request,
+                Request::Status | Request::Stop | Request::Tasks { .. }
+            ) {
+                let _ = ipc::write_frame(
+                    &mut stream,
+                    &Reply::TooOld {
+                        daemon: self.identity.clone(),
+                    },
+                );
                 return;
             }
         }
@@ -182,7 +214,14 @@ impl Daemon {
                 if ipc::write_frame(&mut stream, &Reply::Accepted).is_err() {
                     return;
                 }
-                Reply::Hook(self.dispatcher.run(&request, event.as_bytes()))
+                let started = Instant::now();
+                let rendered = self.dispatcher.run(&request, event.as_bytes());
+                tracing::debug!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    exit = rendered.exit_code,
+                    "hook handled"
+                );
+                Reply::Hook(rendered)
             }
             Request::Status => Reply::Status(self.status()),
             Request::Tasks { session } => Reply::Tasks(self.tasks.list(session.as_deref())),
@@ -226,10 +265,9 @@ impl Daemon {
                 self.tasks.purge_expired();
                 last_purge = Instant::now();
             }
-            let idle_for = self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(self.last_activity_ms.load(Ordering::SeqCst)));
+            let idle_for = self.started.elapsed().saturating_sub(Duration::from_millis(
+                self.last_activity_ms.load(Ordering::SeqCst),
+            ));
             let busy = self.connections.load(Ordering::SeqCst) > 0 || self.tasks.active_count() > 0;
             if busy {
                 self.touch();

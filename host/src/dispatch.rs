@@ -8,35 +8,18 @@
 //! With `--fail-closed` such a failure on a permission event (PreToolUse, PermissionRequest)
 //! becomes a deny instead.
 
+use crate::instance::CallFailure;
 use crate::instance::{self, CallContext};
 use crate::plugin::{LoadedPlugin, PluginFile, PluginId, PluginLoader};
 use crate::protocol::{HookEvent, Outcome, PluginDecision, PluginResponse, Rendered, render};
-use crate::sandbox::{Grants, Limits};
-use serde::{Deserialize, Serialize};
+pub use crate::request::{HookRequest, PluginSpec};
+use crate::sandbox::TaskSandbox;
+use crate::tasks::record::TaskRecord;
+use crate::tasks::{TaskAccess, TaskRunner, TaskService};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
-use crate::tasks::record::TaskRecord;
-use crate::tasks::{TaskAccess, TaskRunner, TaskService};
-use crate::sandbox::TaskSandbox;
-use crate::instance::CallFailure;
-
-/// One `--plugin PATH` with the grants that followed it on the command line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginSpec {
-    pub path: PathBuf,
-    pub grants: Grants,
-    /// `--sha256 HEX`: refuse the plugin unless its bytes hash to this.
-    pub sha256: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HookRequest {
-    pub plugins: Vec<PluginSpec>,
-    pub fail_closed: bool,
-    pub limits: Limits,
-}
 
 pub struct Dispatcher {
     loader: Arc<PluginLoader>,
@@ -101,7 +84,8 @@ impl Dispatcher {
             .iter()
             .map(|f| format!("fasthooks-host: plugin {} {}\n", f.plugin, f.message))
             .collect();
-        if request.fail_closed && matches!(event.name.as_str(), "PreToolUse" | "PermissionRequest") {
+        if request.fail_closed && matches!(event.name.as_str(), "PreToolUse" | "PermissionRequest")
+        {
             let first = &failures[0];
             outcome.add(PluginResponse {
                 decision: Some(PluginDecision::Deny),
@@ -129,10 +113,13 @@ impl Dispatcher {
         wait_deadline: Instant,
     ) -> Result<Option<PluginResponse>, PluginFailure> {
         let path_name = spec.path.display().to_string();
-        let file = PluginFile::read(&spec.path).map_err(|message| PluginFailure {
-            plugin: path_name.clone(),
-            message: message.replacen(&format!("plugin {path_name}: "), "", 1),
-        })?;
+        let file = self
+            .loader
+            .open(&spec.path)
+            .map_err(|message| PluginFailure {
+                plugin: path_name.clone(),
+                message: message.replacen(&format!("plugin {path_name}: "), "", 1),
+            })?;
         let named = |message: String| PluginFailure {
             plugin: format!("{} ({})", file.display_name(), file.path.display()),
             message,
@@ -154,7 +141,14 @@ impl Dispatcher {
         let plugin = self
             .loader
             .load(&file, |pre| {
-                let context = self.context(&file.display_name(), &file, spec, request, event, wait_deadline);
+                let context = self.context(
+                    &file.display_name(),
+                    &file,
+                    spec,
+                    request,
+                    event,
+                    wait_deadline,
+                );
                 instance::describe(self.loader.engine(), pre, context).map_err(|f| f.to_string())
             })
             .map_err(&named)?;
@@ -166,7 +160,14 @@ impl Dispatcher {
             message,
         };
         check_capabilities(&plugin, spec).map_err(&named)?;
-        let context = self.context(&plugin.info.name, &file, spec, request, event, wait_deadline);
+        let context = self.context(
+            &plugin.info.name,
+            &file,
+            spec,
+            request,
+            event,
+            wait_deadline,
+        );
         instance::handle(self.loader.engine(), &plugin.pre, context, event)
             .map(Some)
             .map_err(|failure| named(failure.to_string()))
@@ -182,7 +183,10 @@ impl Dispatcher {
         wait_deadline: Instant,
     ) -> CallContext {
         CallContext {
-            plugin: Arc::new(PluginId { name: name.to_owned(), path: file.path.clone() }),
+            plugin: Arc::new(PluginId {
+                name: name.to_owned(),
+                path: file.path.clone(),
+            }),
             plugin_sha256: file.sha256.clone(),
             session_id: event.session_id.clone(),
             grants: Arc::new(spec.grants.clone()),
@@ -201,7 +205,10 @@ fn check_capabilities(plugin: &LoadedPlugin, spec: &PluginSpec) -> Result<(), St
     let grants = &spec.grants;
     for capability in &plugin.info.capabilities {
         let (granted, flag) = match capability.as_str() {
-            "read-files" => (!grants.read_dirs.is_empty() || !grants.write_dirs.is_empty(), "--allow-read DIR"),
+            "read-files" => (
+                !grants.read_dirs.is_empty() || !grants.write_dirs.is_empty(),
+                "--allow-read DIR",
+            ),
             "write-files" => (!grants.write_dirs.is_empty(), "--allow-write DIR"),
             "network" => (!grants.net_hosts.is_empty(), "--allow-net HOST[:PORT]"),
             "environment" => (!grants.env.is_empty(), "--allow-env NAME"),
@@ -219,7 +226,11 @@ fn check_capabilities(plugin: &LoadedPlugin, spec: &PluginSpec) -> Result<(), St
 }
 
 fn error_exit(message: &str) -> Rendered {
-    Rendered { stdout: String::new(), stderr: format!("fasthooks-host: {message}\n"), exit_code: 1 }
+    Rendered {
+        stdout: String::new(),
+        stderr: format!("fasthooks-host: {message}\n"),
+        exit_code: 1,
+    }
 }
 
 /// Runs background tasks: a fresh instance of the build of the plugin that added the task, in the
@@ -229,15 +240,25 @@ pub struct PluginTaskRunner {
 }
 
 impl TaskRunner for PluginTaskRunner {
-    fn run(&self, service: &Arc<TaskService>, task: &TaskRecord, cancel: Arc<AtomicBool>) -> Result<String, CallFailure> {
+    fn run(
+        &self,
+        service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, CallFailure> {
         let loader = &self.loader;
         let sandbox: TaskSandbox = serde_json::from_str(&task.sandbox)
             .map_err(|err| CallFailure::Setup(format!("unreadable task sandbox: {err}")))?;
         let path = PathBuf::from(&task.namespace.plugin_path);
-        let plugin = loader.load_build(&path, &task.plugin_sha256).map_err(CallFailure::Setup)?;
+        let plugin = loader
+            .load_build(&path, &task.plugin_sha256)
+            .map_err(CallFailure::Setup)?;
         let timeout = Duration::from_millis(sandbox.timeout_ms);
         let context = CallContext {
-            plugin: Arc::new(PluginId { name: task.namespace.plugin_name.clone(), path }),
+            plugin: Arc::new(PluginId {
+                name: task.namespace.plugin_name.clone(),
+                path,
+            }),
             plugin_sha256: task.plugin_sha256.clone(),
             session_id: task.namespace.session.clone(),
             grants: Arc::new(sandbox.grants),
@@ -248,6 +269,12 @@ impl TaskRunner for PluginTaskRunner {
             tasks: Some(TaskAccess::ready(service.clone())),
             cancel,
         };
-        instance::run_task(loader.engine(), &plugin.pre, context, &task.name, &task.args)
+        instance::run_task(
+            loader.engine(),
+            &plugin.pre,
+            context,
+            &task.name,
+            &task.args,
+        )
     }
 }

@@ -1,8 +1,9 @@
 //! The one wasmtime `Engine` of a host process, and the ticker that drives epoch interruption.
 //!
 //! Settings that matter and why:
-//! - Pooling allocator with memories and tables kept resident: a fresh instance per call costs
-//!   microseconds, and it is the only allocator that scales across threads without mmap contention.
+//! - Pooling allocator (in the daemon) with memories and tables kept resident: a fresh instance
+//!   per call costs microseconds, and it is the only allocator that scales across threads
+//!   without mmap contention.
 //! - Epoch interruption: every `Store` checks a wall-clock deadline on each tick, which is how a
 //!   looping plugin is stopped and how a running task is cancelled.
 //! - No wasmtime on-disk cache: compiled code is cached by `compile_cache` under the host's own
@@ -22,14 +23,27 @@ pub const MAX_MEMORY_BYTES: usize = 4 << 30;
 
 #[derive(Debug, Clone, Copy)]
 pub struct EngineSettings {
+    /// The pooling allocator pays off over many instances (the daemon); a hook process that
+    /// instantiates once or twice starts faster without it.
+    pub pooling: bool,
     /// Component instances that may be alive at once (one per running call or task).
     pub concurrent_instances: u32,
 }
 
 impl EngineSettings {
-    /// A hook process runs one call per plugin, one after the other.
+    /// An `--inline` hook process: a few instances, one after the other.
     pub fn for_hook_process() -> EngineSettings {
-        EngineSettings { concurrent_instances: 16 }
+        EngineSettings {
+            pooling: false,
+            concurrent_instances: 16,
+        }
+    }
+
+    pub fn for_daemon() -> EngineSettings {
+        EngineSettings {
+            pooling: true,
+            concurrent_instances: 1000,
+        }
     }
 }
 
@@ -51,8 +65,10 @@ pub fn new_engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .table_keep_resident(1 << 16);
 
     let mut config = Config::new();
+    if settings.pooling {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
     config
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         .epoch_interruption(true)
         .wasm_backtrace_max_frames(None)
         .parallel_compilation(true)

@@ -5,9 +5,9 @@ use crate::bindings::{PluginPre, types};
 use crate::plugin::PluginId;
 use crate::protocol::{HookEvent, PluginDecision, PluginResponse};
 use crate::sandbox::{Grants, InstanceState, Interruption, StoreRequest, new_store};
+use crate::tasks::TaskAccess;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use crate::tasks::TaskAccess;
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap};
 
@@ -41,7 +41,11 @@ pub enum CallFailure {
 impl std::fmt::Display for CallFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallFailure::TimedOut(limit) => write!(f, "did not finish within {} ms and was stopped", limit.as_millis()),
+            CallFailure::TimedOut(limit) => write!(
+                f,
+                "did not finish within {} ms and was stopped",
+                limit.as_millis()
+            ),
             CallFailure::Cancelled => f.write_str("cancelled"),
             CallFailure::Trapped(what) => write!(f, "crashed: {what}"),
             CallFailure::Returned(err) => write!(f, "returned an error: {err}"),
@@ -55,7 +59,10 @@ fn with_instance<R>(
     engine: &Engine,
     pre: &PluginPre<InstanceState>,
     context: CallContext,
-    call: impl FnOnce(&crate::bindings::Plugin, &mut Store<InstanceState>) -> wasmtime::Result<Result<R, String>>,
+    call: impl FnOnce(
+        &crate::bindings::Plugin,
+        &mut Store<InstanceState>,
+    ) -> wasmtime::Result<Result<R, String>>,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
     let mut store = new_store(
@@ -74,7 +81,9 @@ fn with_instance<R>(
         },
     )
     .map_err(CallFailure::Setup)?;
-    let result = pre.instantiate(&mut store).and_then(|instance| call(&instance, &mut store));
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|instance| call(&instance, &mut store));
     log_guest_output(&store);
     match result {
         Ok(Ok(value)) => Ok(value),
@@ -96,7 +105,9 @@ fn classify(store: &Store<InstanceState>, err: &wasmtime::Error, timeout: Durati
         ));
     }
     let mut what = match err.downcast_ref::<Trap>() {
-        Some(Trap::UnreachableCodeReached) => "wasm trap: unreachable code (a panic or abort)".to_owned(),
+        Some(Trap::UnreachableCodeReached) => {
+            "wasm trap: unreachable code (a panic or abort)".to_owned()
+        }
         Some(trap) => format!("wasm trap: {trap}"),
         None => crate::plugin::one_line(err),
     };
@@ -111,7 +122,10 @@ fn classify(store: &Store<InstanceState>, err: &wasmtime::Error, timeout: Durati
 /// "panicked at"), an allocation failure, or the last non-empty line, minus the backtrace hint.
 fn last_words(stderr: &str) -> Option<String> {
     let from = stderr.rfind("panicked at").unwrap_or_else(|| {
-        stderr.trim_end().rfind('\n').map_or(0, |newline| newline + 1)
+        stderr
+            .trim_end()
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1)
     });
     let words: Vec<&str> = stderr[from..]
         .lines()
@@ -132,8 +146,14 @@ fn log_guest_output(store: &Store<InstanceState>) {
     }
 }
 
-pub fn describe(engine: &Engine, pre: &PluginPre<InstanceState>, context: CallContext) -> Result<types::PluginInfo, CallFailure> {
-    with_instance(engine, pre, context, |plugin, store| plugin.call_describe(store).map(Ok))
+pub fn describe(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+) -> Result<types::PluginInfo, CallFailure> {
+    with_instance(engine, pre, context, |plugin, store| {
+        plugin.call_describe(store).map(Ok)
+    })
 }
 
 pub fn handle(
@@ -151,7 +171,9 @@ pub fn handle(
         tool_name: event.tool_name.clone(),
         raw_json: event.raw_json.clone(),
     };
-    let response = with_instance(engine, pre, context, |plugin, store| plugin.call_handle(store, &wit_event))?;
+    let response = with_instance(engine, pre, context, |plugin, store| {
+        plugin.call_handle(store, &wit_event)
+    })?;
     to_host_response(response).map_err(CallFailure::Returned)
 }
 
@@ -162,14 +184,18 @@ pub fn run_task(
     name: &str,
     args: &str,
 ) -> Result<String, CallFailure> {
-    with_instance(engine, pre, context, |plugin, store| plugin.call_run_task(store, name, args))
+    with_instance(engine, pre, context, |plugin, store| {
+        plugin.call_run_task(store, name, args)
+    })
 }
 
 fn to_host_response(response: types::Response) -> Result<PluginResponse, String> {
     if let Some(input) = &response.updated_input {
         let parsed: Result<serde_json::Value, _> = serde_json::from_str(input);
         if !parsed.as_ref().is_ok_and(serde_json::Value::is_object) {
-            return Err(format!("updated-input must be a JSON object, got {input:?}"));
+            return Err(format!(
+                "updated-input must be a JSON object, got {input:?}"
+            ));
         }
     }
     Ok(PluginResponse {
@@ -195,8 +221,14 @@ mod tests {
     #[test]
     fn last_words_of_a_panic_skip_the_backtrace_hint() {
         let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:53:23:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(last_words(stderr).as_deref(), Some("panicked at src/lib.rs:53:23: boom"));
-        assert_eq!(last_words("x\nmemory allocation of 16 bytes failed\n").as_deref(), Some("memory allocation of 16 bytes failed"));
+        assert_eq!(
+            last_words(stderr).as_deref(),
+            Some("panicked at src/lib.rs:53:23: boom")
+        );
+        assert_eq!(
+            last_words("x\nmemory allocation of 16 bytes failed\n").as_deref(),
+            Some("memory allocation of 16 bytes failed")
+        );
         assert_eq!(last_words(""), None);
     }
 }

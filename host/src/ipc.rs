@@ -22,15 +22,21 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The identity of the engine binary installed next to this executable: what a daemon
+    /// started from here would run.
     pub fn current() -> Identity {
         let build = std::env::current_exe()
+            .map(|exe| exe.with_file_name(crate::cli::ENGINE_BINARY))
             .and_then(std::fs::metadata)
             .map(|meta| {
                 use std::os::unix::fs::MetadataExt;
                 format!("{}-{}.{}", meta.size(), meta.mtime(), meta.mtime_nsec())
             })
             .unwrap_or_default();
-        Identity { version: env!("CARGO_PKG_VERSION").to_owned(), build }
+        Identity {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            build,
+        }
     }
 
     /// Should a client with this identity replace a daemon with `daemon`'s? Only a different
@@ -41,7 +47,10 @@ impl Identity {
 }
 
 fn version_key(version: &str) -> Vec<u64> {
-    version.split(['.', '-', '+']).map(|part| part.parse().unwrap_or(0)).collect()
+    version
+        .split(['.', '-', '+'])
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,9 +87,13 @@ pub enum Reply {
     Stopping,
     Tasks(Vec<TaskRecord>),
     /// The client is a newer build: this daemon is shutting down so a new one can start.
-    Replaced { daemon: Identity },
+    Replaced {
+        daemon: Identity,
+    },
     /// The client is older than the daemon: it should run in-process.
-    TooOld { daemon: Identity },
+    TooOld {
+        daemon: Identity,
+    },
     Error(String),
 }
 
@@ -98,7 +111,10 @@ pub fn read_frame<T: DeserializeOwned>(stream: &mut impl Read) -> io::Result<T> 
     stream.read_exact(&mut len)?;
     let len = u32::from_le_bytes(len);
     if len > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {len} bytes is too large")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes is too large"),
+        ));
     }
     let mut body = vec![0u8; len as usize];
     stream.read_exact(&mut body)?;
@@ -115,11 +131,20 @@ mod tests {
 
     #[test]
     fn newer_or_rebuilt_clients_supersede_older_daemons() {
-        let id = |version: &str, build: &str| Identity { version: version.into(), build: build.into() };
+        let id = |version: &str, build: &str| Identity {
+            version: version.into(),
+            build: build.into(),
+        };
         assert!(id("0.2.0", "b").supersedes(&id("0.1.0", "a")));
-        assert!(id("0.1.0", "b").supersedes(&id("0.1.0", "a")), "a rebuild of the same version");
+        assert!(
+            id("0.1.0", "b").supersedes(&id("0.1.0", "a")),
+            "a rebuild of the same version"
+        );
         assert!(!id("0.1.0", "a").supersedes(&id("0.1.0", "a")));
-        assert!(!id("0.1.0", "b").supersedes(&id("0.10.0", "a")), "older client");
+        assert!(
+            !id("0.1.0", "b").supersedes(&id("0.10.0", "a")),
+            "older client"
+        );
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! fasthooks-host: run Claude Code hooks as sandboxed WebAssembly components.
 //!
-//! The path of one hook call: [`cli`] reads the event → [`dispatch`] parses it ([`protocol`]),
+//! The path of one hook call: [`cli`] (the small `fasthooks-host` front) reads the event and
+//! hands it to the daemon through [`client`] and [`ipc`]; the [`daemon`] (or the engine
+//! in-process, [`commands`]) runs [`dispatch`], which parses it ([`protocol`]),
 //! loads each plugin ([`plugin`], [`compile_cache`]) on the shared [`engine`], runs the subscribed
 //! ones in fresh sandboxed instances ([`instance`], [`sandbox`], [`bindings`]) and renders the
 //! merged answer in Claude Code's wire format ([`protocol`]).
 
 pub mod admin;
 pub mod bindings;
-pub mod client;
 pub mod cli;
+pub mod client;
+pub mod commands;
 pub mod compile_cache;
 pub mod daemon;
 pub mod dispatch;
@@ -20,6 +23,7 @@ pub mod matcher;
 pub mod paths;
 pub mod plugin;
 pub mod protocol;
+pub mod request;
 pub mod sandbox;
 pub mod store;
 pub mod tasks;

@@ -23,7 +23,12 @@ impl LazyLogFile {
                 if let Some(dir) = self.path.parent() {
                     let _ = std::fs::create_dir_all(dir);
                 }
-                OpenOptions::new().create(true).append(true).open(&self.path).ok().map(Mutex::new)
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)
+                    .ok()
+                    .map(Mutex::new)
             })
             .as_ref()
     }
@@ -53,7 +58,11 @@ impl<'a> MakeWriter<'a> for LazyLogFile {
 
 /// Send `tracing` events of this process to `<logs>/fasthooks.log`.
 pub fn init(logs_dir: PathBuf) {
-    let level = match std::env::var(LOG_ENV).unwrap_or_default().to_ascii_lowercase().as_str() {
+    let level = match std::env::var(LOG_ENV)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "off" => tracing::level_filters::LevelFilter::OFF,
         "error" => tracing::level_filters::LevelFilter::ERROR,
         "warn" => tracing::level_filters::LevelFilter::WARN,
@@ -61,7 +70,10 @@ pub fn init(logs_dir: PathBuf) {
         "trace" => tracing::level_filters::LevelFilter::TRACE,
         _ => tracing::level_filters::LevelFilter::INFO,
     };
-    let writer = LazyLogFile { path: logs_dir.join(LOG_FILE), file: OnceLock::new() };
+    let writer = LazyLogFile {
+        path: logs_dir.join(LOG_FILE),
+        file: OnceLock::new(),
+    };
     let _ = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_max_level(level)

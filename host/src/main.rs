@@ -1,3 +1,4 @@
+//! `fasthooks-host`: the command Claude Code runs for every hook event.
 fn main() -> std::process::ExitCode {
-    fasthooks_host::cli::main()
+    fasthooks_host::cli::front_main()
 }

@@ -15,7 +15,10 @@ use std::fmt;
 pub enum Matcher {
     Any,
     Exact(Vec<String>),
-    Regex { source: String, regex: regress::Regex },
+    Regex {
+        source: String,
+        regex: regress::Regex,
+    },
 }
 
 impl Matcher {
@@ -37,7 +40,10 @@ impl Matcher {
             return Ok(Matcher::Exact(names));
         }
         regress::Regex::new(text)
-            .map(|regex| Matcher::Regex { source: text.to_owned(), regex })
+            .map(|regex| Matcher::Regex {
+                source: text.to_owned(),
+                regex,
+            })
             .map_err(|err| format!("invalid matcher regex {text:?}: {err}"))
     }
 
@@ -88,7 +94,10 @@ mod tests {
         assert!(m("Edit,Write", "Edit"));
         assert!(!m("Edit|Write", "NotebookEdit"));
         assert!(m("auto-compact", "auto-compact"));
-        assert!(!m("mcp__memory", "mcp__memory__read"), "bare server name is exact");
+        assert!(
+            !m("mcp__memory", "mcp__memory__read"),
+            "bare server name is exact"
+        );
     }
 
     #[test]
@@ -97,7 +106,10 @@ mod tests {
         assert!(!m("^Edit.*", "NotebookEdit"));
         assert!(m("mcp__memory__.*", "mcp__memory__read"));
         assert!(!m("^(Edit|Write)$", "MultiEdit"));
-        assert!(m("(?!Bash)^\\w+$", "Read"), "ECMAScript look-ahead is supported");
+        assert!(
+            m("(?!Bash)^\\w+$", "Read"),
+            "ECMAScript look-ahead is supported"
+        );
         assert!(!m("(?!Bash)^\\w+$", "Bash"));
     }
 

@@ -24,11 +24,15 @@ pub struct Paths {
 
 impl Paths {
     pub fn resolve(home_flag: Option<&Path>) -> Paths {
-        let env_home = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env_home = std::env::var_os(HOME_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         if let Some(home) = home_flag.map(Path::to_path_buf).or(env_home) {
             return Paths::under(&home);
         }
-        let user_home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let user_home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
         let xdg = |var: &str, fallback: &str| {
             std::env::var_os(var)
                 .filter(|v| !v.is_empty())
@@ -41,7 +45,12 @@ impl Paths {
             .filter(|v| !v.is_empty())
             .map(|dir| PathBuf::from(dir).join("fasthooks"))
             .unwrap_or_else(|| std::env::temp_dir().join(format!("fasthooks-{}", current_uid())));
-        Paths { cache: xdg("XDG_CACHE_HOME", ".cache"), data: state.clone(), runtime, logs: state.join("logs") }
+        Paths {
+            cache: xdg("XDG_CACHE_HOME", ".cache"),
+            data: state.clone(),
+            runtime,
+            logs: state.join("logs"),
+        }
     }
 
     pub fn under(home: &Path) -> Paths {
@@ -56,7 +65,10 @@ impl Paths {
     /// Create the runtime directory owned by this user with mode 0700, and refuse one that is
     /// not: the socket inside it is the daemon's only access control.
     pub fn ensure_private_runtime_dir(&self) -> io::Result<&Path> {
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.runtime)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.runtime)?;
         let meta = std::fs::metadata(&self.runtime)?;
         use std::os::unix::fs::MetadataExt;
         if meta.uid() != current_uid() {

@@ -48,9 +48,16 @@ impl PluginInfo {
             subscriptions: info
                 .subscriptions
                 .into_iter()
-                .map(|s| Subscription { event: s.event, matcher: s.matcher })
+                .map(|s| Subscription {
+                    event: s.event,
+                    matcher: s.matcher,
+                })
                 .collect(),
-            capabilities: info.capabilities.iter().map(|c| capability_name(*c).to_owned()).collect(),
+            capabilities: info
+                .capabilities
+                .iter()
+                .map(|c| capability_name(*c).to_owned())
+                .collect(),
         }
     }
 
@@ -59,7 +66,8 @@ impl PluginInfo {
     pub fn subscribes_to(&self, event: &HookEvent) -> bool {
         self.subscriptions.iter().any(|sub| {
             (sub.event == "*" || sub.event == event.name)
-                && Matcher::parse(&sub.matcher).is_ok_and(|m| m.matches(event.matcher_subject.as_deref()))
+                && Matcher::parse(&sub.matcher)
+                    .is_ok_and(|m| m.matches(event.matcher_subject.as_deref()))
         })
     }
 }
@@ -74,33 +82,104 @@ pub fn capability_name(capability: types::Capability) -> &'static str {
     }
 }
 
-/// A plugin file as read from disk.
+/// A plugin file: its canonical path and the SHA-256 of its bytes.
+///
+/// Hashing a plugin on every hook call would cost more than running it, so the hash is
+/// remembered against the file's identity (device, inode, size, modification and change times)
+/// in the cache directory; any write to the file changes its change time, and the file is then
+/// hashed again. The bytes themselves are read only when something needs them (compiling).
 pub struct PluginFile {
     /// Canonical path (the file must exist to be canonicalized).
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
     pub sha256: String,
+    bytes: std::sync::OnceLock<Result<Vec<u8>, String>>,
 }
 
 impl PluginFile {
     pub fn read(path: &Path) -> Result<PluginFile, String> {
+        PluginFile::open(path, None)
+    }
+
+    /// Open `path`, taking its hash from `index` when the file is unchanged since it was hashed.
+    pub fn open(path: &Path, index: Option<&Path>) -> Result<PluginFile, String> {
         let canonical = std::fs::canonicalize(path)
             .map_err(|err| format!("cannot open plugin {}: {}", path.display(), io_reason(&err)))?;
+        let meta = std::fs::metadata(&canonical)
+            .map_err(|err| format!("cannot read plugin {}: {}", path.display(), io_reason(&err)))?;
+        let fingerprint = fingerprint(&meta);
+        let entry = index.map(|dir| {
+            dir.join(hex(&Sha256::digest(
+                canonical.as_os_str().as_encoded_bytes(),
+            )))
+        });
+        if let Some(entry) = &entry
+            && let Ok(text) = std::fs::read_to_string(entry)
+            && let Some((recorded, sha256)) = text.trim().rsplit_once(' ')
+            && recorded == fingerprint
+        {
+            return Ok(PluginFile {
+                path: canonical,
+                sha256: sha256.to_owned(),
+                bytes: Default::default(),
+            });
+        }
         let bytes = std::fs::read(&canonical)
             .map_err(|err| format!("cannot read plugin {}: {}", path.display(), io_reason(&err)))?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        Ok(PluginFile { path: canonical, bytes, sha256 })
+        if let Some(entry) = &entry {
+            let _ = entry.parent().map(std::fs::create_dir_all);
+            let _ = crate::compile_cache::write_atomically(
+                entry,
+                format!("{fingerprint} {sha256}\n").as_bytes(),
+            );
+        }
+        Ok(PluginFile {
+            path: canonical,
+            sha256,
+            bytes: std::sync::OnceLock::from(Ok(bytes)),
+        })
+    }
+
+    /// The file's bytes, read on first use.
+    pub fn bytes(&self) -> Result<&[u8], String> {
+        self.bytes
+            .get_or_init(|| {
+                std::fs::read(&self.path)
+                    .map_err(|err| format!("cannot read plugin {}: {err}", self.path.display()))
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(Clone::clone)
     }
 
     /// A display name before `describe()` is known: the file stem.
     pub fn display_name(&self) -> String {
-        self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
+}
+
+fn fingerprint(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{}:{}:{}:{}.{}:{}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
 }
 
 fn io_reason(err: &std::io::Error) -> String {
     match err.kind() {
-        std::io::ErrorKind::NotFound => "no such file (build it first? see README: scripts/build-plugins.sh)".into(),
+        std::io::ErrorKind::NotFound => {
+            "no such file (build it first? see README: scripts/build-plugins.sh)".into()
+        }
         _ => err.to_string(),
     }
 }
@@ -121,6 +200,7 @@ pub struct PluginLoader {
     engine: Engine,
     linker: Linker<InstanceState>,
     cache: CompileCache,
+    index_dir: PathBuf,
     loaded: Mutex<HashMap<String, Arc<LoadedPlugin>>>,
 }
 
@@ -128,9 +208,24 @@ impl PluginLoader {
     pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        crate::bindings::Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
+        crate::bindings::Plugin::add_to_linker::<_, HasSelf<InstanceState>>(
+            &mut linker,
+            |state| state,
+        )?;
         let cache = CompileCache::new(cache_dir, &engine);
-        Ok(PluginLoader { engine, linker, cache, loaded: Mutex::new(HashMap::new()) })
+        let index_dir = cache_dir.join("hashes");
+        Ok(PluginLoader {
+            engine,
+            linker,
+            cache,
+            index_dir,
+            loaded: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Open a plugin file, using this loader's hash index.
+    pub fn open(&self, path: &Path) -> Result<PluginFile, String> {
+        PluginFile::open(path, Some(&self.index_dir))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -155,10 +250,15 @@ impl PluginLoader {
         if let Some(plugin) = self.loaded.lock().unwrap().get(&file.sha256) {
             return Ok(plugin.clone());
         }
-        check_component_header(&file.bytes)?;
-        let component = self
-            .cache
-            .component(&self.engine, &file.sha256, &file.bytes)
+        let component = match self.cache.cached_component(&self.engine, &file.sha256) {
+            Some(component) => Ok(component),
+            None => {
+                let bytes = file.bytes()?;
+                check_component_header(bytes)?;
+                self.cache.component(&self.engine, &file.sha256, bytes)
+            }
+        };
+        let component = component
             .map_err(|err| format!("is not a valid WebAssembly component: {}", one_line(&err)))?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|err| {
             format!(
@@ -177,14 +277,23 @@ impl PluginLoader {
         let info = match self.cache.describe(&file.sha256) {
             Some(info) => info,
             None => {
-                let info = PluginInfo::from_wit(describe(&pre).map_err(|err| format!("describe() failed: {err}"))?);
+                let info = PluginInfo::from_wit(
+                    describe(&pre).map_err(|err| format!("describe() failed: {err}"))?,
+                );
                 validate_info(&info)?;
                 self.cache.store_describe(&file.sha256, &info);
                 info
             }
         };
-        let plugin = Arc::new(LoadedPlugin { sha256: file.sha256.clone(), info, pre });
-        self.loaded.lock().unwrap().insert(file.sha256.clone(), plugin.clone());
+        let plugin = Arc::new(LoadedPlugin {
+            sha256: file.sha256.clone(),
+            info,
+            pre,
+        });
+        self.loaded
+            .lock()
+            .unwrap()
+            .insert(file.sha256.clone(), plugin.clone());
         Ok(plugin)
     }
 }
@@ -196,7 +305,7 @@ impl PluginLoader {
         if let Some(plugin) = self.loaded.lock().unwrap().get(sha256) {
             return Ok(plugin.clone());
         }
-        if let Ok(file) = PluginFile::read(path)
+        if let Ok(file) = PluginFile::open(path, Some(&self.index_dir))
             && file.sha256 == sha256
         {
             return self.load(&file, |_| Err("describe() was not cached".into()));
@@ -204,12 +313,30 @@ impl PluginLoader {
         let component = self
             .cache
             .cached_component(&self.engine, sha256)
-            .ok_or_else(|| format!("the build of {} that added this task ({sha256}) is no longer available", path.display()))?;
-        let info = self.cache.describe(sha256).ok_or_else(|| format!("no cached describe() for build {sha256}"))?;
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(|err| one_line(&err))?;
+            .ok_or_else(|| {
+                format!(
+                    "the build of {} that added this task ({sha256}) is no longer available",
+                    path.display()
+                )
+            })?;
+        let info = self
+            .cache
+            .describe(sha256)
+            .ok_or_else(|| format!("no cached describe() for build {sha256}"))?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|err| one_line(&err))?;
         let pre = PluginPre::new(instance_pre).map_err(|err| one_line(&err))?;
-        let plugin = Arc::new(LoadedPlugin { sha256: sha256.to_owned(), info, pre });
-        self.loaded.lock().unwrap().insert(sha256.to_owned(), plugin.clone());
+        let plugin = Arc::new(LoadedPlugin {
+            sha256: sha256.to_owned(),
+            info,
+            pre,
+        });
+        self.loaded
+            .lock()
+            .unwrap()
+            .insert(sha256.to_owned(), plugin.clone());
         Ok(plugin)
     }
 }
@@ -220,9 +347,11 @@ fn check_component_header(bytes: &[u8]) -> Result<(), String> {
         return Err("is not a WebAssembly file".into());
     }
     if bytes[4..8] == [1, 0, 0, 0] {
-        return Err("is a core WebAssembly module, not a component: build it for wasm32-wasip2 \
+        return Err(
+            "is a core WebAssembly module, not a component: build it for wasm32-wasip2 \
                     (or wrap it with `wasm-tools component new`)"
-            .into());
+                .into(),
+        );
     }
     Ok(())
 }
@@ -232,7 +361,8 @@ fn validate_info(info: &PluginInfo) -> Result<(), String> {
         return Err("describe() returned an empty plugin name".into());
     }
     for sub in &info.subscriptions {
-        Matcher::parse(&sub.matcher).map_err(|err| format!("describe(): subscription to {}: {err}", sub.event))?;
+        Matcher::parse(&sub.matcher)
+            .map_err(|err| format!("describe(): subscription to {}: {err}", sub.event))?;
     }
     Ok(())
 }

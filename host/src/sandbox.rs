@@ -5,8 +5,8 @@
 //! are captured into the host log, never into the hook's stdout (which belongs to Claude Code).
 
 use crate::plugin::PluginId;
+pub use crate::request::{Grants, Limits, TaskSandbox};
 use crate::tasks::TaskAccess;
-use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,48 +16,6 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-
-/// What the user granted one plugin on the command line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grants {
-    pub read_dirs: Vec<PathBuf>,
-    pub write_dirs: Vec<PathBuf>,
-    /// Environment variables the plugin may see, with the values the hook process had.
-    pub env: Vec<(String, String)>,
-    /// `HOST:PORT` (or `HOST`, meaning port 443) the plugin may open TCP connections to.
-    pub net_hosts: Vec<String>,
-    pub agent: bool,
-}
-
-/// Resource bounds for one instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    pub memory_bytes: usize,
-    pub handle_timeout: Duration,
-    pub task_timeout: Duration,
-    /// The whole hook call, waits on tasks included, answers within this.
-    pub hook_deadline: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            memory_bytes: 256 << 20,
-            handle_timeout: Duration::from_secs(10),
-            task_timeout: Duration::from_secs(300),
-            hook_deadline: Duration::from_secs(60),
-        }
-    }
-}
-
-/// The sandbox a background task runs in: the grants and limits of the hook call that added it.
-/// Stored with the task (as JSON) so a restarted daemon runs it the same way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskSandbox {
-    pub grants: Grants,
-    pub memory_bytes: usize,
-    pub timeout_ms: u64,
-}
 
 /// Bytes of guest stdout/stderr kept per call for the log.
 const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
@@ -92,7 +50,10 @@ pub struct InstanceState {
 
 impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -135,7 +96,12 @@ struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             self.refused = Some(desired);
             return Ok(false);
@@ -143,7 +109,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 
@@ -174,14 +145,20 @@ pub struct StoreRequest<'a> {
 }
 
 /// A fresh store for one instance. Fails only when a granted directory cannot be opened.
-pub fn new_store(engine: &Engine, request: StoreRequest<'_>) -> Result<Store<InstanceState>, String> {
+pub fn new_store(
+    engine: &Engine,
+    request: StoreRequest<'_>,
+) -> Result<Store<InstanceState>, String> {
     let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
     let state = InstanceState {
         wasi,
         table: ResourceTable::new(),
-        limits: MemoryLimiter { memory_bytes: request.memory_bytes, refused: None },
+        limits: MemoryLimiter {
+            memory_bytes: request.memory_bytes,
+            refused: None,
+        },
         task_sandbox: TaskSandbox {
             grants: (*request.grants).clone(),
             memory_bytes: request.memory_bytes,
@@ -222,9 +199,17 @@ pub fn new_store(engine: &Engine, request: StoreRequest<'_>) -> Result<Store<Ins
     Ok(store)
 }
 
-fn build_wasi(grants: &Grants, stdout: MemoryOutputPipe, stderr: MemoryOutputPipe) -> Result<WasiCtx, String> {
+fn build_wasi(
+    grants: &Grants,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+) -> Result<WasiCtx, String> {
     let mut builder = WasiCtxBuilder::new();
-    builder.stdout(stdout).stderr(stderr).allow_ip_name_lookup(false).allow_udp(false);
+    builder
+        .stdout(stdout)
+        .stderr(stderr)
+        .allow_ip_name_lookup(false)
+        .allow_udp(false);
     for dir in &grants.read_dirs {
         if grants.write_dirs.contains(dir) {
             continue;
@@ -264,7 +249,10 @@ fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, String> {
     use std::net::ToSocketAddrs;
     let mut addrs = Vec::new();
     for host in hosts {
-        let with_port = if host.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) {
+        let with_port = if host
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+        {
             host.clone()
         } else {
             format!("{host}:443")

@@ -23,22 +23,26 @@ pub enum StoreOp {
     Delete(i64),
 }
 
-enum WriterMessage {
-    Op(StoreOp),
-    Flush(u64),
+/// A write with its submission number; the writer publishes the highest number it committed.
+struct WriterMessage {
+    seq: u64,
+    op: StoreOp,
 }
 
-/// Flush tickets: the writer advances `committed` after each batch.
 #[derive(Default)]
 struct Progress {
     committed: Mutex<u64>,
     changed: Condvar,
 }
 
+struct Submitter {
+    sender: Sender<WriterMessage>,
+    submitted: u64,
+}
+
 pub struct Store {
     path: PathBuf,
-    sender: Mutex<Sender<WriterMessage>>,
-    next_ticket: Mutex<u64>,
+    submitter: Mutex<Submitter>,
     progress: Arc<Progress>,
     /// A separate connection for the synchronous `state` interface and for reads.
     reader: Mutex<Connection>,
@@ -95,9 +99,11 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, String> {
-        std::fs::create_dir_all(data_dir).map_err(|err| format!("cannot create {}: {err}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|err| format!("cannot create {}: {err}", data_dir.display()))?;
         let path = data_dir.join(STORE_FILE);
-        let fail = |err: rusqlite::Error| format!("cannot open the task store {}: {err}", path.display());
+        let fail =
+            |err: rusqlite::Error| format!("cannot open the task store {}: {err}", path.display());
         let writer = open_connection(&path).map_err(fail)?;
         migrate(&writer).map_err(fail)?;
         let reader = open_connection(&path).map_err(fail)?;
@@ -110,8 +116,10 @@ impl Store {
             .map_err(|err| format!("cannot start the store writer: {err}"))?;
         Ok(Store {
             path,
-            sender: Mutex::new(sender),
-            next_ticket: Mutex::new(0),
+            submitter: Mutex::new(Submitter {
+                sender,
+                submitted: 0,
+            }),
             progress,
             reader: Mutex::new(reader),
         })
@@ -123,27 +131,26 @@ impl Store {
 
     /// Queue a write; it is committed with the next batch.
     pub fn submit(&self, op: StoreOp) {
-        let _ = self.sender.lock().unwrap().send(WriterMessage::Op(op));
+        let mut submitter = self.submitter.lock().unwrap();
+        submitter.submitted += 1;
+        let seq = submitter.submitted;
+        let _ = submitter.sender.send(WriterMessage { seq, op });
     }
 
-    /// Block until everything submitted before this call is committed.
+    /// Block until everything submitted before this call is committed. Free when nothing is
+    /// outstanding, which is the common case for a hook that did not touch tasks.
     pub fn flush(&self) {
-        let ticket = {
-            let mut next = self.next_ticket.lock().unwrap();
-            *next += 1;
-            let ticket = *next;
-            let _ = self.sender.lock().unwrap().send(WriterMessage::Flush(ticket));
-            ticket
-        };
+        let target = self.submitter.lock().unwrap().submitted;
         let mut committed = self.progress.committed.lock().unwrap();
-        while *committed < ticket {
+        while *committed < target {
             committed = self.progress.changed.wait(committed).unwrap();
         }
     }
 
     pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, String> {
         let conn = self.reader.lock().unwrap();
-        load_tasks(&conn).map_err(|err| format!("cannot read tasks from {}: {err}", self.path.display()))
+        load_tasks(&conn)
+            .map_err(|err| format!("cannot read tasks from {}: {err}", self.path.display()))
     }
 
     pub fn state_get(&self, ns: &StateNamespace, key: &str) -> rusqlite::Result<Option<String>> {
@@ -181,7 +188,9 @@ impl Store {
             "SELECT key FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 ORDER BY key",
         )?;
         let keys = statement
-            .query_map(params![ns.plugin_name, ns.plugin_path, ns.scope], |row| row.get(0))?
+            .query_map(params![ns.plugin_name, ns.plugin_path, ns.scope], |row| {
+                row.get(0)
+            })?
             .collect();
         keys
     }
@@ -200,7 +209,8 @@ pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, String> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let conn = open_connection(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
+    let conn =
+        open_connection(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
     migrate(&conn).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
     load_tasks(&conn).map_err(|err| format!("cannot read {}: {err}", path.display()))
 }
@@ -215,7 +225,11 @@ fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
         let status: String = row.get(9)?;
         Ok(TaskRecord {
             id: row.get(0)?,
-            namespace: Namespace { plugin_name: row.get(1)?, plugin_path: row.get(2)?, session: row.get(3)? },
+            namespace: Namespace {
+                plugin_name: row.get(1)?,
+                plugin_path: row.get(2)?,
+                session: row.get(3)?,
+            },
             key: row.get(4)?,
             name: row.get(5)?,
             args: row.get(6)?,
@@ -244,19 +258,14 @@ fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress:
                 break;
             }
         }
-        // Tickets are released even when the commit fails (the error is logged): a flush must
+        // Progress is published even when the commit fails (the error is logged): a flush must
         // never hang a hook.
-        let highest_ticket = batch
-            .iter()
-            .filter_map(|m| if let WriterMessage::Flush(t) = m { Some(*t) } else { None })
-            .max();
+        let highest = batch.iter().map(|m| m.seq).max().unwrap_or(0);
         if let Err(err) = commit(&mut conn, &batch) {
             tracing::error!("task store write failed: {err}");
         }
-        if let Some(ticket) = highest_ticket {
-            *progress.committed.lock().unwrap() = ticket;
-            progress.changed.notify_all();
-        }
+        *progress.committed.lock().unwrap() = highest;
+        progress.changed.notify_all();
     }
 }
 
@@ -272,8 +281,8 @@ fn commit(conn: &mut Connection, batch: &[WriterMessage]) -> rusqlite::Result<()
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
         for message in batch {
-            match message {
-                WriterMessage::Op(StoreOp::Upsert(task)) => {
+            match &message.op {
+                StoreOp::Upsert(task) => {
                     upsert.execute(params![
                         task.id,
                         task.namespace.plugin_name,
@@ -294,10 +303,9 @@ fn commit(conn: &mut Connection, batch: &[WriterMessage]) -> rusqlite::Result<()
                         task.finished_ms.map(|v| v as i64),
                     ])?;
                 }
-                WriterMessage::Op(StoreOp::Delete(id)) => {
+                StoreOp::Delete(id) => {
                     delete.execute(params![id])?;
                 }
-                WriterMessage::Flush(_) => {}
             }
         }
     }

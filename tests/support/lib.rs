@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The `fasthooks-host` binary: `$FASTHOOKS_BIN`, else the one cargo built next to this test.
@@ -20,7 +23,10 @@ pub fn host_binary() -> PathBuf {
     }
     // Test executables live in target/<profile>/deps/.
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let bin = profile_dir.join("fasthooks-host");
     assert!(
         bin.exists(),
@@ -32,15 +38,22 @@ pub fn host_binary() -> PathBuf {
 
 /// A built plugin component: `target/plugins/<name>.wasm`.
 pub fn plugin(name: &str) -> PathBuf {
-    let path = workspace_root().join("target/plugins").join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} is missing: run scripts/build-plugins.sh", path.display());
+    let path = workspace_root()
+        .join("target/plugins")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/build-plugins.sh",
+        path.display()
+    );
     path
 }
 
 /// A captured Claude Code event from `tests/fixtures/`.
 pub fn fixture(relative: &str) -> Value {
     let path = workspace_root().join("tests/fixtures").join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
@@ -67,8 +80,12 @@ pub struct HookRun {
 
 impl HookRun {
     pub fn stdout_json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {:?}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not JSON ({err}): {:?}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -85,7 +102,12 @@ impl Default for Home {
 
 impl Home {
     pub fn new() -> Home {
-        Home { dir: tempfile::Builder::new().prefix("fasthooks-test-").tempdir().expect("temp dir") }
+        Home {
+            dir: tempfile::Builder::new()
+                .prefix("fasthooks-test-")
+                .tempdir()
+                .expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -94,8 +116,17 @@ impl Home {
 
     pub fn command(&self) -> Command {
         let mut command = Command::new(host_binary());
-        command.env("FASTHOOKS_HOME", self.path()).env_remove("FASTHOOKS_LOG");
         command
+            .env("FASTHOOKS_HOME", self.path())
+            .env_remove("FASTHOOKS_LOG")
+            // A backstop: each test stops its daemon when its Home is dropped.
+            .env("FASTHOOKS_IDLE_TIMEOUT_SECS", "60");
+        command
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path().join("logs/fasthooks.log")).unwrap_or_default()
     }
 
     /// Run `fasthooks-host ARGS` with `stdin` as its input, as Claude Code would.
@@ -105,6 +136,17 @@ impl Home {
 
     pub fn hook(&self, args: &[&str], event: &Value) -> HookRun {
         self.run(args, event.to_string().as_bytes())
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .args(["daemon", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status();
     }
 }
 
@@ -129,7 +171,9 @@ pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> Hook
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("fasthooks-host did not exit within {limit:?}: a hook must never hang Claude Code");
+            panic!(
+                "fasthooks-host did not exit within {limit:?}: a hook must never hang Claude Code"
+            );
         }
         std::thread::sleep(Duration::from_millis(2));
     }

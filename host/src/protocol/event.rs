@@ -73,9 +73,15 @@ impl fmt::Display for EventError {
                 "no event on stdin: Claude Code writes one JSON event to a hook's stdin (try: fasthooks-host --plugin P < event.json)"
             ),
             EventError::NotJson(err) => write!(f, "stdin is not a JSON event: {err}"),
-            EventError::NotAnObject => write!(f, "stdin is JSON but not an object: expected one Claude Code hook event"),
+            EventError::NotAnObject => write!(
+                f,
+                "stdin is JSON but not an object: expected one Claude Code hook event"
+            ),
             EventError::MissingEventName => {
-                write!(f, "the event on stdin has no \"hook_event_name\" string: is this a Claude Code hook event?")
+                write!(
+                    f,
+                    "the event on stdin has no \"hook_event_name\" string: is this a Claude Code hook event?"
+                )
             }
         }
     }
@@ -100,7 +106,9 @@ impl HookEvent {
         let name = string("hook_event_name").ok_or(EventError::MissingEventName)?;
         let matcher_subject = matcher_field(&name).and_then(|field| match field {
             MatcherField::Key(key) => string(key),
-            MatcherField::FileBasename => string("file_path").map(|path| basename(&path).to_owned()),
+            MatcherField::FileBasename => {
+                string("file_path").map(|path| basename(&path).to_owned())
+            }
             MatcherField::ModelName => string("to_model").map(|model| canonical_model(&model)),
         });
         Ok(HookEvent {
@@ -173,15 +181,19 @@ mod tests {
 
     #[test]
     fn matcher_subject_follows_the_event() {
-        let event = HookEvent::parse(br#"{"hook_event_name":"SessionStart","source":"resume"}"#).unwrap();
+        let event =
+            HookEvent::parse(br#"{"hook_event_name":"SessionStart","source":"resume"}"#).unwrap();
         assert_eq!(event.matcher_subject.as_deref(), Some("resume"));
         let event = HookEvent::parse(br#"{"hook_event_name":"Stop","source":"x"}"#).unwrap();
         assert_eq!(event.matcher_subject, None);
         let event =
-            HookEvent::parse(br#"{"hook_event_name":"FileChanged","file_path":"/a/b/.envrc"}"#).unwrap();
+            HookEvent::parse(br#"{"hook_event_name":"FileChanged","file_path":"/a/b/.envrc"}"#)
+                .unwrap();
         assert_eq!(event.matcher_subject.as_deref(), Some(".envrc"));
-        let event = HookEvent::parse(br#"{"hook_event_name":"PreModelSwitch","to_model":"claude-opus-5[1m]"}"#)
-            .unwrap();
+        let event = HookEvent::parse(
+            br#"{"hook_event_name":"PreModelSwitch","to_model":"claude-opus-5[1m]"}"#,
+        )
+        .unwrap();
         assert_eq!(event.matcher_subject.as_deref(), Some("claude-opus-5"));
     }
 
@@ -189,9 +201,18 @@ mod tests {
     fn bad_input_is_named() {
         assert_eq!(HookEvent::parse(b"").unwrap_err(), EventError::Empty);
         assert_eq!(HookEvent::parse(b" \n").unwrap_err(), EventError::Empty);
-        assert!(matches!(HookEvent::parse(b"hello").unwrap_err(), EventError::NotJson(_)));
-        assert_eq!(HookEvent::parse(b"[1]").unwrap_err(), EventError::NotAnObject);
-        assert_eq!(HookEvent::parse(br#"{"session_id":"x"}"#).unwrap_err(), EventError::MissingEventName);
+        assert!(matches!(
+            HookEvent::parse(b"hello").unwrap_err(),
+            EventError::NotJson(_)
+        ));
+        assert_eq!(
+            HookEvent::parse(b"[1]").unwrap_err(),
+            EventError::NotAnObject
+        );
+        assert_eq!(
+            HookEvent::parse(br#"{"session_id":"x"}"#).unwrap_err(),
+            EventError::MissingEventName
+        );
         assert_eq!(
             HookEvent::parse(br#"{"hook_event_name":3}"#).unwrap_err(),
             EventError::MissingEventName

@@ -56,20 +56,24 @@ impl Outcome {
     /// Fold one more plugin's response in (call in plugin order).
     pub fn add(&mut self, response: PluginResponse) {
         if let Some(decision) = response.decision {
-            let stronger = self.decision.is_none_or(|current| decision.rank() > current.rank());
+            let stronger = self
+                .decision
+                .is_none_or(|current| decision.rank() > current.rank());
             if stronger {
                 self.decision = Some(decision);
                 self.reason = response.reason;
             }
         }
-        self.contexts.extend(response.additional_context.filter(|c| !c.is_empty()));
+        self.contexts
+            .extend(response.additional_context.filter(|c| !c.is_empty()));
         if let Some(input) = response.updated_input {
             // Already validated as a JSON object when the response crossed the WIT boundary.
             if let Ok(value) = serde_json::from_str(&input) {
                 self.updated_input = Some(value);
             }
         }
-        self.system_messages.extend(response.system_message.filter(|m| !m.is_empty()));
+        self.system_messages
+            .extend(response.system_message.filter(|m| !m.is_empty()));
         if self.stop_reason.is_none() {
             self.stop_reason = response.stop_reason;
         }
@@ -98,7 +102,11 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn silent() -> Rendered {
-        Rendered { stdout: String::new(), stderr: String::new(), exit_code: 0 }
+        Rendered {
+            stdout: String::new(),
+            stderr: String::new(),
+            exit_code: 0,
+        }
     }
 }
 
@@ -124,8 +132,15 @@ fn decision_style(event: &str) -> DecisionStyle {
         "PreToolUse" | "PreModelSwitch" => DecisionStyle::Permission,
         "PermissionRequest" => DecisionStyle::PermissionRequest,
         "PermissionDenied" => DecisionStyle::Retry,
-        "UserPromptSubmit" | "UserPromptExpansion" | "PostToolUse" | "PostToolUseFailure"
-        | "PostToolBatch" | "Stop" | "SubagentStop" | "ConfigChange" | "PreCompact"
+        "UserPromptSubmit"
+        | "UserPromptExpansion"
+        | "PostToolUse"
+        | "PostToolUseFailure"
+        | "PostToolBatch"
+        | "Stop"
+        | "SubagentStop"
+        | "ConfigChange"
+        | "PreCompact"
         | "TaskCreated" => DecisionStyle::TopLevelBlock,
         "TeammateIdle" | "TaskCompleted" => DecisionStyle::ExitCode,
         _ => DecisionStyle::None,
@@ -154,7 +169,12 @@ fn takes_additional_context(event: &str) -> bool {
 fn discards_output(event: &str) -> bool {
     matches!(
         event,
-        "Notification" | "Setup" | "InstructionsLoaded" | "StopFailure" | "SessionEnd" | "WorktreeRemove"
+        "Notification"
+            | "Setup"
+            | "InstructionsLoaded"
+            | "StopFailure"
+            | "SessionEnd"
+            | "WorktreeRemove"
     )
 }
 
@@ -180,7 +200,10 @@ struct HookSpecific {
     event: String,
     #[serde(rename = "permissionDecision", skip_serializing_if = "Option::is_none")]
     permission_decision: Option<&'static str>,
-    #[serde(rename = "permissionDecisionReason", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "permissionDecisionReason",
+        skip_serializing_if = "Option::is_none"
+    )]
     permission_decision_reason: Option<String>,
     #[serde(rename = "updatedInput", skip_serializing_if = "Option::is_none")]
     updated_input: Option<serde_json::Value>,
@@ -226,6 +249,9 @@ pub fn render(event: &str, outcome: &Outcome) -> Rendered {
     let mut stderr = String::new();
 
     match (decision_style(event), outcome.decision) {
+        // A rewritten input without a decision: the call goes through the normal permission
+        // flow with the new input.
+        (DecisionStyle::Permission, None) => specific.updated_input = outcome.updated_input.clone(),
         (_, None) | (DecisionStyle::None, _) => {}
         (DecisionStyle::Permission, Some(decision)) => {
             specific.permission_decision = Some(match decision {
@@ -265,13 +291,21 @@ pub fn render(event: &str, outcome: &Outcome) -> Rendered {
         (DecisionStyle::TopLevelBlock, Some(decision)) => {
             if matches!(decision, PluginDecision::Deny | PluginDecision::Block) {
                 wire.decision = Some("block");
-                wire.reason = Some(outcome.reason.clone().unwrap_or_else(|| "Blocked by a fasthooks plugin".into()));
+                wire.reason = Some(
+                    outcome
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "Blocked by a fasthooks plugin".into()),
+                );
             }
         }
         (DecisionStyle::ExitCode, Some(decision)) => {
             if matches!(decision, PluginDecision::Deny | PluginDecision::Block) {
                 exit_code = 2;
-                stderr = outcome.reason.clone().unwrap_or_else(|| "Blocked by a fasthooks plugin".into());
+                stderr = outcome
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "Blocked by a fasthooks plugin".into());
             }
         }
     }
@@ -287,6 +321,7 @@ pub fn render(event: &str, outcome: &Outcome) -> Rendered {
         wire.stop_reason = Some(reason.clone());
     }
     let has_specific = specific.permission_decision.is_some()
+        || specific.updated_input.is_some()
         || specific.decision.is_some()
         || specific.retry.is_some()
         || specific.additional_context.is_some();
@@ -303,7 +338,11 @@ pub fn render(event: &str, outcome: &Outcome) -> Rendered {
     } else {
         serde_json::to_string(&wire).expect("wire output always serializes")
     };
-    Rendered { stdout, stderr, exit_code }
+    Rendered {
+        stdout,
+        stderr,
+        exit_code,
+    }
 }
 
 #[cfg(test)]
@@ -311,11 +350,18 @@ mod tests {
     use super::*;
 
     fn response(decision: Option<PluginDecision>, reason: Option<&str>) -> PluginResponse {
-        PluginResponse { decision, reason: reason.map(Into::into), ..Default::default() }
+        PluginResponse {
+            decision,
+            reason: reason.map(Into::into),
+            ..Default::default()
+        }
     }
 
     fn context(text: &str) -> PluginResponse {
-        PluginResponse { additional_context: Some(text.into()), ..Default::default() }
+        PluginResponse {
+            additional_context: Some(text.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -366,8 +412,14 @@ mod tests {
     #[test]
     fn stop_block_is_top_level() {
         let outcome = Outcome::merge([response(Some(PluginDecision::Block), Some("keep going"))]);
-        assert_eq!(render("Stop", &outcome).stdout, r#"{"decision":"block","reason":"keep going"}"#);
-        assert_eq!(render("SubagentStop", &outcome).stdout, r#"{"decision":"block","reason":"keep going"}"#);
+        assert_eq!(
+            render("Stop", &outcome).stdout,
+            r#"{"decision":"block","reason":"keep going"}"#
+        );
+        assert_eq!(
+            render("SubagentStop", &outcome).stdout,
+            r#"{"decision":"block","reason":"keep going"}"#
+        );
     }
 
     #[test]
@@ -413,7 +465,11 @@ mod tests {
                 system_message: Some("note 1".into()),
                 ..Default::default()
             },
-            PluginResponse { system_message: Some("note 2".into()), stop_reason: Some("enough".into()), ..Default::default() },
+            PluginResponse {
+                system_message: Some("note 2".into()),
+                stop_reason: Some("enough".into()),
+                ..Default::default()
+            },
         ]);
         assert_eq!(
             render("PreToolUse", &outcome).stdout,
@@ -425,12 +481,22 @@ mod tests {
     fn teammate_idle_blocks_by_exit_code() {
         let outcome = Outcome::merge([response(Some(PluginDecision::Block), Some("not done"))]);
         let rendered = render("TeammateIdle", &outcome);
-        assert_eq!((rendered.stdout.as_str(), rendered.stderr.as_str(), rendered.exit_code), ("", "not done", 2));
+        assert_eq!(
+            (
+                rendered.stdout.as_str(),
+                rendered.stderr.as_str(),
+                rendered.exit_code
+            ),
+            ("", "not done", 2)
+        );
     }
 
     #[test]
     fn output_discarding_events_print_nothing() {
-        let outcome = Outcome::merge([PluginResponse { system_message: Some("x".into()), ..Default::default() }]);
+        let outcome = Outcome::merge([PluginResponse {
+            system_message: Some("x".into()),
+            ..Default::default()
+        }]);
         assert_eq!(render("Notification", &outcome), Rendered::silent());
         assert_eq!(render("SessionEnd", &outcome), Rendered::silent());
     }

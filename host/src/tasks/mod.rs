@@ -42,7 +42,9 @@ pub struct TaskConfig {
 impl Default for TaskConfig {
     fn default() -> TaskConfig {
         TaskConfig {
-            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             max_queued_per_session: 1000,
         }
     }
@@ -66,7 +68,12 @@ pub struct TaskOrigin {
 /// Runs one task to completion in a fresh instance. Implemented by the host on top of the
 /// plugin loader; a trait so the scheduler is testable with plain closures.
 pub trait TaskRunner: Send + Sync + 'static {
-    fn run(&self, service: &Arc<TaskService>, task: &TaskRecord, cancel: Arc<AtomicBool>) -> Result<String, CallFailure>;
+    fn run(
+        &self,
+        service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, CallFailure>;
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -78,7 +85,9 @@ struct QueueEntry {
 
 impl Ord for QueueEntry {
     fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.priority.cmp(&other.priority).then_with(|| self.order.cmp(&other.order))
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| self.order.cmp(&other.order))
     }
 }
 
@@ -107,7 +116,9 @@ impl Table {
 
     fn in_namespace<'a>(&'a self, ns: &'a Namespace) -> impl Iterator<Item = &'a TaskRecord> + 'a {
         let now = now_ms();
-        self.tasks.values().filter(move |t| &t.namespace == ns && !t.is_expired(now))
+        self.tasks
+            .values()
+            .filter(move |t| &t.namespace == ns && !t.is_expired(now))
     }
 
     fn enqueue(&mut self, task: &TaskRecord) {
@@ -117,7 +128,10 @@ impl Table {
             order: Reverse((task.created_ms, self.next_seq)),
             id: task.id,
         });
-        *self.queued_per_session.entry(task.namespace.session.clone()).or_default() += 1;
+        *self
+            .queued_per_session
+            .entry(task.namespace.session.clone())
+            .or_default() += 1;
     }
 
     /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
@@ -152,7 +166,12 @@ pub struct TaskService {
 fn fresh_id() -> i64 {
     // Random ids: an inline hook process and the daemon may add tasks to the same store at once.
     let mut hasher = std::hash::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     (hasher.finish() >> 1) as i64
 }
 
@@ -160,7 +179,11 @@ impl TaskService {
     /// Load the store. With `recover`, the process owns the queue: tasks that were running when
     /// the previous owner died are failed, pending ones are queued again. A hook process running
     /// `--inline` passes false: it sees results but only runs the tasks it adds itself.
-    pub fn open(store: Store, config: TaskConfig, recover: bool) -> Result<Arc<TaskService>, String> {
+    pub fn open(
+        store: Store,
+        config: TaskConfig,
+        recover: bool,
+    ) -> Result<Arc<TaskService>, String> {
         let mut table = Table::default();
         let now = now_ms();
         for mut task in store.load_tasks()? {
@@ -180,11 +203,19 @@ impl TaskService {
                     _ => {}
                 }
             }
-            table.by_key.insert((task.namespace.clone(), task.key.clone()), task.id);
+            table
+                .by_key
+                .insert((task.namespace.clone(), task.key.clone()), task.id);
             table.tasks.insert(task.id, task);
         }
         store.flush();
-        Ok(Arc::new(TaskService { table: Mutex::new(table), changed: Condvar::new(), work: Condvar::new(), store, config }))
+        Ok(Arc::new(TaskService {
+            table: Mutex::new(table),
+            changed: Condvar::new(),
+            work: Condvar::new(),
+            store,
+            config,
+        }))
     }
 
     pub fn store(&self) -> &Store {
@@ -214,7 +245,14 @@ impl TaskService {
         }
     }
 
-    pub fn add(&self, ns: &Namespace, name: &str, args: &str, options: AddOptions, origin: &TaskOrigin) -> Result<TaskRecord, String> {
+    pub fn add(
+        &self,
+        ns: &Namespace,
+        name: &str,
+        args: &str,
+        options: AddOptions,
+        origin: &TaskOrigin,
+    ) -> Result<TaskRecord, String> {
         if serde_json::from_str::<serde_json::Value>(args).is_err() {
             return Err(format!("tasks.add({name}): args must be JSON text"));
         }
@@ -225,8 +263,15 @@ impl TaskService {
         }
         // Replacing a key: the earlier task goes, cancelled if it had not finished.
         let replaced = table.by_key.get(&(ns.clone(), key.clone())).copied();
-        let replaced_was_queued = replaced.and_then(|id| table.tasks.get(&id)).is_some_and(|t| t.status == TaskStatus::Pending);
-        let queued = table.queued_per_session.get(&ns.session).copied().unwrap_or(0) - usize::from(replaced_was_queued);
+        let replaced_was_queued = replaced
+            .and_then(|id| table.tasks.get(&id))
+            .is_some_and(|t| t.status == TaskStatus::Pending);
+        let queued = table
+            .queued_per_session
+            .get(&ns.session)
+            .copied()
+            .unwrap_or(0)
+            - usize::from(replaced_was_queued);
         if queued >= self.config.max_queued_per_session {
             return Err(format!(
                 "tasks.add({name}): this session already has {queued} queued tasks (the limit is {}); \
@@ -271,7 +316,9 @@ impl TaskService {
     /// The value of a completed task, removing it.
     pub fn pop(&self, ns: &Namespace, key: &str) -> Option<String> {
         let mut table = self.lock();
-        let task = table.lookup(ns, key).filter(|t| t.status == TaskStatus::Completed)?;
+        let task = table
+            .lookup(ns, key)
+            .filter(|t| t.status == TaskStatus::Completed)?;
         let id = task.id;
         let task = table.remove(id)?;
         self.store.submit(StoreOp::Delete(id));
@@ -285,14 +332,22 @@ impl TaskService {
     pub fn has(&self, ns: &Namespace, key: Option<&str>) -> bool {
         let table = self.lock();
         match key {
-            Some(key) => table.lookup(ns, key).is_some_and(|t| t.status == TaskStatus::Completed),
-            None => table.in_namespace(ns).any(|t| t.status == TaskStatus::Completed),
+            Some(key) => table
+                .lookup(ns, key)
+                .is_some_and(|t| t.status == TaskStatus::Completed),
+            None => table
+                .in_namespace(ns)
+                .any(|t| t.status == TaskStatus::Completed),
         }
     }
 
     pub fn cancel(&self, ns: &Namespace, key: &str) -> bool {
         let mut table = self.lock();
-        let Some(id) = table.lookup(ns, key).filter(|t| !t.status.is_terminal()).map(|t| t.id) else {
+        let Some(id) = table
+            .lookup(ns, key)
+            .filter(|t| !t.status.is_terminal())
+            .map(|t| t.id)
+        else {
             return false;
         };
         self.cancel_locked(&mut table, id);
@@ -303,7 +358,11 @@ impl TaskService {
 
     pub fn cancel_all(&self, ns: &Namespace) -> u32 {
         let mut table = self.lock();
-        let ids: Vec<i64> = table.in_namespace(ns).filter(|t| !t.status.is_terminal()).map(|t| t.id).collect();
+        let ids: Vec<i64> = table
+            .in_namespace(ns)
+            .filter(|t| !t.status.is_terminal())
+            .map(|t| t.id)
+            .collect();
         for &id in &ids {
             self.cancel_locked(&mut table, id);
         }
@@ -313,11 +372,16 @@ impl TaskService {
     }
 
     fn cancel_locked(&self, table: &mut Table, id: i64) {
-        let was_pending = table.tasks.get(&id).is_some_and(|t| t.status == TaskStatus::Pending);
+        let was_pending = table
+            .tasks
+            .get(&id)
+            .is_some_and(|t| t.status == TaskStatus::Pending);
         if let Some(flag) = table.running.get(&id) {
             flag.store(true, Ordering::Relaxed);
         }
-        let Some(task) = table.tasks.get_mut(&id) else { return };
+        let Some(task) = table.tasks.get_mut(&id) else {
+            return;
+        };
         task.status = TaskStatus::Cancelled;
         task.error = Some("cancelled".into());
         task.finished_ms = Some(now_ms());
@@ -330,8 +394,11 @@ impl TaskService {
 
     fn take_where(&self, ns: &Namespace, status: TaskStatus) -> Vec<TaskRecord> {
         let mut table = self.lock();
-        let mut ids: Vec<(u64, i64)> =
-            table.in_namespace(ns).filter(|t| t.status == status).map(|t| (t.finished_ms.unwrap_or(0), t.id)).collect();
+        let mut ids: Vec<(u64, i64)> = table
+            .in_namespace(ns)
+            .filter(|t| t.status == status)
+            .map(|t| (t.finished_ms.unwrap_or(0), t.id))
+            .collect();
         ids.sort();
         ids.into_iter()
             .filter_map(|(_, id)| {
@@ -343,17 +410,27 @@ impl TaskService {
 
     /// Every completed result, removed, in completion order.
     pub fn pop_all(&self, ns: &Namespace) -> Vec<(String, String)> {
-        self.take_where(ns, TaskStatus::Completed).into_iter().map(|t| (t.key, t.value.unwrap_or_default())).collect()
+        self.take_where(ns, TaskStatus::Completed)
+            .into_iter()
+            .map(|t| (t.key, t.value.unwrap_or_default()))
+            .collect()
     }
 
     /// Every failed task with its error, removed: each failure is reported once.
     pub fn pop_errors(&self, ns: &Namespace) -> Vec<(String, String)> {
-        self.take_where(ns, TaskStatus::Failed).into_iter().map(|t| (t.key, t.error.unwrap_or_default())).collect()
+        self.take_where(ns, TaskStatus::Failed)
+            .into_iter()
+            .map(|t| (t.key, t.error.unwrap_or_default()))
+            .collect()
     }
 
     /// Sleep until `done` says so or `timeout` passes; `done` runs under the table lock after
     /// every task state change.
-    fn wait_until<R>(&self, timeout: Duration, mut done: impl FnMut(&Table) -> Option<R>) -> Option<R> {
+    fn wait_until<R>(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&Table) -> Option<R>,
+    ) -> Option<R> {
         let deadline = Instant::now() + timeout;
         let mut table = self.lock();
         loop {
@@ -381,24 +458,37 @@ impl TaskService {
     }
 
     /// Wait until every key has finished (or does not exist); return the completed ones.
-    pub fn wait_all(&self, ns: &Namespace, keys: &[String], timeout: Duration) -> Vec<(String, String)> {
+    pub fn wait_all(
+        &self,
+        ns: &Namespace,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Vec<(String, String)> {
         let collect = |table: &Table| -> Vec<(String, String)> {
             keys.iter()
                 .filter_map(|key| {
                     let task = table.lookup(ns, key)?;
-                    (task.status == TaskStatus::Completed).then(|| (key.clone(), task.value.clone().unwrap_or_default()))
+                    (task.status == TaskStatus::Completed)
+                        .then(|| (key.clone(), task.value.clone().unwrap_or_default()))
                 })
                 .collect()
         };
         let finished = self.wait_until(timeout, |table| {
-            keys.iter().all(|key| table.lookup(ns, key).is_none_or(|t| t.status.is_terminal())).then(|| collect(table))
+            keys.iter()
+                .all(|key| table.lookup(ns, key).is_none_or(|t| t.status.is_terminal()))
+                .then(|| collect(table))
         });
         finished.unwrap_or_else(|| collect(&self.lock()))
     }
 
     /// The first of `keys` to complete; none on timeout, or at once when none of them can
     /// complete any more (all failed, cancelled or absent).
-    pub fn wait_any(&self, ns: &Namespace, keys: &[String], timeout: Duration) -> Option<(String, String)> {
+    pub fn wait_any(
+        &self,
+        ns: &Namespace,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Option<(String, String)> {
         self.wait_until(timeout, |table| {
             let mut any_unfinished = false;
             for key in keys {
@@ -438,7 +528,8 @@ impl TaskService {
     /// Block until no task is pending or running (the `--inline` hook waits for its tasks).
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         self.wait_until(timeout, |table| {
-            (table.queued_per_session.values().all(|&n| n == 0) && table.running.is_empty()).then_some(())
+            (table.queued_per_session.values().all(|&n| n == 0) && table.running.is_empty())
+                .then_some(())
         })
         .is_some()
     }
@@ -447,7 +538,12 @@ impl TaskService {
     pub fn purge_expired(&self) -> usize {
         let mut table = self.lock();
         let now = now_ms();
-        let expired: Vec<i64> = table.tasks.values().filter(|t| t.is_expired(now)).map(|t| t.id).collect();
+        let expired: Vec<i64> = table
+            .tasks
+            .values()
+            .filter(|t| t.is_expired(now))
+            .map(|t| t.id)
+            .collect();
         for &id in &expired {
             table.remove(id);
             self.store.submit(StoreOp::Delete(id));
@@ -479,7 +575,11 @@ impl TaskService {
                     }
                     match table.queue.pop() {
                         Some(entry) => {
-                            let Some(task) = table.tasks.get_mut(&entry.id).filter(|t| t.status == TaskStatus::Pending) else {
+                            let Some(task) = table
+                                .tasks
+                                .get_mut(&entry.id)
+                                .filter(|t| t.status == TaskStatus::Pending)
+                            else {
                                 continue; // cancelled or replaced while queued
                             };
                             task.status = TaskStatus::Running;
@@ -506,7 +606,11 @@ impl TaskService {
         table.running.remove(&id);
         let stopping = table.stopping;
         // Gone (replaced) or already marked cancelled: the outcome no longer matters.
-        if let Some(task) = table.tasks.get_mut(&id).filter(|t| t.status == TaskStatus::Running) {
+        if let Some(task) = table
+            .tasks
+            .get_mut(&id)
+            .filter(|t| t.status == TaskStatus::Running)
+        {
             match result {
                 _ if stopping => {
                     task.status = TaskStatus::Pending;
@@ -514,7 +618,10 @@ impl TaskService {
                 }
                 Ok(value) if value.len() > MAX_RESULT_BYTES => {
                     task.status = TaskStatus::Failed;
-                    task.error = Some(format!("result of {} bytes exceeds the {MAX_RESULT_BYTES}-byte limit", value.len()));
+                    task.error = Some(format!(
+                        "result of {} bytes exceeds the {MAX_RESULT_BYTES}-byte limit",
+                        value.len()
+                    ));
                 }
                 Ok(value) => {
                     task.status = TaskStatus::Completed;
@@ -556,11 +663,19 @@ impl TaskAccess {
     pub fn ready(service: Arc<TaskService>) -> TaskAccess {
         let cell = std::sync::OnceLock::new();
         let _ = cell.set(Ok(service));
-        TaskAccess(Arc::new(TaskAccessInner { service: cell, open: None }))
+        TaskAccess(Arc::new(TaskAccessInner {
+            service: cell,
+            open: None,
+        }))
     }
 
-    pub fn lazy(open: impl Fn() -> Result<Arc<TaskService>, String> + Send + Sync + 'static) -> TaskAccess {
-        TaskAccess(Arc::new(TaskAccessInner { service: std::sync::OnceLock::new(), open: Some(Box::new(open)) }))
+    pub fn lazy(
+        open: impl Fn() -> Result<Arc<TaskService>, String> + Send + Sync + 'static,
+    ) -> TaskAccess {
+        TaskAccess(Arc::new(TaskAccessInner {
+            service: std::sync::OnceLock::new(),
+            open: Some(Box::new(open)),
+        }))
     }
 
     pub fn get(&self) -> Result<Arc<TaskService>, String> {

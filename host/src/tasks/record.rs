@@ -36,7 +36,10 @@ impl TaskStatus {
 
     /// Finished one way or another: waiters stop waiting, TTL starts counting.
     pub fn is_terminal(self) -> bool {
-        matches!(self, TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled)
+        matches!(
+            self,
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+        )
     }
 }
 
@@ -73,7 +76,8 @@ pub struct TaskRecord {
 impl TaskRecord {
     /// Finished results are kept for `ttl_seconds` after they finished; unfinished tasks never expire.
     pub fn expires_ms(&self) -> Option<u64> {
-        self.finished_ms.map(|finished| finished + u64::from(self.ttl_seconds) * 1000)
+        self.finished_ms
+            .map(|finished| finished + u64::from(self.ttl_seconds) * 1000)
     }
 
     pub fn is_expired(&self, now_ms: u64) -> bool {

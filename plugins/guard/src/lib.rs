@@ -128,15 +128,27 @@ fn wrapper_option_takes_value(wrapper: &str, option: &str) -> bool {
             "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U" | "-T" | "-R"
         ),
         "doas" => matches!(option, "-u" | "-C"),
-        "env" => matches!(option, "-u" | "-C" | "-S" | "--unset" | "--chdir" | "--split-string"),
+        "env" => matches!(
+            option,
+            "-u" | "-C" | "-S" | "--unset" | "--chdir" | "--split-string"
+        ),
         "exec" => option == "-a",
         "nice" => matches!(option, "-n" | "--adjustment"),
         "ionice" => matches!(option, "-c" | "-n" | "-p" | "--class" | "--classdata"),
         "timeout" => matches!(option, "-s" | "-k" | "--signal" | "--kill-after"),
         "xargs" => matches!(
             option,
-            "-I" | "-n" | "-P" | "-L" | "-d" | "-E" | "-s" | "-a" | "--max-args"
-                | "--max-procs" | "--delimiter" | "--arg-file"
+            "-I" | "-n"
+                | "-P"
+                | "-L"
+                | "-d"
+                | "-E"
+                | "-s"
+                | "-a"
+                | "--max-args"
+                | "--max-procs"
+                | "--delimiter"
+                | "--arg-file"
         ),
         _ => false,
     }
@@ -162,7 +174,11 @@ fn invocation(command: &Command) -> Option<Invocation<'_>> {
                         break;
                     }
                     if text.starts_with('-') && text.len() > 1 {
-                        i += if wrapper_option_takes_value(program, text) { 2 } else { 1 };
+                        i += if wrapper_option_takes_value(program, text) {
+                            2
+                        } else {
+                            1
+                        };
                     } else if program == "env" && is_assignment(text) {
                         i += 1;
                     } else {
@@ -192,9 +208,11 @@ fn check_command(command: &Command, depth: usize) -> Option<Finding> {
     match inv.program {
         "rm" => check_rm(&inv.args),
         "git" => check_git(&inv.args),
-        "eval" => check_downloaded_code(&inv).or_else(|| judge(&inv.args.join(" "), depth + 1)),
+        "eval" => {
+            downloaded_code("eval", inv.arg_words).or_else(|| judge(&inv.args.join(" "), depth + 1))
+        }
         program if is_shell(program) => check_shell(&inv, depth),
-        "source" | "." => check_downloaded_code(&inv),
+        "source" | "." => downloaded_code(inv.program, inv.arg_words.get(..1)?),
         _ => check_git_dir_write(&inv),
     }
 }
@@ -204,8 +222,25 @@ fn check_command(command: &Command, depth: usize) -> Option<Finding> {
 
 /// Top-level directories whose recursive deletion wrecks the system.
 const SYSTEM_DIRS: &[&str] = &[
-    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/opt", "/proc",
-    "/root", "/sbin", "/srv", "/sys", "/usr", "/var", "/Applications", "/Library", "/System",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/opt",
+    "/proc",
+    "/root",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/Applications",
+    "/Library",
+    "/System",
     "/Users",
 ];
 
@@ -286,24 +321,22 @@ fn is_shell(program: &str) -> bool {
 }
 
 /// Whether a shell has `-c` (it then runs its argument, not its standard input), and the
-/// index of that command string among its arguments.
-fn shell_command_string(inv: &Invocation<'_>) -> (bool, Option<usize>) {
+/// index of its first operand among its arguments: the command string with `-c`, otherwise
+/// the script file.
+fn shell_operand(inv: &Invocation<'_>) -> (bool, Option<usize>) {
     let mut has_c = false;
     let mut skip_next = false;
     for (i, arg) in inv.args.iter().enumerate() {
         if skip_next {
             skip_next = false;
-            continue;
-        }
-        if *arg == "--" {
-            return (has_c, has_c.then_some(i + 1).filter(|&j| j < inv.args.len()));
-        }
-        if *arg == "-o" || *arg == "+o" {
+        } else if *arg == "--" {
+            return (has_c, (i + 1 < inv.args.len()).then_some(i + 1));
+        } else if *arg == "-o" || *arg == "+o" {
             skip_next = true;
         } else if arg.starts_with('-') && !arg.starts_with("--") && arg.len() > 1 {
             has_c |= arg[1..].contains('c');
         } else if !arg.starts_with("--") {
-            return (has_c, has_c.then_some(i));
+            return (has_c, Some(i));
         }
     }
     (has_c, None)
@@ -313,7 +346,7 @@ fn shell_command_string(inv: &Invocation<'_>) -> (bool, Option<usize>) {
 fn runs_stdin(command: &Command) -> Option<String> {
     let inv = invocation(command)?;
     if is_shell(inv.program) {
-        let (has_c, _) = shell_command_string(&inv);
+        let (has_c, _) = shell_operand(&inv);
         return (!has_c).then(|| inv.program.to_owned());
     }
     let runs = INTERPRETERS.contains(&inv.program)
@@ -346,28 +379,31 @@ fn check_pipeline(pipeline: &[Command]) -> Option<Finding> {
         })
 }
 
-/// `bash <(curl …)`, `source <(wget …)`, `sh -c "$(curl …)"`.
-fn check_downloaded_code(inv: &Invocation<'_>) -> Option<Finding> {
-    inv.arg_words
+/// `program` runs `words` as code: deny if they come from a download (`bash <(curl …)`,
+/// `source <(wget …)`, `sh -c "$(curl …)"`, `eval "$(curl …)"`).
+fn downloaded_code(program: &str, words: &[Word]) -> Option<Finding> {
+    words
         .iter()
         .flat_map(|w| w.substitutions.iter())
         .find_map(|body| downloader_in(body))
         .map(|downloader| {
             Finding::Deny(format!(
-                "`{}` would run code downloaded by `{downloader}` without review. Download the \
-                 script to a file, inspect it, then run it.",
-                inv.program
+                "`{program}` would run code downloaded by `{downloader}` without review. \
+                 Download the script to a file, inspect it, then run it."
             ))
         })
 }
 
 fn check_shell(inv: &Invocation<'_>, depth: usize) -> Option<Finding> {
-    if let Some(found) = check_downloaded_code(inv) {
+    let (has_c, operand) = shell_operand(inv);
+    let operand = operand?;
+    if let Some(found) = downloaded_code(inv.program, &inv.arg_words[operand..=operand]) {
         return Some(found);
     }
-    match shell_command_string(inv) {
-        (true, Some(i)) => judge(inv.args[i], depth + 1),
-        _ => None,
+    if has_c {
+        judge(inv.args[operand], depth + 1)
+    } else {
+        None
     }
 }
 
@@ -379,15 +415,24 @@ const PROTECTED_BRANCHES: &[&str] = &["main", "master"];
 fn git_option_takes_value(option: &str) -> bool {
     matches!(
         option,
-        "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--super-prefix"
-            | "--config-env" | "--exec-path"
+        "-C" | "-c"
+            | "--git-dir"
+            | "--work-tree"
+            | "--namespace"
+            | "--super-prefix"
+            | "--config-env"
+            | "--exec-path"
     )
 }
 
 fn check_git(args: &[&str]) -> Option<Finding> {
     let mut i = 0;
     while i < args.len() && args[i].starts_with('-') {
-        i += if git_option_takes_value(args[i]) { 2 } else { 1 };
+        i += if git_option_takes_value(args[i]) {
+            2
+        } else {
+            1
+        };
     }
     match args.get(i) {
         Some(&"push") => check_git_push(&args[i + 1..]),
@@ -486,7 +531,11 @@ fn check_git_push(args: &[&str]) -> Option<Finding> {
         }
     }
     let names_branch = refspecs.iter().any(|spec| {
-        let destination = spec.rsplit(':').next().unwrap_or(spec).trim_start_matches('+');
+        let destination = spec
+            .rsplit(':')
+            .next()
+            .unwrap_or(spec)
+            .trim_start_matches('+');
         destination != "HEAD" && !destination.is_empty()
     });
     if force && !all && !names_branch {

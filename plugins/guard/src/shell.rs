@@ -30,7 +30,9 @@ impl Redirect {
         match self.op {
             ">" | ">>" | ">|" | "&>" | "&>>" | "<>" => true,
             // `>&2` duplicates a descriptor; `>&file` writes the file.
-            ">&" => !(self.target.text == "-" || self.target.text.bytes().all(|b| b.is_ascii_digit())),
+            ">&" => {
+                !(self.target.text == "-" || self.target.text.bytes().all(|b| b.is_ascii_digit()))
+            }
             _ => false,
         }
     }
@@ -321,7 +323,11 @@ impl Lexer {
                     .map_or(self.chars.len(), |i| self.pos + i);
                 let line: String = self.chars[self.pos..end].iter().collect();
                 self.pos = (end + 1).min(self.chars.len());
-                let line = if strip_tabs { line.trim_start_matches('\t') } else { &line };
+                let line = if strip_tabs {
+                    line.trim_start_matches('\t')
+                } else {
+                    &line
+                };
                 if line == delimiter {
                     break;
                 }
@@ -415,7 +421,11 @@ mod tests {
         );
         assert_eq!(
             words("(cd a; rm -rf b)\nls"),
-            vec![vec![vec!["cd", "a"]], vec![vec!["rm", "-rf", "b"]], vec![vec!["ls"]]]
+            vec![
+                vec![vec!["cd", "a"]],
+                vec![vec!["rm", "-rf", "b"]],
+                vec![vec!["ls"]]
+            ]
         );
     }
 
@@ -426,7 +436,10 @@ mod tests {
             vec![vec![vec!["echo", "a b", "c \"d\" $x", "e f", "rm"]]]
         );
         assert_eq!(words(r#"echo "" ''"#), vec![vec![vec!["echo", "", ""]]]);
-        assert_eq!(words("echo 'unterminated"), vec![vec![vec!["echo", "unterminated"]]]);
+        assert_eq!(
+            words("echo 'unterminated"),
+            vec![vec![vec!["echo", "unterminated"]]]
+        );
     }
 
     #[test]
@@ -487,8 +500,25 @@ mod tests {
     #[test]
     fn never_panics_on_odd_input() {
         for input in [
-            "", "|", "&&", ">", "$(", "`", "\"", "'", "\\", "<(", "$((1+2", "a >", "<<", "<<EOF",
-            "😀 | ü >> ü", "echo $", "${", "))((", "cat <<E\n",
+            "",
+            "|",
+            "&&",
+            ">",
+            "$(",
+            "`",
+            "\"",
+            "'",
+            "\\",
+            "<(",
+            "$((1+2",
+            "a >",
+            "<<",
+            "<<EOF",
+            "😀 | ü >> ü",
+            "echo $",
+            "${",
+            "))((",
+            "cat <<E\n",
         ] {
             let _ = parse(input);
         }

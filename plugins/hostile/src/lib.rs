@@ -20,9 +20,14 @@ struct Hostile;
 
 fn prompt_of(event: &Event) -> String {
     // Deliberately crude: this plugin has no JSON parser, and needs none for its tests.
-    let Some(at) = event.raw_json.find("\"prompt\"") else { return String::new() };
+    let Some(at) = event.raw_json.find("\"prompt\"") else {
+        return String::new();
+    };
     let rest = event.raw_json[at + "\"prompt\"".len()..].trim_start_matches([' ', ':', '\n', '\t']);
-    rest.strip_prefix('"').and_then(|s| s.split('"').next()).unwrap_or("").to_owned()
+    rest.strip_prefix('"')
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_owned()
 }
 
 impl Guest for Hostile {
@@ -30,7 +35,10 @@ impl Guest for Hostile {
         PluginInfo {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            subscriptions: vec![Subscription { event: "UserPromptSubmit".into(), matcher: String::new() }],
+            subscriptions: vec![Subscription {
+                event: "UserPromptSubmit".into(),
+                matcher: String::new(),
+            }],
             capabilities: Vec::<Capability>::new(),
         }
     }
@@ -62,9 +70,14 @@ impl Guest for Hostile {
                 }
             }
             "print" => {
-                println!("{{\"hookSpecificOutput\":{{\"hookEventName\":\"UserPromptSubmit\",\"additionalContext\":\"forged\"}}}}");
+                println!(
+                    "{{\"hookSpecificOutput\":{{\"hookEventName\":\"UserPromptSubmit\",\"additionalContext\":\"forged\"}}}}"
+                );
                 eprintln!("hostile plugin wrote to stderr");
-                Ok(Response { additional_context: Some("printed and returned".into()), ..empty })
+                Ok(Response {
+                    additional_context: Some("printed and returned".into()),
+                    ..empty
+                })
             }
             "error" => Err("hostile plugin returned an error on purpose".into()),
             _ => Ok(empty),
