@@ -454,3 +454,32 @@ mod sandbox {
         }
     }
 }
+
+/// The same answers in-process (`--inline`), the path a hook takes when the daemon is away.
+mod inline {
+    use super::*;
+
+    #[test]
+    fn deny_allow_and_failures_match_the_daemon_path() {
+        let home = Home::new();
+        let guard = plugin("guard").display().to_string();
+        let hostile = plugin("hostile").display().to_string();
+
+        let run = home.hook(&["--inline", "--plugin", &guard], &bash_event("rm -rf /"));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().to_owned();
+        assert_eq!(run.stdout, deny_json(&reason));
+
+        let run = home.hook(&["--inline", "--plugin", &guard], &bash_event("ls"));
+        assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+
+        let run = home.hook(&["--inline", "--plugin", &hostile], &prompt_event("trap"));
+        assert_clean_failure(&run, "hostile plugin asked to trap");
+
+        let run = home.hook(&["--inline", "--plugin", &hostile, "--timeout-ms", "200"], &prompt_event("loop"));
+        assert_clean_failure(&run, "did not finish within 200 ms");
+
+        assert_clean_failure(&home.run(&["--inline", "--plugin", &guard], b"{}"), "hook_event_name");
+        assert!(!home.path().join("run/daemon.sock").exists(), "--inline never starts the daemon");
+    }
+}

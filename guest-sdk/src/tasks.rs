@@ -1,79 +1,113 @@
 //! Background tasks.
 //!
 //! A handler queues work with [`Tasks::add`] and returns at once; the host runs the task in a
-//! fresh instance of the plugin (through the `run-task` export, which dispatches to the
-//! functions registered with [`App::task`](crate::App::task)) and keeps the result, so a later
-//! hook call of the same session can [`pop`](Tasks::pop) it. Task arguments and results are
-//! JSON text; keys default to the task name.
-//!
-//! Backends:
-//! - on `wasm32` every method calls the host's `tasks` interface. A host that cannot serve a
-//!   call answers with an error, returned here as [`TaskError`]; nothing is invented.
-//! - natively (plugin unit tests) tasks run immediately and synchronously inside `add`, and
-//!   their results are kept per thread, keyed by (session, key), so tests can dispatch one event
-//!   that adds a task and a later one that pops it.
+//! fresh instance of the plugin (through the `run-task` export, which dispatches by name to the
+//! tasks registered with [`App::register`](crate::App::register)) and keeps the result, so a
+//! later hook call of the same session can [`pop`](Tasks::pop) it.
 //!
 //! ```
-//! use fasthooks_sdk::{App, Response, TaskOptions, serde_json};
+//! use std::time::Duration;
+//! use fasthooks_sdk::{App, Task, allow, context};
 //!
-//! let mut app = App::new("counter", "1.0.0");
-//! app.task("length", |args: &str| {
-//!     let text: String = serde_json::from_str(args).map_err(|e| e.to_string())?;
-//!     Ok(text.chars().count().to_string())
-//! });
-//! app.on_prompt(|event, tasks| {
-//!     let args = serde_json::to_string(&event.prompt).map_err(|e| e.to_string())?;
-//!     tasks.add("length", &args, TaskOptions::default())?;
-//!     Ok::<_, String>(Response::none())
-//! });
+//! // A task: a plain function from its arguments to its result, both JSON on the wire.
+//! fn word_count(text: String) -> Result<usize, String> {
+//!     Ok(text.split_whitespace().count())
+//! }
 //!
-//! let prompt = r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hello"}"#;
-//! app.dispatch_json(prompt).unwrap();
-//! assert_eq!(app.tasks("s").pop("length").unwrap().as_deref(), Some("5"));
+//! // Options as in `@task(ttl=600, priority=5)`; definitions are `const`, so they fit a static.
+//! static WORD_COUNT: Task<String, usize> =
+//!     Task::new("word_count", word_count).ttl(Duration::from_secs(600)).priority(5);
+//!
+//! fn build_app() -> App {
+//!     let mut app = App::new("words", "1.0.0");
+//!     app.register(&WORD_COUNT);
+//!     // Spawn the task when a file is written...
+//!     app.pre_tool("Write", |event, tasks| {
+//!         tasks.add(&WORD_COUNT, event.content().unwrap_or_default().to_owned())?;
+//!         Ok::<_, String>(allow())
+//!     });
+//!     // ...and pick the result up on the next prompt.
+//!     app.on_prompt(|_, tasks| {
+//!         Ok::<_, String>(match tasks.pop(&WORD_COUNT)? {
+//!             Some(words) => context(format!("The last file written has {words} words.")),
+//!             None => allow(),
+//!         })
+//!     });
+//!     app
+//! }
+//!
+//! // Natively the tasks run at once (see "Testing" below).
+//! let app = build_app();
+//! app.dispatch_json(r#"{"hook_event_name":"PreToolUse","session_id":"s","tool_name":"Write",
+//!     "tool_input":{"file_path":"/p/a.txt","content":"one two three"}}"#).unwrap();
+//! let prompt = r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"next"}"#;
+//! let r = app.dispatch_json(prompt).unwrap();
+//! assert_eq!(r.additional_context.as_deref(), Some("The last file written has 3 words."));
+//! assert!(app.dispatch_json(prompt).unwrap().is_none(), "a result is popped once");
 //! ```
+//!
+//! ## Names
+//! - [`Task`] is a typed definition (name, function, ttl, priority, transform);
+//!   [`App::register`](crate::App::register) makes `run-task` find it by name.
+//! - The typed methods take the task: [`add`](Tasks::add) (key = the task's name, the task's
+//!   ttl and priority), [`add_with`](Tasks::add_with) (explicit [`TaskOptions`]: key and
+//!   overrides), [`pop`](Tasks::pop) and [`wait`](Tasks::wait). For a task added under its own
+//!   key, [`pop_key`](Tasks::pop_key) and [`wait_key`](Tasks::wait_key) name the key and the
+//!   result type.
+//! - Methods that do not need the result type take any [`TaskKey`]: a task (its name is the
+//!   default key) or a key string: [`get`](Tasks::get), [`has`](Tasks::has),
+//!   [`cancel`](Tasks::cancel), [`wait_all`](Tasks::wait_all), [`wait_any`](Tasks::wait_any).
+//! - Session-wide: [`has_any`](Tasks::has_any), [`cancel_all`](Tasks::cancel_all),
+//!   [`pop_all`](Tasks::pop_all), [`pop_errors`](Tasks::pop_errors).
+//! - The `_raw` methods work on names and JSON text: [`add_raw`](Tasks::add_raw),
+//!   [`pop_raw`](Tasks::pop_raw), [`wait_raw`](Tasks::wait_raw), with functions registered by
+//!   [`App::register_raw`](crate::App::register_raw).
+//!
+//! Every method returns [`TaskError`] when the host cannot serve the call (for example a host
+//! version without background tasks); nothing is invented. A task's own failure is not a
+//! `TaskError`: the task ends up failed, and [`pop_errors`](Tasks::pop_errors) reports it.
+//!
+//! ## Testing
+//! In native builds (anything but `wasm32`, so a plugin's plain `cargo test`) the backend is
+//! immediate, like the Python framework's `ImmediateBackend`: [`Tasks::add`] runs the
+//! registered function in-process before it returns (through the same path as `run-task`:
+//! argument decoding, transform, result encoding), stores the result with its ttl, and a
+//! failure (an `Err` or a panic) becomes a failed task that [`Tasks::pop_errors`] returns.
+//! Results live in the [`App`](crate::App), per session: [`App::tasks`](crate::App::tasks)
+//! gives the handle of a session, and [`App::dispatch`](crate::App::dispatch) hands the same
+//! session's handle to handlers, so a test can dispatch an event that adds a task and then
+//! pop its result through `app.tasks(session)`, or add a task itself and dispatch an event
+//! whose handler pops it. Nothing is ever pending or running, so [`Tasks::cancel`] returns
+//! false and the waits return at once.
 
-use std::cell::RefCell;
+mod typed;
+
+/// The host's `tasks` interface.
+#[cfg(target_arch = "wasm32")]
+mod host;
+#[cfg(target_arch = "wasm32")]
+use host as backend;
+
+/// The immediate in-process backend of native builds.
+#[cfg(not(target_arch = "wasm32"))]
+mod immediate;
+#[cfg(not(target_arch = "wasm32"))]
+use immediate as backend;
+
+use std::borrow::Borrow;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// A registered task function: JSON arguments in, JSON (or any text) result out.
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::runtime::Runtime;
+
+pub use typed::Task;
+
+/// A task function registered by name: JSON arguments in, result text (usually JSON) out.
 pub type TaskFn = dyn Fn(&str) -> Result<String, String>;
-
-/// Registered task functions with their names, in registration order.
-type TaskList = Vec<(String, Rc<TaskFn>)>;
-
-/// The task functions of an [`App`](crate::App), by name.
-#[derive(Clone, Default)]
-pub(crate) struct Registry(Rc<RefCell<TaskList>>);
-
-impl Registry {
-    pub(crate) fn insert(&self, name: String, task: Rc<TaskFn>) {
-        let mut tasks = self.0.borrow_mut();
-        match tasks.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = task,
-            None => tasks.push((name, task)),
-        }
-    }
-
-    /// Runs the task `name` with `args`; an unknown name is an error.
-    pub(crate) fn run(&self, name: &str, args: &str) -> Result<String, String> {
-        let task = self
-            .0
-            .borrow()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, task)| Rc::clone(task));
-        match task {
-            Some(task) => task(args),
-            None => Err(format!("unknown task `{name}`")),
-        }
-    }
-
-    pub(crate) fn names(&self) -> Vec<String> {
-        self.0.borrow().iter().map(|(n, _)| n.clone()).collect()
-    }
-}
 
 /// The state of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +124,44 @@ pub enum TaskStatus {
     Cancelled,
 }
 
-/// How to queue a task. Every field is optional.
+impl TaskStatus {
+    /// The lowercase name (`"pending"`, `"running"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// True once the task can no longer change (completed, failed or cancelled).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to queue a task. Every field is optional; an unset field falls back to the [`Task`]'s
+/// own option, then to the host default (key = task name, ttl 300 s, priority 0).
+///
+/// ```
+/// use std::time::Duration;
+/// use fasthooks_sdk::TaskOptions;
+///
+/// let options = TaskOptions::new().key("fetch:a").ttl(Duration::from_secs(600)).priority(5);
+/// assert_eq!(options.key.as_deref(), Some("fetch:a"));
+/// assert_eq!(options.ttl_seconds, Some(600));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskOptions {
     /// Identity of the task within (plugin, session); defaults to the task name.
@@ -102,15 +173,26 @@ pub struct TaskOptions {
 }
 
 impl TaskOptions {
+    /// No options: every default applies.
+    pub fn new() -> TaskOptions {
+        TaskOptions::default()
+    }
+
     /// Sets the key (for several concurrent runs of the same task).
     pub fn key(mut self, key: impl Into<String>) -> TaskOptions {
         self.key = Some(key.into());
         self
     }
 
-    /// Sets how long the result is kept after completion.
+    /// Sets how long the result is kept after completion (whole seconds, saturating).
     pub fn ttl(mut self, ttl: Duration) -> TaskOptions {
         self.ttl_seconds = Some(u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX));
+        self
+    }
+
+    /// Sets how long the result is kept after completion, in seconds.
+    pub fn ttl_secs(mut self, seconds: u32) -> TaskOptions {
+        self.ttl_seconds = Some(seconds);
         self
     }
 
@@ -118,6 +200,37 @@ impl TaskOptions {
     pub fn priority(mut self, priority: i32) -> TaskOptions {
         self.priority = Some(priority);
         self
+    }
+}
+
+/// Something that names a task key: a key string (`&str`, `String`) or a [`Task`], whose
+/// name is the key it is added under by default.
+pub trait TaskKey {
+    /// The key.
+    fn task_key(&self) -> &str;
+}
+
+impl TaskKey for str {
+    fn task_key(&self) -> &str {
+        self
+    }
+}
+
+impl TaskKey for String {
+    fn task_key(&self) -> &str {
+        self
+    }
+}
+
+impl<T: TaskKey + ?Sized> TaskKey for &T {
+    fn task_key(&self) -> &str {
+        (**self).task_key()
+    }
+}
+
+impl<A, R> TaskKey for Task<A, R> {
+    fn task_key(&self) -> &str {
+        self.name()
     }
 }
 
@@ -130,7 +243,7 @@ pub struct TaskInfo {
     pub name: String,
     /// Its state.
     pub status: TaskStatus,
-    /// The result once completed.
+    /// The result text (JSON for typed tasks) once completed.
     pub value: Option<String>,
     /// The error once failed or cancelled.
     pub error: Option<String>,
@@ -142,31 +255,40 @@ pub struct TaskInfo {
     pub finished_at_ms: Option<u64>,
 }
 
+impl TaskInfo {
+    /// The value decoded as `R` (`None` while there is no value).
+    pub fn value_as<R: DeserializeOwned>(&self) -> Result<Option<R>, TaskError> {
+        self.value
+            .as_deref()
+            .map(|value| decode(&self.key, value))
+            .transpose()
+    }
+}
+
 /// A completed task's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskOutput {
     /// The task's key.
     pub key: String,
-    /// Its result.
+    /// Its result text (JSON for typed tasks).
     pub value: String,
 }
 
-/// A failed task's error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailedTask {
-    /// The task's key.
-    pub key: String,
-    /// Its error.
-    pub error: String,
+impl TaskOutput {
+    /// The value decoded as `R`.
+    pub fn value_as<R: DeserializeOwned>(&self) -> Result<R, TaskError> {
+        decode(&self.key, &self.value)
+    }
 }
 
 /// The task API could not serve a call (for example: a host version without background
-/// tasks). This is not a task's own failure; see [`Tasks::pop_errors`] for those.
+/// tasks), or a result did not decode as the expected type. This is not a task's own failure;
+/// see [`Tasks::pop_errors`] for those.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskError(pub String);
 
 impl TaskError {
-    /// The host's message.
+    /// The message.
     pub fn message(&self) -> &str {
         &self.0
     }
@@ -186,29 +308,44 @@ impl From<TaskError> for String {
     }
 }
 
+/// Decodes the result of `key` as `R`.
+fn decode<R: DeserializeOwned>(key: &str, value: &str) -> Result<R, TaskError> {
+    serde_json::from_str(value).map_err(|e| {
+        const SHOWN: usize = 80;
+        let shown: String = value.chars().take(SHOWN).collect();
+        let more = if value.chars().nth(SHOWN).is_some() {
+            "…"
+        } else {
+            ""
+        };
+        TaskError(format!(
+            "the result of `{key}` does not decode as the expected type ({e}): {shown}{more}"
+        ))
+    })
+}
+
 /// The background task handle a handler receives. Tasks are namespaced by (plugin, session):
-/// nothing here sees another plugin's or session's tasks.
+/// nothing here sees another plugin's or session's tasks. See the [module docs](self).
 pub struct Tasks {
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     session_id: String,
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    registry: Registry,
+    runtime: Rc<Runtime>,
 }
 
 impl fmt::Debug for Tasks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tasks")
             .field("session_id", &self.session_id)
-            .field("tasks", &self.registry.names())
+            .field("tasks", &self.runtime.names())
             .finish()
     }
 }
 
 impl Tasks {
-    pub(crate) fn new(session_id: &str, registry: Registry) -> Tasks {
+    pub(crate) fn new(session_id: &str, runtime: Rc<Runtime>) -> Tasks {
         Tasks {
             session_id: session_id.to_owned(),
-            registry,
+            runtime,
         }
     }
 
@@ -217,25 +354,85 @@ impl Tasks {
         &self.session_id
     }
 
-    /// Queues the task `name` with `args` (JSON text) and returns at once. Re-adding an
-    /// existing key replaces the earlier task, cancelling it if it has not finished.
-    pub fn add(&self, name: &str, args: &str, options: TaskOptions) -> Result<TaskInfo, TaskError> {
-        backend::add(self, name, args, options)
+    // Typed.
+
+    /// Queues `task` with `args` under the task's name, with the task's ttl and priority, and
+    /// returns at once. Re-adding a key replaces the earlier task, cancelling it if it has not
+    /// finished.
+    pub fn add<A: Serialize, R>(
+        &self,
+        task: &Task<A, R>,
+        args: impl Borrow<A>,
+    ) -> Result<TaskInfo, TaskError> {
+        self.add_with(task, args, TaskOptions::new())
     }
 
-    /// The value of a completed task, removing it; `None` if absent or not completed.
-    pub fn pop(&self, key: &str) -> Result<Option<String>, TaskError> {
-        backend::pop(self, key)
+    /// Like [`add`](Tasks::add), with explicit options: a key (to run the same task several
+    /// times at once) and overrides of the task's ttl and priority.
+    pub fn add_with<A: Serialize, R>(
+        &self,
+        task: &Task<A, R>,
+        args: impl Borrow<A>,
+        options: TaskOptions,
+    ) -> Result<TaskInfo, TaskError> {
+        let args = serde_json::to_string(args.borrow()).map_err(|e| {
+            TaskError(format!(
+                "cannot encode the arguments of `{}`: {e}",
+                task.name()
+            ))
+        })?;
+        let defaults = task.default_options();
+        let options = TaskOptions {
+            key: options.key,
+            ttl_seconds: options.ttl_seconds.or(defaults.ttl_seconds),
+            priority: options.priority.or(defaults.priority),
+        };
+        self.add_raw(task.name(), &args, options)
     }
 
-    /// A snapshot of the task, without removing it.
-    pub fn get(&self, key: &str) -> Result<Option<TaskInfo>, TaskError> {
-        backend::get(self, key)
+    /// The result of `task` added under its own name, removing it; `None` if absent or not
+    /// completed (yet). A result that does not decode as `R` is an error (and is gone).
+    pub fn pop<A, R: DeserializeOwned>(&self, task: &Task<A, R>) -> Result<Option<R>, TaskError> {
+        self.pop_key(task.name())
+    }
+
+    /// The result of the task added under `key`, decoded as `R`, removing it.
+    pub fn pop_key<R: DeserializeOwned>(&self, key: &str) -> Result<Option<R>, TaskError> {
+        self.pop_raw(key)?.map(|v| decode(key, &v)).transpose()
+    }
+
+    /// Blocks until `task` (under its own name) completes and returns its result without
+    /// removing it; `None` after `timeout`, or at once if the task failed, was cancelled or
+    /// does not exist.
+    pub fn wait<A, R: DeserializeOwned>(
+        &self,
+        task: &Task<A, R>,
+        timeout: Duration,
+    ) -> Result<Option<R>, TaskError> {
+        self.wait_key(task.name(), timeout)
+    }
+
+    /// [`wait`](Tasks::wait) for the task added under `key`, decoded as `R`.
+    pub fn wait_key<R: DeserializeOwned>(
+        &self,
+        key: &str,
+        timeout: Duration,
+    ) -> Result<Option<R>, TaskError> {
+        self.wait_raw(key, timeout)?
+            .map(|v| decode(key, &v))
+            .transpose()
+    }
+
+    // By key.
+
+    /// A snapshot of the task (status, value, error, times), without removing it.
+    pub fn get(&self, key: impl TaskKey) -> Result<Option<TaskInfo>, TaskError> {
+        backend::get(self, key.task_key())
     }
 
     /// Whether `key` has a completed result.
-    pub fn has(&self, key: &str) -> Result<bool, TaskError> {
-        backend::has(self, Some(key))
+    pub fn has(&self, key: impl TaskKey) -> Result<bool, TaskError> {
+        backend::has(self, Some(key.task_key()))
     }
 
     /// Whether any task of this session has a completed result.
@@ -243,9 +440,10 @@ impl Tasks {
         backend::has(self, None)
     }
 
-    /// Cancels a pending or running task. True if something was cancelled.
-    pub fn cancel(&self, key: &str) -> Result<bool, TaskError> {
-        backend::cancel(self, key)
+    /// Cancels a pending or running task (a running one is interrupted). True if something
+    /// was cancelled.
+    pub fn cancel(&self, key: impl TaskKey) -> Result<bool, TaskError> {
+        backend::cancel(self, key.task_key())
     }
 
     /// Cancels every pending or running task of this session; returns how many.
@@ -258,464 +456,66 @@ impl Tasks {
         backend::pop_all(self)
     }
 
-    /// Every failed task of this session with its error, removing them.
-    pub fn pop_errors(&self) -> Result<Vec<FailedTask>, TaskError> {
+    /// Every failed task of this session as `(key, error)`, removing them: each failure is
+    /// reported once.
+    pub fn pop_errors(&self) -> Result<Vec<(String, String)>, TaskError> {
         backend::pop_errors(self)
     }
 
-    /// Blocks until `key` completes (its value, not removed) or `timeout` passes (`None`).
-    /// `None` at once if the task failed, was cancelled or does not exist.
-    pub fn wait(&self, key: &str, timeout: Duration) -> Result<Option<String>, TaskError> {
+    /// Blocks until every key has finished (or does not exist) or `timeout` passes; returns
+    /// the completed ones, without removing them. Keys of different tasks mix as strings:
+    /// `[A.name(), B.name()]`.
+    pub fn wait_all<I>(&self, keys: I, timeout: Duration) -> Result<Vec<TaskOutput>, TaskError>
+    where
+        I: IntoIterator,
+        I::Item: TaskKey,
+    {
+        backend::wait_all(self, &key_list(keys), timeout)
+    }
+
+    /// Blocks until one of `keys` completes and returns it, without removing it; `None` on
+    /// timeout, or at once when none of them can complete any more.
+    pub fn wait_any<I>(&self, keys: I, timeout: Duration) -> Result<Option<TaskOutput>, TaskError>
+    where
+        I: IntoIterator,
+        I::Item: TaskKey,
+    {
+        backend::wait_any(self, &key_list(keys), timeout)
+    }
+
+    // Raw: names and JSON text.
+
+    /// Queues the task registered as `name` with `args` (JSON text, passed to the task as is)
+    /// and returns at once.
+    pub fn add_raw(
+        &self,
+        name: &str,
+        args: &str,
+        options: TaskOptions,
+    ) -> Result<TaskInfo, TaskError> {
+        backend::add(self, name, args, options)
+    }
+
+    /// The result text of a completed task, removing it; `None` if absent or not completed.
+    pub fn pop_raw(&self, key: &str) -> Result<Option<String>, TaskError> {
+        backend::pop(self, key)
+    }
+
+    /// [`wait`](Tasks::wait) returning the result text.
+    pub fn wait_raw(&self, key: &str, timeout: Duration) -> Result<Option<String>, TaskError> {
         backend::wait(self, key, timeout)
     }
-
-    /// Blocks until every key has finished or `timeout` passes; returns the completed ones.
-    pub fn wait_all(&self, keys: &[&str], timeout: Duration) -> Result<Vec<TaskOutput>, TaskError> {
-        backend::wait_all(self, keys, timeout)
-    }
-
-    /// Blocks until one of `keys` completes; `None` on timeout, or at once when every key has
-    /// failed, been cancelled or does not exist.
-    pub fn wait_any(
-        &self,
-        keys: &[&str],
-        timeout: Duration,
-    ) -> Result<Option<TaskOutput>, TaskError> {
-        backend::wait_any(self, keys, timeout)
-    }
 }
 
-/// The host's `tasks` interface.
-#[cfg(target_arch = "wasm32")]
-mod backend {
-    use super::*;
-    use crate::bindings::fasthooks::hooks::tasks as host;
-    use crate::bindings::fasthooks::hooks::types as wit;
-
-    fn millis(timeout: Duration) -> u32 {
-        u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)
-    }
-
-    fn info(info: wit::TaskInfo) -> TaskInfo {
-        TaskInfo {
-            key: info.key,
-            name: info.name,
-            status: match info.status {
-                wit::TaskStatus::Pending => TaskStatus::Pending,
-                wit::TaskStatus::Running => TaskStatus::Running,
-                wit::TaskStatus::Completed => TaskStatus::Completed,
-                wit::TaskStatus::Failed => TaskStatus::Failed,
-                wit::TaskStatus::Cancelled => TaskStatus::Cancelled,
-            },
-            value: info.value,
-            error: info.error,
-            created_at_ms: info.created_at_ms,
-            started_at_ms: info.started_at_ms,
-            finished_at_ms: info.finished_at_ms,
-        }
-    }
-
-    fn output(output: wit::TaskOutput) -> TaskOutput {
-        TaskOutput {
-            key: output.key,
-            value: output.value,
-        }
-    }
-
-    fn keys(keys: &[&str]) -> Vec<String> {
-        keys.iter().map(|k| (*k).to_owned()).collect()
-    }
-
-    pub(super) fn add(
-        _: &Tasks,
-        name: &str,
-        args: &str,
-        options: TaskOptions,
-    ) -> Result<TaskInfo, TaskError> {
-        let options = wit::TaskOptions {
-            key: options.key,
-            ttl_seconds: options.ttl_seconds,
-            priority: options.priority,
-        };
-        host::add(name, args, &options).map(info).map_err(TaskError)
-    }
-
-    pub(super) fn pop(_: &Tasks, key: &str) -> Result<Option<String>, TaskError> {
-        host::pop(key).map_err(TaskError)
-    }
-
-    pub(super) fn get(_: &Tasks, key: &str) -> Result<Option<TaskInfo>, TaskError> {
-        host::get(key).map(|i| i.map(info)).map_err(TaskError)
-    }
-
-    pub(super) fn has(_: &Tasks, key: Option<&str>) -> Result<bool, TaskError> {
-        host::has(key).map_err(TaskError)
-    }
-
-    pub(super) fn cancel(_: &Tasks, key: &str) -> Result<bool, TaskError> {
-        host::cancel(key).map_err(TaskError)
-    }
-
-    pub(super) fn cancel_all(_: &Tasks) -> Result<u32, TaskError> {
-        host::cancel_all().map_err(TaskError)
-    }
-
-    pub(super) fn pop_all(_: &Tasks) -> Result<Vec<TaskOutput>, TaskError> {
-        host::pop_all()
-            .map(|all| all.into_iter().map(output).collect())
-            .map_err(TaskError)
-    }
-
-    pub(super) fn pop_errors(_: &Tasks) -> Result<Vec<FailedTask>, TaskError> {
-        host::pop_errors()
-            .map(|all| {
-                all.into_iter()
-                    .map(|e| FailedTask {
-                        key: e.key,
-                        error: e.error,
-                    })
-                    .collect()
-            })
-            .map_err(TaskError)
-    }
-
-    pub(super) fn wait(
-        _: &Tasks,
-        key: &str,
-        timeout: Duration,
-    ) -> Result<Option<String>, TaskError> {
-        host::wait(key, millis(timeout)).map_err(TaskError)
-    }
-
-    pub(super) fn wait_all(
-        _: &Tasks,
-        keys_: &[&str],
-        timeout: Duration,
-    ) -> Result<Vec<TaskOutput>, TaskError> {
-        host::wait_all(&keys(keys_), millis(timeout))
-            .map(|all| all.into_iter().map(output).collect())
-            .map_err(TaskError)
-    }
-
-    pub(super) fn wait_any(
-        _: &Tasks,
-        keys_: &[&str],
-        timeout: Duration,
-    ) -> Result<Option<TaskOutput>, TaskError> {
-        host::wait_any(&keys(keys_), millis(timeout))
-            .map(|o| o.map(output))
-            .map_err(TaskError)
-    }
-}
-
-/// The immediate in-process backend for native builds: a task runs to completion inside
-/// `add`, and results live in a per-thread store keyed by (session, key).
-#[cfg(not(target_arch = "wasm32"))]
-mod backend {
-    use super::*;
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    const DEFAULT_TTL_SECONDS: u32 = 300;
-
-    struct Record {
-        session: String,
-        ttl_seconds: u32,
-        info: TaskInfo,
-    }
-
-    thread_local! {
-        static STORE: RefCell<Vec<Record>> = const { RefCell::new(Vec::new()) };
-    }
-
-    fn now_ms() -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    /// Runs `f` on this thread's store after dropping expired results.
-    fn with_store<T>(f: impl FnOnce(&mut Vec<Record>) -> T) -> T {
-        STORE.with(|store| {
-            let mut store = store.borrow_mut();
-            let now = now_ms();
-            store.retain(|r| match r.info.finished_at_ms {
-                Some(done) => now < done.saturating_add(u64::from(r.ttl_seconds) * 1000),
-                None => true,
-            });
-            f(&mut store)
-        })
-    }
-
-    fn is_mine(tasks: &Tasks, record: &Record, key: &str) -> bool {
-        record.session == tasks.session_id && record.info.key == key
-    }
-
-    /// Removes and returns the records of this session that satisfy `pred`, in insertion order.
-    fn take(tasks: &Tasks, pred: impl Fn(&TaskInfo) -> bool) -> Vec<TaskInfo> {
-        with_store(|store| {
-            let mut taken = Vec::new();
-            store.retain(|r| {
-                if r.session == tasks.session_id && pred(&r.info) {
-                    taken.push(r.info.clone());
-                    false
-                } else {
-                    true
-                }
-            });
-            taken
-        })
-    }
-
-    fn completed_value(tasks: &Tasks, key: &str) -> Option<String> {
-        with_store(|store| {
-            store
-                .iter()
-                .find(|r| is_mine(tasks, r, key) && r.info.status == TaskStatus::Completed)
-                .and_then(|r| r.info.value.clone())
-        })
-    }
-
-    pub(super) fn add(
-        tasks: &Tasks,
-        name: &str,
-        args: &str,
-        options: TaskOptions,
-    ) -> Result<TaskInfo, TaskError> {
-        let key = options.key.unwrap_or_else(|| name.to_owned());
-        with_store(|store| store.retain(|r| !is_mine(tasks, r, &key)));
-        let created = now_ms();
-        // Run outside the store borrow: a task may itself use tasks of other sessions.
-        let result = tasks.registry.run(name, args);
-        let finished = now_ms();
-        let (status, value, error) = match result {
-            Ok(value) => (TaskStatus::Completed, Some(value), None),
-            Err(error) => (TaskStatus::Failed, None, Some(error)),
-        };
-        let info = TaskInfo {
-            key,
-            name: name.to_owned(),
-            status,
-            value,
-            error,
-            created_at_ms: created,
-            started_at_ms: Some(created),
-            finished_at_ms: Some(finished),
-        };
-        with_store(|store| {
-            store.push(Record {
-                session: tasks.session_id.clone(),
-                ttl_seconds: options.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS),
-                info: info.clone(),
-            })
-        });
-        Ok(info)
-    }
-
-    pub(super) fn pop(tasks: &Tasks, key: &str) -> Result<Option<String>, TaskError> {
-        let taken = take(tasks, |i| i.key == key && i.status == TaskStatus::Completed);
-        Ok(taken.into_iter().next().and_then(|i| i.value))
-    }
-
-    pub(super) fn get(tasks: &Tasks, key: &str) -> Result<Option<TaskInfo>, TaskError> {
-        Ok(with_store(|store| {
-            store
-                .iter()
-                .find(|r| is_mine(tasks, r, key))
-                .map(|r| r.info.clone())
-        }))
-    }
-
-    pub(super) fn has(tasks: &Tasks, key: Option<&str>) -> Result<bool, TaskError> {
-        Ok(with_store(|store| {
-            store.iter().any(|r| {
-                r.session == tasks.session_id
-                    && r.info.status == TaskStatus::Completed
-                    && key.is_none_or(|k| r.info.key == k)
-            })
-        }))
-    }
-
-    // Every task finishes inside `add`: there is never anything pending or running to cancel.
-    pub(super) fn cancel(_: &Tasks, _: &str) -> Result<bool, TaskError> {
-        Ok(false)
-    }
-
-    pub(super) fn cancel_all(_: &Tasks) -> Result<u32, TaskError> {
-        Ok(0)
-    }
-
-    pub(super) fn pop_all(tasks: &Tasks) -> Result<Vec<TaskOutput>, TaskError> {
-        Ok(take(tasks, |i| i.status == TaskStatus::Completed)
-            .into_iter()
-            .map(|i| TaskOutput {
-                key: i.key,
-                value: i.value.unwrap_or_default(),
-            })
-            .collect())
-    }
-
-    pub(super) fn pop_errors(tasks: &Tasks) -> Result<Vec<FailedTask>, TaskError> {
-        Ok(take(tasks, |i| i.status == TaskStatus::Failed)
-            .into_iter()
-            .map(|i| FailedTask {
-                key: i.key,
-                error: i.error.unwrap_or_default(),
-            })
-            .collect())
-    }
-
-    pub(super) fn wait(tasks: &Tasks, key: &str, _: Duration) -> Result<Option<String>, TaskError> {
-        Ok(completed_value(tasks, key))
-    }
-
-    pub(super) fn wait_all(
-        tasks: &Tasks,
-        keys: &[&str],
-        _: Duration,
-    ) -> Result<Vec<TaskOutput>, TaskError> {
-        Ok(keys
-            .iter()
-            .filter_map(|key| {
-                completed_value(tasks, key).map(|value| TaskOutput {
-                    key: (*key).to_owned(),
-                    value,
-                })
-            })
-            .collect())
-    }
-
-    pub(super) fn wait_any(
-        tasks: &Tasks,
-        keys: &[&str],
-        timeout: Duration,
-    ) -> Result<Option<TaskOutput>, TaskError> {
-        Ok(wait_all(tasks, keys, timeout)?.into_iter().next())
-    }
+fn key_list<I>(keys: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: TaskKey,
+{
+    keys.into_iter()
+        .map(|k| k.task_key().to_owned())
+        .collect()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
-    use super::*;
-
-    fn tasks(session: &str) -> Tasks {
-        let registry = Registry::default();
-        registry.insert(
-            "double".into(),
-            Rc::new(|args: &str| {
-                let n: i64 = args
-                    .trim()
-                    .parse()
-                    .map_err(|e| format!("bad number: {e}"))?;
-                Ok((n * 2).to_string())
-            }),
-        );
-        registry.insert("fail".into(), Rc::new(|_: &str| Err("boom".to_owned())));
-        Tasks::new(session, registry)
-    }
-
-    #[test]
-    fn add_runs_immediately_and_pop_removes() {
-        let t = tasks("s1");
-        let info = t.add("double", "21", TaskOptions::default()).unwrap();
-        assert_eq!(info.key, "double");
-        assert_eq!(info.status, TaskStatus::Completed);
-        assert_eq!(info.value.as_deref(), Some("42"));
-        assert!(t.has("double").unwrap());
-        assert!(t.has_any().unwrap());
-        assert_eq!(
-            t.get("double").unwrap().unwrap().value.as_deref(),
-            Some("42")
-        );
-        assert_eq!(
-            t.wait("double", Duration::from_secs(1)).unwrap().as_deref(),
-            Some("42")
-        );
-        assert_eq!(t.pop("double").unwrap().as_deref(), Some("42"));
-        assert_eq!(t.pop("double").unwrap(), None);
-        assert!(!t.has_any().unwrap());
-    }
-
-    #[test]
-    fn keys_sessions_and_replacement() {
-        let a = tasks("a");
-        let b = tasks("b");
-        a.add("double", "1", TaskOptions::default().key("x"))
-            .unwrap();
-        a.add("double", "2", TaskOptions::default().key("y"))
-            .unwrap();
-        a.add("double", "5", TaskOptions::default().key("x"))
-            .unwrap();
-        assert_eq!(b.pop("x").unwrap(), None, "sessions are separate");
-        let waited = a.wait_all(&["x", "y", "z"], Duration::ZERO).unwrap();
-        assert_eq!(waited.len(), 2);
-        assert_eq!(
-            a.wait_any(&["z", "y"], Duration::ZERO).unwrap(),
-            Some(TaskOutput {
-                key: "y".into(),
-                value: "4".into()
-            })
-        );
-        let mut all = a.pop_all().unwrap();
-        all.sort_by(|l, r| l.key.cmp(&r.key));
-        assert_eq!(
-            all,
-            vec![
-                TaskOutput {
-                    key: "x".into(),
-                    value: "10".into()
-                },
-                TaskOutput {
-                    key: "y".into(),
-                    value: "4".into()
-                },
-            ]
-        );
-        assert!(a.pop_all().unwrap().is_empty());
-    }
-
-    #[test]
-    fn failures_and_unknown_tasks() {
-        let t = tasks("f");
-        let info = t.add("fail", "{}", TaskOptions::default()).unwrap();
-        assert_eq!(info.status, TaskStatus::Failed);
-        t.add("nope", "{}", TaskOptions::default()).unwrap();
-        t.add("double", "not a number", TaskOptions::default().key("bad"))
-            .unwrap();
-        assert_eq!(t.pop("fail").unwrap(), None);
-        assert_eq!(t.wait("fail", Duration::from_secs(5)).unwrap(), None);
-        assert_eq!(t.wait_any(&["fail", "nope"], Duration::ZERO).unwrap(), None);
-        let errors = t.pop_errors().unwrap();
-        assert_eq!(errors.len(), 3);
-        assert_eq!(
-            errors[0],
-            FailedTask {
-                key: "fail".into(),
-                error: "boom".into()
-            }
-        );
-        assert_eq!(errors[1].error, "unknown task `nope`");
-        assert!(errors[2].error.starts_with("bad number"));
-        assert!(t.pop_errors().unwrap().is_empty());
-        assert!(!t.cancel("fail").unwrap());
-        assert_eq!(t.cancel_all().unwrap(), 0);
-    }
-
-    #[test]
-    fn zero_ttl_expires() {
-        let t = tasks("ttl");
-        t.add("double", "1", TaskOptions::default().ttl(Duration::ZERO))
-            .unwrap();
-        assert_eq!(t.get("double").unwrap(), None);
-    }
-
-    #[test]
-    fn task_error_converts_to_string() {
-        fn handler() -> Result<(), String> {
-            Err(TaskError("not available in this version".into()))?
-        }
-        assert_eq!(
-            handler().unwrap_err(),
-            "tasks: not available in this version"
-        );
-    }
-}
+mod tests;

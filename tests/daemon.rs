@@ -1,0 +1,162 @@
+//! The daemon as users meet it: started on demand, exactly one per user, private, replaced by a
+//! newer build, gone when idle, and bypassed (never waited on forever) when it misbehaves.
+
+use fasthooks_e2e::{Home, bash_event, plugin};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn guard() -> String {
+    plugin("guard").display().to_string()
+}
+
+/// Pids of `fasthooks-engine daemon run` processes whose FASTHOOKS_HOME is `home`.
+fn daemons_of(home: &Path) -> Vec<u32> {
+    let needle = format!("FASTHOOKS_HOME={}", home.display());
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if !cmdline.contains("fasthooks-engine daemon run") {
+            continue;
+        }
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if String::from_utf8_lossy(&environ).split('\0').any(|var| var == needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+fn status(home: &Home) -> (i32, String) {
+    let run = home.run(&["daemon", "status"], b"");
+    (run.code, run.stdout)
+}
+
+#[test]
+fn twenty_racing_hooks_start_exactly_one_daemon() {
+    let home = Home::new();
+    let guard = guard();
+    let handles: Vec<_> = (0..20)
+        .map(|i| {
+            let mut command = home.command();
+            command.args(["--plugin", &guard]);
+            let event = bash_event(if i % 2 == 0 { "rm -rf /" } else { "ls" }).to_string();
+            std::thread::spawn(move || fasthooks_e2e::run_command(&mut command, event.as_bytes(), Duration::from_secs(30)))
+        })
+        .collect();
+    for (i, handle) in handles.into_iter().enumerate() {
+        let run = handle.join().unwrap();
+        assert_eq!(run.code, 0, "hook {i}: {}", run.stderr);
+        assert!(!run.stderr.contains("daemon unavailable"), "hook {i} fell back: {}", run.stderr);
+        if i % 2 == 0 {
+            assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny", "hook {i}");
+        } else {
+            assert_eq!(run.stdout, "", "hook {i}");
+        }
+    }
+    assert_eq!(daemons_of(home.path()).len(), 1, "exactly one daemon");
+}
+
+#[test]
+fn the_runtime_directory_is_private() {
+    let home = Home::new();
+    home.hook(&["--plugin", &guard()], &bash_event("ls"));
+    let run_dir = std::fs::metadata(home.path().join("run")).unwrap();
+    assert_eq!(run_dir.permissions().mode() & 0o777, 0o700);
+    let socket = std::fs::metadata(home.path().join("run/daemon.sock")).unwrap();
+    assert_eq!(socket.permissions().mode() & 0o077, 0, "socket closed to group and others");
+}
+
+#[test]
+fn status_and_stop() {
+    let home = Home::new();
+    assert_eq!(status(&home).0, 3, "not running yet");
+    home.hook(&["--plugin", &guard()], &bash_event("ls"));
+    let (code, out) = status(&home);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("running: pid "), "{out}");
+    let stop = home.run(&["daemon", "stop"], b"");
+    assert_eq!((stop.code, stop.stdout.trim()), (0, "stopped"));
+    assert_eq!(status(&home).0, 3);
+    assert!(daemons_of(home.path()).is_empty());
+}
+
+#[test]
+fn an_idle_daemon_exits_by_itself() {
+    let home = Home::new();
+    let mut command = home.command();
+    command.env("FASTHOOKS_IDLE_TIMEOUT_SECS", "1").args(["--plugin", &guard()]);
+    let run = fasthooks_e2e::run_command(&mut command, bash_event("ls").to_string().as_bytes(), Duration::from_secs(30));
+    assert_eq!(run.code, 0);
+    assert_eq!(daemons_of(home.path()).len(), 1);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !daemons_of(home.path()).is_empty() {
+        assert!(Instant::now() < deadline, "daemon still running 10 s after a 1 s idle timeout");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(status(&home).0, 3);
+}
+
+#[test]
+fn a_rebuilt_engine_replaces_the_running_daemon() {
+    let home = Home::new();
+    // An installation of our own, so it can be "upgraded" without touching target/.
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let host = fasthooks_e2e::host_binary();
+    for name in ["fasthooks-host", "fasthooks-engine"] {
+        std::fs::copy(host.with_file_name(name), bin.join(name)).unwrap();
+    }
+    let hook = |home: &Home| {
+        let mut command = std::process::Command::new(bin.join("fasthooks-host"));
+        command.env("FASTHOOKS_HOME", home.path()).args(["--plugin", &guard()]);
+        fasthooks_e2e::run_command(&mut command, bash_event("rm -rf /").to_string().as_bytes(), Duration::from_secs(30))
+    };
+    let first = hook(&home);
+    assert_eq!(first.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    let before = daemons_of(home.path());
+    assert_eq!(before.len(), 1);
+
+    // "Upgrade": a new engine file (new build identity), same version.
+    let engine = bin.join("fasthooks-engine");
+    let bytes = std::fs::read(&engine).unwrap();
+    std::fs::remove_file(&engine).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&engine, bytes).unwrap();
+    std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let second = hook(&home);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(!second.stderr.contains("daemon unavailable"), "{}", second.stderr);
+    assert_eq!(second.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    let after = daemons_of(home.path());
+    assert_eq!(after.len(), 1, "exactly one daemon after the upgrade");
+    assert_ne!(before, after, "the old daemon was replaced");
+}
+
+#[test]
+fn an_unusable_runtime_directory_falls_back_to_in_process() {
+    let home = Home::new();
+    std::fs::write(home.path().join("run"), "not a directory").unwrap();
+    let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(run.stderr.contains("daemon unavailable") && run.stderr.contains("ran in-process"), "{}", run.stderr);
+}
+
+#[test]
+fn a_hung_daemon_is_bypassed_within_seconds() {
+    let home = Home::new();
+    let run_dir = home.path().join("run");
+    std::fs::create_dir(&run_dir).unwrap();
+    std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // Something listens on the socket but never answers.
+    let _listener = std::os::unix::net::UnixListener::bind(run_dir.join("daemon.sock")).unwrap();
+    let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(run.stderr.contains("did not acknowledge"), "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(5), "took {:?}", run.elapsed);
+}
