@@ -693,3 +693,6 @@ impl TaskAccess {
         self.0.service.get().and_then(|r| r.as_ref().ok()).cloned()
     }
 }
+
+#[cfg(test)]
+mod tests;
