@@ -363,6 +363,19 @@ mod bad_input {
     }
 
     #[test]
+    fn a_plugin_asleep_in_a_host_call_is_stopped_too() {
+        let home = Home::new();
+        for mode in [&[][..], &["--inline"][..]] {
+            let mut args = vec!["--plugin", plugin("hostile").to_str().unwrap().to_owned().leak()];
+            args.extend_from_slice(&["--timeout-ms", "200", "--deadline-ms", "300"]);
+            args.extend_from_slice(mode);
+            let run = home.hook(&args, &prompt_event("sleep"));
+            assert_clean_failure(&run, "did not finish within 200 ms");
+            assert!(run.elapsed < std::time::Duration::from_secs(5), "{mode:?} took {:?}", run.elapsed);
+        }
+    }
+
+    #[test]
     fn a_memory_bomb_hits_the_limit() {
         let home = Home::new();
         let run = home.hook(

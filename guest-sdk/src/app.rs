@@ -18,11 +18,15 @@
 use std::fmt::{self, Display};
 use std::rc::Rc;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::describe::{Capability, PluginInfo, Subscription};
 use crate::event::{Event, MatchSubject};
 use crate::matcher::Matcher;
 use crate::response::Response;
-use crate::tasks::{Registry, Tasks};
+use crate::runtime::Runtime;
+use crate::tasks::{Task, Tasks};
 
 /// What a handler may return: a [`Response`], an `Option<Response>` (`None` = no opinion),
 /// `()` (no opinion), or a `Result` of a response whose error is a handler failure.
@@ -136,7 +140,7 @@ pub struct App {
     version: String,
     routes: Vec<Route>,
     capabilities: Vec<Capability>,
-    registry: Registry,
+    runtime: Rc<Runtime>,
 }
 
 impl fmt::Debug for App {
@@ -146,7 +150,7 @@ impl fmt::Debug for App {
             .field("version", &self.version)
             .field("routes", &self.routes)
             .field("capabilities", &self.capabilities)
-            .field("tasks", &self.registry.names())
+            .field("tasks", &self.runtime.names())
             .finish()
     }
 }
@@ -159,7 +163,7 @@ impl App {
             version: version.into(),
             routes: Vec::new(),
             capabilities: Vec::new(),
-            registry: Registry::default(),
+            runtime: Rc::default(),
         }
     }
 
@@ -302,15 +306,55 @@ impl App {
         self
     }
 
-    /// Registers the background task `name`: `task` receives the JSON text given to
-    /// [`Tasks::add`] and returns the result text, or an error. Registering a name again
-    /// replaces the earlier function.
-    pub fn task<F>(&mut self, name: &str, task: F) -> &mut App
+    /// Registers a background [`Task`], so that the host's `run-task` (in the plugin's fresh
+    /// instance) finds it by name: the arguments are decoded as `A`, the function runs, the
+    /// transform applies and the result is encoded as JSON. Registering a name again replaces
+    /// the earlier task.
+    ///
+    /// ```
+    /// use fasthooks_sdk::{App, Task};
+    ///
+    /// fn double(x: i64) -> Result<i64, String> {
+    ///     Ok(x * 2)
+    /// }
+    /// static DOUBLE: Task<i64, i64> = Task::new("double", double);
+    ///
+    /// let mut app = App::new("math", "1.0.0");
+    /// app.register(&DOUBLE);
+    /// assert_eq!(app.run_task("double", "21").unwrap(), "42");
+    ///
+    /// // Natively, adding runs the task at once (see the `tasks` module docs).
+    /// let tasks = app.tasks("test");
+    /// tasks.add(&DOUBLE, 5).unwrap();
+    /// assert_eq!(tasks.pop(&DOUBLE).unwrap(), Some(10));
+    /// ```
+    pub fn register<A, R>(&mut self, task: &Task<A, R>) -> &mut App
+    where
+        A: DeserializeOwned + 'static,
+        R: Serialize + 'static,
+    {
+        let task = *task;
+        self.runtime.insert(
+            task.name().to_owned(),
+            Rc::new(move |args: &str| task.run_json(args)),
+        );
+        self
+    }
+
+    /// Registers the background task `name` as a raw function: it receives the JSON text given
+    /// to [`Tasks::add_raw`] as is and returns the result text, or an error. Registering a name
+    /// again replaces the earlier function.
+    pub fn register_raw<F>(&mut self, name: &str, task: F) -> &mut App
     where
         F: Fn(&str) -> Result<String, String> + 'static,
     {
-        self.registry.insert(name.to_owned(), Rc::new(task));
+        self.runtime.insert(name.to_owned(), Rc::new(task));
         self
+    }
+
+    /// The names of the registered background tasks, in registration order.
+    pub fn task_names(&self) -> Vec<String> {
+        self.runtime.names()
     }
 
     /// The plugin's self-description, built from what was registered.
@@ -334,14 +378,28 @@ impl App {
     }
 
     /// The background task handle for `session_id`, as handlers of that session get it.
-    /// Natively, tests use it to look at what handlers queued.
+    ///
+    /// Natively (tests) it is bound to this app's registered tasks and in-memory results: what
+    /// handlers of the session queued during [`dispatch`](App::dispatch) can be popped here,
+    /// and tasks added here are seen by handlers of later dispatches of the session.
     pub fn tasks(&self, session_id: &str) -> Tasks {
-        Tasks::new(session_id, self.registry.clone())
+        Tasks::new(session_id, Rc::clone(&self.runtime))
+    }
+
+    /// Runs `f` as if during a hook call of `session_id`: natively, the
+    /// [`state`](crate::state) functions then reach this app's in-memory store for that
+    /// session (a test uses it to seed or inspect state around dispatches).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn in_session<T>(&self, session_id: &str, f: impl FnOnce() -> T) -> T {
+        let _context = crate::runtime::native::enter(&self.runtime, Some(session_id));
+        f()
     }
 
     /// Runs every matching handler for `event` and merges their responses (see the module
     /// docs for the rules).
     pub fn dispatch(&self, event: &Event) -> Result<Response, String> {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _context = crate::runtime::native::enter(&self.runtime, Some(&event.session_id));
         let tasks = self.tasks(&event.session_id);
         let subject = event.matcher_subject();
         let mut merged = Response::none();
@@ -364,8 +422,11 @@ impl App {
     }
 
     /// Runs the registered background task `name` with `args`, as the host's `run-task` does.
+    /// Natively, it runs outside any session (unless called inside [`App::in_session`]).
     pub fn run_task(&self, name: &str, args: &str) -> Result<String, String> {
-        self.registry.run(name, args)
+        #[cfg(not(target_arch = "wasm32"))]
+        let _context = crate::runtime::native::enter_keeping_session(&self.runtime);
+        self.runtime.run(name, args)
     }
 }
 
@@ -621,7 +682,7 @@ mod tests {
         app.needs(Capability::Network)
             .needs(Capability::ReadFiles)
             .needs(Capability::Network);
-        app.task("t", |a| Ok(a.to_owned()));
+        app.register_raw("t", |a| Ok(a.to_owned()));
         let info = app.describe();
         assert_eq!(info.name, "demo");
         assert_eq!(info.version, "1.2.3");
@@ -657,14 +718,14 @@ mod tests {
     #[test]
     fn tasks_through_dispatch_and_run_task() {
         let mut app = App::new("t", "1");
-        app.task("upper", |args| Ok(args.to_uppercase()));
-        app.task("broken", |_| Err("nope".to_owned()));
+        app.register_raw("upper", |args| Ok(args.to_uppercase()));
+        app.register_raw("broken", |_| Err("nope".to_owned()));
         app.pre_tool("Write", |e, tasks| -> Result<Response, String> {
-            tasks.add("upper", e.content().unwrap_or(""), Default::default())?;
+            tasks.add_raw("upper", e.content().unwrap_or(""), Default::default())?;
             Ok(Response::none())
         });
         app.on_prompt(|_, tasks| -> Result<Response, String> {
-            Ok(match tasks.pop("upper")? {
+            Ok(match tasks.pop_raw("upper")? {
                 Some(v) => context(format!("result: {v}")),
                 None => Response::none(),
             })

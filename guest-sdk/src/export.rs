@@ -155,7 +155,7 @@ macro_rules! plugin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response::{allow, deny};
+    use crate::response::{allow, approve, deny};
     use crate::{Capability, bindings::Guest};
     use serde_json::json;
 
@@ -165,11 +165,12 @@ mod tests {
             Some("rm -rf /") => deny("no"),
             Some("ls") => allow().with_updated_input(json!({"command":"ls -la"})),
             Some("bad") => allow().with_updated_input(json!("ls")),
+            Some("pwd") => approve().with_reason("read-only"),
             _ => Response::none(),
         });
         app.on("*", "", |_, _| ());
         app.needs(Capability::Agent);
-        app.task("echo", |args| Ok(args.to_owned()));
+        app.register_raw("echo", |args| Ok(args.to_owned()));
         app
     }
 
@@ -213,6 +214,11 @@ mod tests {
         let input: serde_json::Value =
             serde_json::from_str(r.updated_input.as_deref().unwrap()).unwrap();
         assert_eq!(input, json!({"command":"ls -la"}));
+
+        let raw = r#"{"tool_name":"Bash","tool_input":{"command":"pwd"}}"#;
+        let r = __FasthooksPlugin::handle(wit_event(raw)).unwrap();
+        assert!(matches!(r.decision, Some(wit::Decision::Allow)));
+        assert_eq!(r.reason.as_deref(), Some("read-only"));
 
         let raw = r#"{"tool_name":"Bash","tool_input":{"command":"echo"}}"#;
         let r = __FasthooksPlugin::handle(wit_event(raw)).unwrap();

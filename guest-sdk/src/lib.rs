@@ -47,16 +47,19 @@
 //! ## Modules
 //! - [`event`]: the typed hook event ([`Event`], [`EventKind`]).
 //! - [`tools`]: typed tool inputs ([`ToolInput`]).
-//! - [`response`]: what handlers return ([`Response`], [`allow`], [`deny`], ...).
+//! - [`response`]: what handlers return ([`Response`], [`allow`], [`approve`], [`deny`], ...).
 //! - [`matcher`]: Claude Code matcher semantics ([`Matcher`]).
 //! - [`app`]: the router ([`App`], [`Route`]) and its merge rules.
 //! - [`describe`]: what a plugin tells the host about itself ([`PluginInfo`], [`Capability`]).
-//! - [`tasks`]: background tasks ([`Tasks`]).
+//! - [`tasks`]: background tasks ([`Task`], [`Tasks`]).
+//! - [`state`]: a small persistent key-value store per plugin (session or global scope).
+//! - [`agent`]: Claude sub-agents (with the user's `--allow-agent`).
 //! - [`log`]: logging into the host's log.
 //! - [`export`]: the glue between an [`App`] and the WIT exports ([`plugin!`]).
 
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod app;
 pub mod describe;
 pub mod event;
@@ -65,6 +68,8 @@ pub mod log;
 pub mod matcher;
 mod regex;
 pub mod response;
+mod runtime;
+pub mod state;
 pub mod tasks;
 pub mod tools;
 
@@ -72,8 +77,8 @@ pub use app::{App, IntoResponse, Route};
 pub use describe::{Capability, PluginInfo, Subscription};
 pub use event::{Event, EventKind, ToolCall};
 pub use matcher::Matcher;
-pub use response::{Decision, Response, allow, ask, block, context, defer, deny};
-pub use tasks::{FailedTask, TaskError, TaskInfo, TaskOptions, TaskOutput, TaskStatus, Tasks};
+pub use response::{Decision, Response, allow, approve, ask, block, context, defer, deny};
+pub use tasks::{Task, TaskError, TaskInfo, TaskKey, TaskOptions, TaskOutput, TaskStatus, Tasks};
 pub use tools::ToolInput;
 
 // Re-exported so plugins can build updated tool inputs without depending on serde_json.

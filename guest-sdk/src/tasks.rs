@@ -54,9 +54,11 @@
 //!   overrides), [`pop`](Tasks::pop) and [`wait`](Tasks::wait). For a task added under its own
 //!   key, [`pop_key`](Tasks::pop_key) and [`wait_key`](Tasks::wait_key) name the key and the
 //!   result type.
-//! - Methods that do not need the result type take any [`TaskKey`]: a task (its name is the
-//!   default key) or a key string: [`get`](Tasks::get), [`has`](Tasks::has),
-//!   [`cancel`](Tasks::cancel), [`wait_all`](Tasks::wait_all), [`wait_any`](Tasks::wait_any).
+//! - Methods that do not need the result type take a [`TaskKey`]: a task (`&ANALYZE`: its
+//!   name, the default key) or a key (`"fetch:a"`, `&key`): [`get`](Tasks::get),
+//!   [`has`](Tasks::has), [`cancel`](Tasks::cancel); [`wait_all`](Tasks::wait_all) and
+//!   [`wait_any`](Tasks::wait_any) take a list of keys (`["a", "b"]`, a `Vec<String>`, or
+//!   `[A.name(), B.name()]` to mix tasks).
 //! - Session-wide: [`has_any`](Tasks::has_any), [`cancel_all`](Tasks::cancel_all),
 //!   [`pop_all`](Tasks::pop_all), [`pop_errors`](Tasks::pop_errors).
 //! - The `_raw` methods work on names and JSON text: [`add_raw`](Tasks::add_raw),
@@ -426,12 +428,12 @@ impl Tasks {
     // By key.
 
     /// A snapshot of the task (status, value, error, times), without removing it.
-    pub fn get(&self, key: impl TaskKey) -> Result<Option<TaskInfo>, TaskError> {
+    pub fn get<K: TaskKey + ?Sized>(&self, key: &K) -> Result<Option<TaskInfo>, TaskError> {
         backend::get(self, key.task_key())
     }
 
     /// Whether `key` has a completed result.
-    pub fn has(&self, key: impl TaskKey) -> Result<bool, TaskError> {
+    pub fn has<K: TaskKey + ?Sized>(&self, key: &K) -> Result<bool, TaskError> {
         backend::has(self, Some(key.task_key()))
     }
 
@@ -442,7 +444,7 @@ impl Tasks {
 
     /// Cancels a pending or running task (a running one is interrupted). True if something
     /// was cancelled.
-    pub fn cancel(&self, key: impl TaskKey) -> Result<bool, TaskError> {
+    pub fn cancel<K: TaskKey + ?Sized>(&self, key: &K) -> Result<bool, TaskError> {
         backend::cancel(self, key.task_key())
     }
 
@@ -512,9 +514,7 @@ where
     I: IntoIterator,
     I::Item: TaskKey,
 {
-    keys.into_iter()
-        .map(|k| k.task_key().to_owned())
-        .collect()
+    keys.into_iter().map(|k| k.task_key().to_owned()).collect()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 wasmtime::component::bindgen!({
     world: "plugin",
     path: "../wit",
+    // Exports are called as futures (see `instance`); the host's own imports answer at once
+    // (or block on purpose, as `tasks.wait` does) and stay synchronous.
+    exports: { default: async },
 });
 
 pub use fasthooks::hooks::types;

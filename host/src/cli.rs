@@ -15,6 +15,7 @@
 //! daemon, `--inline`, the fallback when the daemon cannot be reached and the admin commands, it
 //! hands to `fasthooks-engine` (installed next to it) by `exec` with the same arguments.
 
+use crate::client::ClientError;
 use crate::paths::Paths;
 use crate::protocol::Rendered;
 use crate::request::{HookRequest, Limits, PluginSpec};
@@ -73,6 +74,10 @@ pub enum Command {
         #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
+    Install(crate::install::InstallArgs),
+    /// Remove the hook entries `install` added for a plugin.
+    Uninstall(crate::install::UninstallArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,8 +275,27 @@ pub fn front_main() -> ExitCode {
     let event = String::from_utf8(stdin.clone()).expect("a parsed event is UTF-8");
     match crate::client::run_hook(&paths, cli.hook.home.as_deref(), &request, event) {
         Ok(rendered) => finish(rendered),
-        Err(why) => exec_engine(Some(&stdin), Some(&why)),
+        Err(ClientError::Unavailable(why)) => exec_engine(Some(&stdin), Some(&why)),
+        Err(ClientError::NoAnswer(why)) => finish(no_answer(&request, &stdin, &why)),
     }
+}
+
+/// The hook could not be answered in time: fail open (exit 1), or deny a permission event
+/// under `--fail-closed`.
+pub fn no_answer(request: &HookRequest, stdin: &[u8], why: &str) -> Rendered {
+    let line = format!("fasthooks-host: no answer in time ({why})\n");
+    let event = crate::protocol::HookEvent::parse(stdin).map(|e| e.name).unwrap_or_default();
+    if request.fail_closed && matches!(event.as_str(), "PreToolUse" | "PermissionRequest") {
+        let outcome = crate::protocol::Outcome::merge([crate::protocol::PluginResponse {
+            decision: Some(crate::protocol::PluginDecision::Deny),
+            reason: Some(format!("fasthooks-host --fail-closed: no answer in time ({why})")),
+            ..Default::default()
+        }]);
+        let mut rendered = crate::protocol::render(&event, &outcome);
+        rendered.stderr = line;
+        return rendered;
+    }
+    Rendered { stdout: String::new(), stderr: line, exit_code: 1 }
 }
 
 /// The engine binary next to this one.

@@ -18,16 +18,25 @@ const START_DEADLINE: Duration = Duration::from_secs(3);
 /// How long a connected daemon has to acknowledge a request before it is considered hung.
 const ACK_DEADLINE: Duration = Duration::from_secs(2);
 
-pub fn run_hook(
-    paths: &Paths,
-    home_flag: Option<&Path>,
-    request: &HookRequest,
-    event: String,
-) -> Result<Rendered, String> {
+/// Why a hook got no answer from the daemon.
+#[derive(Debug)]
+pub enum ClientError {
+    /// No daemon could be reached or it did not take the request: run the hook in-process.
+    Unavailable(String),
+    /// The daemon took the request but did not answer in time: running it again in-process
+    /// would only double the wait, so the hook fails (open, unless --fail-closed).
+    NoAnswer(String),
+}
+
+/// The longest a hook waits for the daemon's answer once the daemon has taken the request.
+pub fn answer_deadline(request: &HookRequest) -> Duration {
+    request.limits.hook_deadline + request.limits.handle_timeout * (request.plugins.len() as u32) + Duration::from_secs(5)
+}
+
+pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, event: String) -> Result<Rendered, ClientError> {
+    use ClientError::{NoAnswer, Unavailable};
     let identity = Identity::current();
-    let answer_deadline = request.limits.hook_deadline
-        + request.limits.handle_timeout * (request.plugins.len() as u32)
-        + Duration::from_secs(5);
+    let answer_deadline = answer_deadline(request);
     let envelope = Envelope {
         client: identity,
         request: Request::Hook {
@@ -37,12 +46,9 @@ pub fn run_hook(
     };
     // A replaced daemon exits; the second attempt starts its successor.
     for _attempt in 0..3 {
-        let mut stream = connect_or_start(paths, home_flag)?;
-        stream
-            .set_read_timeout(Some(ACK_DEADLINE))
-            .map_err(|e| e.to_string())?;
-        ipc::write_frame(&mut stream, &envelope)
-            .map_err(|err| format!("cannot send to the daemon: {err}"))?;
+        let mut stream = connect_or_start(paths, home_flag).map_err(Unavailable)?;
+        stream.set_read_timeout(Some(ACK_DEADLINE)).map_err(|e| Unavailable(e.to_string()))?;
+        ipc::write_frame(&mut stream, &envelope).map_err(|err| Unavailable(format!("cannot send to the daemon: {err}")))?;
         match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Accepted) => {}
             Ok(Reply::Replaced { .. }) => {
@@ -50,29 +56,20 @@ pub fn run_hook(
                 continue;
             }
             Ok(Reply::TooOld { daemon }) => {
-                return Err(format!(
-                    "the running daemon is a newer fasthooks-host ({})",
-                    daemon.version
-                ));
+                return Err(Unavailable(format!("the running daemon is a newer fasthooks-host ({})", daemon.version)));
             }
-            Ok(other) => return Err(format!("unexpected daemon reply {other:?}")),
-            Err(err) => {
-                return Err(format!(
-                    "the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"
-                ));
-            }
+            Ok(other) => return Err(Unavailable(format!("unexpected daemon reply {other:?}"))),
+            Err(err) => return Err(Unavailable(format!("the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"))),
         }
-        stream
-            .set_read_timeout(Some(answer_deadline))
-            .map_err(|e| e.to_string())?;
+        stream.set_read_timeout(Some(answer_deadline)).map_err(|e| NoAnswer(e.to_string()))?;
         return match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Hook(rendered)) => Ok(rendered),
-            Ok(Reply::Error(err)) => Err(err),
-            Ok(other) => Err(format!("unexpected daemon reply {other:?}")),
-            Err(err) => Err(format!("no answer from the daemon: {err}")),
+            Ok(Reply::Error(err)) => Err(NoAnswer(err)),
+            Ok(other) => Err(NoAnswer(format!("unexpected daemon reply {other:?}"))),
+            Err(err) => Err(NoAnswer(format!("no answer from the daemon within {answer_deadline:?}: {err}"))),
         };
     }
-    Err("the daemon kept being replaced".into())
+    Err(Unavailable("the daemon kept being replaced".into()))
 }
 
 /// Send a non-hook request to a running daemon (never starts one). `Ok(None)`: none running.

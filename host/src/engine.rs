@@ -62,7 +62,10 @@ pub fn new_engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .max_component_instance_size(4 << 20)
         // Keep recently used pages mapped so the next instance does not fault them in again.
         .linear_memory_keep_resident(1 << 20)
-        .table_keep_resident(1 << 16);
+        .table_keep_resident(1 << 16)
+        // Calls run on fiber stacks (async); keep their hot pages too.
+        .async_stack_keep_resident(256 << 10)
+        .pagemap_scan(wasmtime::Enabled::Auto);
 
     let mut config = Config::new();
     if settings.pooling {

@@ -8,6 +8,9 @@ use crate::sandbox::{Grants, InstanceState, Interruption, StoreRequest, new_stor
 use crate::tasks::TaskAccess;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap};
 
@@ -54,17 +57,35 @@ impl std::fmt::Display for CallFailure {
     }
 }
 
-/// Instantiate `pre` in a fresh store and run `call` on it.
-fn with_instance<R>(
+/// A guest export call on a fresh instance, as a future borrowing the store.
+type Call<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<Result<R, String>>> + Send + 'a>>;
+
+thread_local! {
+    /// Guest calls run as futures on the calling thread's own single-threaded runtime, so the
+    /// WASI calls a guest blocks in (a sleep, a socket read) can be abandoned at the deadline
+    /// or on cancellation: the epoch deadline only reaches a guest while it runs wasm code.
+    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for guest calls");
+}
+
+/// How often a guest blocked in a host call looks at its cancellation flag.
+const CANCEL_POLL: Duration = Duration::from_millis(5);
+
+/// Instantiate `pre` in a fresh store and run `call` on it, bounded in CPU time (epoch
+/// deadline), in wall-clock time (waits on tasks included) and by cancellation.
+fn with_instance<R: Send>(
     engine: &Engine,
     pre: &PluginPre<InstanceState>,
     context: CallContext,
-    call: impl FnOnce(
-        &crate::bindings::Plugin,
-        &mut Store<InstanceState>,
-    ) -> wasmtime::Result<Result<R, String>>,
+    call: impl for<'a> FnOnce(crate::bindings::Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
+    // Waits on tasks may legitimately take until the wait deadline; past that, plus the CPU
+    // budget, the guest can only be stuck in a host call.
+    let wall_limit = timeout + context.wait_deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+    let cancel = context.cancel.clone();
     let mut store = new_store(
         engine,
         StoreRequest {
@@ -81,14 +102,31 @@ fn with_instance<R>(
         },
     )
     .map_err(CallFailure::Setup)?;
-    let result = pre
-        .instantiate(&mut store)
-        .and_then(|instance| call(&instance, &mut store));
+    let outcome = RUNTIME.with(|runtime| {
+        runtime.block_on(async {
+            let run = async {
+                let instance = pre.instantiate_async(&mut store).await?;
+                call(instance, &mut store).await
+            };
+            let cancelled = async {
+                while !cancel.load(Ordering::Relaxed) {
+                    tokio::time::sleep(CANCEL_POLL).await;
+                }
+            };
+            tokio::select! {
+                result = tokio::time::timeout(wall_limit, run) => result.ok(),
+                () = cancelled => None,
+            }
+        })
+    });
     log_guest_output(&store);
-    match result {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(CallFailure::Returned(err)),
-        Err(err) => Err(classify(&store, &err, timeout)),
+    match outcome {
+        Some(Ok(Ok(value))) => Ok(value),
+        Some(Ok(Err(err))) => Err(CallFailure::Returned(err)),
+        Some(Err(err)) => Err(classify(&store, &err, timeout)),
+        // Abandoned while blocked in a host call.
+        None if cancel.load(Ordering::Relaxed) => Err(CallFailure::Cancelled),
+        None => Err(CallFailure::TimedOut(timeout)),
     }
 }
 
@@ -151,9 +189,7 @@ pub fn describe(
     pre: &PluginPre<InstanceState>,
     context: CallContext,
 ) -> Result<types::PluginInfo, CallFailure> {
-    with_instance(engine, pre, context, |plugin, store| {
-        plugin.call_describe(store).map(Ok)
-    })
+    with_instance(engine, pre, context, |plugin, store| Box::pin(async move { plugin.call_describe(store).await.map(Ok) }))
 }
 
 pub fn handle(
@@ -172,7 +208,7 @@ pub fn handle(
         raw_json: event.raw_json.clone(),
     };
     let response = with_instance(engine, pre, context, |plugin, store| {
-        plugin.call_handle(store, &wit_event)
+        Box::pin(async move { plugin.call_handle(store, &wit_event).await })
     })?;
     to_host_response(response).map_err(CallFailure::Returned)
 }
@@ -184,8 +220,9 @@ pub fn run_task(
     name: &str,
     args: &str,
 ) -> Result<String, CallFailure> {
-    with_instance(engine, pre, context, |plugin, store| {
-        plugin.call_run_task(store, name, args)
+    let (name, args) = (name.to_owned(), args.to_owned());
+    with_instance(engine, pre, context, move |plugin, store| {
+        Box::pin(async move { plugin.call_run_task(store, &name, &args).await })
     })
 }
 

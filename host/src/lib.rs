@@ -16,6 +16,7 @@ pub mod compile_cache;
 pub mod daemon;
 pub mod dispatch;
 pub mod engine;
+pub mod install;
 pub mod instance;
 pub mod ipc;
 pub mod logging;

@@ -207,7 +207,7 @@ pub struct PluginLoader {
 impl PluginLoader {
     pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         crate::bindings::Plugin::add_to_linker::<_, HasSelf<InstanceState>>(
             &mut linker,
             |state| state,

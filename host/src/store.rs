@@ -19,8 +19,50 @@ pub const STORE_FILE: &str = "fasthooks.db";
 const SCHEMA_VERSION: i64 = 1;
 
 pub enum StoreOp {
-    Upsert(Box<TaskRecord>),
+    /// A new task.
+    Insert(Box<TaskRecord>),
+    /// A task changed state.
+    Update(TaskUpdate),
     Delete(i64),
+}
+
+/// The parts of a task that change after it is added.
+#[derive(Debug, Clone)]
+pub struct TaskUpdate {
+    pub id: i64,
+    pub status: TaskStatus,
+    pub value: Option<String>,
+    pub error: Option<String>,
+    pub started_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+}
+
+impl TaskUpdate {
+    pub fn of(task: &TaskRecord) -> TaskUpdate {
+        TaskUpdate {
+            id: task.id,
+            status: task.status,
+            value: task.value.clone(),
+            error: task.error.clone(),
+            started_ms: task.started_ms,
+            finished_ms: task.finished_ms,
+        }
+    }
+
+    fn apply(self, task: &mut TaskRecord) {
+        task.status = self.status;
+        task.value = self.value;
+        task.error = self.error;
+        task.started_ms = self.started_ms;
+        task.finished_ms = self.finished_ms;
+    }
+}
+
+/// What a batch does to one task, after folding its writes together.
+enum Net {
+    Insert(Box<TaskRecord>),
+    Update(TaskUpdate),
+    Delete,
 }
 
 /// A write with its submission number; the writer publishes the highest number it committed.
@@ -261,7 +303,7 @@ fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress:
         // Progress is published even when the commit fails (the error is logged): a flush must
         // never hang a hook.
         let highest = batch.iter().map(|m| m.seq).max().unwrap_or(0);
-        if let Err(err) = commit(&mut conn, &batch) {
+        if let Err(err) = commit(&mut conn, batch) {
             tracing::error!("task store write failed: {err}");
         }
         *progress.committed.lock().unwrap() = highest;
@@ -269,21 +311,54 @@ fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress:
     }
 }
 
-fn commit(conn: &mut Connection, batch: &[WriterMessage]) -> rusqlite::Result<()> {
+/// Fold a batch into one write per task: a busy queue often adds, starts, finishes (and even
+/// pops) a task within one batch, which then costs one statement, or none.
+fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
+    let mut order = Vec::new();
+    let mut net: std::collections::HashMap<i64, Option<Net>> = std::collections::HashMap::with_capacity(batch.len());
+    for message in batch {
+        let id = match &message.op {
+            StoreOp::Insert(task) => task.id,
+            StoreOp::Update(update) => update.id,
+            StoreOp::Delete(id) => *id,
+        };
+        let slot = net.entry(id).or_insert_with(|| {
+            order.push(id);
+            None
+        });
+        *slot = match (slot.take(), message.op) {
+            (_, StoreOp::Insert(task)) => Some(Net::Insert(task)),
+            (Some(Net::Insert(mut task)), StoreOp::Update(update)) => {
+                update.apply(&mut task);
+                Some(Net::Insert(task))
+            }
+            (Some(Net::Delete), StoreOp::Update(_)) => Some(Net::Delete),
+            (_, StoreOp::Update(update)) => Some(Net::Update(update)),
+            // Added and removed within the batch: never reaches the disk.
+            (Some(Net::Insert(_)), StoreOp::Delete(_)) => None,
+            (_, StoreOp::Delete(_)) => Some(Net::Delete),
+        };
+    }
+    order.into_iter().filter_map(|id| net.remove(&id).flatten().map(|n| (id, n))).collect()
+}
+
+fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<()> {
+    let writes = fold(batch);
     let tx = conn.transaction()?;
     {
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox,
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox,
                                 status, priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-             ON CONFLICT (id) DO UPDATE SET status=excluded.status, value=excluded.value, error=excluded.error,
-                 started_ms=excluded.started_ms, finished_ms=excluded.finished_ms",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE tasks SET status=?2, value=?3, error=?4, started_ms=?5, finished_ms=?6 WHERE id=?1",
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
-        for message in batch {
-            match &message.op {
-                StoreOp::Upsert(task) => {
-                    upsert.execute(params![
+        for (id, write) in writes {
+            match write {
+                Net::Insert(task) => {
+                    insert.execute(params![
                         task.id,
                         task.namespace.plugin_name,
                         task.namespace.plugin_path,
@@ -303,7 +378,17 @@ fn commit(conn: &mut Connection, batch: &[WriterMessage]) -> rusqlite::Result<()
                         task.finished_ms.map(|v| v as i64),
                     ])?;
                 }
-                StoreOp::Delete(id) => {
+                Net::Update(change) => {
+                    update.execute(params![
+                        id,
+                        change.status.as_str(),
+                        change.value,
+                        change.error,
+                        change.started_ms.map(|v| v as i64),
+                        change.finished_ms.map(|v| v as i64),
+                    ])?;
+                }
+                Net::Delete => {
                     delete.execute(params![id])?;
                 }
             }

@@ -2,6 +2,8 @@
 //! a hook exactly as Claude Code does (spawn, write the event to stdin, close it, read stdout,
 //! stderr and the exit code), and never let a hung process hang the test suite.
 
+pub mod fake_anthropic;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -124,6 +124,11 @@ impl HookEvent {
     }
 }
 
+/// Does Claude Code test a settings.json matcher on this event? (Unknown events: no.)
+pub fn supports_matcher(event: &str) -> bool {
+    matcher_field(event).is_some()
+}
+
 enum MatcherField {
     Key(&'static str),
     FileBasename,

@@ -4,5 +4,5 @@
 mod event;
 mod output;
 
-pub use event::{EventError, HookEvent, KNOWN_EVENTS};
+pub use event::{EventError, HookEvent, KNOWN_EVENTS, supports_matcher};
 pub use output::{Outcome, PluginDecision, PluginResponse, Rendered, render};

@@ -19,7 +19,7 @@
 pub mod record;
 
 use crate::instance::CallFailure;
-use crate::store::{Store, StoreOp};
+use crate::store::{Store, StoreOp, TaskUpdate};
 use record::{Namespace, TaskRecord, TaskStatus, now_ms};
 use std::cmp::{Ordering as CmpOrdering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
@@ -197,7 +197,7 @@ impl TaskService {
                         task.status = TaskStatus::Failed;
                         task.error = Some(HOST_RESTARTED.into());
                         task.finished_ms = Some(now);
-                        store.submit(StoreOp::Upsert(Box::new(task.clone())));
+                        store.submit(StoreOp::Update(TaskUpdate::of(&task)));
                     }
                     TaskStatus::Pending => table.enqueue(&task),
                     _ => {}
@@ -230,8 +230,9 @@ impl TaskService {
         self.table.lock().unwrap()
     }
 
+    /// Record a state change of an existing task.
     fn persist(&self, task: &TaskRecord) {
-        self.store.submit(StoreOp::Upsert(Box::new(task.clone())));
+        self.store.submit(StoreOp::Update(TaskUpdate::of(task)));
     }
 
     pub fn start_workers(self: &Arc<Self>, runner: Arc<dyn TaskRunner>) {
@@ -303,13 +304,12 @@ impl TaskService {
             started_ms: None,
             finished_ms: None,
         };
-        self.persist(&task);
+        self.store.submit(StoreOp::Insert(Box::new(task.clone())));
         table.enqueue(&task);
         table.by_key.insert((ns.clone(), key), task.id);
         table.tasks.insert(task.id, task.clone());
         drop(table);
         self.work.notify_one();
-        self.changed.notify_all();
         Ok(task)
     }
 
@@ -458,27 +458,23 @@ impl TaskService {
     }
 
     /// Wait until every key has finished (or does not exist); return the completed ones.
-    pub fn wait_all(
-        &self,
-        ns: &Namespace,
-        keys: &[String],
-        timeout: Duration,
-    ) -> Vec<(String, String)> {
-        let collect = |table: &Table| -> Vec<(String, String)> {
-            keys.iter()
-                .filter_map(|key| {
-                    let task = table.lookup(ns, key)?;
-                    (task.status == TaskStatus::Completed)
-                        .then(|| (key.clone(), task.value.clone().unwrap_or_default()))
-                })
-                .collect()
-        };
-        let finished = self.wait_until(timeout, |table| {
-            keys.iter()
-                .all(|key| table.lookup(ns, key).is_none_or(|t| t.status.is_terminal()))
-                .then(|| collect(table))
-        });
-        finished.unwrap_or_else(|| collect(&self.lock()))
+    pub fn wait_all(&self, ns: &Namespace, keys: &[String], timeout: Duration) -> Vec<(String, String)> {
+        // One key at a time: each wake-up looks at one task, not at all of them.
+        let deadline = Instant::now() + timeout;
+        for key in keys {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let finished = self.wait_until(left, |table| table.lookup(ns, key).is_none_or(|t| t.status.is_terminal()).then_some(()));
+            if finished.is_none() {
+                break;
+            }
+        }
+        let table = self.lock();
+        keys.iter()
+            .filter_map(|key| {
+                let task = table.lookup(ns, key)?;
+                (task.status == TaskStatus::Completed).then(|| (key.clone(), task.value.clone().unwrap_or_default()))
+            })
+            .collect()
     }
 
     /// The first of `keys` to complete; none on timeout, or at once when none of them can
@@ -595,7 +591,7 @@ impl TaskService {
                     }
                 }
             };
-            self.changed.notify_all();
+            // No notification: waiters only wake for finished tasks.
             let result = runner.run(&self, &task, cancel);
             self.finish(task.id, result);
         }

@@ -7,7 +7,12 @@
 //! - `print`: writes to stdout and stderr (which must never reach the hook's stdout), then
 //!   returns some context.
 //! - `error`: returns an error from `handle`.
+//! - `sleep`: sleeps for a day inside a WASI call (the host must still stop it).
 //! - anything else: no opinion.
+//!
+//! It also subscribes to PreToolUse for Bash, and traps when the command contains
+//! `hostile-trap` (so a real Claude Code session can be crashed on cue); other commands get no
+//! opinion.
 
 wit_bindgen::generate!({
     world: "plugin",
@@ -35,10 +40,16 @@ impl Guest for Hostile {
         PluginInfo {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            subscriptions: vec![Subscription {
-                event: "UserPromptSubmit".into(),
-                matcher: String::new(),
-            }],
+            subscriptions: vec![
+                Subscription {
+                    event: "UserPromptSubmit".into(),
+                    matcher: String::new(),
+                },
+                Subscription {
+                    event: "PreToolUse".into(),
+                    matcher: "Bash".into(),
+                },
+            ],
             capabilities: Vec::<Capability>::new(),
         }
     }
@@ -52,6 +63,12 @@ impl Guest for Hostile {
             system_message: None,
             stop_reason: None,
         };
+        if event.name == "PreToolUse" {
+            if event.raw_json.contains("hostile-trap") {
+                panic!("hostile plugin asked to trap by the command");
+            }
+            return Ok(empty);
+        }
         match prompt_of(&event).as_str() {
             "trap" => panic!("hostile plugin asked to trap"),
             "loop" => {
@@ -80,6 +97,11 @@ impl Guest for Hostile {
                 })
             }
             "error" => Err("hostile plugin returned an error on purpose".into()),
+            "sleep" => {
+                // Blocked in a host call (WASI poll), where no epoch deadline reaches.
+                std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
+                Ok(empty)
+            }
             _ => Ok(empty),
         }
     }

@@ -1,0 +1,113 @@
+//! Claude sub-agents, for plugins that declare [`Capability::Agent`](crate::Capability::Agent)
+//! and that the user runs with `--allow-agent`.
+//!
+//! [`query`] sends one request to the host's `agent` interface and returns the agent's final
+//! answer. The host refuses (an `Err`) unless the user granted the capability. Queries take
+//! time: call them from a background task, not from a handler.
+//!
+//! Natively (plugin unit tests) there is no agent: [`query`] returns an error.
+//!
+//! ```
+//! use fasthooks_sdk::agent::{self, AgentRequest};
+//!
+//! fn security_review(code: String) -> Result<String, String> {
+//!     agent::query(
+//!         AgentRequest::new(format!("Review for security:\n{code}"))
+//!             .model("haiku")
+//!             .system_prompt("You review code for security issues.")
+//!             .allowed_tools(["Read", "Grep"])
+//!             .max_turns(5)
+//!             .max_budget_usd(0.10),
+//!     )
+//! }
+//!
+//! assert!(security_review("fn main() {}".into()).unwrap_err().contains("not available"));
+//! ```
+
+/// A query to a Claude sub-agent. Unset options take the host's defaults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentRequest {
+    /// What to ask.
+    pub prompt: String,
+    /// `haiku`, `sonnet`, `opus`, or a full model name.
+    pub model: Option<String>,
+    /// The system prompt.
+    pub system_prompt: Option<String>,
+    /// The tools the agent may use (none if empty).
+    pub allowed_tools: Vec<String>,
+    /// The most turns the agent may take.
+    pub max_turns: Option<u32>,
+    /// The most the query may cost, in US dollars.
+    pub max_budget_usd: Option<f64>,
+}
+
+impl AgentRequest {
+    /// A request for `prompt` with every option at its default.
+    pub fn new(prompt: impl Into<String>) -> AgentRequest {
+        AgentRequest {
+            prompt: prompt.into(),
+            ..AgentRequest::default()
+        }
+    }
+
+    /// Sets the model.
+    pub fn model(mut self, model: impl Into<String>) -> AgentRequest {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Sets the system prompt.
+    pub fn system_prompt(mut self, system_prompt: impl Into<String>) -> AgentRequest {
+        self.system_prompt = Some(system_prompt.into());
+        self
+    }
+
+    /// Sets the tools the agent may use.
+    pub fn allowed_tools<I>(mut self, tools: I) -> AgentRequest
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.allowed_tools = tools.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the most turns.
+    pub fn max_turns(mut self, max_turns: u32) -> AgentRequest {
+        self.max_turns = Some(max_turns);
+        self
+    }
+
+    /// Sets the budget in US dollars.
+    pub fn max_budget_usd(mut self, max_budget_usd: f64) -> AgentRequest {
+        self.max_budget_usd = Some(max_budget_usd);
+        self
+    }
+}
+
+/// Runs the query and returns the agent's final answer, or the host's error.
+#[cfg(target_arch = "wasm32")]
+pub fn query(request: AgentRequest) -> Result<String, String> {
+    use crate::bindings::fasthooks::hooks::{agent as host, types::AgentRequest as WitRequest};
+    let request = WitRequest {
+        prompt: request.prompt,
+        model: request.model,
+        system_prompt: request.system_prompt,
+        allowed_tools: request.allowed_tools,
+        max_turns: request.max_turns,
+        max_budget_usd: request.max_budget_usd,
+    };
+    host::query(&request)
+}
+
+/// Runs the query and returns the agent's final answer, or the host's error. In native builds
+/// there is no host, so this is always an error.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn query(request: AgentRequest) -> Result<String, String> {
+    let _ = request;
+    Err(
+        "agent: Claude sub-agents are not available in native builds; \
+         they run only inside fasthooks-host (with --allow-agent)"
+            .to_owned(),
+    )
+}

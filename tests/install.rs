@@ -1,0 +1,521 @@
+//! `fasthooks-host install` and `uninstall` on real settings files in temporary projects: what
+//! they write, that they merge without disturbing anything else, idempotence, backups, exact
+//! removal, and refusing files they cannot parse.
+
+use fasthooks_e2e::{Home, bash_event, plugin, run_command};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// A project, a HOME (so `--user` never touches the real one) and a fasthooks home.
+struct Setup {
+    dir: tempfile::TempDir,
+    fasthooks: Home,
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::Builder::new()
+            .prefix("fasthooks-install-")
+            .tempdir()
+            .unwrap();
+        std::fs::create_dir_all(dir.path().join("project/.claude")).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Setup {
+            dir,
+            fasthooks: Home::new(),
+        }
+    }
+
+    fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.project().join(".claude/settings.json")
+    }
+
+    fn backup_path(&self) -> PathBuf {
+        self.project().join(".claude/settings.json.bak")
+    }
+
+    /// `fasthooks-host ARGS` run from the project directory.
+    fn run(&self, args: &[&str]) -> Output {
+        let mut command: Command = self.fasthooks.command();
+        command
+            .args(args)
+            .current_dir(self.project())
+            .env("HOME", self.home());
+        let run = run_command(&mut command, b"", Duration::from_secs(60));
+        Output {
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        out.stdout
+    }
+
+    fn write_settings(&self, text: &str) {
+        std::fs::write(self.settings_path(), text).unwrap();
+    }
+
+    fn settings_text(&self) -> String {
+        std::fs::read_to_string(self.settings_path()).unwrap()
+    }
+
+    fn settings(&self) -> Value {
+        serde_json::from_str(&self.settings_text()).unwrap()
+    }
+}
+
+fn host_path() -> String {
+    std::fs::canonicalize(fasthooks_e2e::host_binary())
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+fn plugin_path(name: &str) -> String {
+    std::fs::canonicalize(plugin(name))
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+/// A settings file as a user might have it, formatted the way install writes (so that a file
+/// restored by uninstall can be compared byte for byte).
+const USER_SETTINGS: &str = r#"{
+  "model": "opus",
+  "permissions": {
+    "allow": [
+      "Bash(ls:*)"
+    ]
+  },
+  "hooks": {
+    "Stop": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "notify-send done"
+          }
+        ]
+      }
+    ],
+    "PreToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "my-linter --strict"
+          }
+        ]
+      }
+    ]
+  },
+  "env": {
+    "Z_LAST": "1",
+    "A_FIRST": "2"
+  }
+}
+"#;
+
+#[test]
+fn install_writes_the_events_and_matchers_from_describe() {
+    let setup = Setup::new();
+    let out = setup.ok(&["install", "--plugin", &plugin_path("house-rules")]);
+    assert!(out.contains("installed house-rules"), "{out}");
+    let command = format!("{} --plugin {}", host_path(), plugin_path("house-rules"));
+    let handler = json!([{"type": "command", "command": command}]);
+    assert_eq!(
+        setup.settings(),
+        json!({"hooks": {
+            "SessionStart": [{"hooks": handler}],
+            "UserPromptSubmit": [{"hooks": handler}],
+            "Stop": [{"hooks": handler}],
+            "PermissionRequest": [{"matcher": "Bash", "hooks": handler}],
+        }})
+    );
+    assert_eq!(
+        keys(&setup.settings()["hooks"]),
+        [
+            "SessionStart",
+            "UserPromptSubmit",
+            "Stop",
+            "PermissionRequest"
+        ]
+    );
+    assert!(
+        setup.settings_text().starts_with("{\n  \"hooks\": {\n"),
+        "two-space pretty print"
+    );
+    assert!(!setup.backup_path().exists(), "nothing to back up");
+}
+
+#[test]
+fn the_written_command_runs_the_plugin() {
+    let setup = Setup::new();
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    let settings = setup.settings();
+    let group = &settings["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "Bash");
+    let command = group["hooks"][0]["command"].as_str().unwrap();
+    // As Claude Code runs it: `sh -c COMMAND`, the event on stdin, from the project directory.
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(setup.project())
+        .env("FASTHOOKS_HOME", setup.fasthooks.path());
+    let run = run_command(
+        &mut sh,
+        bash_event("rm -rf /").to_string().as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
+}
+
+#[test]
+fn grants_and_limits_are_carried_into_the_command() {
+    let setup = Setup::new();
+    let project = std::fs::canonicalize(setup.project()).unwrap();
+    std::fs::create_dir_all(project.join("docs")).unwrap();
+    std::fs::create_dir_all(project.join("plugins")).unwrap();
+    std::fs::copy(plugin("guard"), project.join("plugins/guard.wasm")).unwrap();
+    // Relative paths, as typed in the project; `$CLAUDE_PROJECT_DIR` left for the hook's shell.
+    setup.ok(&[
+        "install",
+        "--plugin",
+        "plugins/guard.wasm",
+        "--allow-read",
+        "docs",
+        "--allow-write",
+        "$CLAUDE_PROJECT_DIR",
+        "--allow-env",
+        "LANG",
+        "--fail-closed",
+        "--timeout-ms",
+        "500",
+    ]);
+    let settings = setup.settings();
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    let project = project.display();
+    assert_eq!(
+        command,
+        format!(
+            "{} --plugin {project}/plugins/guard.wasm --allow-read {project}/docs --allow-write \"$CLAUDE_PROJECT_DIR\" --allow-env LANG --fail-closed --timeout-ms 500",
+            host_path()
+        )
+    );
+    // The command works where Claude Code runs it.
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(setup.project())
+        .env("CLAUDE_PROJECT_DIR", setup.project())
+        .env("FASTHOOKS_HOME", setup.fasthooks.path());
+    let run = run_command(
+        &mut sh,
+        bash_event("ls").to_string().as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+}
+
+#[test]
+fn installing_twice_adds_nothing_and_the_first_write_keeps_a_backup() {
+    let setup = Setup::new();
+    setup.write_settings(USER_SETTINGS);
+    let out = setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert!(out.contains("previous file kept as"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(setup.backup_path()).unwrap(),
+        USER_SETTINGS
+    );
+    let once = setup.settings_text();
+
+    let out = setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert!(out.contains("already installed"), "{out}");
+    assert_eq!(
+        setup.settings_text(),
+        once,
+        "the second install changed nothing"
+    );
+    assert_eq!(
+        std::fs::read_to_string(setup.backup_path()).unwrap(),
+        USER_SETTINGS,
+        "and wrote nothing, not even a backup"
+    );
+    let groups = setup.settings()["hooks"]["PreToolUse"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(groups, 2);
+    let leftovers: Vec<_> = std::fs::read_dir(setup.project().join(".claude"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "settings.json" && name != "settings.json.bak")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn the_users_entries_keep_their_place_and_order() {
+    let setup = Setup::new();
+    setup.write_settings(USER_SETTINGS);
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    setup.ok(&["install", "--plugin", &plugin_path("house-rules")]);
+    let settings = setup.settings();
+    assert_eq!(keys(&settings), ["model", "permissions", "hooks", "env"]);
+    assert_eq!(keys(&settings["env"]), ["Z_LAST", "A_FIRST"], "not sorted");
+    assert_eq!(
+        keys(&settings["hooks"]),
+        [
+            "Stop",
+            "PreToolUse",
+            "SessionStart",
+            "UserPromptSubmit",
+            "PermissionRequest"
+        ]
+    );
+    let original: Value = serde_json::from_str(USER_SETTINGS).unwrap();
+    let stop = settings["hooks"]["Stop"].as_array().unwrap();
+    assert_eq!(
+        stop[0], original["hooks"]["Stop"][0],
+        "the user's Stop hook first"
+    );
+    assert!(
+        stop[1]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .contains("house-rules.wasm")
+    );
+    let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre[0], original["hooks"]["PreToolUse"][0]);
+    assert!(
+        pre[1]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .contains("guard.wasm")
+    );
+    assert_eq!(settings["permissions"], original["permissions"]);
+}
+
+#[test]
+fn uninstall_removes_exactly_what_install_added() {
+    let setup = Setup::new();
+    setup.write_settings(USER_SETTINGS);
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    setup.ok(&["install", "--plugin", &plugin_path("house-rules")]);
+
+    let out = setup.ok(&["uninstall", "--plugin", &plugin_path("guard")]);
+    assert!(out.contains("removed 1 hook entry"), "{out}");
+    let settings = setup.settings();
+    assert!(!setup.settings_text().contains("guard.wasm"));
+    assert!(
+        settings["hooks"]["SessionStart"].is_array(),
+        "house-rules stays"
+    );
+
+    let out = setup.ok(&["uninstall", "--plugin", &plugin_path("house-rules")]);
+    assert!(out.contains("removed 4 hook entries"), "{out}");
+    assert_eq!(
+        setup.settings_text(),
+        USER_SETTINGS,
+        "back to the user's file, byte for byte"
+    );
+
+    let out = setup.ok(&["uninstall", "--plugin", &plugin_path("house-rules")]);
+    assert!(out.contains("nothing to remove"), "{out}");
+    assert_eq!(setup.settings_text(), USER_SETTINGS);
+}
+
+#[test]
+fn uninstall_works_when_the_plugin_file_is_gone() {
+    let setup = Setup::new();
+    let copy = setup.project().join("guard-copy.wasm");
+    std::fs::copy(plugin("guard"), &copy).unwrap();
+    setup.ok(&["install", "--plugin", "guard-copy.wasm"]);
+    std::fs::remove_file(&copy).unwrap();
+    let out = setup.ok(&["uninstall", "--plugin", "guard-copy.wasm"]);
+    assert!(out.contains("removed 1"), "{out}");
+    assert_eq!(setup.settings(), json!({}));
+}
+
+#[test]
+fn a_file_it_cannot_parse_is_left_alone() {
+    let setup = Setup::new();
+    for bad in [
+        "{\"hooks\": {\"PreToolUse\": [\n",
+        "// comment\n{}\n",
+        "[1, 2]\n",
+        "{\"hooks\": [\"not an object\"]}\n",
+    ] {
+        setup.write_settings(bad);
+        for args in [
+            vec!["install", "--plugin", &plugin_path("guard")],
+            vec!["uninstall", "--plugin", &plugin_path("guard")],
+        ] {
+            let out = setup.run(&args);
+            assert_eq!(out.code, 1, "{bad:?} {args:?}: {}", out.stdout);
+            assert_eq!(out.stdout, "");
+            assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+            assert!(
+                out.stderr
+                    .contains(&setup.settings_path().display().to_string()),
+                "names the file: {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+            assert_eq!(setup.settings_text(), bad, "untouched");
+            assert!(!setup.backup_path().exists());
+        }
+    }
+    // A list where an event's groups should be: install refuses, uninstall has nothing there.
+    let odd = "{\"hooks\": {\"PreToolUse\": {\"matcher\": \"Bash\"}}}\n";
+    setup.write_settings(odd);
+    let out = setup.run(&["install", "--plugin", &plugin_path("guard")]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("\"hooks.PreToolUse\" is not a list"),
+        "{}",
+        out.stderr
+    );
+    let out = setup.run(&["uninstall", "--plugin", &plugin_path("guard")]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("nothing to remove"), "{}", out.stdout);
+    assert_eq!(setup.settings_text(), odd);
+    assert!(!setup.backup_path().exists());
+}
+
+#[test]
+fn user_and_local_scopes() {
+    let setup = Setup::new();
+    setup.ok(&["install", "--user", "--plugin", &plugin_path("guard")]);
+    let user = setup.home().join(".claude/settings.json");
+    let text = std::fs::read_to_string(&user).expect("~/.claude/settings.json");
+    assert!(text.contains("guard.wasm"));
+    assert!(
+        !setup.settings_path().exists(),
+        "the project is not touched"
+    );
+
+    setup.ok(&["install", "--local", "--plugin", &plugin_path("guard")]);
+    let local = setup.project().join(".claude/settings.local.json");
+    assert!(
+        std::fs::read_to_string(local)
+            .unwrap()
+            .contains("guard.wasm")
+    );
+
+    setup.ok(&["uninstall", "--user", "--plugin", &plugin_path("guard")]);
+    assert_eq!(std::fs::read_to_string(&user).unwrap(), "{}\n");
+
+    let out = setup.run(&[
+        "install",
+        "--user",
+        "--local",
+        "--plugin",
+        &plugin_path("guard"),
+    ]);
+    assert_eq!(out.code, 1, "conflicting scopes: {}", out.stderr);
+}
+
+#[test]
+fn events_restricts_what_is_installed() {
+    let setup = Setup::new();
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("house-rules"),
+        "--events",
+        "Stop,UserPromptSubmit",
+    ]);
+    assert_eq!(
+        keys(&setup.settings()["hooks"]),
+        ["UserPromptSubmit", "Stop"]
+    );
+
+    // Installing again with fewer events drops the others.
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("house-rules"),
+        "--events",
+        "Stop",
+    ]);
+    assert_eq!(keys(&setup.settings()["hooks"]), ["Stop"]);
+
+    let out = setup.run(&[
+        "install",
+        "--plugin",
+        &plugin_path("house-rules"),
+        "--events",
+        "PreToolUse",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("does not subscribe"), "{}", out.stderr);
+    assert_eq!(keys(&setup.settings()["hooks"]), ["Stop"]);
+}
+
+#[test]
+fn a_plugin_that_does_not_load_is_not_installed() {
+    let setup = Setup::new();
+    for (path, needle) in [
+        (
+            "/nonexistent/review.wasm".to_owned(),
+            "/nonexistent/review.wasm",
+        ),
+        (plugin_path("not-a-plugin"), "is not a fasthooks plugin"),
+    ] {
+        let out = setup.run(&["install", "--plugin", &path]);
+        assert_eq!(out.code, 1, "{path}");
+        assert!(out.stderr.contains(needle), "{}", out.stderr);
+        assert!(!setup.settings_path().exists());
+    }
+    let out = setup.run(&[
+        "install",
+        "--allow-read",
+        "/tmp",
+        "--plugin",
+        &plugin_path("guard"),
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("must follow the --plugin"),
+        "{}",
+        out.stderr
+    );
+    let _: &Path = setup.dir.path();
+}

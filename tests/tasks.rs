@@ -1,0 +1,298 @@
+//! Background tasks through the real daemon, driven by the `task-lab` plugin: every call of the
+//! task API reachable from a UserPromptSubmit event whose prompt is a command (see
+//! plugins/task-lab). Each hook is a separate `fasthooks-host` process, as with Claude Code.
+
+use fasthooks_e2e::{Home, HookRun, plugin, prompt_event};
+use serde_json::Value;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A task-lab session in one fasthooks home.
+struct Lab<'a> {
+    home: &'a Home,
+    session: String,
+    env: Vec<(&'static str, String)>,
+}
+
+impl<'a> Lab<'a> {
+    fn new(home: &'a Home, session: &str) -> Lab<'a> {
+        Lab { home, session: session.into(), env: Vec::new() }
+    }
+
+    fn with_env(mut self, name: &'static str, value: &str) -> Lab<'a> {
+        self.env.push((name, value.into()));
+        self
+    }
+
+    fn command(&self, extra: &[&str]) -> Command {
+        let mut command = self.home.command();
+        command.args(["--plugin", plugin("task-lab").to_str().unwrap()]).args(extra);
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command
+    }
+
+    fn run_with(&self, extra: &[&str], prompt: &str) -> (Value, HookRun) {
+        let mut event = prompt_event(prompt);
+        event["session_id"] = self.session.clone().into();
+        let run = fasthooks_e2e::run_command(&mut self.command(extra), event.to_string().as_bytes(), Duration::from_secs(60));
+        assert_eq!(run.code, 0, "{prompt}: {}", run.stderr);
+        assert!(!run.stderr.contains("daemon unavailable"), "{prompt}: {}", run.stderr);
+        let out = run.stdout_json();
+        let context = out["hookSpecificOutput"]["additionalContext"].as_str().unwrap_or_else(|| panic!("{prompt}: {out}"));
+        (serde_json::from_str(context).unwrap_or_else(|e| panic!("{prompt}: {e}: {context}")), run)
+    }
+
+    /// Run one task-lab command; its JSON answer.
+    fn run(&self, prompt: &str) -> Value {
+        self.run_with(&[], prompt).0
+    }
+
+    fn value(&self, prompt: &str) -> Value {
+        let answer = self.run(prompt);
+        assert!(answer.get("error").is_none(), "{prompt}: {answer}");
+        answer["value"].clone()
+    }
+}
+
+fn daemon_pid(home: &Home) -> u32 {
+    let run = home.run(&["daemon", "status"], b"");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    run.stdout.split_whitespace().nth(2).unwrap().trim_end_matches(',').parse().unwrap()
+}
+
+#[test]
+fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "session-a");
+    lab.run("has"); // start the daemon and compile the plugin first
+
+    let (answer, run) = lab.run_with(&[], "add sleep key=slow arg=300");
+    assert_eq!(answer["status"], "pending", "{answer}");
+    assert!(run.elapsed < Duration::from_millis(50), "adding returned in {:?}", run.elapsed);
+
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(lab.value("pop slow"), serde_json::json!({"slept_ms": 300}));
+    assert_eq!(lab.value("pop slow"), Value::Null, "a result is popped once");
+
+    lab.run("add echo key=mine arg=secret");
+    assert!(lab.value("wait mine 5000").is_string());
+    let other = Lab::new(&home, "session-b");
+    assert_eq!(other.value("pop mine"), Value::Null, "another session sees nothing");
+    assert_eq!(other.value("get mine"), Value::Null);
+    assert_eq!(other.value("cancel mine"), false);
+    assert_eq!(lab.value("pop mine"), "secret");
+}
+
+#[test]
+fn wait_wakes_at_completion_and_times_out_on_time() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    lab.run("has");
+
+    lab.run("add sleep key=a arg=200");
+    let start = Instant::now();
+    let (answer, _) = lab.run_with(&[], "wait a 5000");
+    let elapsed = start.elapsed();
+    assert_eq!(answer["value"], serde_json::json!({"slept_ms": 200}));
+    assert!(elapsed < Duration::from_millis(350), "woke {elapsed:?} after adding a 200 ms task");
+
+    lab.run("add sleep key=b arg=3000");
+    let start = Instant::now();
+    assert_eq!(lab.value("wait b 200"), Value::Null);
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(600), "{elapsed:?}");
+    lab.run("cancel-all");
+}
+
+#[test]
+fn wait_any_and_wait_all_edge_cases() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    lab.run("add fail key=f");
+    lab.run("add loop key=l");
+    lab.run("cancel l");
+    let start = Instant::now();
+    assert_eq!(lab.value("wait-any f,l,absent 5000"), Value::Null);
+    assert!(start.elapsed() < Duration::from_secs(2), "returned early: nothing could complete");
+
+    lab.run("add sleep key=fast arg=50");
+    lab.run("add sleep key=slow arg=2000");
+    let any = lab.value("wait-any slow,fast 5000");
+    assert_eq!(any["key"], "fast", "{any}");
+
+    lab.run("add echo key=e arg=ok");
+    let all = lab.value("wait-all e,f 5000");
+    let keys: Vec<&str> = all.as_array().unwrap().iter().map(|o| o["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["e"], "only completed tasks: {all}");
+
+    let start = Instant::now();
+    let partial = lab.value("wait-all e,slow 100");
+    assert!(start.elapsed() < Duration::from_millis(1500));
+    assert_eq!(partial.as_array().unwrap().len(), 1, "timeout returns what completed: {partial}");
+    lab.run("cancel-all");
+}
+
+#[test]
+fn cancel_pending_and_running_tasks_frees_the_worker() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
+    lab.run("add loop key=spin");
+    lab.run("add noop key=queued");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(lab.value("get spin")["status"], "running");
+    assert_eq!(lab.value("get queued")["status"], "pending");
+
+    assert_eq!(lab.value("cancel queued"), true);
+    assert_eq!(lab.value("get queued")["status"], "cancelled");
+    assert_eq!(lab.value("cancel spin"), true);
+    assert_eq!(lab.value("get spin")["status"], "cancelled");
+
+    lab.run("add echo key=after arg=free");
+    assert_eq!(lab.value("wait after 5000"), "free", "the only worker is free again");
+    assert_eq!(lab.value("get spin")["status"], "cancelled", "stays cancelled");
+}
+
+#[test]
+fn ttl_expires_finished_results() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    lab.run("add echo key=short ttl=1 arg=x");
+    lab.run("add echo key=long ttl=60 arg=y");
+    assert_eq!(lab.value("wait short 5000"), "x");
+    assert_eq!(lab.value("wait long 5000"), "y");
+    std::thread::sleep(Duration::from_millis(1300));
+    assert_eq!(lab.value("pop short"), Value::Null, "expired");
+    assert_eq!(lab.value("pop long"), "y");
+}
+
+#[test]
+fn higher_priority_runs_first_with_a_single_worker() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
+    lab.run("add sleep key=blocker arg=300");
+    for (key, priority) in [("low1", 0), ("high1", 9), ("low2", 0), ("mid", 5), ("high2", 9)] {
+        lab.run(&format!("add order key={key} priority={priority} arg={key}"));
+    }
+    let done = lab.value("wait-all low1,high1,low2,mid,high2 10000");
+    let mut ran: Vec<(u64, String)> = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let value: Value = if o["value"].is_string() { serde_json::from_str(o["value"].as_str().unwrap()).unwrap_or(o["value"].clone()) } else { o["value"].clone() };
+            (value["ran_at_us"].as_u64().unwrap_or_else(|| panic!("{o}")), o["key"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    ran.sort();
+    let order: Vec<&str> = ran.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(order, ["high1", "high2", "mid", "low1", "low2"]);
+}
+
+#[test]
+fn a_trapping_task_is_reported_once_by_pop_errors() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    lab.run("add trap key=boom");
+    lab.run("add fail key=err");
+    assert_eq!(lab.value("wait boom 5000"), Value::Null);
+    lab.value("wait err 5000");
+    assert_eq!(lab.value("get boom")["status"], "failed");
+    let errors = lab.value("pop-errors");
+    let errors = errors.as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let boom = errors.iter().find(|e| e["key"] == "boom").unwrap();
+    assert!(boom["error"].as_str().unwrap().contains("crashed"), "{boom}");
+    assert_eq!(lab.value("pop-errors"), serde_json::json!([]), "reported once");
+}
+
+#[test]
+fn results_survive_a_killed_daemon() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
+    lab.run("add echo key=done arg=kept");
+    assert_eq!(lab.value("wait done 5000"), "kept");
+    lab.run("add loop key=running");
+    lab.run("add echo key=pending arg=ran-later");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(lab.value("get running")["status"], "running");
+    assert_eq!(lab.value("get pending")["status"], "pending");
+
+    let pid = daemon_pid(&home);
+    Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+
+    // The next hook starts a new daemon, which recovers the store.
+    assert_eq!(lab.value("wait pending 5000"), "ran-later", "pending tasks run again");
+    assert_eq!(lab.value("pop done"), "kept", "completed results are intact");
+    let errors = lab.value("pop-errors");
+    assert_eq!(errors.as_array().unwrap().len(), 1, "{errors}");
+    assert_eq!(errors[0]["key"], "running");
+    assert!(errors[0]["error"].as_str().unwrap().contains("host restarted"), "{errors}");
+    assert_ne!(daemon_pid(&home), pid);
+}
+
+#[test]
+fn a_hundred_hook_processes_from_four_sessions() {
+    let home = Home::new();
+    Lab::new(&home, "warm").run("has");
+    let spawn = |session: usize, i: usize, prompt: String| {
+        let lab = Lab::new(&home, &format!("session-{session}"));
+        let mut command = lab.command(&[]);
+        let mut event = prompt_event(&prompt);
+        event["session_id"] = format!("session-{session}").into();
+        std::thread::spawn(move || {
+            let run = fasthooks_e2e::run_command(&mut command, event.to_string().as_bytes(), Duration::from_secs(120));
+            (session, i, run)
+        })
+    };
+    let adds: Vec<_> = (0..100).map(|i| spawn(i % 4, i, format!("add echo key=k{} arg=s{}-{i}", i / 4, i % 4))).collect();
+    for handle in adds {
+        let (session, i, run) = handle.join().unwrap();
+        assert_eq!(run.code, 0, "add {i} of session {session}: {}", run.stderr);
+    }
+    let pops: Vec<_> = (0..100).map(|i| spawn(i % 4, i, format!("wait k{} 10000", i / 4))).collect();
+    for handle in pops {
+        let (session, i, run) = handle.join().unwrap();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out = run.stdout_json();
+        let answer: Value = serde_json::from_str(out["hookSpecificOutput"]["additionalContext"].as_str().unwrap()).unwrap();
+        assert_eq!(answer["value"], format!("s{session}-{i}"), "no lost or crossed results");
+    }
+    // Popping each once: no duplicates.
+    for session in 0..4 {
+        let lab = Lab::new(&home, &format!("session-{session}"));
+        let all = lab.value("pop-all");
+        assert_eq!(all.as_array().unwrap().len(), 25, "session {session}");
+        assert_eq!(lab.value("pop-all"), serde_json::json!([]));
+    }
+    let status = home.run(&["daemon", "status"], b"");
+    assert_eq!(status.code, 0);
+}
+
+#[test]
+fn inline_tasks_run_to_completion_and_land_in_the_same_store() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    let (answer, run) = lab.run_with(&["--inline"], "add sleep key=inline arg=150");
+    assert_eq!(answer["status"], "pending");
+    assert!(run.elapsed >= Duration::from_millis(150), "the process waited for its task");
+    assert!(!home.path().join("run/daemon.sock").exists());
+    assert_eq!(lab.value("pop inline"), serde_json::json!({"slept_ms": 150}), "the daemon finds it");
+}
+
+#[test]
+fn the_tasks_command_lists_tasks() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "listed-session");
+    lab.run("add echo key=shown arg=1");
+    lab.value("wait shown 5000");
+    let run = home.run(&["tasks", "--session", "listed-session"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("listed-session") && run.stdout.contains("shown") && run.stdout.contains("completed"), "{}", run.stdout);
+    let json = home.run(&["tasks", "--json"], b"");
+    let tasks: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    assert!(home.run(&["tasks", "--session", "nobody"], b"").stdout.contains("no tasks"));
+}
