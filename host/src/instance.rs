@@ -64,10 +64,18 @@ thread_local! {
     /// Guest calls run as futures on the calling thread's own single-threaded runtime, so the
     /// WASI calls a guest blocks in (a sleep, a socket read) can be abandoned at the deadline
     /// or on cancellation: the epoch deadline only reaches a guest while it runs wasm code.
-    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime for guest calls");
+    /// Only plugins granted the network need the I/O driver; the others skip its set-up.
+    static RUNTIME: tokio::runtime::Runtime = runtime(false);
+    static RUNTIME_WITH_IO: tokio::runtime::Runtime = runtime(true);
+}
+
+fn runtime(io: bool) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time();
+    if io {
+        builder.enable_io();
+    }
+    builder.build().expect("a tokio runtime for guest calls")
 }
 
 /// How often a guest blocked in a host call looks at its cancellation flag.
@@ -86,6 +94,7 @@ fn with_instance<R: Send>(
     // budget, the guest can only be stuck in a host call.
     let wall_limit = timeout + context.wait_deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
     let cancel = context.cancel.clone();
+    let runtime = if context.grants.net_hosts.is_empty() { &RUNTIME } else { &RUNTIME_WITH_IO };
     let mut store = new_store(
         engine,
         StoreRequest {
@@ -102,7 +111,7 @@ fn with_instance<R: Send>(
         },
     )
     .map_err(CallFailure::Setup)?;
-    let outcome = RUNTIME.with(|runtime| {
+    let outcome = runtime.with(|runtime| {
         runtime.block_on(async {
             let run = async {
                 let instance = pre.instantiate_async(&mut store).await?;

@@ -627,6 +627,11 @@ impl TaskService {
                     task.status = TaskStatus::Cancelled;
                     task.error = Some("cancelled".into());
                 }
+                // The guest's own error text, as it returned it; host failures are described.
+                Err(CallFailure::Returned(text)) => {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(text);
+                }
                 Err(failure) => {
                     task.status = TaskStatus::Failed;
                     task.error = Some(failure.to_string());
