@@ -296,3 +296,30 @@ fn the_tasks_command_lists_tasks() {
     assert_eq!(tasks.as_array().unwrap().len(), 1);
     assert!(home.run(&["tasks", "--session", "nobody"], b"").stdout.contains("no tasks"));
 }
+
+#[test]
+fn cancel_reaches_a_task_blocked_in_a_host_call() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
+    lab.run("add sleep key=nap arg=600000");
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(lab.value("get nap")["status"], "running");
+    assert_eq!(lab.value("cancel nap"), true);
+    let start = Instant::now();
+    lab.run("add echo key=after arg=awake");
+    assert_eq!(lab.value("wait after 5000"), "awake", "the worker is free again");
+    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    assert_eq!(lab.value("get nap")["status"], "cancelled");
+}
+
+#[test]
+fn a_task_past_its_timeout_fails() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    let (answer, _) = lab.run_with(&["--task-timeout-ms", "300"], "add loop key=spin");
+    assert_eq!(answer["status"], "pending");
+    assert_eq!(lab.value("wait spin 5000"), Value::Null);
+    let info = lab.value("get spin");
+    assert_eq!(info["status"], "failed", "{info}");
+    assert!(info["error"].as_str().unwrap().contains("did not finish within 300 ms"), "{info}");
+}
