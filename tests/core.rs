@@ -5,41 +5,7 @@ use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event};
 use serde_json::json;
 
 /// Every event of the hooks protocol reference.
-const ALL_EVENTS: &[&str] = &[
-    "SessionStart",
-    "Setup",
-    "InstructionsLoaded",
-    "UserPromptSubmit",
-    "UserPromptExpansion",
-    "PreToolUse",
-    "PermissionRequest",
-    "PermissionDenied",
-    "PostToolUse",
-    "PostToolUseFailure",
-    "PostToolBatch",
-    "Notification",
-    "MessageDisplay",
-    "SubagentStart",
-    "SubagentStop",
-    "TaskCreated",
-    "TaskCompleted",
-    "Stop",
-    "StopFailure",
-    "TeammateIdle",
-    "ConfigChange",
-    "CwdChanged",
-    "DirectoryAdded",
-    "FileChanged",
-    "WorktreeCreate",
-    "WorktreeRemove",
-    "PreCompact",
-    "PostCompact",
-    "PreModelSwitch",
-    "PostModelSwitch",
-    "Elicitation",
-    "ElicitationResult",
-    "SessionEnd",
-];
+use fasthooks_host::protocol::KNOWN_EVENTS as ALL_EVENTS;
 
 fn deny_json(reason: &str) -> String {
     format!(

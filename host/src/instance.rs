@@ -2,33 +2,14 @@
 //! line (trap, timeout, cancellation, guest error), with what the guest printed kept for the log.
 
 use crate::bindings::{PluginPre, types};
-use crate::plugin::PluginId;
 use crate::protocol::{HookEvent, PluginDecision, PluginResponse};
-use crate::sandbox::{Grants, InstanceState, Interruption, StoreRequest, new_store};
-use crate::tasks::TaskAccess;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+pub use crate::sandbox::CallContext;
+use crate::sandbox::{InstanceState, Interruption, new_store};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap};
-
-/// Everything one instance needs besides the component.
-pub struct CallContext {
-    pub plugin: Arc<PluginId>,
-    pub plugin_sha256: String,
-    pub session_id: String,
-    pub grants: Arc<Grants>,
-    pub memory_bytes: usize,
-    pub timeout: Duration,
-    /// Waits on tasks inside this call end by then.
-    pub wait_deadline: Instant,
-    /// How long tasks added from this call may run.
-    pub task_timeout: Duration,
-    pub tasks: Option<TaskAccess>,
-    pub cancel: Arc<AtomicBool>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallFailure {
@@ -95,21 +76,7 @@ fn with_instance<R: Send>(
     let wall_limit = timeout + context.wait_deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
     let cancel = context.cancel.clone();
     let runtime = if context.grants.net_hosts.is_empty() { &RUNTIME } else { &RUNTIME_WITH_IO };
-    let mut store = new_store(
-        engine,
-        StoreRequest {
-            plugin: context.plugin,
-            plugin_sha256: &context.plugin_sha256,
-            session_id: &context.session_id,
-            grants: context.grants,
-            memory_bytes: context.memory_bytes,
-            timeout,
-            wait_deadline: context.wait_deadline,
-            task_timeout: context.task_timeout,
-            tasks: context.tasks,
-            cancel: context.cancel,
-        },
-    )
+    let mut store = new_store(engine, context)
     .map_err(CallFailure::Setup)?;
     let outcome = runtime.with(|runtime| {
         runtime.block_on(async {

@@ -131,24 +131,26 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-pub struct StoreRequest<'a> {
+/// Everything one instance needs besides the component: who it is, what it was granted, and
+/// its bounds.
+pub struct CallContext {
     pub plugin: Arc<PluginId>,
-    pub plugin_sha256: &'a str,
-    pub session_id: &'a str,
+    pub plugin_sha256: String,
+    pub session_id: String,
     pub grants: Arc<Grants>,
     pub memory_bytes: usize,
+    /// CPU-time budget of the call (epoch deadline; host waits are not charged).
     pub timeout: Duration,
+    /// Waits on tasks inside this call end by then.
     pub wait_deadline: Instant,
+    /// How long tasks added from this call may run.
     pub task_timeout: Duration,
     pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
 }
 
 /// A fresh store for one instance. Fails only when a granted directory cannot be opened.
-pub fn new_store(
-    engine: &Engine,
-    request: StoreRequest<'_>,
-) -> Result<Store<InstanceState>, String> {
+pub fn new_store(engine: &Engine, request: CallContext) -> Result<Store<InstanceState>, String> {
     let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
@@ -165,8 +167,8 @@ pub fn new_store(
             timeout_ms: request.task_timeout.as_millis() as u64,
         },
         plugin: request.plugin,
-        plugin_sha256: request.plugin_sha256.to_owned(),
-        session_id: request.session_id.to_owned(),
+        plugin_sha256: request.plugin_sha256,
+        session_id: request.session_id,
         grants: request.grants,
         deadline: Instant::now() + request.timeout,
         wait_deadline: request.wait_deadline,
