@@ -189,7 +189,7 @@ mod guard {
         assert_eq!(
             (run.code, run.stdout.as_str()),
             (0, ""),
-            "hostile does not subscribe to PreToolUse"
+            "the new build (hostile) has no objection to rm -rf /"
         );
     }
 
@@ -332,12 +332,19 @@ mod bad_input {
     fn a_plugin_asleep_in_a_host_call_is_stopped_too() {
         let home = Home::new();
         for mode in [&[][..], &["--inline"][..]] {
-            let mut args = vec!["--plugin", plugin("hostile").to_str().unwrap().to_owned().leak()];
+            let mut args = vec![
+                "--plugin",
+                plugin("hostile").to_str().unwrap().to_owned().leak(),
+            ];
             args.extend_from_slice(&["--timeout-ms", "200", "--deadline-ms", "300"]);
             args.extend_from_slice(mode);
             let run = home.hook(&args, &prompt_event("sleep"));
             assert_clean_failure(&run, "did not finish within 200 ms");
-            assert!(run.elapsed < std::time::Duration::from_secs(5), "{mode:?} took {:?}", run.elapsed);
+            assert!(
+                run.elapsed < std::time::Duration::from_secs(5),
+                "{mode:?} took {:?}",
+                run.elapsed
+            );
         }
     }
 
@@ -446,19 +453,34 @@ mod inline {
 
         let run = home.hook(&["--inline", "--plugin", &guard], &bash_event("rm -rf /"));
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().to_owned();
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(run.stdout, deny_json(&reason));
 
         let run = home.hook(&["--inline", "--plugin", &guard], &bash_event("ls"));
-        assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (0, "", "")
+        );
 
         let run = home.hook(&["--inline", "--plugin", &hostile], &prompt_event("trap"));
         assert_clean_failure(&run, "hostile plugin asked to trap");
 
-        let run = home.hook(&["--inline", "--plugin", &hostile, "--timeout-ms", "200"], &prompt_event("loop"));
+        let run = home.hook(
+            &["--inline", "--plugin", &hostile, "--timeout-ms", "200"],
+            &prompt_event("loop"),
+        );
         assert_clean_failure(&run, "did not finish within 200 ms");
 
-        assert_clean_failure(&home.run(&["--inline", "--plugin", &guard], b"{}"), "hook_event_name");
-        assert!(!home.path().join("run/daemon.sock").exists(), "--inline never starts the daemon");
+        assert_clean_failure(
+            &home.run(&["--inline", "--plugin", &guard], b"{}"),
+            "hook_event_name",
+        );
+        assert!(
+            !home.path().join("run/daemon.sock").exists(),
+            "--inline never starts the daemon"
+        );
     }
 }

@@ -15,14 +15,19 @@ fn daemons_of(home: &Path) -> Vec<u32> {
     let needle = format!("FASTHOOKS_HOME={}", home.display());
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if !cmdline.contains("fasthooks-engine daemon run") {
             continue;
         }
         let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
-        if String::from_utf8_lossy(&environ).split('\0').any(|var| var == needle) {
+        if String::from_utf8_lossy(&environ)
+            .split('\0')
+            .any(|var| var == needle)
+        {
             pids.push(pid);
         }
     }
@@ -43,15 +48,25 @@ fn twenty_racing_hooks_start_exactly_one_daemon() {
             let mut command = home.command();
             command.args(["--plugin", &guard]);
             let event = bash_event(if i % 2 == 0 { "rm -rf /" } else { "ls" }).to_string();
-            std::thread::spawn(move || fasthooks_e2e::run_command(&mut command, event.as_bytes(), Duration::from_secs(30)))
+            std::thread::spawn(move || {
+                fasthooks_e2e::run_command(&mut command, event.as_bytes(), Duration::from_secs(30))
+            })
         })
         .collect();
     for (i, handle) in handles.into_iter().enumerate() {
         let run = handle.join().unwrap();
         assert_eq!(run.code, 0, "hook {i}: {}", run.stderr);
-        assert!(!run.stderr.contains("daemon unavailable"), "hook {i} fell back: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("daemon unavailable"),
+            "hook {i} fell back: {}",
+            run.stderr
+        );
         if i % 2 == 0 {
-            assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny", "hook {i}");
+            assert_eq!(
+                run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+                "deny",
+                "hook {i}"
+            );
         } else {
             assert_eq!(run.stdout, "", "hook {i}");
         }
@@ -66,7 +81,11 @@ fn the_runtime_directory_is_private() {
     let run_dir = std::fs::metadata(home.path().join("run")).unwrap();
     assert_eq!(run_dir.permissions().mode() & 0o777, 0o700);
     let socket = std::fs::metadata(home.path().join("run/daemon.sock")).unwrap();
-    assert_eq!(socket.permissions().mode() & 0o077, 0, "socket closed to group and others");
+    assert_eq!(
+        socket.permissions().mode() & 0o077,
+        0,
+        "socket closed to group and others"
+    );
 }
 
 #[test]
@@ -87,13 +106,22 @@ fn status_and_stop() {
 fn an_idle_daemon_exits_by_itself() {
     let home = Home::new();
     let mut command = home.command();
-    command.env("FASTHOOKS_IDLE_TIMEOUT_SECS", "1").args(["--plugin", &guard()]);
-    let run = fasthooks_e2e::run_command(&mut command, bash_event("ls").to_string().as_bytes(), Duration::from_secs(30));
+    command
+        .env("FASTHOOKS_IDLE_TIMEOUT_SECS", "1")
+        .args(["--plugin", &guard()]);
+    let run = fasthooks_e2e::run_command(
+        &mut command,
+        bash_event("ls").to_string().as_bytes(),
+        Duration::from_secs(30),
+    );
     assert_eq!(run.code, 0);
     assert_eq!(daemons_of(home.path()).len(), 1);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !daemons_of(home.path()).is_empty() {
-        assert!(Instant::now() < deadline, "daemon still running 10 s after a 1 s idle timeout");
+        assert!(
+            Instant::now() < deadline,
+            "daemon still running 10 s after a 1 s idle timeout"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(status(&home).0, 3);
@@ -111,11 +139,20 @@ fn a_rebuilt_engine_replaces_the_running_daemon() {
     }
     let hook = |home: &Home| {
         let mut command = std::process::Command::new(bin.join("fasthooks-host"));
-        command.env("FASTHOOKS_HOME", home.path()).args(["--plugin", &guard()]);
-        fasthooks_e2e::run_command(&mut command, bash_event("rm -rf /").to_string().as_bytes(), Duration::from_secs(30))
+        command
+            .env("FASTHOOKS_HOME", home.path())
+            .args(["--plugin", &guard()]);
+        fasthooks_e2e::run_command(
+            &mut command,
+            bash_event("rm -rf /").to_string().as_bytes(),
+            Duration::from_secs(30),
+        )
     };
     let first = hook(&home);
-    assert_eq!(first.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert_eq!(
+        first.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
     let before = daemons_of(home.path());
     assert_eq!(before.len(), 1);
 
@@ -129,8 +166,15 @@ fn a_rebuilt_engine_replaces_the_running_daemon() {
 
     let second = hook(&home);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(!second.stderr.contains("daemon unavailable"), "{}", second.stderr);
-    assert_eq!(second.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(
+        !second.stderr.contains("daemon unavailable"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(
+        second.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
     let after = daemons_of(home.path());
     assert_eq!(after.len(), 1, "exactly one daemon after the upgrade");
     assert_ne!(before, after, "the old daemon was replaced");
@@ -142,8 +186,15 @@ fn an_unusable_runtime_directory_falls_back_to_in_process() {
     std::fs::write(home.path().join("run"), "not a directory").unwrap();
     let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
     assert_eq!(run.code, 0);
-    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
-    assert!(run.stderr.contains("daemon unavailable") && run.stderr.contains("ran in-process"), "{}", run.stderr);
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
+    assert!(
+        run.stderr.contains("daemon unavailable") && run.stderr.contains("ran in-process"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -156,7 +207,14 @@ fn a_hung_daemon_is_bypassed_within_seconds() {
     let _listener = std::os::unix::net::UnixListener::bind(run_dir.join("daemon.sock")).unwrap();
     let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
     assert!(run.stderr.contains("did not acknowledge"), "{}", run.stderr);
-    assert!(run.elapsed < Duration::from_secs(5), "took {:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "took {:?}",
+        run.elapsed
+    );
 }

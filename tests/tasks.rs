@@ -16,7 +16,11 @@ struct Lab<'a> {
 
 impl<'a> Lab<'a> {
     fn new(home: &'a Home, session: &str) -> Lab<'a> {
-        Lab { home, session: session.into(), env: Vec::new() }
+        Lab {
+            home,
+            session: session.into(),
+            env: Vec::new(),
+        }
     }
 
     fn with_env(mut self, name: &'static str, value: &str) -> Lab<'a> {
@@ -26,7 +30,9 @@ impl<'a> Lab<'a> {
 
     fn command(&self, extra: &[&str]) -> Command {
         let mut command = self.home.command();
-        command.args(["--plugin", plugin("task-lab").to_str().unwrap()]).args(extra);
+        command
+            .args(["--plugin", plugin("task-lab").to_str().unwrap()])
+            .args(extra);
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -36,12 +42,25 @@ impl<'a> Lab<'a> {
     fn run_with(&self, extra: &[&str], prompt: &str) -> (Value, HookRun) {
         let mut event = prompt_event(prompt);
         event["session_id"] = self.session.clone().into();
-        let run = fasthooks_e2e::run_command(&mut self.command(extra), event.to_string().as_bytes(), Duration::from_secs(60));
+        let run = fasthooks_e2e::run_command(
+            &mut self.command(extra),
+            event.to_string().as_bytes(),
+            Duration::from_secs(60),
+        );
         assert_eq!(run.code, 0, "{prompt}: {}", run.stderr);
-        assert!(!run.stderr.contains("daemon unavailable"), "{prompt}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("daemon unavailable"),
+            "{prompt}: {}",
+            run.stderr
+        );
         let out = run.stdout_json();
-        let context = out["hookSpecificOutput"]["additionalContext"].as_str().unwrap_or_else(|| panic!("{prompt}: {out}"));
-        (serde_json::from_str(context).unwrap_or_else(|e| panic!("{prompt}: {e}: {context}")), run)
+        let context = out["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{prompt}: {out}"));
+        (
+            serde_json::from_str(context).unwrap_or_else(|e| panic!("{prompt}: {e}: {context}")),
+            run,
+        )
     }
 
     /// Run one task-lab command; its JSON answer.
@@ -59,7 +78,13 @@ impl<'a> Lab<'a> {
 fn daemon_pid(home: &Home) -> u32 {
     let run = home.run(&["daemon", "status"], b"");
     assert_eq!(run.code, 0, "{}", run.stdout);
-    run.stdout.split_whitespace().nth(2).unwrap().trim_end_matches(',').parse().unwrap()
+    run.stdout
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -70,16 +95,28 @@ fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
 
     let (answer, run) = lab.run_with(&[], "add sleep key=slow arg=300");
     assert_eq!(answer["status"], "pending", "{answer}");
-    assert!(run.elapsed < Duration::from_millis(50), "adding returned in {:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_millis(50),
+        "adding returned in {:?}",
+        run.elapsed
+    );
 
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(lab.value("pop slow"), serde_json::json!({"slept_ms": 300}));
-    assert_eq!(lab.value("pop slow"), Value::Null, "a result is popped once");
+    assert_eq!(
+        lab.value("pop slow"),
+        Value::Null,
+        "a result is popped once"
+    );
 
     lab.run("add echo key=mine arg=secret");
     assert!(lab.value("wait mine 5000").is_string());
     let other = Lab::new(&home, "session-b");
-    assert_eq!(other.value("pop mine"), Value::Null, "another session sees nothing");
+    assert_eq!(
+        other.value("pop mine"),
+        Value::Null,
+        "another session sees nothing"
+    );
     assert_eq!(other.value("get mine"), Value::Null);
     assert_eq!(other.value("cancel mine"), false);
     assert_eq!(lab.value("pop mine"), "secret");
@@ -96,13 +133,19 @@ fn wait_wakes_at_completion_and_times_out_on_time() {
     let (answer, _) = lab.run_with(&[], "wait a 5000");
     let elapsed = start.elapsed();
     assert_eq!(answer["value"], serde_json::json!({"slept_ms": 200}));
-    assert!(elapsed < Duration::from_millis(350), "woke {elapsed:?} after adding a 200 ms task");
+    assert!(
+        elapsed < Duration::from_millis(350),
+        "woke {elapsed:?} after adding a 200 ms task"
+    );
 
     lab.run("add sleep key=b arg=3000");
     let start = Instant::now();
     assert_eq!(lab.value("wait b 200"), Value::Null);
     let elapsed = start.elapsed();
-    assert!(elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(600), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(600),
+        "{elapsed:?}"
+    );
     lab.run("cancel-all");
 }
 
@@ -115,7 +158,10 @@ fn wait_any_and_wait_all_edge_cases() {
     lab.run("cancel l");
     let start = Instant::now();
     assert_eq!(lab.value("wait-any f,l,absent 5000"), Value::Null);
-    assert!(start.elapsed() < Duration::from_secs(2), "returned early: nothing could complete");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "returned early: nothing could complete"
+    );
 
     lab.run("add sleep key=fast arg=50");
     lab.run("add sleep key=slow arg=2000");
@@ -124,13 +170,22 @@ fn wait_any_and_wait_all_edge_cases() {
 
     lab.run("add echo key=e arg=ok");
     let all = lab.value("wait-all e,f 5000");
-    let keys: Vec<&str> = all.as_array().unwrap().iter().map(|o| o["key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["key"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["e"], "only completed tasks: {all}");
 
     let start = Instant::now();
     let partial = lab.value("wait-all e,slow 100");
     assert!(start.elapsed() < Duration::from_millis(1500));
-    assert_eq!(partial.as_array().unwrap().len(), 1, "timeout returns what completed: {partial}");
+    assert_eq!(
+        partial.as_array().unwrap().len(),
+        1,
+        "timeout returns what completed: {partial}"
+    );
     lab.run("cancel-all");
 }
 
@@ -150,8 +205,16 @@ fn cancel_pending_and_running_tasks_frees_the_worker() {
     assert_eq!(lab.value("get spin")["status"], "cancelled");
 
     lab.run("add echo key=after arg=free");
-    assert_eq!(lab.value("wait after 5000"), "free", "the only worker is free again");
-    assert_eq!(lab.value("get spin")["status"], "cancelled", "stays cancelled");
+    assert_eq!(
+        lab.value("wait after 5000"),
+        "free",
+        "the only worker is free again"
+    );
+    assert_eq!(
+        lab.value("get spin")["status"],
+        "cancelled",
+        "stays cancelled"
+    );
 }
 
 #[test]
@@ -172,8 +235,16 @@ fn higher_priority_runs_first_with_a_single_worker() {
     let home = Home::new();
     let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
     lab.run("add sleep key=blocker arg=300");
-    for (key, priority) in [("low1", 0), ("high1", 9), ("low2", 0), ("mid", 5), ("high2", 9)] {
-        lab.run(&format!("add order key={key} priority={priority} arg={key}"));
+    for (key, priority) in [
+        ("low1", 0),
+        ("high1", 9),
+        ("low2", 0),
+        ("mid", 5),
+        ("high2", 9),
+    ] {
+        lab.run(&format!(
+            "add order key={key} priority={priority} arg={key}"
+        ));
     }
     let done = lab.value("wait-all low1,high1,low2,mid,high2 10000");
     let mut ran: Vec<(u64, String)> = done
@@ -181,8 +252,15 @@ fn higher_priority_runs_first_with_a_single_worker() {
         .unwrap()
         .iter()
         .map(|o| {
-            let value: Value = if o["value"].is_string() { serde_json::from_str(o["value"].as_str().unwrap()).unwrap_or(o["value"].clone()) } else { o["value"].clone() };
-            (value["ran_at_us"].as_u64().unwrap_or_else(|| panic!("{o}")), o["key"].as_str().unwrap().to_owned())
+            let value: Value = if o["value"].is_string() {
+                serde_json::from_str(o["value"].as_str().unwrap()).unwrap_or(o["value"].clone())
+            } else {
+                o["value"].clone()
+            };
+            (
+                value["ran_at_us"].as_u64().unwrap_or_else(|| panic!("{o}")),
+                o["key"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     ran.sort();
@@ -203,8 +281,15 @@ fn a_trapping_task_is_reported_once_by_pop_errors() {
     let errors = errors.as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:?}");
     let boom = errors.iter().find(|e| e["key"] == "boom").unwrap();
-    assert!(boom["error"].as_str().unwrap().contains("crashed"), "{boom}");
-    assert_eq!(lab.value("pop-errors"), serde_json::json!([]), "reported once");
+    assert!(
+        boom["error"].as_str().unwrap().contains("crashed"),
+        "{boom}"
+    );
+    assert_eq!(
+        lab.value("pop-errors"),
+        serde_json::json!([]),
+        "reported once"
+    );
 }
 
 #[test]
@@ -220,16 +305,33 @@ fn results_survive_a_killed_daemon() {
     assert_eq!(lab.value("get pending")["status"], "pending");
 
     let pid = daemon_pid(&home);
-    Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(100));
 
     // The next hook starts a new daemon, which recovers the store.
-    assert_eq!(lab.value("wait pending 5000"), "ran-later", "pending tasks run again");
-    assert_eq!(lab.value("pop done"), "kept", "completed results are intact");
+    assert_eq!(
+        lab.value("wait pending 5000"),
+        "ran-later",
+        "pending tasks run again"
+    );
+    assert_eq!(
+        lab.value("pop done"),
+        "kept",
+        "completed results are intact"
+    );
     let errors = lab.value("pop-errors");
     assert_eq!(errors.as_array().unwrap().len(), 1, "{errors}");
     assert_eq!(errors[0]["key"], "running");
-    assert!(errors[0]["error"].as_str().unwrap().contains("host restarted"), "{errors}");
+    assert!(
+        errors[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("host restarted"),
+        "{errors}"
+    );
     assert_ne!(daemon_pid(&home), pid);
 }
 
@@ -243,22 +345,45 @@ fn a_hundred_hook_processes_from_four_sessions() {
         let mut event = prompt_event(&prompt);
         event["session_id"] = format!("session-{session}").into();
         std::thread::spawn(move || {
-            let run = fasthooks_e2e::run_command(&mut command, event.to_string().as_bytes(), Duration::from_secs(120));
+            let run = fasthooks_e2e::run_command(
+                &mut command,
+                event.to_string().as_bytes(),
+                Duration::from_secs(120),
+            );
             (session, i, run)
         })
     };
-    let adds: Vec<_> = (0..100).map(|i| spawn(i % 4, i, format!("add echo key=k{} arg=s{}-{i}", i / 4, i % 4))).collect();
+    let adds: Vec<_> = (0..100)
+        .map(|i| {
+            spawn(
+                i % 4,
+                i,
+                format!("add echo key=k{} arg=s{}-{i}", i / 4, i % 4),
+            )
+        })
+        .collect();
     for handle in adds {
         let (session, i, run) = handle.join().unwrap();
         assert_eq!(run.code, 0, "add {i} of session {session}: {}", run.stderr);
     }
-    let pops: Vec<_> = (0..100).map(|i| spawn(i % 4, i, format!("wait k{} 10000", i / 4))).collect();
+    let pops: Vec<_> = (0..100)
+        .map(|i| spawn(i % 4, i, format!("wait k{} 10000", i / 4)))
+        .collect();
     for handle in pops {
         let (session, i, run) = handle.join().unwrap();
         assert_eq!(run.code, 0, "{}", run.stderr);
         let out = run.stdout_json();
-        let answer: Value = serde_json::from_str(out["hookSpecificOutput"]["additionalContext"].as_str().unwrap()).unwrap();
-        assert_eq!(answer["value"], format!("s{session}-{i}"), "no lost or crossed results");
+        let answer: Value = serde_json::from_str(
+            out["hookSpecificOutput"]["additionalContext"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            answer["value"],
+            format!("s{session}-{i}"),
+            "no lost or crossed results"
+        );
     }
     // Popping each once: no duplicates.
     for session in 0..4 {
@@ -277,9 +402,16 @@ fn inline_tasks_run_to_completion_and_land_in_the_same_store() {
     let lab = Lab::new(&home, "s");
     let (answer, run) = lab.run_with(&["--inline"], "add sleep key=inline arg=150");
     assert_eq!(answer["status"], "pending");
-    assert!(run.elapsed >= Duration::from_millis(150), "the process waited for its task");
+    assert!(
+        run.elapsed >= Duration::from_millis(150),
+        "the process waited for its task"
+    );
     assert!(!home.path().join("run/daemon.sock").exists());
-    assert_eq!(lab.value("pop inline"), serde_json::json!({"slept_ms": 150}), "the daemon finds it");
+    assert_eq!(
+        lab.value("pop inline"),
+        serde_json::json!({"slept_ms": 150}),
+        "the daemon finds it"
+    );
 }
 
 #[test]
@@ -290,11 +422,21 @@ fn the_tasks_command_lists_tasks() {
     lab.value("wait shown 5000");
     let run = home.run(&["tasks", "--session", "listed-session"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("listed-session") && run.stdout.contains("shown") && run.stdout.contains("completed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("listed-session")
+            && run.stdout.contains("shown")
+            && run.stdout.contains("completed"),
+        "{}",
+        run.stdout
+    );
     let json = home.run(&["tasks", "--json"], b"");
     let tasks: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(tasks.as_array().unwrap().len(), 1);
-    assert!(home.run(&["tasks", "--session", "nobody"], b"").stdout.contains("no tasks"));
+    assert!(
+        home.run(&["tasks", "--session", "nobody"], b"")
+            .stdout
+            .contains("no tasks")
+    );
 }
 
 #[test]
@@ -307,8 +449,16 @@ fn cancel_reaches_a_task_blocked_in_a_host_call() {
     assert_eq!(lab.value("cancel nap"), true);
     let start = Instant::now();
     lab.run("add echo key=after arg=awake");
-    assert_eq!(lab.value("wait after 5000"), "awake", "the worker is free again");
-    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    assert_eq!(
+        lab.value("wait after 5000"),
+        "awake",
+        "the worker is free again"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
     assert_eq!(lab.value("get nap")["status"], "cancelled");
 }
 
@@ -321,5 +471,11 @@ fn a_task_past_its_timeout_fails() {
     assert_eq!(lab.value("wait spin 5000"), Value::Null);
     let info = lab.value("get spin");
     assert_eq!(info["status"], "failed", "{info}");
-    assert!(info["error"].as_str().unwrap().contains("did not finish within 300 ms"), "{info}");
+    assert!(
+        info["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within 300 ms"),
+        "{info}"
+    );
 }

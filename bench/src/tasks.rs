@@ -34,7 +34,9 @@ fn parse_args() -> Args {
     let mut args = Args {
         plugin: String::new(),
         tasks: 20_000,
-        workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        workers: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
         task: "noop".into(),
         args: "null".into(),
     };
@@ -47,7 +49,10 @@ fn parse_args() -> Args {
             _ => args.plugin = arg,
         }
     }
-    assert!(!args.plugin.is_empty(), "usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]");
+    assert!(
+        !args.plugin.is_empty(),
+        "usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]"
+    );
     args
 }
 
@@ -58,9 +63,17 @@ struct TimedRunner {
 }
 
 impl TaskRunner for TimedRunner {
-    fn run(&self, service: &Arc<TaskService>, task: &TaskRecord, cancel: Arc<AtomicBool>) -> Result<String, CallFailure> {
+    fn run(
+        &self,
+        service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, CallFailure> {
         let result = self.inner.run(service, task, cancel);
-        self.finished.lock().unwrap().insert(task.id, Instant::now());
+        self.finished
+            .lock()
+            .unwrap()
+            .insert(task.id, Instant::now());
         result
     }
 }
@@ -73,9 +86,15 @@ fn main() {
     let loader = Arc::new(PluginLoader::new(engine, &home.path().join("cache")).unwrap());
     let file = loader.open(std::path::Path::new(&args.plugin)).unwrap();
     let plugin = loader
-        .load(&file, |pre| instance::describe(loader.engine(), pre, context(&file.path, &file.sha256)).map_err(|f| f.to_string()))
+        .load(&file, |pre| {
+            instance::describe(loader.engine(), pre, context(&file.path, &file.sha256))
+                .map_err(|f| f.to_string())
+        })
         .unwrap();
-    println!("plugin {} ({}), task {:?}, {} workers, {} tasks", plugin.info.name, args.plugin, args.task, args.workers, args.tasks);
+    println!(
+        "plugin {} ({}), task {:?}, {} workers, {} tasks",
+        plugin.info.name, args.plugin, args.task, args.workers, args.tasks
+    );
 
     // Baseline: fresh instance + run-task, no scheduler, no store.
     let per_thread = args.tasks / args.workers;
@@ -84,8 +103,14 @@ fn main() {
         for _ in 0..args.workers {
             scope.spawn(|| {
                 for _ in 0..per_thread {
-                    instance::run_task(loader.engine(), &plugin.pre, context(&file.path, &file.sha256), &args.task, &args.args)
-                        .ok();
+                    instance::run_task(
+                        loader.engine(),
+                        &plugin.pre,
+                        context(&file.path, &file.sha256),
+                        &args.task,
+                        &args.args,
+                    )
+                    .ok();
                 }
             });
         }
@@ -95,36 +120,64 @@ fn main() {
 
     // Durable: the daemon's scheduler, store and workers.
     let store = Store::open(&home.path().join("data")).unwrap();
-    let config = TaskConfig { workers: args.workers, max_queued_per_session: args.tasks + 1 };
+    let config = TaskConfig {
+        workers: args.workers,
+        max_queued_per_session: args.tasks + 1,
+    };
     let service = TaskService::open(store, config, true).unwrap();
-    let runner = Arc::new(TimedRunner { inner: PluginTaskRunner { loader: loader.clone() }, finished: Mutex::new(HashMap::new()) });
+    let runner = Arc::new(TimedRunner {
+        inner: PluginTaskRunner {
+            loader: loader.clone(),
+        },
+        finished: Mutex::new(HashMap::new()),
+    });
     service.start_workers(runner.clone());
     let ns = Namespace {
         plugin_name: plugin.info.name.clone(),
         plugin_path: file.path.display().to_string(),
         session: "bench".into(),
     };
-    let sandbox = TaskSandbox { grants: Grants::default(), memory_bytes: 256 << 20, timeout_ms: 60_000 };
-    let origin = TaskOrigin { plugin_sha256: file.sha256.clone(), sandbox: serde_json::to_string(&sandbox).unwrap() };
+    let sandbox = TaskSandbox {
+        grants: Grants::default(),
+        memory_bytes: 256 << 20,
+        timeout_ms: 60_000,
+    };
+    let origin = TaskOrigin {
+        plugin_sha256: file.sha256.clone(),
+        sandbox: serde_json::to_string(&sandbox).unwrap(),
+    };
     let keys: Vec<String> = (0..args.tasks).map(|i| format!("t{i}")).collect();
     let start = Instant::now();
     for key in &keys {
-        let options = AddOptions { key: Some(key.clone()), ..Default::default() };
-        service.add(&ns, &args.task, &args.args, options, &origin).unwrap();
+        let options = AddOptions {
+            key: Some(key.clone()),
+            ..Default::default()
+        };
+        service
+            .add(&ns, &args.task, &args.args, options, &origin)
+            .unwrap();
     }
     let done = service.wait_all(&ns, &keys, Duration::from_secs(600));
     service.store().flush();
     let elapsed = start.elapsed();
     assert_eq!(done.len(), keys.len(), "every task completed");
     let durable_rate = keys.len() as f64 / elapsed.as_secs_f64();
-    println!("  durable: add → run → commit          {durable_rate:>9.0} tasks/s  ({:.2}x the baseline)", durable_rate / raw_rate);
+    println!(
+        "  durable: add → run → commit          {durable_rate:>9.0} tasks/s  ({:.2}x the baseline)",
+        durable_rate / raw_rate
+    );
 
     // Wait wake-up: a waiter blocked in wait() vs the moment the task's instance returned.
     let mut latencies = Vec::new();
     for i in 0..300 {
         let key = format!("w{i}");
-        let options = AddOptions { key: Some(key.clone()), ..Default::default() };
-        let task = service.add(&ns, &args.task, &args.args, options, &origin).unwrap();
+        let options = AddOptions {
+            key: Some(key.clone()),
+            ..Default::default()
+        };
+        let task = service
+            .add(&ns, &args.task, &args.args, options, &origin)
+            .unwrap();
         let value = service.wait(&ns, &key, Duration::from_secs(10));
         let woke = Instant::now();
         assert!(value.is_some());
@@ -145,7 +198,10 @@ fn main() {
 /// A call with default limits and no task service (the baseline needs none).
 fn context(path: &std::path::Path, sha256: &str) -> CallContext {
     CallContext {
-        plugin: Arc::new(PluginId { name: "bench".into(), path: path.to_path_buf() }),
+        plugin: Arc::new(PluginId {
+            name: "bench".into(),
+            path: path.to_path_buf(),
+        }),
         plugin_sha256: sha256.to_owned(),
         session_id: "bench".into(),
         grants: Arc::new(Grants::default()),

@@ -75,7 +75,7 @@ pub enum Command {
         home: Option<PathBuf>,
     },
     /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
-    Install(crate::install::InstallArgs),
+    Install(Box<crate::install::InstallArgs>),
     /// Remove the hook entries `install` added for a plugin.
     Uninstall(crate::install::UninstallArgs),
 }
@@ -284,18 +284,26 @@ pub fn front_main() -> ExitCode {
 /// under `--fail-closed`.
 pub fn no_answer(request: &HookRequest, stdin: &[u8], why: &str) -> Rendered {
     let line = format!("fasthooks-host: no answer in time ({why})\n");
-    let event = crate::protocol::HookEvent::parse(stdin).map(|e| e.name).unwrap_or_default();
+    let event = crate::protocol::HookEvent::parse(stdin)
+        .map(|e| e.name)
+        .unwrap_or_default();
     if request.fail_closed && matches!(event.as_str(), "PreToolUse" | "PermissionRequest") {
         let outcome = crate::protocol::Outcome::merge([crate::protocol::PluginResponse {
             decision: Some(crate::protocol::PluginDecision::Deny),
-            reason: Some(format!("fasthooks-host --fail-closed: no answer in time ({why})")),
+            reason: Some(format!(
+                "fasthooks-host --fail-closed: no answer in time ({why})"
+            )),
             ..Default::default()
         }]);
         let mut rendered = crate::protocol::render(&event, &outcome);
         rendered.stderr = line;
         return rendered;
     }
-    Rendered { stdout: String::new(), stderr: line, exit_code: 1 }
+    Rendered {
+        stdout: String::new(),
+        stderr: line,
+        exit_code: 1,
+    }
 }
 
 /// The engine binary next to this one.

@@ -30,10 +30,17 @@ pub enum ClientError {
 
 /// The longest a hook waits for the daemon's answer once the daemon has taken the request.
 pub fn answer_deadline(request: &HookRequest) -> Duration {
-    request.limits.hook_deadline + request.limits.handle_timeout * (request.plugins.len() as u32) + Duration::from_secs(5)
+    request.limits.hook_deadline
+        + request.limits.handle_timeout * (request.plugins.len() as u32)
+        + Duration::from_secs(5)
 }
 
-pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, event: String) -> Result<Rendered, ClientError> {
+pub fn run_hook(
+    paths: &Paths,
+    home_flag: Option<&Path>,
+    request: &HookRequest,
+    event: String,
+) -> Result<Rendered, ClientError> {
     use ClientError::{NoAnswer, Unavailable};
     let identity = Identity::current();
     let answer_deadline = answer_deadline(request);
@@ -47,8 +54,11 @@ pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, 
     // A replaced daemon exits; the second attempt starts its successor.
     for _attempt in 0..3 {
         let mut stream = connect_or_start(paths, home_flag).map_err(Unavailable)?;
-        stream.set_read_timeout(Some(ACK_DEADLINE)).map_err(|e| Unavailable(e.to_string()))?;
-        ipc::write_frame(&mut stream, &envelope).map_err(|err| Unavailable(format!("cannot send to the daemon: {err}")))?;
+        stream
+            .set_read_timeout(Some(ACK_DEADLINE))
+            .map_err(|e| Unavailable(e.to_string()))?;
+        ipc::write_frame(&mut stream, &envelope)
+            .map_err(|err| Unavailable(format!("cannot send to the daemon: {err}")))?;
         match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Accepted) => {}
             Ok(Reply::Replaced { .. }) => {
@@ -56,17 +66,28 @@ pub fn run_hook(paths: &Paths, home_flag: Option<&Path>, request: &HookRequest, 
                 continue;
             }
             Ok(Reply::TooOld { daemon }) => {
-                return Err(Unavailable(format!("the running daemon is a newer fasthooks-host ({})", daemon.version)));
+                return Err(Unavailable(format!(
+                    "the running daemon is a newer fasthooks-host ({})",
+                    daemon.version
+                )));
             }
             Ok(other) => return Err(Unavailable(format!("unexpected daemon reply {other:?}"))),
-            Err(err) => return Err(Unavailable(format!("the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"))),
+            Err(err) => {
+                return Err(Unavailable(format!(
+                    "the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"
+                )));
+            }
         }
-        stream.set_read_timeout(Some(answer_deadline)).map_err(|e| NoAnswer(e.to_string()))?;
+        stream
+            .set_read_timeout(Some(answer_deadline))
+            .map_err(|e| NoAnswer(e.to_string()))?;
         return match ipc::read_frame::<Reply>(&mut stream) {
             Ok(Reply::Hook(rendered)) => Ok(rendered),
             Ok(Reply::Error(err)) => Err(NoAnswer(err)),
             Ok(other) => Err(NoAnswer(format!("unexpected daemon reply {other:?}"))),
-            Err(err) => Err(NoAnswer(format!("no answer from the daemon within {answer_deadline:?}: {err}"))),
+            Err(err) => Err(NoAnswer(format!(
+                "no answer from the daemon within {answer_deadline:?}: {err}"
+            ))),
         };
     }
     Err(Unavailable("the daemon kept being replaced".into()))

@@ -89,7 +89,11 @@ fn start_watchdog(request: &HookRequest, stdin: &[u8]) -> std::sync::mpsc::Sende
     std::thread::spawn(move || {
         if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = dispatched.recv_timeout(deadline) {
             tracing::error!("hook not answered within {deadline:?}: giving up");
-            let rendered = crate::cli::no_answer(&request, &stdin, &format!("the plugins did not answer within {deadline:?}"));
+            let rendered = crate::cli::no_answer(
+                &request,
+                &stdin,
+                &format!("the plugins did not answer within {deadline:?}"),
+            );
             let code = rendered.exit_code;
             finish(rendered);
             std::process::exit(code);

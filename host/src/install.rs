@@ -196,17 +196,20 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> Resul
     }
     let (mut settings, original) = read_settings(&file)?;
     let changed = apply_install(&mut settings, &plan).map_err(|err| refuse(&file, &err))?;
-    let backup = match changed {
-        true => save(&file, &settings, original.as_deref())?,
-        false => None,
-    };
-    let mut out = match changed {
-        true => format!("installed {} in {}", described.join(", "), file.display()),
-        false => format!(
-            "{} already installed in {}: nothing changed",
-            described.join(", "),
-            file.display()
-        ),
+    let (backup, mut out) = if changed {
+        (
+            save(&file, &settings, original.as_deref())?,
+            format!("installed {} in {}", described.join(", "), file.display()),
+        )
+    } else {
+        (
+            None,
+            format!(
+                "{} already installed in {}: nothing changed",
+                described.join(", "),
+                file.display()
+            ),
+        )
     };
     for entry in &plan.entries {
         out.push_str(&format!(
@@ -704,11 +707,7 @@ pub fn apply_install(settings: &mut Value, plan: &Plan) -> Result<bool, String> 
         }
         true
     })?;
-    for entry in plan
-        .entries
-        .iter()
-        .filter(|e| !placed.iter().any(|p| *p == e.event))
-    {
+    for entry in plan.entries.iter().filter(|e| !placed.contains(&e.event)) {
         let hooks = root
             .entry("hooks")
             .or_insert_with(|| Value::Object(Map::new()))

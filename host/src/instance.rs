@@ -68,16 +68,24 @@ fn with_instance<R: Send>(
     engine: &Engine,
     pre: &PluginPre<InstanceState>,
     context: CallContext,
-    call: impl for<'a> FnOnce(crate::bindings::Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
+    call: impl for<'a> FnOnce(crate::bindings::Plugin, &'a mut Store<InstanceState>) -> Call<'a, R>
+    + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
     // Waits on tasks may legitimately take until the wait deadline; past that, plus the CPU
     // budget, the guest can only be stuck in a host call.
-    let wall_limit = timeout + context.wait_deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+    let wall_limit = timeout
+        + context
+            .wait_deadline
+            .saturating_duration_since(Instant::now())
+        + Duration::from_secs(1);
     let cancel = context.cancel.clone();
-    let runtime = if context.grants.net_hosts.is_empty() { &RUNTIME } else { &RUNTIME_WITH_IO };
-    let mut store = new_store(engine, context)
-    .map_err(CallFailure::Setup)?;
+    let runtime = if context.grants.net_hosts.is_empty() {
+        &RUNTIME
+    } else {
+        &RUNTIME_WITH_IO
+    };
+    let mut store = new_store(engine, context).map_err(CallFailure::Setup)?;
     let outcome = runtime.with(|runtime| {
         runtime.block_on(async {
             let run = async {
@@ -165,7 +173,9 @@ pub fn describe(
     pre: &PluginPre<InstanceState>,
     context: CallContext,
 ) -> Result<types::PluginInfo, CallFailure> {
-    with_instance(engine, pre, context, |plugin, store| Box::pin(async move { plugin.call_describe(store).await.map(Ok) }))
+    with_instance(engine, pre, context, |plugin, store| {
+        Box::pin(async move { plugin.call_describe(store).await.map(Ok) })
+    })
 }
 
 pub fn handle(

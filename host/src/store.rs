@@ -315,7 +315,8 @@ fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress:
 /// pops) a task within one batch, which then costs one statement, or none.
 fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
     let mut order = Vec::new();
-    let mut net: std::collections::HashMap<i64, Option<Net>> = std::collections::HashMap::with_capacity(batch.len());
+    let mut net: std::collections::HashMap<i64, Option<Net>> =
+        std::collections::HashMap::with_capacity(batch.len());
     for message in batch {
         let id = match &message.op {
             StoreOp::Insert(task) => task.id,
@@ -339,7 +340,10 @@ fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
             (_, StoreOp::Delete(_)) => Some(Net::Delete),
         };
     }
-    order.into_iter().filter_map(|id| net.remove(&id).flatten().map(|n| (id, n))).collect()
+    order
+        .into_iter()
+        .filter_map(|id| net.remove(&id).flatten().map(|n| (id, n)))
+        .collect()
 }
 
 fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<()> {

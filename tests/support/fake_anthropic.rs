@@ -314,7 +314,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut stream = stream;
     match reply {
         Reply::Json(value) => {
-            let body = value.to_string();
+            // A HEAD response has the headers of the GET one and no body.
+            let body = if request.method == "HEAD" {
+                String::new()
+            } else {
+                value.to_string()
+            };
             write!(
                 stream,
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

@@ -458,12 +458,22 @@ impl TaskService {
     }
 
     /// Wait until every key has finished (or does not exist); return the completed ones.
-    pub fn wait_all(&self, ns: &Namespace, keys: &[String], timeout: Duration) -> Vec<(String, String)> {
+    pub fn wait_all(
+        &self,
+        ns: &Namespace,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Vec<(String, String)> {
         // One key at a time: each wake-up looks at one task, not at all of them.
         let deadline = Instant::now() + timeout;
         for key in keys {
             let left = deadline.saturating_duration_since(Instant::now());
-            let finished = self.wait_until(left, |table| table.lookup(ns, key).is_none_or(|t| t.status.is_terminal()).then_some(()));
+            let finished = self.wait_until(left, |table| {
+                table
+                    .lookup(ns, key)
+                    .is_none_or(|t| t.status.is_terminal())
+                    .then_some(())
+            });
             if finished.is_none() {
                 break;
             }
@@ -472,7 +482,8 @@ impl TaskService {
         keys.iter()
             .filter_map(|key| {
                 let task = table.lookup(ns, key)?;
-                (task.status == TaskStatus::Completed).then(|| (key.clone(), task.value.clone().unwrap_or_default()))
+                (task.status == TaskStatus::Completed)
+                    .then(|| (key.clone(), task.value.clone().unwrap_or_default()))
             })
             .collect()
     }
