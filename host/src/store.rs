@@ -229,12 +229,11 @@ impl Store {
         let mut statement = conn.prepare(
             "SELECT key FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 ORDER BY key",
         )?;
-        let keys = statement
+        statement
             .query_map(params![ns.plugin_name, ns.plugin_path, ns.scope], |row| {
                 row.get(0)
             })?
-            .collect();
-        keys
+            .collect()
     }
 }
 
