@@ -50,17 +50,17 @@ struct Fixture {
 }
 
 fn fixture(workers: usize, max_queued: usize) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
+    fixture_in(tempfile::tempdir().unwrap(), workers, max_queued)
+}
+
+/// A service with running workers over the store in `dir` (which may hold earlier tasks).
+fn fixture_in(dir: tempfile::TempDir, workers: usize, max_queued: usize) -> Fixture {
     let store = Store::open(dir.path()).unwrap();
-    let service = TaskService::open(
-        store,
-        TaskConfig {
-            workers,
-            max_queued_per_session: max_queued,
-        },
-        true,
-    )
-    .unwrap();
+    let config = TaskConfig {
+        workers,
+        max_queued_per_session: max_queued,
+    };
+    let service = TaskService::open(store, config, true).unwrap();
     let runner = Arc::new(ScriptedRunner {
         started: AtomicUsize::new(0),
         order: Mutex::new(Vec::new()),
@@ -325,28 +325,7 @@ fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
         }
         service.store().flush();
     }
-    let f = {
-        let store = Store::open(dir.path()).unwrap();
-        let service = TaskService::open(
-            store,
-            TaskConfig {
-                workers: 1,
-                max_queued_per_session: 10,
-            },
-            true,
-        )
-        .unwrap();
-        let runner = Arc::new(ScriptedRunner {
-            started: AtomicUsize::new(0),
-            order: Mutex::new(Vec::new()),
-        });
-        service.start_workers(runner.clone());
-        Fixture {
-            _dir: dir,
-            service,
-            runner,
-        }
-    };
+    let f = fixture_in(dir, 1, 10);
     assert_eq!(
         f.service
             .wait(&ns("s"), "pending", Duration::from_secs(5))
