@@ -215,7 +215,7 @@ impl fasthooks::hooks::state::Host for InstanceState {
         service
             .store()
             .state_set(&ns, &key, &value)
-            .map_err(store_error)
+            .map_err(|err| format!("state.set: {err}"))
     }
     fn delete(&mut self, scope: StateScope, key: String) -> Result<bool, String> {
         let (service, ns) = self.state_namespace(scope, "state.delete")?;

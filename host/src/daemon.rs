@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_TIMEOUT_ENV: &str = "FASTHOOKS_IDLE_TIMEOUT_SECS";
 pub const WORKERS_ENV: &str = "FASTHOOKS_WORKERS";
 pub const MAX_QUEUED_ENV: &str = "FASTHOOKS_MAX_QUEUED_PER_SESSION";
@@ -177,6 +178,8 @@ impl Daemon {
     }
 
     fn serve(self: &Arc<Self>, mut stream: UnixStream) {
+        // A client that connects and never sends must not hold a thread forever.
+        let _ = stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
         let envelope: Envelope = match ipc::read_frame(&mut stream) {
             Ok(envelope) => envelope,
             Err(err) => {

@@ -1,6 +1,8 @@
 //! The host's log: one file under the logs directory, opened only when something is written, so a
 //! hook call that has nothing to say costs no file system work. Level from `FASTHOOKS_LOG`
-//! (error, warn, info, debug, trace; default info).
+//! (error, warn, info, debug, trace; default info). Past 16 MiB the file is moved to
+//! `fasthooks.log.1` (replacing the previous one) and a new one begun, so a chatty plugin cannot
+//! fill the disk.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -11,26 +13,55 @@ use tracing_subscriber::fmt::MakeWriter;
 pub const LOG_ENV: &str = "FASTHOOKS_LOG";
 pub const LOG_FILE: &str = "fasthooks.log";
 
+const ROTATE_AT_BYTES: u64 = 16 << 20;
+
+struct OpenLog {
+    file: File,
+    size: u64,
+}
+
 struct LazyLogFile {
     path: PathBuf,
-    file: OnceLock<Option<Mutex<File>>>,
+    file: OnceLock<Option<Mutex<OpenLog>>>,
+}
+
+fn open_log(path: &std::path::Path) -> Option<OpenLog> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .ok()?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Some(OpenLog { file, size })
 }
 
 impl LazyLogFile {
-    fn file(&self) -> Option<&Mutex<File>> {
+    fn file(&self) -> Option<&Mutex<OpenLog>> {
         self.file
             .get_or_init(|| {
                 if let Some(dir) = self.path.parent() {
                     let _ = std::fs::create_dir_all(dir);
                 }
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)
-                    .ok()
-                    .map(Mutex::new)
+                open_log(&self.path).map(Mutex::new)
             })
             .as_ref()
+    }
+
+    fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        let Some(log) = self.file() else {
+            return Ok(buf.len());
+        };
+        let mut log = log.lock().unwrap();
+        if log.size + buf.len() as u64 > ROTATE_AT_BYTES {
+            let _ = std::fs::rename(&self.path, self.path.with_extension("log.1"));
+            if let Some(fresh) = open_log(&self.path) {
+                *log = fresh;
+            }
+        }
+        // One write per event keeps lines from several processes whole (O_APPEND).
+        let written = log.file.write(buf)?;
+        log.size += written as u64;
+        Ok(written)
     }
 }
 
@@ -38,11 +69,7 @@ pub struct LogWriter<'a>(&'a LazyLogFile);
 
 impl Write for LogWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.0.file() {
-            // One write per event keeps lines from several processes whole (O_APPEND).
-            Some(file) => file.lock().unwrap().write(buf),
-            None => Ok(buf.len()),
-        }
+        self.0.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

@@ -16,6 +16,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub const STORE_FILE: &str = "fasthooks.db";
+const MAX_STATE_KEY_BYTES: usize = 1 << 10;
+const MAX_STATE_VALUE_BYTES: usize = 1 << 20;
+const MAX_STATE_KEYS: usize = 10_000;
 const SCHEMA_VERSION: i64 = 1;
 
 pub enum StoreOp {
@@ -207,12 +210,44 @@ impl Store {
             .optional()
     }
 
-    pub fn state_set(&self, ns: &StateNamespace, key: &str, value: &str) -> rusqlite::Result<()> {
-        self.reader.lock().unwrap().execute(
+    /// Store `value` under `key`. Bounded, so a plugin cannot fill the disk through its state:
+    /// keys up to 1 KiB, values up to 1 MiB, 10,000 keys per plugin and scope.
+    pub fn state_set(&self, ns: &StateNamespace, key: &str, value: &str) -> Result<(), String> {
+        if key.len() > MAX_STATE_KEY_BYTES || value.len() > MAX_STATE_VALUE_BYTES {
+            return Err(format!(
+                "state entries are limited to {MAX_STATE_KEY_BYTES}-byte keys and {MAX_STATE_VALUE_BYTES}-byte values"
+            ));
+        }
+        let conn = self.reader.lock().unwrap();
+        let exists = conn
+            .query_row(
+                "SELECT 1 FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3 AND key=?4",
+                params![ns.plugin_name, ns.plugin_path, ns.scope, key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|err| err.to_string())?
+            .is_some();
+        if !exists {
+            let count: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM state WHERE plugin_name=?1 AND plugin_path=?2 AND scope=?3",
+                    params![ns.plugin_name, ns.plugin_path, ns.scope],
+                    |row| row.get(0),
+                )
+                .map_err(|err| err.to_string())?;
+            if count >= MAX_STATE_KEYS as i64 {
+                return Err(format!(
+                    "this plugin already has {MAX_STATE_KEYS} state keys in this scope; delete some first"
+                ));
+            }
+        }
+        conn.execute(
             "INSERT INTO state (plugin_name, plugin_path, scope, key, value, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (plugin_name, plugin_path, scope, key) DO UPDATE SET value=excluded.value, updated_ms=excluded.updated_ms",
             params![ns.plugin_name, ns.plugin_path, ns.scope, key, value, crate::tasks::record::now_ms() as i64],
-        )?;
+        )
+        .map_err(|err| err.to_string())?;
         Ok(())
     }
 
@@ -398,4 +433,110 @@ fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<
         }
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(name: &str) -> StateNamespace {
+        StateNamespace {
+            plugin_name: "p".into(),
+            plugin_path: "/p.wasm".into(),
+            scope: name.into(),
+        }
+    }
+
+    #[test]
+    fn state_is_scoped_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.state_set(&scope("global"), "k", "v1").unwrap();
+        store.state_set(&scope("global"), "k", "v2").unwrap();
+        assert_eq!(
+            store.state_get(&scope("global"), "k").unwrap().as_deref(),
+            Some("v2")
+        );
+        assert_eq!(
+            store.state_get(&scope("session:a"), "k").unwrap(),
+            None,
+            "scopes are separate"
+        );
+        assert_eq!(store.state_keys(&scope("global")).unwrap(), ["k"]);
+        assert!(store.state_delete(&scope("global"), "k").unwrap());
+        assert!(!store.state_delete(&scope("global"), "k").unwrap());
+        let err = store
+            .state_set(
+                &scope("global"),
+                "big",
+                &"x".repeat(MAX_STATE_VALUE_BYTES + 1),
+            )
+            .unwrap_err();
+        assert!(err.contains("limited"), "{err}");
+    }
+
+    #[test]
+    fn a_batch_folds_each_task_into_one_write() {
+        use crate::tasks::record::{Namespace, TaskRecord};
+        let task = |id: i64| TaskRecord {
+            id,
+            namespace: Namespace {
+                plugin_name: "p".into(),
+                plugin_path: "/p".into(),
+                session: "s".into(),
+            },
+            key: format!("k{id}"),
+            name: "n".into(),
+            args: "null".into(),
+            plugin_sha256: "sha".into(),
+            sandbox: "{}".into(),
+            status: TaskStatus::Pending,
+            priority: 0,
+            ttl_seconds: 300,
+            value: None,
+            error: None,
+            created_ms: 1,
+            started_ms: None,
+            finished_ms: None,
+        };
+        let mut done = task(1);
+        done.status = TaskStatus::Completed;
+        done.value = Some("42".into());
+        let batch = vec![
+            WriterMessage {
+                seq: 1,
+                op: StoreOp::Insert(Box::new(task(1))),
+            },
+            WriterMessage {
+                seq: 2,
+                op: StoreOp::Insert(Box::new(task(2))),
+            },
+            WriterMessage {
+                seq: 3,
+                op: StoreOp::Update(TaskUpdate::of(&done)),
+            },
+            WriterMessage {
+                seq: 4,
+                op: StoreOp::Delete(2),
+            },
+            WriterMessage {
+                seq: 5,
+                op: StoreOp::Delete(3),
+            },
+        ];
+        let writes = fold(batch);
+        assert_eq!(
+            writes.len(),
+            2,
+            "task 2 was added and removed within the batch"
+        );
+        match &writes[0] {
+            (1, Net::Insert(task)) => assert_eq!(
+                (task.status, task.value.as_deref()),
+                (TaskStatus::Completed, Some("42"))
+            ),
+            _ => panic!("task 1 is inserted in its final state"),
+        }
+        assert!(matches!(writes[1], (3, Net::Delete)));
+    }
 }

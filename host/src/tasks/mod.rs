@@ -31,6 +31,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_TTL_SECONDS: u32 = 300;
 /// Results larger than this fail the task rather than bloat the store.
 pub const MAX_RESULT_BYTES: usize = 4 << 20;
+/// Arguments larger than this are refused by `add`.
+pub const MAX_ARGS_BYTES: usize = 4 << 20;
 pub const HOST_RESTARTED: &str = "host restarted while the task was running";
 
 #[derive(Debug, Clone, Copy)]
@@ -254,6 +256,12 @@ impl TaskService {
         options: AddOptions,
         origin: &TaskOrigin,
     ) -> Result<TaskRecord, String> {
+        if args.len() > MAX_ARGS_BYTES {
+            return Err(format!(
+                "tasks.add({name}): args of {} bytes exceed the {MAX_ARGS_BYTES}-byte limit",
+                args.len()
+            ));
+        }
         if serde_json::from_str::<serde_json::Value>(args).is_err() {
             return Err(format!("tasks.add({name}): args must be JSON text"));
         }

@@ -337,3 +337,25 @@ fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
         vec![("running".to_owned(), HOST_RESTARTED.to_owned())]
     );
 }
+
+#[test]
+fn oversized_arguments_are_refused() {
+    let f = fixture(1, 10);
+    let big = format!("\"{}\"", "x".repeat(MAX_ARGS_BYTES));
+    let err = f
+        .service
+        .add(&ns("s"), "value", &big, AddOptions::default(), &origin())
+        .unwrap_err();
+    assert!(err.contains("byte limit"), "{err}");
+    let err = f
+        .service
+        .add(
+            &ns("s"),
+            "value",
+            "not json",
+            AddOptions::default(),
+            &origin(),
+        )
+        .unwrap_err();
+    assert!(err.contains("JSON"), "{err}");
+}
