@@ -406,6 +406,121 @@ mod bad_input {
 mod sandbox {
     use super::*;
 
+    /// What the hostile plugin's `escape` attempt managed, run with `grants`.
+    fn escape(
+        home: &Home,
+        dir: &std::path::Path,
+        port: u16,
+        grants: &[&str],
+        env: &[(&str, &str)],
+    ) -> serde_json::Value {
+        let mut command = home.command();
+        command
+            .args(["--plugin", plugin("hostile").to_str().unwrap()])
+            .args(grants);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let event = prompt_event(&format!("escape {} {port}", dir.display()));
+        let run = fasthooks_e2e::run_command(
+            &mut command,
+            event.to_string().as_bytes(),
+            std::time::Duration::from_secs(30),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let context = run.stdout_json()["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        serde_json::from_str(&context).unwrap()
+    }
+
+    #[test]
+    fn a_plugin_gets_nothing_it_was_not_granted() {
+        let home = Home::new();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+
+        let nothing = escape(
+            &home,
+            dir.path(),
+            port,
+            &[],
+            &[("FASTHOOKS_TEST_SECRET", "s3cret")],
+        );
+        assert!(
+            nothing["read"].as_str().unwrap().starts_with("denied"),
+            "{nothing}"
+        );
+        assert!(
+            nothing["write"].as_str().unwrap().starts_with("denied"),
+            "{nothing}"
+        );
+        assert!(
+            nothing["passwd"].as_str().unwrap().starts_with("denied"),
+            "{nothing}"
+        );
+        assert_eq!(nothing["env"], serde_json::json!([]), "no environment");
+        assert!(
+            nothing["tcp"].as_str().unwrap().starts_with("denied"),
+            "{nothing}"
+        );
+        assert!(!dir.path().join("written.txt").exists());
+
+        let dir_arg = dir.path().to_str().unwrap();
+        let read_only = escape(
+            &home,
+            dir.path(),
+            port,
+            &[
+                "--allow-read",
+                dir_arg,
+                "--allow-env",
+                "FASTHOOKS_TEST_SECRET",
+            ],
+            &[("FASTHOOKS_TEST_SECRET", "s3cret"), ("OTHER_VAR", "x")],
+        );
+        assert_eq!(read_only["read"], "ok:top secret");
+        assert!(
+            read_only["write"].as_str().unwrap().starts_with("denied"),
+            "read-only: {read_only}"
+        );
+        assert!(
+            read_only["passwd"].as_str().unwrap().starts_with("denied"),
+            "only the granted directory: {read_only}"
+        );
+        assert_eq!(
+            read_only["env"],
+            serde_json::json!(["FASTHOOKS_TEST_SECRET"]),
+            "only the granted variable"
+        );
+
+        let writable = escape(&home, dir.path(), port, &["--allow-write", dir_arg], &[]);
+        assert_eq!(writable["write"], "ok:");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("written.txt")).unwrap(),
+            "escaped"
+        );
+
+        let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
+        let wrong_net = escape(&home, dir.path(), port, &["--allow-net", &other_port], &[]);
+        assert!(
+            wrong_net["tcp"].as_str().unwrap().starts_with("denied"),
+            "only the granted address: {wrong_net}"
+        );
+        let net = escape(
+            &home,
+            dir.path(),
+            port,
+            &["--allow-net", &format!("127.0.0.1:{port}")],
+            &[],
+        );
+        assert_eq!(net["tcp"], "ok:");
+        drop(listener);
+    }
+
     #[test]
     fn guest_stdout_never_reaches_the_hook_stdout() {
         let home = Home::new();

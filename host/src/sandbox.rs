@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Bytes of guest stdout/stderr kept per call for the log.
@@ -228,10 +229,16 @@ fn build_wasi(
         builder.allow_tcp(false);
     } else {
         let allowed = resolve_net_grants(&grants.net_hosts)?;
-        builder.allow_ip_name_lookup(true);
-        builder.socket_addr_check(move |addr, _use| {
-            let allowed = allowed.contains(&addr);
-            Box::pin(async move { allowed })
+        builder.allow_tcp(true).allow_ip_name_lookup(true);
+        // Outgoing TCP to the granted addresses only: the implicit bind of a connecting socket
+        // (unspecified address, port 0) is fine; listening and accepting are not.
+        builder.socket_addr_check(move |addr, use_| {
+            let permitted = match use_ {
+                SocketAddrUse::TcpConnect => allowed.contains(&addr),
+                SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+                _ => false,
+            };
+            Box::pin(async move { permitted })
         });
     }
     Ok(builder.build())
