@@ -18,3 +18,18 @@ for crate in "${rust_plugins[@]}"; do
   cp "$built" "target/plugins/${crate}.wasm"
   echo "    target/plugins/${crate}.wasm ($(stat -c %s "target/plugins/${crate}.wasm") bytes)"
 done
+
+# Python plugins (componentize-py, pinned; installed into a private virtualenv under target/).
+python_plugins=(secrets-py)
+venv="target/py-venv"
+componentize_py_version="0.25.1"
+if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
+  echo "==> installing componentize-py $componentize_py_version into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$componentize_py_version"
+fi
+echo "==> building Python plugins: ${python_plugins[*]}"
+for plugin in "${python_plugins[@]}"; do
+  "$venv/bin/componentize-py" -d wit -w plugin componentize -p "plugins/$plugin" app -o "target/plugins/$plugin.wasm" >/dev/null
+  echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
+done

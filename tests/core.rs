@@ -599,3 +599,53 @@ mod inline {
         );
     }
 }
+
+/// A plugin written in Python (componentize-py) runs like a Rust one, background tasks included.
+mod python {
+    use super::*;
+
+    #[test]
+    fn a_python_plugin_denies_and_hands_task_results_to_the_next_hook() {
+        let home = Home::new();
+        let secrets = plugin("secrets-py").display().to_string();
+        let args = ["--plugin", secrets.as_str()];
+
+        let mut write = fixture("derived/PreToolUse.write.json");
+        write["tool_input"]["content"] = "aws_key = \"AKIAIOSFODNN7EXAMPLE\"\n".into();
+        let run = home.hook(&args, &write);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(reason.contains("an AWS access key id"), "{reason}");
+        assert_eq!(run.stdout, deny_json(&reason));
+
+        let run = home.hook(&args, &fixture("derived/PreToolUse.write.json"));
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "clean content: {}",
+            run.stderr
+        );
+
+        let mut first = prompt_event("please refactor the parser and test the parser");
+        first["session_id"] = "python-session".into();
+        let run = home.hook(&args, &first);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "nothing pending yet: {}",
+            run.stderr
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut second = prompt_event("thanks");
+        second["session_id"] = "python-session".into();
+        let run = home.hook(&args, &second);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["additionalContext"],
+            "Previous prompt: 8 words; frequent: parser, please, refactor"
+        );
+    }
+}
