@@ -33,3 +33,23 @@ for plugin in "${python_plugins[@]}"; do
   "$venv/bin/componentize-py" -d wit -w plugin componentize -p "plugins/$plugin" app -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done
+
+# JavaScript plugins (jco with componentize-js, pinned; installed into target/js-tools/).
+js_plugins=(commit-style-js)
+js_tools="target/js-tools"
+jco_version="1.34.0"
+jco="$js_tools/node_modules/.bin/jco"
+if [ ! -x "$jco" ] || [ "$(node -p "require('./$js_tools/node_modules/@bytecodealliance/jco/package.json').version" 2>/dev/null)" != "$jco_version" ]; then
+  echo "==> installing jco $jco_version into $js_tools"
+  mkdir -p "$js_tools"
+  [ -f "$js_tools/package.json" ] || echo '{"name": "fasthooks-js-tools", "private": true}' >"$js_tools/package.json"
+  npm install --prefix "$js_tools" --no-audit --no-fund --loglevel=error --save-exact \
+    "@bytecodealliance/jco@$jco_version" "@bytecodealliance/componentize-js@0.23.0"
+fi
+echo "==> building JavaScript plugins: ${js_plugins[*]}"
+for plugin in "${js_plugins[@]}"; do
+  # -d http -d fetch-event: no wasi:http imports (the host grants no HTTP).
+  "$jco" componentize "plugins/$plugin/app.js" --wit wit --world-name plugin -d http -d fetch-event \
+    -o "target/plugins/$plugin.wasm" >/dev/null
+  echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
+done

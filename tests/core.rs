@@ -649,3 +649,26 @@ mod python {
         );
     }
 }
+
+/// A plugin written in JavaScript (jco / componentize-js) runs like a Rust one.
+mod javascript {
+    use super::*;
+
+    #[test]
+    fn a_javascript_plugin_denies_non_conventional_commits() {
+        let home = Home::new();
+        let style = plugin("commit-style-js").display().to_string();
+        let args = ["--plugin", style.as_str()];
+
+        let run = home.hook(&args, &bash_event("git commit -am \"fixed stuff\""));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().to_owned();
+        assert!(reason.starts_with("fasthooks commit-style: \"fixed stuff\" is not a Conventional Commit"), "{reason}");
+        assert_eq!(run.stdout, deny_json(&reason));
+
+        for fine in ["git commit -m 'fix(parser): accept empty input'", "git status", "echo git commit"] {
+            let run = home.hook(&args, &bash_event(fine));
+            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""), "{fine}");
+        }
+    }
+}
