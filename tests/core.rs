@@ -662,13 +662,29 @@ mod javascript {
 
         let run = home.hook(&args, &bash_event("git commit -am \"fixed stuff\""));
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().to_owned();
-        assert!(reason.starts_with("fasthooks commit-style: \"fixed stuff\" is not a Conventional Commit"), "{reason}");
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            reason.starts_with(
+                "fasthooks commit-style: \"fixed stuff\" is not a Conventional Commit"
+            ),
+            "{reason}"
+        );
         assert_eq!(run.stdout, deny_json(&reason));
 
-        for fine in ["git commit -m 'fix(parser): accept empty input'", "git status", "echo git commit"] {
+        for fine in [
+            "git commit -m 'fix(parser): accept empty input'",
+            "git status",
+            "echo git commit",
+        ] {
             let run = home.hook(&args, &bash_event(fine));
-            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""), "{fine}");
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{fine}"
+            );
         }
     }
 }

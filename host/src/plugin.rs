@@ -201,7 +201,56 @@ pub struct PluginLoader {
     linker: Linker<InstanceState>,
     cache: CompileCache,
     index_dir: PathBuf,
-    loaded: Mutex<HashMap<String, Arc<LoadedPlugin>>>,
+    loaded: LoadedPlugins,
+}
+
+/// Plugins loaded in this process, by SHA-256. Bounded (a long-lived daemon sees many rebuilds
+/// of a plugin under development): past `CAPACITY` the least recently used goes. Loading is done
+/// once per build even when hooks race for it (a Python component takes seconds to compile).
+#[derive(Default)]
+struct LoadedPlugins {
+    entries: Mutex<HashMap<String, (Arc<LoadedPlugin>, u64)>>,
+    uses: std::sync::atomic::AtomicU64,
+    loading: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl LoadedPlugins {
+    const CAPACITY: usize = 64;
+
+    fn get(&self, sha256: &str) -> Option<Arc<LoadedPlugin>> {
+        let mut entries = self.entries.lock().unwrap();
+        let (plugin, last_use) = entries.get_mut(sha256)?;
+        *last_use = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(plugin.clone())
+    }
+
+    fn insert(&self, plugin: Arc<LoadedPlugin>) {
+        let mut entries = self.entries.lock().unwrap();
+        if entries.len() >= Self::CAPACITY
+            && let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(sha, _)| sha.clone())
+        {
+            entries.remove(&oldest);
+        }
+        let used = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        entries.insert(plugin.sha256.clone(), (plugin, used));
+    }
+
+    /// Held while one build of a plugin is being loaded.
+    fn loading_lock(&self, sha256: &str) -> Arc<Mutex<()>> {
+        self.loading
+            .lock()
+            .unwrap()
+            .entry(sha256.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    fn done_loading(&self, sha256: &str) {
+        self.loading.lock().unwrap().remove(sha256);
+    }
 }
 
 impl PluginLoader {
@@ -219,7 +268,7 @@ impl PluginLoader {
             linker,
             cache,
             index_dir,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: LoadedPlugins::default(),
         })
     }
 
@@ -234,7 +283,7 @@ impl PluginLoader {
 
     /// The cached `describe()` answer for these bytes, without compiling anything.
     pub fn cached_info(&self, file: &PluginFile) -> Option<PluginInfo> {
-        if let Some(plugin) = self.loaded.lock().unwrap().get(&file.sha256) {
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
             return Some(plugin.info.clone());
         }
         self.cache.describe(&file.sha256)
@@ -247,9 +296,24 @@ impl PluginLoader {
         file: &PluginFile,
         describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, String>,
     ) -> Result<Arc<LoadedPlugin>, String> {
-        if let Some(plugin) = self.loaded.lock().unwrap().get(&file.sha256) {
-            return Ok(plugin.clone());
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
+            return Ok(plugin);
         }
+        let lock = self.loaded.loading_lock(&file.sha256);
+        let _loading = lock.lock().unwrap();
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
+            return Ok(plugin);
+        }
+        let loaded = self.load_uncached(file, describe);
+        self.loaded.done_loading(&file.sha256);
+        loaded
+    }
+
+    fn load_uncached(
+        &self,
+        file: &PluginFile,
+        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, String>,
+    ) -> Result<Arc<LoadedPlugin>, String> {
         let component = match self.cache.cached_component(&self.engine, &file.sha256) {
             Some(component) => Ok(component),
             None => {
@@ -290,10 +354,7 @@ impl PluginLoader {
             info,
             pre,
         });
-        self.loaded
-            .lock()
-            .unwrap()
-            .insert(file.sha256.clone(), plugin.clone());
+        self.loaded.insert(plugin.clone());
         Ok(plugin)
     }
 }
@@ -302,8 +363,8 @@ impl PluginLoader {
     /// A specific build of a plugin, for a task added while that build was current: from memory,
     /// from the file if it still has those bytes, or from the compile cache.
     pub fn load_build(&self, path: &Path, sha256: &str) -> Result<Arc<LoadedPlugin>, String> {
-        if let Some(plugin) = self.loaded.lock().unwrap().get(sha256) {
-            return Ok(plugin.clone());
+        if let Some(plugin) = self.loaded.get(sha256) {
+            return Ok(plugin);
         }
         if let Ok(file) = PluginFile::open(path, Some(&self.index_dir))
             && file.sha256 == sha256
@@ -333,10 +394,7 @@ impl PluginLoader {
             info,
             pre,
         });
-        self.loaded
-            .lock()
-            .unwrap()
-            .insert(sha256.to_owned(), plugin.clone());
+        self.loaded.insert(plugin.clone());
         Ok(plugin)
     }
 }
