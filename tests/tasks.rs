@@ -479,3 +479,27 @@ fn a_task_past_its_timeout_fails() {
         "{info}"
     );
 }
+
+#[test]
+fn the_per_session_queue_is_bounded() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s")
+        .with_env("FASTHOOKS_WORKERS", "1")
+        .with_env("FASTHOOKS_MAX_QUEUED_PER_SESSION", "2");
+    lab.run("add loop key=busy");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(lab.run("add noop key=q1")["status"], "pending");
+    assert_eq!(lab.run("add noop key=q2")["status"], "pending");
+    let refused = lab.run("add noop key=q3");
+    let error = refused["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{refused}"));
+    assert!(error.contains("queued tasks (the limit is 2)"), "{error}");
+    let other = Lab::new(&home, "other");
+    assert_eq!(
+        other.run("add noop key=q1")["status"],
+        "pending",
+        "other sessions have their own bound"
+    );
+    lab.run("cancel-all");
+}
