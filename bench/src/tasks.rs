@@ -8,12 +8,12 @@
 //!
 //! usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]
 
-use fasthooks_host::dispatch::PluginTaskRunner;
 use fasthooks_host::engine::{EngineSettings, new_engine, start_epoch_ticker};
 use fasthooks_host::instance::{self, CallContext, CallFailure};
 use fasthooks_host::plugin::{PluginId, PluginLoader};
 use fasthooks_host::request::{Grants, TaskSandbox};
 use fasthooks_host::store::Store;
+use fasthooks_host::task_runner::PluginTaskRunner;
 use fasthooks_host::tasks::record::{Namespace, TaskRecord};
 use fasthooks_host::tasks::{AddOptions, TaskConfig, TaskOrigin, TaskRunner, TaskService};
 use std::collections::HashMap;

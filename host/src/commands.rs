@@ -5,13 +5,14 @@ use crate::cli::{
     Command, DaemonAction, FALLBACK_NOTE_ENV, HookArgs, error, finish, hook_request, parse,
     read_event,
 };
-use crate::dispatch::{Dispatcher, HookRequest, PluginTaskRunner};
+use crate::dispatch::{Dispatcher, HookRequest};
 use crate::engine::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::paths::Paths;
 use crate::plugin::{PluginFile, PluginInfo, PluginLoader};
 use crate::protocol::Rendered;
 use crate::request::Limits;
 use crate::store::Store;
+use crate::task_runner::PluginTaskRunner;
 use crate::tasks::{TaskAccess, TaskConfig, TaskService};
 use clap::ArgMatches;
 use std::path::{Path, PathBuf};

@@ -8,12 +8,13 @@
 //! - A client of a newer build asks it to step aside: it stops accepting, puts its running tasks
 //!   back in the queue (the next daemon runs them again) and exits.
 
-use crate::dispatch::{Dispatcher, PluginTaskRunner};
+use crate::dispatch::Dispatcher;
 use crate::engine::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::ipc::{self, DaemonStatus, Envelope, Identity, Reply, Request};
 use crate::paths::Paths;
 use crate::plugin::PluginLoader;
 use crate::store::Store;
+use crate::task_runner::PluginTaskRunner;
 use crate::tasks::{TaskAccess, TaskConfig, TaskService};
 use std::fs::File;
 use std::os::fd::AsRawFd;

@@ -6,6 +6,11 @@
 //! loads each plugin ([`plugin`], [`compile_cache`]) on the shared [`engine`], runs the subscribed
 //! ones in fresh sandboxed instances ([`instance`], [`sandbox`], [`bindings`]) and renders the
 //! merged answer in Claude Code's wire format ([`protocol`]).
+//!
+//! Background tasks: plugins reach the [`tasks`] service through [`bindings`]; it queues them,
+//! keeps them in the [`store`], and its workers run each in a fresh instance ([`task_runner`]).
+//! Around it: [`paths`] (every directory), [`logging`], [`admin`] (`daemon status|stop`, `tasks`)
+//! and [`install`] (Claude Code settings).
 
 pub mod admin;
 pub mod bindings;
@@ -27,4 +32,5 @@ pub mod protocol;
 pub mod request;
 pub mod sandbox;
 pub mod store;
+pub mod task_runner;
 pub mod tasks;
