@@ -89,10 +89,10 @@ pub struct UninstallArgs {
 /// Which settings file.
 #[derive(Args, Debug)]
 pub struct Target {
-    /// The project's shared settings, <project>/.claude/settings.json (the default).
+    /// The project's shared settings, `<project>/.claude/settings.json` (the default).
     #[arg(long, conflicts_with_all = ["local", "user"])]
     pub project: bool,
-    /// The project's personal settings, <project>/.claude/settings.local.json (not committed).
+    /// The project's personal settings, `<project>/.claude/settings.local.json` (not committed).
     #[arg(long, conflicts_with = "user")]
     pub local: bool,
     /// Your settings for every project, ~/.claude/settings.json.
