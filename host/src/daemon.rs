@@ -197,7 +197,7 @@ impl Daemon {
                     },
                 );
                 tracing::info!(client = ?envelope.client, "replaced by a newer fasthooks-host");
-                self.shut_down();
+                self.shut_down(1);
                 return;
             }
             if !matches!(
@@ -231,7 +231,7 @@ impl Daemon {
             Request::Tasks { session } => Reply::Tasks(self.tasks.list(session.as_deref())),
             Request::Stop => {
                 let _ = ipc::write_frame(&mut stream, &Reply::Stopping);
-                self.shut_down();
+                self.shut_down(1);
                 return;
             }
         };
@@ -250,12 +250,18 @@ impl Daemon {
         }
     }
 
-    /// Stop for good: no new connections, running tasks back to the queue, store committed.
-    fn shut_down(&self) {
+    /// Stop for good: no new connections, hooks in flight answered (for up to a few seconds),
+    /// running tasks back to the queue, store committed. `callers` is how many connections are
+    /// the ones asking (a stop or replace request holds one itself).
+    fn shut_down(&self, callers: usize) {
         if self.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
         let _ = std::fs::remove_file(&self.socket);
+        let drain_deadline = Instant::now() + Duration::from_secs(5);
+        while self.connections.load(Ordering::SeqCst) > callers && Instant::now() < drain_deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self.tasks.stop(Duration::from_secs(5));
         tracing::info!(pid = std::process::id(), "daemon stopped");
         std::process::exit(0);
@@ -277,7 +283,7 @@ impl Daemon {
                 self.touch();
             } else if idle_for >= self.config.idle_timeout {
                 tracing::info!(idle_secs = idle_for.as_secs(), "idle: exiting");
-                self.shut_down();
+                self.shut_down(0);
             }
         }
     }
