@@ -503,3 +503,30 @@ fn the_per_session_queue_is_bounded() {
     );
     lab.run("cancel-all");
 }
+
+#[test]
+fn plugin_state_persists_per_session_and_globally() {
+    let home = Home::new();
+    let a = Lab::new(&home, "session-a");
+    let b = Lab::new(&home, "session-b");
+    assert_eq!(a.value("state-set session note remember the parser"), true);
+    assert_eq!(a.value("state-set global theme dark"), true);
+    assert_eq!(a.value("state-get session note"), "remember the parser");
+    assert_eq!(
+        b.value("state-get session note"),
+        Value::Null,
+        "session scope is per session"
+    );
+    assert_eq!(
+        b.value("state-get global theme"),
+        "dark",
+        "global scope is shared by the plugin's sessions"
+    );
+
+    // Across a daemon restart.
+    assert_eq!(home.run(&["daemon", "stop"], b"").code, 0);
+    assert_eq!(a.value("state-get session note"), "remember the parser");
+    assert_eq!(a.value("state-keys global"), serde_json::json!(["theme"]));
+    assert_eq!(a.value("state-delete global theme"), true);
+    assert_eq!(b.value("state-get global theme"), Value::Null);
+}
