@@ -147,6 +147,8 @@ impl World {
             .env("ANTHROPIC_BASE_URL", self.model.base_url())
             .env("ANTHROPIC_API_KEY", "sk-ant-fake-key-for-tests")
             .env("FASTHOOKS_HOME", self.fasthooks.path())
+            // For plugins granted --allow-agent: their sub-agents are this same CLI.
+            .env("FASTHOOKS_CLAUDE_BIN", claude_binary())
             .env("FASTHOOKS_IDLE_TIMEOUT_SECS", "60")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -430,4 +432,61 @@ fn two_plugins_installed_side_by_side_both_act() {
     let (result, is_error) = only_tool_result(&requests[1]);
     assert!(is_error && result.contains(GUARD_PREFIX), "guard: {result}");
     assert!(requests[2].mentions(STOP_REASON), "house-rules: stop block");
+}
+
+#[test]
+fn a_plugin_granted_agent_access_asks_a_sub_agent() {
+    let answer = "Sub-agent says: the parser needs a test.";
+    let world = World::new(vec![vec![text(answer)]]);
+    world.install(&["--plugin", &plugin_arg("task-lab"), "--allow-agent"]);
+
+    // The prompt is a task-lab command: its UserPromptSubmit hook asks a sub-agent (another
+    // `claude -p`, against the same fake model) and returns the answer as context.
+    world.claude(
+        "agent Which part of the project lacks tests?",
+        &["--allowedTools", "Bash"],
+    );
+
+    let requests = world.model.requests();
+    let sub_agent = requests
+        .iter()
+        .find(|r| {
+            r.is_main()
+                && r.mentions("Which part of the project lacks tests?")
+                && !r.mentions("agent Which part")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the sub-agent's request reached the model: {}",
+                world.model.summary()
+            )
+        });
+    assert!(
+        !sub_agent.mentions("fasthooks"),
+        "the sub-agent runs without the plugins' hooks"
+    );
+    let main = world
+        .expect_main_requests(2)
+        .into_iter()
+        .find(|r| r.mentions("agent Which part"))
+        .expect("the main request");
+    let context = serde_json::json!({ "value": answer }).to_string();
+    assert!(
+        main.mentions(&context),
+        "the sub-agent's answer reached the session as context: {:?}",
+        main.texts()
+    );
+}
+
+#[test]
+fn without_the_grant_a_plugin_cannot_start_a_sub_agent() {
+    let world = World::new(vec![vec![text("ok")]]);
+    world.install(&["--plugin", &plugin_arg("task-lab")]);
+    world.claude("agent Anything?", &["--allowedTools", "Bash"]);
+    let requests = world.expect_main_requests(1);
+    assert!(
+        requests[0].mentions("may not start sub-agents: add --allow-agent"),
+        "{:?}",
+        requests[0].texts()
+    );
 }

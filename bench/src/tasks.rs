@@ -141,6 +141,7 @@ fn main() {
         grants: Grants::default(),
         memory_bytes: 256 << 20,
         timeout_ms: 60_000,
+        cwd: String::new(),
     };
     let origin = TaskOrigin {
         plugin_sha256: file.sha256.clone(),
@@ -204,6 +205,7 @@ fn context(path: &std::path::Path, sha256: &str) -> CallContext {
         }),
         plugin_sha256: sha256.to_owned(),
         session_id: "bench".into(),
+        cwd: String::new(),
         grants: Arc::new(Grants::default()),
         memory_bytes: 256 << 20,
         timeout: Duration::from_secs(60),

@@ -168,14 +168,27 @@ impl fasthooks::hooks::tasks::Host for InstanceState {
 }
 
 impl fasthooks::hooks::agent::Host for InstanceState {
-    fn query(&mut self, _request: AgentRequest) -> Result<String, String> {
+    fn query(&mut self, request: AgentRequest) -> Result<String, String> {
         if !self.grants.agent {
             return Err(format!(
                 "plugin {} may not start sub-agents: add --allow-agent after its --plugin in the hook command",
                 self.plugin.name
             ));
         }
-        Err(not_available("agent.query"))
+        let query = crate::agent::AgentQuery {
+            prompt: request.prompt,
+            model: request.model,
+            system_prompt: request.system_prompt,
+            allowed_tools: request.allowed_tools,
+            max_turns: request.max_turns,
+            max_budget_usd: request.max_budget_usd,
+        };
+        let (cwd, deadline, cancel) = (
+            std::path::PathBuf::from(&self.cwd),
+            self.wait_deadline,
+            self.cancel.clone(),
+        );
+        self.waiting(|| crate::agent::query(&query, &cwd, deadline, &cancel))
     }
 }
 

@@ -174,6 +174,7 @@ pub fn describe_plugin(paths: &Paths, plugin: &Path) -> Result<(PluginInfo, Plug
                 }),
                 plugin_sha256: file.sha256.clone(),
                 session_id: String::new(),
+                cwd: String::new(),
                 grants: Default::default(),
                 memory_bytes: Limits::default().memory_bytes,
                 timeout: Limits::default().handle_timeout,

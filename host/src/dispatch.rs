@@ -185,6 +185,7 @@ impl Dispatcher {
             }),
             plugin_sha256: file.sha256.clone(),
             session_id: event.session_id.clone(),
+            cwd: event.cwd.clone(),
             grants: Arc::new(spec.grants.clone()),
             memory_bytes: request.limits.memory_bytes,
             timeout: request.limits.handle_timeout,

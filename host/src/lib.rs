@@ -13,6 +13,7 @@
 //! and [`install`] (Claude Code settings).
 
 pub mod admin;
+pub mod agent;
 pub mod bindings;
 pub mod cli;
 pub mod client;

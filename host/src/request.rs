@@ -62,4 +62,7 @@ pub struct TaskSandbox {
     pub grants: Grants,
     pub memory_bytes: usize,
     pub timeout_ms: u64,
+    /// The session's working directory (where a sub-agent started by the task runs).
+    #[serde(default)]
+    pub cwd: String,
 }

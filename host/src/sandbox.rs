@@ -36,6 +36,8 @@ pub struct InstanceState {
     pub plugin: Arc<PluginId>,
     pub plugin_sha256: String,
     pub session_id: String,
+    /// The session's working directory.
+    pub cwd: String,
     pub grants: Arc<Grants>,
     pub deadline: Instant,
     /// Waits on tasks end by this time whatever timeout the guest asked for.
@@ -138,6 +140,7 @@ pub struct CallContext {
     pub plugin: Arc<PluginId>,
     pub plugin_sha256: String,
     pub session_id: String,
+    pub cwd: String,
     pub grants: Arc<Grants>,
     pub memory_bytes: usize,
     /// CPU-time budget of the call (epoch deadline; host waits are not charged).
@@ -166,10 +169,12 @@ pub fn new_store(engine: &Engine, request: CallContext) -> Result<Store<Instance
             grants: (*request.grants).clone(),
             memory_bytes: request.memory_bytes,
             timeout_ms: request.task_timeout.as_millis() as u64,
+            cwd: request.cwd.clone(),
         },
         plugin: request.plugin,
         plugin_sha256: request.plugin_sha256,
         session_id: request.session_id,
+        cwd: request.cwd,
         grants: request.grants,
         deadline: Instant::now() + request.timeout,
         wait_deadline: request.wait_deadline,

@@ -39,6 +39,7 @@ impl TaskRunner for PluginTaskRunner {
             }),
             plugin_sha256: task.plugin_sha256.clone(),
             session_id: task.namespace.session.clone(),
+            cwd: sandbox.cwd.clone(),
             grants: Arc::new(sandbox.grants),
             memory_bytes: sandbox.memory_bytes,
             timeout,

@@ -32,6 +32,7 @@
 //! | `state-get SCOPE K` | `{"value":"TEXT"}` or `{"value":null}` |
 //! | `state-delete SCOPE K` | `{"value":true\|false}`: whether it existed |
 //! | `state-keys SCOPE` | `{"value":["K",...]}` |
+//! | `agent TEXT` | `{"value":"ANSWER"}`: a Claude sub-agent's answer to TEXT (needs `--allow-agent`) |
 //!
 //! Any failure: `{"error":"..."}`; an unknown command: `{"error":"unknown command `X`"}`.
 //!
@@ -204,6 +205,8 @@ pub enum Command {
     StateDelete(Scope, String),
     /// `state-keys SCOPE`
     StateKeys(Scope),
+    /// `agent TEXT`
+    Agent(String),
 }
 
 /// Splits off the first word of `text` (after leading spaces): `(word, rest)`.
@@ -306,6 +309,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-get" => "state-get SCOPE K",
         "state-delete" => "state-delete SCOPE K",
         "state-keys" => "state-keys SCOPE",
+        "agent" => "agent TEXT",
         other => return Err(format!("unknown command `{other}`")),
     };
     let mut words = Words {
@@ -331,6 +335,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-get" => Command::StateGet(words.scope()?, words.word()?.to_owned()),
         "state-delete" => Command::StateDelete(words.scope()?, words.word()?.to_owned()),
         "state-keys" => Command::StateKeys(words.scope()?),
+        "agent" => Command::Agent(words.text()?),
         _ => unreachable!("every command name has a usage above"),
     };
     words.end()?;
@@ -512,6 +517,12 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
         Command::StateGet(scope, key) => answer(state::get(*scope, key), |v| json!(v)),
         Command::StateDelete(scope, key) => answer(state::delete(*scope, key), Value::Bool),
         Command::StateKeys(scope) => answer(state::keys(*scope), |keys| json!(keys)),
+        Command::Agent(prompt) => answer(
+            fasthooks_sdk::agent::query(
+                fasthooks_sdk::agent::AgentRequest::new(prompt.as_str()).max_turns(1),
+            ),
+            Value::String,
+        ),
     }
 }
 
