@@ -7,6 +7,16 @@ use serde_json::Value;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// Tests that measure time take this, and so does the one that floods the machine with hook
+/// processes, so that the flood does not skew the measurements (tests run in parallel).
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    TIMING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A task-lab session in one fasthooks home.
 struct Lab<'a> {
     home: &'a Home,
@@ -89,6 +99,7 @@ fn daemon_pid(home: &Home) -> u32 {
 
 #[test]
 fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
+    let _exclusive = exclusive();
     let home = Home::new();
     let lab = Lab::new(&home, "session-a");
     lab.run("has"); // start the daemon and compile the plugin first
@@ -124,6 +135,7 @@ fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
 
 #[test]
 fn wait_wakes_at_completion_and_times_out_on_time() {
+    let _exclusive = exclusive();
     let home = Home::new();
     let lab = Lab::new(&home, "s");
     lab.run("has");
@@ -337,6 +349,7 @@ fn results_survive_a_killed_daemon() {
 
 #[test]
 fn a_hundred_hook_processes_from_four_sessions() {
+    let _exclusive = exclusive();
     let home = Home::new();
     Lab::new(&home, "warm").run("has");
     let spawn = |session: usize, i: usize, prompt: String| {
@@ -441,6 +454,7 @@ fn the_tasks_command_lists_tasks() {
 
 #[test]
 fn cancel_reaches_a_task_blocked_in_a_host_call() {
+    let _exclusive = exclusive();
     let home = Home::new();
     let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
     lab.run("add sleep key=nap arg=600000");
