@@ -30,7 +30,8 @@ if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --ve
 fi
 echo "==> building Python plugins: ${python_plugins[*]}"
 for plugin in "${python_plugins[@]}"; do
-  "$venv/bin/componentize-py" -d wit -w plugin componentize -p "plugins/$plugin" app -o "target/plugins/$plugin.wasm" >/dev/null
+  "$venv/bin/componentize-py" -d wit -w plugin componentize -p guest-sdk/python -p "plugins/$plugin" app \
+    -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done
 

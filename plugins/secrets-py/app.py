@@ -1,4 +1,5 @@
-"""secrets: a fasthooks plugin written in Python (built with componentize-py).
+"""secrets: a fasthooks plugin written in Python with fasthooks_sdk (guest-sdk/python), in the
+style of the Python framework fasthooks, compiled to a WebAssembly component with componentize-py.
 
 - PreToolUse for Write, Edit and MultiEdit: denies content that carries a credential (an AWS
   access key id, a private key block, a GitHub or Slack token, a password assignment).
@@ -7,15 +8,11 @@
   host in a fresh sandboxed instance, its result carried from one hook process to the next.
 """
 
-import json
 import re
 
-import wit_world
-from componentize_py_types import Err
-from wit_world.imports import log, tasks, types
+from fasthooks_sdk import HookApp, context, deny, export
 
-NAME = "secrets"
-VERSION = "0.1.0"
+app = HookApp("secrets", "0.1.0")
 
 CREDENTIALS = [
     ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
@@ -26,25 +23,25 @@ CREDENTIALS = [
 ]
 
 
-def none() -> types.Response:
-    return types.Response(None, None, None, None, None, None)
-
-
-def written_text(tool_input: dict) -> str:
+def written_text(event) -> str:
     """Everything a Write, Edit or MultiEdit call would put into the file."""
-    parts = [tool_input.get("content") or "", tool_input.get("new_string") or ""]
-    for edit in tool_input.get("edits") or []:
-        parts.append(edit.get("new_string") or "")
+    parts = [event.content or "", event.new_string or ""]
+    parts += [edit.get("new_string") or "" for edit in event.edits or []]
     return "\n".join(parts)
 
 
-def find_credential(text: str):
+@app.pre_tool("Write", "Edit", "MultiEdit")
+def no_credentials(event):
     for what, pattern in CREDENTIALS:
-        if pattern.search(text):
-            return what
+        if pattern.search(written_text(event)):
+            return deny(
+                f"fasthooks secrets: this would write {what} into {event.file_path or 'the file'}. "
+                "Keep credentials out of files; read them from the environment or a secret store."
+            )
     return None
 
 
+@app.task(ttl=600)
 def prompt_stats(prompt: str) -> dict:
     words = re.findall(r"[A-Za-z0-9_']+", prompt.lower())
     counts = {}
@@ -55,39 +52,13 @@ def prompt_stats(prompt: str) -> dict:
     return {"words": len(words), "characters": len(prompt), "top": [word for word, _ in top]}
 
 
-class WitWorld(wit_world.WitWorld):
-    def describe(self) -> types.PluginInfo:
-        return types.PluginInfo(
-            NAME,
-            VERSION,
-            [
-                types.Subscription("PreToolUse", "Write|Edit|MultiEdit"),
-                types.Subscription("UserPromptSubmit", ""),
-            ],
-            [],
-        )
+@app.on_prompt()
+def previous_prompt(event, tasks):
+    previous = tasks.pop(prompt_stats)
+    tasks.add(prompt_stats, event.prompt or "")
+    if previous is None:
+        return None
+    return context(f"Previous prompt: {previous['words']} words; frequent: {', '.join(previous['top']) or 'none'}")
 
-    def handle(self, event: types.Event) -> types.Response:
-        raw = json.loads(event.raw_json)
-        if event.name == "PreToolUse":
-            what = find_credential(written_text(raw.get("tool_input") or {}))
-            if what is None:
-                return none()
-            path = (raw.get("tool_input") or {}).get("file_path", "the file")
-            reason = f"fasthooks secrets: this would write {what} into {path}. Keep credentials out of files; read them from the environment or a secret store."
-            return types.Response(types.Decision.DENY, reason, None, None, None, None)
-        if event.name == "UserPromptSubmit":
-            previous = tasks.pop("prompt_stats")
-            tasks.add("prompt_stats", json.dumps(raw.get("prompt", "")), types.TaskOptions(None, 600, None))
-            if previous is None:
-                return none()
-            stats = json.loads(previous)
-            context = f"Previous prompt: {stats['words']} words; frequent: {', '.join(stats['top']) or 'none'}"
-            return types.Response(None, None, context, None, None, None)
-        return none()
 
-    def run_task(self, name: str, args: str) -> str:
-        if name != "prompt_stats":
-            raise Err(f"unknown task {name}")
-        log.log(types.LogLevel.DEBUG, "computing prompt statistics")
-        return json.dumps(prompt_stats(json.loads(args)))
+WitWorld = export(app)

@@ -1,0 +1,380 @@
+"""fasthooks_sdk for Python: write fasthooks-host plugins the way the Python framework *fasthooks*
+writes hooks, and compile them to WebAssembly components with componentize-py.
+
+    from fasthooks_sdk import HookApp, deny, context, export
+
+    app = HookApp("no-rm", "0.1.0")
+
+    @app.pre_tool("Bash")
+    def no_rm_rf(event):
+        if "rm -rf" in event.command:
+            return deny("Dangerous command")
+
+    WitWorld = export(app)
+
+Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DIR app -o out.wasm``.
+
+- Routes: ``pre_tool``, ``post_tool``, ``post_tool_failure``, ``on_permission_request``,
+  ``on_prompt``, ``on_stop``, ``on_subagent_stop``, ``on_session_start``, ``on_session_end``,
+  ``on_notification``, ``on_pre_compact`` and ``on(event, matcher)`` (event ``"*"``: all), each
+  with an optional guard ``when=lambda event: ...``. Matchers follow Claude Code: exact names,
+  ``|`` or ``,`` lists, otherwise a regular expression searched in the name.
+- A handler takes ``(event)`` or ``(event, tasks)`` and returns a response or None (no
+  opinion). Handlers run in registration order; the first deny or block wins; otherwise answers
+  merge (ask beats allow, contexts and messages are all kept).
+- Responses: ``allow(message=None, modify=None)`` (no objection), ``approve(reason=None)``
+  (skip the permission prompt), ``deny(reason)``, ``ask(reason)``, ``block(reason)``,
+  ``context(text)``, ``stop(reason)``.
+- Background tasks: ``@app.task`` (or ``@app.task(ttl=600, priority=5, transform=f)``); in a
+  handler, ``tasks.add(fn, *args, key=None, ttl=None, priority=None, **kwargs)``,
+  ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
+  ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
+  sandboxed instance of the plugin; arguments and results travel as JSON.
+"""
+
+import inspect
+import json
+import re
+
+import wit_world
+from componentize_py_types import Err
+from wit_world.imports import log as _log
+from wit_world.imports import tasks as _tasks
+from wit_world.imports import types
+
+__all__ = [
+    "HookApp", "Event", "Response", "Tasks", "TaskError", "Task", "export",
+    "allow", "approve", "deny", "ask", "block", "context", "stop", "log",
+]
+
+
+# ── events ──────────────────────────────────────────────────────────────────────────────────
+
+class Event:
+    """A Claude Code hook event. Every field of the JSON event is an attribute (``event.prompt``,
+    ``event.tool_name``, ``event.session_id``...), and so is every field of ``tool_input``
+    (``event.command``, ``event.file_path``, ``event.content``...). Missing fields are None."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.name = raw.get("hook_event_name", "")
+
+    def __getattr__(self, field):
+        raw = self.__dict__["raw"]
+        if field in raw:
+            return raw[field]
+        tool_input = raw.get("tool_input")
+        if isinstance(tool_input, dict) and field in tool_input:
+            return tool_input[field]
+        return None
+
+
+_MATCHER_FIELD = {
+    "PreToolUse": "tool_name", "PostToolUse": "tool_name", "PostToolUseFailure": "tool_name",
+    "PermissionRequest": "tool_name", "PermissionDenied": "tool_name",
+    "SessionStart": "source", "ConfigChange": "source", "DirectoryAdded": "source",
+    "Setup": "trigger", "PreCompact": "trigger", "PostCompact": "trigger",
+    "SessionEnd": "reason", "Notification": "notification_type",
+    "SubagentStart": "agent_type", "SubagentStop": "agent_type", "StopFailure": "error",
+    "InstructionsLoaded": "load_reason", "UserPromptExpansion": "command_name",
+    "Elicitation": "mcp_server_name", "ElicitationResult": "mcp_server_name",
+}
+
+
+def _matches(matcher: str, event: Event) -> bool:
+    field = _MATCHER_FIELD.get(event.name)
+    if field is None:
+        return True  # the event has no matcher support: Claude Code ignores matchers there
+    subject = event.raw.get(field) or ""
+    matcher = matcher.strip()
+    if matcher in ("", "*"):
+        return True
+    if re.fullmatch(r"[A-Za-z0-9_\- ,|]+", matcher):
+        return subject in [name.strip() for name in re.split(r"[|,]", matcher) if name.strip()]
+    return re.search(matcher, subject) is not None
+
+
+# ── responses ───────────────────────────────────────────────────────────────────────────────
+
+class Response:
+    """What a handler returns. Every field is optional."""
+
+    def __init__(self, decision=None, reason=None, context=None, updated_input=None,
+                 system_message=None, stop_reason=None):
+        self.decision = decision
+        self.reason = reason
+        self.context = context
+        self.updated_input = updated_input
+        self.system_message = system_message
+        self.stop_reason = stop_reason
+
+    def to_wit(self) -> types.Response:
+        return types.Response(
+            self.decision, self.reason, self.context,
+            None if self.updated_input is None else json.dumps(self.updated_input),
+            self.system_message, self.stop_reason,
+        )
+
+
+def allow(message=None, modify=None) -> Response:
+    """No objection (Claude Code's normal permission flow runs); optionally a message shown to
+    the user and a rewritten tool input."""
+    return Response(system_message=message, updated_input=modify)
+
+
+def approve(reason=None) -> Response:
+    """Let the call through without a permission prompt."""
+    return Response(types.Decision.ALLOW, reason)
+
+
+def deny(reason: str) -> Response:
+    return Response(types.Decision.DENY, reason)
+
+
+def ask(reason: str) -> Response:
+    return Response(types.Decision.ASK, reason)
+
+
+def block(reason: str) -> Response:
+    """Stop/SubagentStop: keep Claude working; UserPromptSubmit: drop the prompt; ..."""
+    return Response(types.Decision.BLOCK, reason)
+
+
+def context(text: str) -> Response:
+    """Extra context for Claude."""
+    return Response(context=text)
+
+
+def stop(reason: str) -> Response:
+    """Stop Claude after this hook."""
+    return Response(stop_reason=reason)
+
+
+_RANK = {types.Decision.ALLOW: 1, types.Decision.ASK: 2, types.Decision.DEFER: 3,
+         types.Decision.DENY: 4, types.Decision.BLOCK: 4}
+
+
+def _merge(responses) -> Response:
+    merged = Response()
+    contexts, messages = [], []
+    for response in responses:
+        if response.decision is not None and (
+                merged.decision is None or _RANK[response.decision] > _RANK[merged.decision]):
+            merged.decision, merged.reason = response.decision, response.reason
+        if response.context:
+            contexts.append(response.context)
+        if response.system_message:
+            messages.append(response.system_message)
+        if response.updated_input is not None:
+            merged.updated_input = response.updated_input
+        merged.stop_reason = merged.stop_reason or response.stop_reason
+    merged.context = "\n\n".join(contexts) or None
+    merged.system_message = "\n".join(messages) or None
+    return merged
+
+
+def log(level: str, message: str) -> None:
+    """Into the host's log: level is trace, debug, info, warn or error."""
+    _log.log(getattr(types.LogLevel, level.upper()), message)
+
+
+# ── background tasks ────────────────────────────────────────────────────────────────────────
+
+class TaskError(Exception):
+    """The host refused a task call (for example: the session's queue is full)."""
+
+
+class Task:
+    """A background task: a function run by the host in a fresh instance of the plugin."""
+
+    def __init__(self, fn, ttl=300, priority=0, transform=None):
+        self.fn, self.ttl, self.priority, self.transform = fn, ttl, priority, transform
+        self.name = fn.__name__
+
+    def __call__(self, *args, **kwargs):
+        result = self.fn(*args, **kwargs)
+        return self.transform(result) if self.transform else result
+
+
+def _key(task_or_key) -> str:
+    return task_or_key.name if isinstance(task_or_key, Task) else str(task_or_key)
+
+
+def _host(call, *args):
+    try:
+        return call(*args)
+    except Err as err:
+        raise TaskError(str(err.value)) from None
+
+
+def _ms(seconds) -> int:
+    return max(0, min(int(seconds * 1000), 2**32 - 1))
+
+
+class Tasks:
+    """The task API of one session (the host knows the session: nothing here names it)."""
+
+    def add(self, task, *args, key=None, ttl=None, priority=None, **kwargs):
+        if not isinstance(task, Task):
+            raise TypeError("tasks.add takes a function decorated with @app.task")
+        options = types.TaskOptions(key, task.ttl if ttl is None else ttl,
+                                    task.priority if priority is None else priority)
+        payload = json.dumps({"args": list(args), "kwargs": kwargs})
+        return _host(_tasks.add, task.name, payload, options)
+
+    def pop(self, task_or_key):
+        value = _host(_tasks.pop, _key(task_or_key))
+        return None if value is None else json.loads(value)
+
+    def get(self, task_or_key):
+        return _host(_tasks.get, _key(task_or_key))
+
+    def has(self, task_or_key=None):
+        return _host(_tasks.has, None if task_or_key is None else _key(task_or_key))
+
+    def cancel(self, task_or_key):
+        return _host(_tasks.cancel, _key(task_or_key))
+
+    def cancel_all(self):
+        return _host(_tasks.cancel_all)
+
+    def pop_all(self):
+        return {o.key: json.loads(o.value) for o in _host(_tasks.pop_all)}
+
+    def pop_errors(self):
+        return [(e.key, e.error) for e in _host(_tasks.pop_errors)]
+
+    def wait(self, task_or_key, timeout=30.0):
+        value = _host(_tasks.wait, _key(task_or_key), _ms(timeout))
+        return None if value is None else json.loads(value)
+
+    def wait_all(self, keys, timeout=30.0):
+        done = _host(_tasks.wait_all, [_key(k) for k in keys], _ms(timeout))
+        return {o.key: json.loads(o.value) for o in done}
+
+    def wait_any(self, keys, timeout=30.0):
+        done = _host(_tasks.wait_any, [_key(k) for k in keys], _ms(timeout))
+        return None if done is None else (done.key, json.loads(done.value))
+
+
+# ── the app ─────────────────────────────────────────────────────────────────────────────────
+
+class HookApp:
+    def __init__(self, name: str, version: str = "0.1.0"):
+        self.name, self.version = name, version
+        self.routes = []  # (event, matcher, guard, handler)
+        self.tasks = {}
+        self.capabilities = []
+
+    def on(self, event: str, matcher: str = "", when=None):
+        def register(handler):
+            self.routes.append((event, matcher, when, handler))
+            return handler
+        return register
+
+    def _tool_route(self, event, tools, when):
+        return self.on(event, "|".join(tools), when)
+
+    def pre_tool(self, *tools, when=None):
+        return self._tool_route("PreToolUse", tools, when)
+
+    def post_tool(self, *tools, when=None):
+        return self._tool_route("PostToolUse", tools, when)
+
+    def post_tool_failure(self, *tools, when=None):
+        return self._tool_route("PostToolUseFailure", tools, when)
+
+    def on_permission_request(self, *tools, when=None):
+        return self._tool_route("PermissionRequest", tools, when)
+
+    def on_prompt(self, when=None):
+        return self.on("UserPromptSubmit", "", when)
+
+    def on_stop(self, when=None):
+        return self.on("Stop", "", when)
+
+    def on_subagent_stop(self, when=None):
+        return self.on("SubagentStop", "", when)
+
+    def on_session_start(self, matcher: str = "", when=None):
+        return self.on("SessionStart", matcher, when)
+
+    def on_session_end(self, matcher: str = "", when=None):
+        return self.on("SessionEnd", matcher, when)
+
+    def on_notification(self, matcher: str = "", when=None):
+        return self.on("Notification", matcher, when)
+
+    def on_pre_compact(self, matcher: str = "", when=None):
+        return self.on("PreCompact", matcher, when)
+
+    def task(self, fn=None, *, ttl=300, priority=0, transform=None):
+        """``@app.task`` or ``@app.task(ttl=600, priority=5, transform=f)``."""
+        def register(function):
+            task = Task(function, ttl, priority, transform)
+            self.tasks[task.name] = task
+            return task
+        return register(fn) if fn is not None else register
+
+    def needs(self, *capabilities):
+        """Declare capabilities (types.Capability) the user must grant."""
+        self.capabilities.extend(capabilities)
+
+    # The three exports.
+
+    def describe(self) -> types.PluginInfo:
+        subscriptions = []
+        for event, matcher, _, _ in self.routes:
+            if (event, matcher) not in subscriptions:
+                subscriptions.append((event, matcher))
+        return types.PluginInfo(self.name, self.version,
+                                [types.Subscription(e, m) for e, m in subscriptions],
+                                list(self.capabilities))
+
+    def dispatch(self, event: Event) -> Response:
+        tasks = Tasks()
+        answers = []
+        for route_event, matcher, guard, handler in self.routes:
+            if route_event not in ("*", event.name) or not _matches(matcher, event):
+                continue
+            if guard is not None and not guard(event):
+                continue
+            takes_tasks = len(inspect.signature(handler).parameters) >= 2
+            response = handler(event, tasks) if takes_tasks else handler(event)
+            if response is None:
+                continue
+            if response.decision in (types.Decision.DENY, types.Decision.BLOCK):
+                return response
+            answers.append(response)
+        return _merge(answers)
+
+    def run_task(self, name: str, args: str) -> str:
+        task = self.tasks.get(name)
+        if task is None:
+            raise Err(f"unknown task {name}")
+        payload = json.loads(args)
+        return json.dumps(task(*payload.get("args", []), **payload.get("kwargs", {})))
+
+
+def export(app: HookApp):
+    """The class componentize-py exports: assign it to ``WitWorld`` in the app module."""
+
+    class Exported(wit_world.WitWorld):
+        def describe(self) -> types.PluginInfo:
+            return app.describe()
+
+        def handle(self, event: types.Event) -> types.Response:
+            try:
+                return app.dispatch(Event(json.loads(event.raw_json))).to_wit()
+            except TaskError as err:
+                raise Err(str(err))
+
+        def run_task(self, name: str, args: str) -> str:
+            try:
+                return app.run_task(name, args)
+            except Err:
+                raise
+            except Exception as err:  # a failing task: its error text, as the seed keeps it
+                raise Err(f"{type(err).__name__}: {err}")
+
+    return Exported
