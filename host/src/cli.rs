@@ -344,23 +344,42 @@ fn exec_engine(stdin: Option<&[u8]>, fallback: Option<&str>) -> ExitCode {
     finish(error(format!("cannot run the engine: {err}")))
 }
 
+/// Make `bytes` this process's stdin, through an anonymous file (kept across `exec`).
 fn replace_stdin(bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    // SAFETY: memfd_create returns a new descriptor we own (or -1).
-    let fd = unsafe { libc::memfd_create(c"fasthooks-event".as_ptr(), 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is valid and owned here.
-    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
-    file.write_all(bytes)?;
     use std::io::Seek;
+    use std::os::fd::AsRawFd;
+    let mut file = anonymous_file()?;
+    file.write_all(bytes)?;
     file.seek(std::io::SeekFrom::Start(0))?;
     // SAFETY: both descriptors are valid; dup2 atomically replaces stdin.
     if unsafe { libc::dup2(file.as_raw_fd(), 0) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn anonymous_file() -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: memfd_create returns a new descriptor we own (or -1).
+    let fd = unsafe { libc::memfd_create(c"fasthooks-event".as_ptr(), 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is valid and owned here.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn anonymous_file() -> std::io::Result<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("fasthooks-event-{}", std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
 }
 
 pub fn error(message: String) -> Rendered {
