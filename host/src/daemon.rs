@@ -149,6 +149,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
         .spawn(move || janitor.janitor_loop())
         .map_err(|err| err.to_string())?;
 
+    let pool = ConnectionThreads::default();
     for connection in listener.incoming() {
         if daemon.stopping.load(Ordering::SeqCst) {
             break;
@@ -156,20 +157,77 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> Result<(), String> {
         let Ok(stream) = connection else { continue };
         daemon.touch();
         daemon.connections.fetch_add(1, Ordering::SeqCst);
-        let worker = daemon.clone();
+        pool.handle(&daemon, stream);
+    }
+    drop(lock);
+    Ok(())
+}
+
+/// Threads that serve connections, kept for a while after their connection so the next hook
+/// finds one ready (with its runtime for guest calls already built) instead of spawning one.
+/// There are as many as there are hooks in flight: a hook waiting on a task holds its thread.
+#[derive(Default)]
+struct ConnectionThreads {
+    state: Arc<(std::sync::Mutex<PoolState>, std::sync::Condvar)>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    /// Threads waiting for a connection, minus the connections already promised to them.
+    idle: usize,
+    queue: std::collections::VecDeque<UnixStream>,
+}
+
+const IDLE_THREAD_LINGER: Duration = Duration::from_secs(60);
+
+impl ConnectionThreads {
+    fn handle(&self, daemon: &Arc<Daemon>, stream: UnixStream) {
+        let (lock, wake) = &*self.state;
+        let mut state = lock.lock().unwrap();
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.queue.push_back(stream);
+            wake.notify_one();
+            return;
+        }
+        drop(state);
+        let (worker, shared) = (daemon.clone(), self.state.clone());
         let spawned = std::thread::Builder::new()
             .name("fasthooks-conn".into())
             .spawn(move || {
-                worker.serve(stream);
-                worker.touch();
-                worker.connections.fetch_sub(1, Ordering::SeqCst);
+                let mut next = Some(stream);
+                while let Some(stream) = next.take() {
+                    worker.serve(stream);
+                    worker.touch();
+                    worker.connections.fetch_sub(1, Ordering::SeqCst);
+                    next = Self::wait_for_work(&shared);
+                }
             });
         if spawned.is_err() {
             daemon.connections.fetch_sub(1, Ordering::SeqCst);
         }
     }
-    drop(lock);
-    Ok(())
+
+    /// The next connection for an idle thread, or None when it has lingered long enough.
+    fn wait_for_work(
+        shared: &(std::sync::Mutex<PoolState>, std::sync::Condvar),
+    ) -> Option<UnixStream> {
+        let (lock, wake) = shared;
+        let mut state = lock.lock().unwrap();
+        state.idle += 1;
+        let deadline = Instant::now() + IDLE_THREAD_LINGER;
+        loop {
+            if let Some(stream) = state.queue.pop_front() {
+                return Some(stream);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                state.idle -= 1;
+                return None;
+            }
+            state = wake.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
 }
 
 impl Daemon {
