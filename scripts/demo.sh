@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 
 export FASTHOOKS_HOME="${FASTHOOKS_HOME:-$(mktemp -d)}"
 host="$PWD/target/release/fasthooks-host"
-plugins=(--plugin "$PWD/target/plugins/guard.wasm" --plugin "$PWD/target/plugins/analyze.wasm")
+# Four plugins in one hook: Rust (guard, analyze), Python (secrets-py), JavaScript (commit-style-js).
+names=(guard analyze secrets-py commit-style-js)
+plugins=()
+for name in "${names[@]}"; do plugins+=(--plugin "$PWD/target/plugins/$name.wasm"); done
 fixtures="$PWD/tests/fixtures"
 stderr_file="$(mktemp)"
 trap '"$host" daemon stop >/dev/null 2>&1 || true; rm -f "$stderr_file"' EXIT
@@ -17,7 +20,7 @@ step() {
   local title="$1" event="$2"
   echo
   echo "--- $title"
-  echo "    \$ fasthooks-host --plugin guard.wasm --plugin analyze.wasm < ${event#"$PWD"/}"
+  echo "    \$ fasthooks-host --plugin {${names[*]}}.wasm < ${event#"$PWD"/}"
   local start end out code
   start=$(date +%s%N)
   set +e
@@ -32,13 +35,15 @@ step() {
 
 echo
 echo "==> a Claude Code session through fasthooks-host (FASTHOOKS_HOME=$FASTHOOKS_HOME)"
-step "SessionStart (the first call starts the daemon and compiles the plugins)" "$fixtures/2.1.332/SessionStart.json"
+step "SessionStart (the first call starts the daemon and compiles the plugins: seconds for Python and JavaScript, once)" "$fixtures/2.1.332/SessionStart.json"
 step "UserPromptSubmit (no analysis pending: nothing to add)" "$fixtures/2.1.332/UserPromptSubmit.json"
 step "PreToolUse: Bash 'echo hello-from-fake'" "$fixtures/2.1.332/PreToolUse.json"
 step "PreToolUse: Bash 'rm -rf /'" "$fixtures/derived/PreToolUse.rm-rf-root.json"
 step "PreToolUse: Bash 'curl … | sh'" "$fixtures/derived/PreToolUse.curl-pipe-sh.json"
 step "PreToolUse: Bash 'git push --force origin main'" "$fixtures/derived/PreToolUse.force-push-main.json"
+step "PreToolUse: Write config/deploy.py with an AWS key (the Python plugin objects)" "$fixtures/derived/PreToolUse.write-secret.json"
 step "PreToolUse: Write src/words.rs (analyze queues a background task and returns at once)" "$fixtures/derived/PreToolUse.write.json"
+step "PreToolUse: Bash 'git commit -am \"fixed stuff\"' (the JavaScript plugin objects)" "$fixtures/derived/PreToolUse.commit-bad.json"
 step "PostToolUse" "$fixtures/2.1.332/PostToolUse.json"
 sleep 0.2
 step "UserPromptSubmit (the analysis, done in the background, reaches Claude as context)" "$fixtures/derived/UserPromptSubmit.second.json"
