@@ -12,6 +12,7 @@
 //! - It ends by the caller's deadline (the hook's `--deadline-ms`, or the task's timeout) and when
 //!   the task that runs it is cancelled: the process is killed.
 
+use crate::bindings::types::AgentRequest;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -21,54 +22,41 @@ use std::time::{Duration, Instant};
 
 pub const CLAUDE_BIN_ENV: &str = "FASTHOOKS_CLAUDE_BIN";
 
-/// One query, host-side (mirrors the WIT `agent-request`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgentQuery {
-    pub prompt: String,
-    pub model: Option<String>,
-    pub system_prompt: Option<String>,
-    pub allowed_tools: Vec<String>,
-    pub max_turns: Option<u32>,
-    pub max_budget_usd: Option<f64>,
-}
-
-impl AgentQuery {
-    /// The `claude` arguments for this query.
-    pub fn arguments(&self) -> Vec<String> {
-        let mut args = vec![
-            "-p".to_owned(),
-            self.prompt.clone(),
-            "--output-format".into(),
-            "json".into(),
-            "--settings".into(),
-            r#"{"disableAllHooks": true}"#.into(),
-            "--no-session-persistence".into(),
-        ];
-        let mut option = |flag: &str, value: Option<String>| {
-            if let Some(value) = value {
-                args.push(flag.to_owned());
-                args.push(value);
-            }
-        };
-        option("--model", self.model.clone());
-        option("--system-prompt", self.system_prompt.clone());
-        option("--max-turns", self.max_turns.map(|n| n.to_string()));
-        option(
-            "--max-budget-usd",
-            self.max_budget_usd.map(|usd| usd.to_string()),
-        );
-        // Variadic in the CLI: last, as one comma-separated value.
-        option(
-            "--allowedTools",
-            (!self.allowed_tools.is_empty()).then(|| self.allowed_tools.join(",")),
-        );
-        args
-    }
+/// The `claude` arguments for a query.
+pub fn arguments(query: &AgentRequest) -> Vec<String> {
+    let mut args = vec![
+        "-p".to_owned(),
+        query.prompt.clone(),
+        "--output-format".into(),
+        "json".into(),
+        "--settings".into(),
+        r#"{"disableAllHooks": true}"#.into(),
+        "--no-session-persistence".into(),
+    ];
+    let mut option = |flag: &str, value: Option<String>| {
+        if let Some(value) = value {
+            args.push(flag.to_owned());
+            args.push(value);
+        }
+    };
+    option("--model", query.model.clone());
+    option("--system-prompt", query.system_prompt.clone());
+    option("--max-turns", query.max_turns.map(|n| n.to_string()));
+    option(
+        "--max-budget-usd",
+        query.max_budget_usd.map(|usd| usd.to_string()),
+    );
+    // Variadic in the CLI: last, as one comma-separated value.
+    option(
+        "--allowedTools",
+        (!query.allowed_tools.is_empty()).then(|| query.allowed_tools.join(",")),
+    );
+    args
 }
 
 /// Run `query` in `cwd`; the agent's final answer.
 pub fn query(
-    query: &AgentQuery,
+    query: &AgentRequest,
     cwd: &Path,
     deadline: Instant,
     cancel: &Arc<AtomicBool>,
@@ -76,7 +64,7 @@ pub fn query(
     let program = std::env::var_os(CLAUDE_BIN_ENV).unwrap_or_else(|| "claude".into());
     let cwd = if cwd.is_dir() { cwd } else { Path::new("/") };
     let mut child = Command::new(&program)
-        .args(query.arguments())
+        .args(arguments(query))
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -156,7 +144,7 @@ mod tests {
 
     #[test]
     fn arguments_carry_every_option_and_keep_hooks_off() {
-        let query = AgentQuery {
+        let query = AgentRequest {
             prompt: "Review this".into(),
             model: Some("haiku".into()),
             system_prompt: Some("You review code.".into()),
@@ -164,7 +152,7 @@ mod tests {
             max_turns: Some(3),
             max_budget_usd: Some(0.1),
         };
-        let args = query.arguments();
+        let args = arguments(&query);
         assert_eq!(&args[..2], ["-p", "Review this"]);
         assert!(
             args.windows(2)
@@ -192,8 +180,16 @@ mod tests {
     fn a_missing_cli_is_a_clear_error() {
         // SAFETY: the test sets a variable only this module reads.
         unsafe { std::env::set_var(CLAUDE_BIN_ENV, "/nonexistent/claude") };
+        let empty = AgentRequest {
+            prompt: String::new(),
+            model: None,
+            system_prompt: None,
+            allowed_tools: Vec::new(),
+            max_turns: None,
+            max_budget_usd: None,
+        };
         let err = query(
-            &AgentQuery::default(),
+            &empty,
             Path::new("/"),
             Instant::now() + Duration::from_secs(5),
             &Default::default(),

@@ -175,20 +175,12 @@ impl fasthooks::hooks::agent::Host for InstanceState {
                 self.plugin.name
             ));
         }
-        let query = crate::agent::AgentQuery {
-            prompt: request.prompt,
-            model: request.model,
-            system_prompt: request.system_prompt,
-            allowed_tools: request.allowed_tools,
-            max_turns: request.max_turns,
-            max_budget_usd: request.max_budget_usd,
-        };
         let (cwd, deadline, cancel) = (
             std::path::PathBuf::from(&self.cwd),
             self.wait_deadline,
             self.cancel.clone(),
         );
-        self.waiting(|| crate::agent::query(&query, &cwd, deadline, &cancel))
+        self.waiting(|| crate::agent::query(&request, &cwd, deadline, &cancel))
     }
 }
 
