@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 echo "==> building fasthooks-host and fasthooks-engine (release)"
-cargo build --quiet --release -p fasthooks-host
+cargo build --quiet --release -p fasthooks-host -p fasthooks-engine
 for bin in fasthooks-host fasthooks-engine; do
-  cargo rustc --quiet --release -p fasthooks-host --bin "$bin" -- -C target-feature=+crt-static
+  cargo rustc --quiet --release -p "$bin" --bin "$bin" -- -C target-feature=+crt-static
 done
 ./scripts/build-plugins.sh

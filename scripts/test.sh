@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 ./scripts/install-claude.sh
 
+# The hook front is the process Claude Code starts on every event: it must never link the
+# WebAssembly engine.
+if cargo tree --quiet -p fasthooks-host -e normal --prefix none | grep -q '^wasmtime'; then
+  echo "fasthooks-host depends on wasmtime:" >&2
+  cargo tree -p fasthooks-host -e normal -i wasmtime >&2
+  exit 1
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

@@ -5,7 +5,7 @@ use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event};
 use serde_json::json;
 
 /// Every event of the hooks protocol reference.
-use fasthooks_host::protocol::KNOWN_EVENTS as ALL_EVENTS;
+use fasthooks_protocol::EVENTS as ALL_EVENTS;
 
 fn deny_json(reason: &str) -> String {
     format!(
@@ -541,17 +541,57 @@ mod sandbox {
     }
 
     #[test]
-    fn every_protocol_event_is_accepted() {
+    fn every_protocol_event_is_accepted_and_rendered_its_way() {
+        use fasthooks_protocol::events::DecisionStyle;
         let home = Home::new();
-        let hostile = plugin("hostile");
-        for name in ALL_EVENTS.iter().filter(|n| **n != "UserPromptSubmit") {
+        let echo = plugin("echo");
+        let echo = echo.to_str().unwrap();
+        for spec in ALL_EVENTS {
+            let name = spec.name;
+            // No answer asked: nothing printed, whatever the event.
             let event = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": name});
-            let run = home.hook(&["--plugin", hostile.to_str().unwrap()], &event);
+            let run = home.hook(&["--plugin", echo], &event);
             assert_eq!(
                 (run.code, run.stdout.as_str(), run.stderr.as_str()),
                 (0, "", ""),
                 "{name}"
             );
+            // A blocking answer with context and a message: rendered as this event takes it.
+            let mut event = event;
+            event["echo_response"] = json!({"decision": "block", "reason": "nope",
+                "context": "ctx", "system_message": "note"});
+            let run = home.hook(&["--plugin", echo], &event);
+            if spec.output_discarded {
+                assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{name}: output discarded");
+                continue;
+            }
+            if spec.decision == DecisionStyle::ExitCode {
+                assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (2, "", "nope"), "{name}");
+                continue;
+            }
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            let out = run.stdout_json();
+            assert_eq!(out["systemMessage"], "note", "{name}");
+            let specific = &out["hookSpecificOutput"];
+            match spec.decision {
+                DecisionStyle::Permission => {
+                    assert_eq!(specific["permissionDecision"], "deny", "{name}");
+                    assert_eq!(specific["permissionDecisionReason"], "nope", "{name}");
+                }
+                DecisionStyle::PermissionRequest => {
+                    assert_eq!(specific["decision"]["behavior"], "deny", "{name}");
+                    assert_eq!(specific["decision"]["message"], "nope", "{name}");
+                }
+                DecisionStyle::TopLevelBlock => {
+                    assert_eq!((out["decision"].as_str(), out["reason"].as_str()), (Some("block"), Some("nope")), "{name}");
+                }
+                DecisionStyle::Retry | DecisionStyle::None => {
+                    assert!(out.get("decision").is_none() && specific.get("permissionDecision").is_none(), "{name}: {out}");
+                }
+                DecisionStyle::ExitCode => unreachable!(),
+            }
+            let context = specific.get("additionalContext").and_then(|c| c.as_str());
+            assert_eq!(context, spec.takes_context.then_some("ctx"), "{name}: {out}");
         }
     }
 }

@@ -374,11 +374,29 @@ fn uninstall_works_when_the_plugin_file_is_gone() {
 }
 
 #[test]
+fn a_file_with_comments_and_inline_objects_is_edited_in_place() {
+    let setup = Setup::new();
+    let original = "{\n  // the team's model\n  \"model\": \"opus\",\n  \"permissions\": {\"allow\": [\"Bash(ls)\"]},\n  /* hooks below */\n  \"hooks\": {\"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"notify\"}]}]}\n}\n";
+    setup.write_settings(original);
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    let installed = setup.settings_text();
+    for line in original.lines().filter(|l| !l.contains("\"hooks\"")) {
+        assert!(installed.contains(line), "{line:?} kept in:\n{installed}");
+    }
+    assert!(installed.contains("fasthooks-host"), "{installed}");
+    setup.ok(&["uninstall", "--plugin", &plugin_path("guard")]);
+    let back = setup.settings_text();
+    assert!(back.contains("// the team's model") && back.contains("/* hooks below */"), "{back}");
+    assert!(back.contains("\"permissions\": {\"allow\": [\"Bash(ls)\"]},"), "{back}");
+    assert!(!back.contains("fasthooks-host"), "{back}");
+}
+
+#[test]
 fn a_file_it_cannot_parse_is_left_alone() {
     let setup = Setup::new();
     for bad in [
         "{\"hooks\": {\"PreToolUse\": [\n",
-        "// comment\n{}\n",
+        "{\"model\": \"opus\",, }\n",
         "[1, 2]\n",
         "{\"hooks\": [\"not an object\"]}\n",
     ] {

@@ -8,14 +8,16 @@
 //!
 //! usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]
 
-use fasthooks_host::engine::{EngineSettings, new_engine, start_epoch_ticker};
-use fasthooks_host::instance::{self, CallContext, CallFailure};
-use fasthooks_host::plugin::{PluginId, PluginLoader};
-use fasthooks_host::request::{Grants, TaskSandbox};
-use fasthooks_host::store::Store;
-use fasthooks_host::task_runner::PluginTaskRunner;
-use fasthooks_host::tasks::record::{Namespace, TaskRecord};
-use fasthooks_host::tasks::{AddOptions, TaskConfig, TaskOrigin, TaskRunner, TaskService};
+use fasthooks_engine::call::{CallContext, PluginId};
+use fasthooks_engine::instance;
+use fasthooks_engine::plugin::PluginLoader;
+use fasthooks_engine::runtime::{EngineSettings, new_engine, start_epoch_ticker};
+use fasthooks_engine::task_runner::PluginTaskRunner;
+use fasthooks_ipc::{Grants, TaskSandbox};
+use fasthooks_tasks::{
+    AddOptions, Namespace, Store, TaskConfig, TaskFailure, TaskOrigin, TaskRecord, TaskRunner,
+    TaskService,
+};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -68,7 +70,7 @@ impl TaskRunner for TimedRunner {
         service: &Arc<TaskService>,
         task: &TaskRecord,
         cancel: Arc<AtomicBool>,
-    ) -> Result<String, CallFailure> {
+    ) -> Result<String, TaskFailure> {
         let result = self.inner.run(service, task, cancel);
         self.finished
             .lock()
@@ -88,7 +90,6 @@ fn main() {
     let plugin = loader
         .load(&file, |pre| {
             instance::describe(loader.engine(), pre, context(&file.path, &file.sha256))
-                .map_err(|f| f.to_string())
         })
         .unwrap();
     println!(
@@ -145,7 +146,7 @@ fn main() {
     };
     let origin = TaskOrigin {
         plugin_sha256: file.sha256.clone(),
-        sandbox: serde_json::to_string(&sandbox).unwrap(),
+        sandbox,
     };
     let keys: Vec<String> = (0..args.tasks).map(|i| format!("t{i}")).collect();
     let start = Instant::now();
@@ -198,20 +199,11 @@ fn main() {
 
 /// A call with default limits and no task service (the baseline needs none).
 fn context(path: &std::path::Path, sha256: &str) -> CallContext {
-    CallContext {
-        plugin: Arc::new(PluginId {
+    CallContext::describe(
+        PluginId {
             name: "bench".into(),
             path: path.to_path_buf(),
-        }),
-        plugin_sha256: sha256.to_owned(),
-        session_id: "bench".into(),
-        cwd: String::new(),
-        grants: Arc::new(Grants::default()),
-        memory_bytes: 256 << 20,
-        timeout: Duration::from_secs(60),
-        wait_deadline: Instant::now(),
-        task_timeout: Duration::from_secs(60),
-        tasks: None,
-        cancel: Arc::new(AtomicBool::new(false)),
-    }
+        },
+        sha256,
+    )
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::describe::{Capability, PluginInfo, Subscription};
-use crate::event::{Event, MatchSubject};
+use crate::event::Event;
 use crate::matcher::Matcher;
 use crate::response::Response;
 use crate::runtime::Runtime;
@@ -90,19 +90,14 @@ impl Route {
 
     /// True if this route's event, matcher and guards all accept `event`.
     pub fn matches(&self, event: &Event) -> bool {
-        self.matches_subject(event, &event.matcher_subject())
+        self.matches_subject(event, event.matcher_subject().as_deref())
     }
 
-    fn matches_subject(&self, event: &Event, subject: &MatchSubject<'_>) -> bool {
+    fn matches_subject(&self, event: &Event, subject: Option<&str>) -> bool {
         if self.event != "*" && self.event != event.hook_event_name {
             return false;
         }
-        let matcher_ok = match subject {
-            MatchSubject::Unsupported => true,
-            MatchSubject::Missing => self.matcher.is_match_all(),
-            MatchSubject::Value(value) => self.matcher.matches(value),
-        };
-        matcher_ok && self.guards.iter().all(|guard| guard(event))
+        self.matcher.matches(subject) && self.guards.iter().all(|guard| guard(event))
     }
 }
 
@@ -191,7 +186,7 @@ impl App {
     {
         self.routes.push(Route {
             event: event.to_owned(),
-            matcher: Matcher::for_event(event, matcher),
+            matcher: Matcher::lenient(event, matcher),
             guards: Vec::new(),
             handler: Box::new(move |event, tasks| handler(event, tasks).into_response()),
         });
@@ -404,7 +399,7 @@ impl App {
         let subject = event.matcher_subject();
         let mut merged = Response::none();
         for route in &self.routes {
-            if !route.matches_subject(event, &subject) {
+            if !route.matches_subject(event, subject.as_deref()) {
                 continue;
             }
             let response = (route.handler)(event, &tasks)?;
@@ -602,11 +597,12 @@ mod tests {
             .dispatch_json(r#"{"hook_event_name":"UserPromptSubmit","prompt":"x"}"#)
             .unwrap();
         assert_eq!(r.additional_context.as_deref(), Some("ran"));
-        // A tool event without a tool name only reaches match-all matchers.
+        // A tool event without a tool name has no subject: like the host (and Claude Code when
+        // it cannot derive one), every matcher applies.
         let r = app
             .dispatch_json(r#"{"hook_event_name":"PreToolUse"}"#)
             .unwrap();
-        assert!(r.is_none());
+        assert_eq!(r.additional_context.as_deref(), Some("tool"));
     }
 
     #[test]

@@ -108,17 +108,6 @@ pub struct ToolCall {
     pub tool: ToolInput,
 }
 
-/// What a Claude Code matcher is tested against for one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MatchSubject<'a> {
-    /// The event has no matcher support: Claude Code ignores matchers on it.
-    Unsupported,
-    /// The value the matcher is tested against (tool name, source, trigger, ...).
-    Value(Cow<'a, str>),
-    /// The event supports matchers but the field is missing: only match-all matchers match.
-    Missing,
-}
-
 fn str_field(map: &Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_owned)
 }
@@ -271,46 +260,12 @@ impl Event {
     }
 
     /// What a Claude Code matcher is tested against for this event: the tool name on tool
-    /// events, `source` on SessionStart, `trigger` on PreCompact, and so on.
-    pub fn matcher_subject(&self) -> MatchSubject<'_> {
-        use EventKind::*;
-        let field = match self.kind() {
-            PreToolUse | PostToolUse | PostToolUseFailure | PermissionRequest
-            | PermissionDenied => "tool_name",
-            SessionStart | ConfigChange | DirectoryAdded => "source",
-            Setup | PreCompact | PostCompact => "trigger",
-            SessionEnd => "reason",
-            Notification => "notification_type",
-            SubagentStart | SubagentStop => "agent_type",
-            StopFailure => "error",
-            InstructionsLoaded => "load_reason",
-            UserPromptExpansion => "command_name",
-            Elicitation | ElicitationResult => "mcp_server_name",
-            FileChanged => {
-                return match self.get_str("file_path") {
-                    Some(path) => {
-                        let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
-                        MatchSubject::Value(Cow::Borrowed(base))
-                    }
-                    None => MatchSubject::Missing,
-                };
-            }
-            PreModelSwitch | PostModelSwitch => {
-                // Claude Code runs every hook when it cannot derive the model name.
-                return match self.get_str("to_model") {
-                    Some(model) => {
-                        let model = model.strip_suffix("[1m]").unwrap_or(model);
-                        MatchSubject::Value(Cow::Borrowed(model))
-                    }
-                    None => MatchSubject::Unsupported,
-                };
-            }
-            _ => return MatchSubject::Unsupported,
-        };
-        match self.get_str(field) {
-            Some(value) => MatchSubject::Value(Cow::Borrowed(value)),
-            None => MatchSubject::Missing,
-        }
+    /// events, `source` on SessionStart, `trigger` on PreCompact, and so on (the one table in
+    /// `fasthooks_protocol::events`). `None` on events without matcher support, or when the
+    /// field is absent: then every matcher applies, as in Claude Code and the host.
+    pub fn matcher_subject(&self) -> Option<Cow<'_, str>> {
+        let fields = self.raw.as_object()?;
+        fasthooks_protocol::events::matcher_subject(&self.hook_event_name, fields)
     }
 }
 
@@ -512,10 +467,7 @@ mod tests {
             }
             other => panic!("expected Bash, got {other:?}"),
         }
-        assert_eq!(
-            event.matcher_subject(),
-            MatchSubject::Value(Cow::Borrowed("Bash"))
-        );
+        assert_eq!(event.matcher_subject().as_deref(), Some("Bash"));
     }
 
     #[test]
@@ -573,7 +525,7 @@ mod tests {
         assert_eq!(stop.stop_hook_active, Some(false));
         assert_eq!(stop.last_assistant_message.as_deref(), Some("done"));
         assert_eq!(stop.get("background_tasks"), Some(&Value::Array(vec![])));
-        assert_eq!(stop.matcher_subject(), MatchSubject::Unsupported);
+        assert_eq!(stop.matcher_subject(), None);
 
         let prompt = sample_or(
             "UserPromptSubmit.json",
@@ -588,10 +540,7 @@ mod tests {
         );
         assert_eq!(start.source.as_deref(), Some("startup"));
         assert_eq!(start.permission_mode, None);
-        assert_eq!(
-            start.matcher_subject(),
-            MatchSubject::Value(Cow::Borrowed("startup"))
-        );
+        assert_eq!(start.matcher_subject().as_deref(), Some("startup"));
 
         let end = sample_or(
             "SessionEnd.json",
@@ -685,22 +634,16 @@ mod tests {
             r#"{"hook_event_name":"FileChanged","file_path":"/home/dev/app/.envrc","event":"change"}"#,
         )
         .unwrap();
-        assert_eq!(
-            file.matcher_subject(),
-            MatchSubject::Value(Cow::Borrowed(".envrc"))
-        );
+        assert_eq!(file.matcher_subject().as_deref(), Some(".envrc"));
         assert_eq!(file.file_path(), Some("/home/dev/app/.envrc"));
 
         let switch = Event::from_json(
             r#"{"hook_event_name":"PreModelSwitch","to_model":"claude-opus-5[1m]"}"#,
         )
         .unwrap();
-        assert_eq!(
-            switch.matcher_subject(),
-            MatchSubject::Value(Cow::Borrowed("claude-opus-5"))
-        );
+        assert_eq!(switch.matcher_subject().as_deref(), Some("claude-opus-5"));
 
         let no_tool = Event::from_json(r#"{"hook_event_name":"PreToolUse"}"#).unwrap();
-        assert_eq!(no_tool.matcher_subject(), MatchSubject::Missing);
+        assert_eq!(no_tool.matcher_subject(), None);
     }
 }

@@ -66,7 +66,6 @@ pub mod event;
 pub mod export;
 pub mod log;
 pub mod matcher;
-mod regex;
 pub mod response;
 mod runtime;
 pub mod state;

@@ -1,0 +1,115 @@
+//! Everything one call into a plugin needs besides the component: who the plugin is, what it
+//! was granted, its bounds, and how it reaches the task service. The one place a
+//! [`CallContext`] is built, for each kind of call: a hook, `describe()`, a background task.
+
+use fasthooks_ipc::{Grants, HookRequest, Limits, PluginSpec, TaskSandbox};
+use fasthooks_protocol::HookEvent;
+use fasthooks_tasks::{TaskAccess, TaskRecord};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// Who a plugin is, as users and task namespaces see it: its declared name and canonical path
+/// (not its hash, so a rebuilt plugin still pops what its previous build's tasks produced).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PluginId {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+pub struct CallContext {
+    pub plugin: Arc<PluginId>,
+    /// The build that runs (tasks added from this call run the same build).
+    pub plugin_sha256: String,
+    pub session_id: String,
+    /// The session's working directory.
+    pub cwd: String,
+    pub grants: Arc<Grants>,
+    pub memory_bytes: usize,
+    /// CPU-time budget of the call (epoch deadline; host waits are not charged).
+    pub timeout: Duration,
+    /// Waits on tasks inside this call end by then.
+    pub wait_deadline: Instant,
+    /// How long tasks added from this call may run.
+    pub task_timeout: Duration,
+    pub tasks: Option<TaskAccess>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl CallContext {
+    /// `handle()` (or the `describe()` that precedes it) for one plugin of a hook request.
+    pub fn hook(
+        plugin: PluginId,
+        sha256: &str,
+        spec: &PluginSpec,
+        request: &HookRequest,
+        event: &HookEvent,
+        wait_deadline: Instant,
+        tasks: Option<TaskAccess>,
+    ) -> CallContext {
+        CallContext {
+            plugin: Arc::new(plugin),
+            plugin_sha256: sha256.to_owned(),
+            session_id: event.session_id.clone(),
+            cwd: event.cwd.clone(),
+            grants: Arc::new(spec.grants.clone()),
+            memory_bytes: request.limits.memory_bytes,
+            timeout: request.limits.handle_timeout,
+            wait_deadline,
+            task_timeout: request.limits.task_timeout,
+            tasks,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// `describe()` outside a hook: nothing granted, default limits, no tasks.
+    pub fn describe(plugin: PluginId, sha256: &str) -> CallContext {
+        let limits = Limits::default();
+        CallContext {
+            plugin: Arc::new(plugin),
+            plugin_sha256: sha256.to_owned(),
+            session_id: String::new(),
+            cwd: String::new(),
+            grants: Arc::default(),
+            memory_bytes: limits.memory_bytes,
+            timeout: limits.handle_timeout,
+            wait_deadline: Instant::now(),
+            task_timeout: limits.task_timeout,
+            tasks: None,
+            cancel: Arc::default(),
+        }
+    }
+
+    /// A background task, in the sandbox of the hook call that added it.
+    pub fn task(task: &TaskRecord, tasks: TaskAccess, cancel: Arc<AtomicBool>) -> CallContext {
+        let sandbox = &task.sandbox;
+        let timeout = Duration::from_millis(sandbox.timeout_ms);
+        CallContext {
+            plugin: Arc::new(PluginId {
+                name: task.namespace.plugin_name.clone(),
+                path: PathBuf::from(&task.namespace.plugin_path),
+            }),
+            plugin_sha256: task.plugin_sha256.clone(),
+            session_id: task.namespace.session.clone(),
+            cwd: sandbox.cwd.clone(),
+            grants: Arc::new(sandbox.grants.clone()),
+            memory_bytes: sandbox.memory_bytes,
+            timeout,
+            wait_deadline: Instant::now() + timeout,
+            task_timeout: timeout,
+            tasks: Some(tasks),
+            cancel,
+        }
+    }
+
+    /// The sandbox tasks added from this call will run in.
+    pub fn task_sandbox(&self) -> TaskSandbox {
+        TaskSandbox {
+            grants: (*self.grants).clone(),
+            memory_bytes: self.memory_bytes,
+            timeout_ms: self.task_timeout.as_millis() as u64,
+            cwd: self.cwd.clone(),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The full `fasthooks-host` command line, hook form and subcommands. The front parses only the
+//! hook form and hands everything else here by `exec`, so both binaries answer `--help` alike.
+//!
+//! Usage errors exit 1, never clap's usual 2: to Claude Code, exit 2 from a hook means "block
+//! this", and a typo in settings.json must not block every tool call.
+
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use fasthooks_ipc::HookArgs;
+use fasthooks_ipc::paths::HOME_ENV;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fasthooks-host",
+    version,
+    about = "Run Claude Code hooks as sandboxed WebAssembly components",
+    long_about = "Run Claude Code hooks as sandboxed WebAssembly components.\n\n\
+        As a hook: reads one Claude Code event on stdin, runs every --plugin subscribed to it, \
+        and prints the decision in Claude Code's wire format.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub hook: HookArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print what a plugin declares (name, version, subscriptions, capabilities) as JSON.
+    Describe {
+        plugin: PathBuf,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
+    /// The per-user daemon that runs hooks and background tasks.
+    Daemon {
+        #[command(subcommand)]
+        action: DaemonAction,
+        #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
+        home: Option<PathBuf>,
+    },
+    /// List background tasks: session, plugin, key, status, age.
+    Tasks {
+        /// Only this session's tasks.
+        #[arg(long)]
+        session: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
+    /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
+    Install(Box<InstallArgs>),
+    /// Remove the hook entries `install` added for a plugin.
+    Uninstall(UninstallArgs),
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum DaemonAction {
+    /// Is a daemon running? Its pid, version, workers, queued tasks (exit 3 if none).
+    Status,
+    /// Stop the daemon; its running tasks go back to the queue for the next one.
+    Stop,
+    /// Run the daemon in the foreground (hooks start it on demand; you rarely need this).
+    Run,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub hook: HookArgs,
+    #[command(flatten)]
+    pub target: Target,
+    /// Only these events (comma-separated or repeated) among those the plugin subscribes to.
+    #[arg(long, value_name = "EVENT", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Claude Code's own timeout for these entries, in seconds (the entry's "timeout"; it also
+    /// raises the 1.5 s budget Claude Code gives SessionEnd hooks).
+    #[arg(long, value_name = "SECONDS")]
+    pub hook_timeout: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct UninstallArgs {
+    /// The plugin(s), as given to `install` (same list, same order).
+    #[arg(long = "plugin", value_name = "PATH", required = true)]
+    pub plugins: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Which settings file.
+#[derive(Args, Debug)]
+pub struct Target {
+    /// The project's shared settings, `<project>/.claude/settings.json` (the default).
+    #[arg(long, conflicts_with_all = ["local", "user"])]
+    pub project: bool,
+    /// The project's personal settings, `<project>/.claude/settings.local.json` (not committed).
+    #[arg(long, conflicts_with = "user")]
+    pub local: bool,
+    /// Your settings for every project, ~/.claude/settings.json.
+    #[arg(long, conflicts_with = "project_dir")]
+    pub user: bool,
+    /// The project directory (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+}
+
+/// Parse the command line; print clap's message and exit (1 on error, 0 for help) otherwise.
+pub fn parse() -> (Cli, ArgMatches) {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let _ = err.print();
+            let code = if err.use_stderr() { 1 } else { 0 };
+            std::process::exit(code);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `fasthooks-engine`'s entry point: every command of [`crate::cli`], dispatched to the module
+//! that owns it.
+
+use crate::cli::{Command, parse};
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    let (cli, matches) = parse();
+    match cli.command {
+        Some(Command::Describe { plugin, home }) => crate::describe::command(&plugin, home.as_deref()),
+        Some(Command::Daemon { action, home }) => crate::admin::daemon(action, home.as_deref()),
+        Some(Command::Tasks {
+            session,
+            json,
+            home,
+        }) => crate::admin::tasks(session.as_deref(), json, home.as_deref()),
+        Some(Command::Install(args)) => {
+            let matches = matches
+                .subcommand_matches("install")
+                .expect("clap parsed this subcommand");
+            crate::install::install(&args, matches)
+        }
+        Some(Command::Uninstall(args)) => crate::install::uninstall(&args),
+        None => crate::inline::run_hook(&cli.hook, &matches),
+    }
+}

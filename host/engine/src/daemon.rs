@@ -1,0 +1,356 @@
+//! The per-user daemon: owns the engine, the compiled plugins, the task store and the worker
+//! pool, so background tasks outlive the hook processes that start them.
+//!
+//! - Exactly one per user (per `FASTHOOKS_HOME`): an exclusive `flock` on `run/daemon.lock` is
+//!   held for the daemon's whole life; a second daemon that cannot take it exits at once.
+//! - Found through `run/daemon.sock` in a 0700 directory; the socket is 0600.
+//! - Exits after `idle_timeout` with no request and no pending or running task.
+//! - A client of a newer build asks it to step aside: it stops accepting, puts its running tasks
+//!   back in the queue (the next daemon runs them again) and exits.
+
+use crate::dispatch::Dispatcher;
+use crate::plugin::PluginLoader;
+use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
+use crate::task_runner::PluginTaskRunner;
+use anyhow::Context;
+use fasthooks_ipc::Paths;
+use fasthooks_ipc::wire::{self as ipc, DaemonStatus, Envelope, Identity, Reply, Request};
+use fasthooks_tasks::{Store, TaskAccess, TaskConfig, TaskService};
+use std::fs::File;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const IDLE_TIMEOUT_ENV: &str = "FASTHOOKS_IDLE_TIMEOUT_SECS";
+pub const WORKERS_ENV: &str = "FASTHOOKS_WORKERS";
+pub const MAX_QUEUED_ENV: &str = "FASTHOOKS_MAX_QUEUED_PER_SESSION";
+
+#[derive(Debug, Clone, Copy)]
+pub struct DaemonConfig {
+    pub idle_timeout: Duration,
+    pub tasks: TaskConfig,
+}
+
+impl DaemonConfig {
+    /// Defaults, overridden by `FASTHOOKS_IDLE_TIMEOUT_SECS`, `FASTHOOKS_WORKERS` and
+    /// `FASTHOOKS_MAX_QUEUED_PER_SESSION` (the hook process passes its environment on when it
+    /// starts the daemon, so these can be set in settings.json's `env`).
+    pub fn from_env() -> DaemonConfig {
+        let number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let mut tasks = TaskConfig::default();
+        if let Some(workers) = number(WORKERS_ENV).filter(|&n| n > 0) {
+            tasks.workers = workers as usize;
+        }
+        if let Some(max) = number(MAX_QUEUED_ENV).filter(|&n| n > 0) {
+            tasks.max_queued_per_session = max as usize;
+        }
+        DaemonConfig {
+            idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)),
+            tasks,
+        }
+    }
+}
+
+/// Take the daemon lock without blocking. `None`: another daemon holds it.
+fn try_lock(paths: &Paths) -> anyhow::Result<Option<File>> {
+    let path = paths.runtime.join(ipc::LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+struct Daemon {
+    dispatcher: Arc<Dispatcher>,
+    tasks: Arc<TaskService>,
+    identity: Identity,
+    config: DaemonConfig,
+    started: Instant,
+    store_path: String,
+    last_activity_ms: AtomicU64,
+    connections: AtomicUsize,
+    stopping: AtomicBool,
+    socket: std::path::PathBuf,
+}
+
+/// Run the daemon in this process until it is idle, stopped or replaced.
+pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
+    paths
+        .ensure_private_runtime_dir()
+        .context("runtime directory")?;
+    // One daemon: if the lock is held, either a live daemon answers (we are not needed) or the
+    // holder is on its way out (wait for it briefly).
+    let socket = paths.socket();
+    let lock = {
+        let give_up = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(lock) = try_lock(paths)? {
+                break lock;
+            }
+            if UnixStream::connect(&socket).is_ok() || Instant::now() > give_up {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    let engine =
+        new_engine(EngineSettings::for_daemon()).map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
+    start_epoch_ticker(&engine);
+    let loader = Arc::new(
+        PluginLoader::new(engine, &paths.cache).map_err(|err| anyhow::anyhow!("cannot link host interfaces: {err:#}"))?,
+    );
+    let store = Store::open(&paths.data)?;
+    let store_path = store.path().display().to_string();
+    let tasks = TaskService::open(store, config.tasks, true)?;
+    tasks.start_workers(Arc::new(PluginTaskRunner {
+        loader: loader.clone(),
+    }));
+    let dispatcher = Arc::new(Dispatcher::new(
+        loader,
+        Some(TaskAccess::ready(tasks.clone())),
+    ));
+
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let _ = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600));
+
+    let daemon = Arc::new(Daemon {
+        dispatcher,
+        tasks,
+        identity: Identity::current(),
+        config,
+        started: Instant::now(),
+        store_path,
+        last_activity_ms: AtomicU64::new(0),
+        connections: AtomicUsize::new(0),
+        stopping: AtomicBool::new(false),
+        socket: socket.clone(),
+    });
+    tracing::info!(pid = std::process::id(), socket = %socket.display(), "daemon started");
+    let janitor = daemon.clone();
+    std::thread::Builder::new()
+        .name("fasthooks-janitor".into())
+        .spawn(move || janitor.janitor_loop())
+        .context("cannot start the janitor thread")?;
+
+    let pool = ConnectionThreads::default();
+    for connection in listener.incoming() {
+        if daemon.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = connection else { continue };
+        daemon.touch();
+        daemon.connections.fetch_add(1, Ordering::SeqCst);
+        pool.handle(&daemon, stream);
+    }
+    drop(lock);
+    Ok(())
+}
+
+/// Threads that serve connections, kept for a while after their connection so the next hook
+/// finds one ready (with its runtime for guest calls already built) instead of spawning one.
+/// There are as many as there are hooks in flight: a hook waiting on a task holds its thread.
+#[derive(Default)]
+struct ConnectionThreads {
+    state: Arc<(std::sync::Mutex<PoolState>, std::sync::Condvar)>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    /// Threads waiting for a connection, minus the connections already promised to them.
+    idle: usize,
+    queue: std::collections::VecDeque<UnixStream>,
+}
+
+const IDLE_THREAD_LINGER: Duration = Duration::from_secs(60);
+
+impl ConnectionThreads {
+    fn handle(&self, daemon: &Arc<Daemon>, stream: UnixStream) {
+        let (lock, wake) = &*self.state;
+        let mut state = lock.lock().unwrap();
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.queue.push_back(stream);
+            wake.notify_one();
+            return;
+        }
+        drop(state);
+        let (worker, shared) = (daemon.clone(), self.state.clone());
+        let spawned = std::thread::Builder::new()
+            .name("fasthooks-conn".into())
+            .spawn(move || {
+                let mut next = Some(stream);
+                while let Some(stream) = next.take() {
+                    worker.serve(stream);
+                    worker.touch();
+                    worker.connections.fetch_sub(1, Ordering::SeqCst);
+                    next = Self::wait_for_work(&shared);
+                }
+            });
+        if spawned.is_err() {
+            daemon.connections.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The next connection for an idle thread, or None when it has lingered long enough.
+    fn wait_for_work(
+        shared: &(std::sync::Mutex<PoolState>, std::sync::Condvar),
+    ) -> Option<UnixStream> {
+        let (lock, wake) = shared;
+        let mut state = lock.lock().unwrap();
+        state.idle += 1;
+        let deadline = Instant::now() + IDLE_THREAD_LINGER;
+        loop {
+            if let Some(stream) = state.queue.pop_front() {
+                return Some(stream);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                state.idle -= 1;
+                return None;
+            }
+            state = wake.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+}
+
+impl Daemon {
+    fn touch(&self) {
+        self.last_activity_ms
+            .store(self.started.elapsed().as_millis() as u64, Ordering::SeqCst);
+    }
+
+    fn serve(self: &Arc<Self>, mut stream: UnixStream) {
+        // A client that connects and never sends must not hold a thread forever.
+        let _ = stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
+        let envelope: Envelope = match ipc::read_frame(&mut stream) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                tracing::warn!("unreadable request: {err}");
+                return;
+            }
+        };
+        if envelope.client != self.identity {
+            if envelope.client.supersedes(&self.identity) {
+                let _ = ipc::write_frame(
+                    &mut stream,
+                    &Reply::Replaced {
+                        daemon: self.identity.clone(),
+                    },
+                );
+                tracing::info!(client = ?envelope.client, "replaced by a newer fasthooks-host");
+                self.shut_down(1);
+                return;
+            }
+            if !matches!(
+                envelope.request,
+                Request::Status | Request::Stop | Request::Tasks { .. }
+            ) {
+                let _ = ipc::write_frame(
+                    &mut stream,
+                    &Reply::TooOld {
+                        daemon: self.identity.clone(),
+                    },
+                );
+                return;
+            }
+        }
+        let reply = match envelope.request {
+            Request::Hook { request, event } => {
+                if ipc::write_frame(&mut stream, &Reply::Accepted).is_err() {
+                    return;
+                }
+                let started = Instant::now();
+                let rendered = self.dispatcher.run(&request, event.as_bytes());
+                tracing::debug!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    exit = rendered.exit_code,
+                    "hook handled"
+                );
+                Reply::Hook(rendered)
+            }
+            Request::Status => Reply::Status(self.status()),
+            Request::Tasks { session } => Reply::Tasks(
+                self.tasks
+                    .list(session.as_deref())
+                    .iter()
+                    .map(|t| t.summary())
+                    .collect(),
+            ),
+            Request::Stop => {
+                let _ = ipc::write_frame(&mut stream, &Reply::Stopping);
+                self.shut_down(1);
+                return;
+            }
+        };
+        let _ = ipc::write_frame(&mut stream, &reply);
+    }
+
+    fn status(&self) -> DaemonStatus {
+        DaemonStatus {
+            pid: std::process::id(),
+            identity: self.identity.clone(),
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+            workers: self.tasks.config().workers,
+            pending_or_running: self.tasks.active_count(),
+            idle_timeout_secs: self.config.idle_timeout.as_secs(),
+            store: self.store_path.clone(),
+        }
+    }
+
+    /// Stop for good: no new connections, hooks in flight answered (for up to a few seconds),
+    /// running tasks back to the queue, store committed. `callers` is how many connections are
+    /// the ones asking (a stop or replace request holds one itself).
+    fn shut_down(&self, callers: usize) {
+        if self.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let _ = std::fs::remove_file(&self.socket);
+        let drain_deadline = Instant::now() + Duration::from_secs(5);
+        while self.connections.load(Ordering::SeqCst) > callers && Instant::now() < drain_deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.tasks.stop(Duration::from_secs(5));
+        tracing::info!(pid = std::process::id(), "daemon stopped");
+        std::process::exit(0);
+    }
+
+    fn janitor_loop(self: Arc<Self>) {
+        let mut last_purge = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(250));
+            if last_purge.elapsed() >= Duration::from_secs(5) {
+                self.tasks.purge_expired();
+                last_purge = Instant::now();
+            }
+            let idle_for = self.started.elapsed().saturating_sub(Duration::from_millis(
+                self.last_activity_ms.load(Ordering::SeqCst),
+            ));
+            let busy = self.connections.load(Ordering::SeqCst) > 0 || self.tasks.active_count() > 0;
+            if busy {
+                self.touch();
+            } else if idle_for >= self.config.idle_timeout {
+                tracing::info!(idle_secs = idle_for.as_secs(), "idle: exiting");
+                self.shut_down(0);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! `fasthooks-host describe PLUGIN`: load a plugin and print what it declares.
+
+use crate::dispatch::Dispatcher;
+use crate::call::CallContext;
+use crate::info::PluginInfo;
+use crate::plugin::{PluginError, PluginFile};
+use fasthooks_ipc::Paths;
+use fasthooks_ipc::hook_io::finish;
+use fasthooks_protocol::Rendered;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn command(plugin: &Path, home: Option<&Path>) -> ExitCode {
+    let paths = Paths::resolve(home);
+    crate::logging::init(paths.logs.clone());
+    let result = describe_plugin(&paths, plugin).map(|(info, file)| {
+        let mut json = serde_json::to_value(&info).expect("serializes");
+        json["sha256"] = file.sha256.clone().into();
+        json["path"] = file.path.display().to_string().into();
+        serde_json::to_string_pretty(&json).expect("serializes")
+    });
+    match result {
+        Ok(json) => finish(Rendered::output(json)),
+        Err(err) => finish(Rendered::error(format!("{err:#}"))),
+    }
+}
+
+/// Load a plugin and ask it what it declares (its `describe()`), without handling any event.
+pub fn describe_plugin(paths: &Paths, plugin: &Path) -> anyhow::Result<(PluginInfo, PluginFile)> {
+    let dispatcher = Dispatcher::in_process(paths)?;
+    let file = PluginFile::read(plugin)?;
+    let loader = dispatcher.loader();
+    let loaded = loader
+        .load(&file, |pre| {
+            crate::instance::describe(
+                loader.engine(),
+                pre,
+                CallContext::describe(file.provisional_id(), &file.sha256),
+            )
+        })
+        .map_err(|err: PluginError| anyhow::anyhow!("plugin {}: {err}", plugin.display()))?;
+    Ok((loaded.info.clone(), file))
+}
+

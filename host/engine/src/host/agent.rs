@@ -1,0 +1,221 @@
+//! `fasthooks:hooks/agent`: Claude sub-agents for plugins the user granted `--allow-agent`: one query runs the Claude Code
+//! CLI non-interactively (`claude -p … --output-format json`) and returns its final answer, like
+//! the seed's `ClaudeAgent.query`.
+//!
+//! - The CLI is `$FASTHOOKS_CLAUDE_BIN`, or `claude` on the PATH of the process that runs the
+//!   plugin (the daemon inherits the environment of the hook that started it, so the sub-agent
+//!   uses the same credentials and API endpoint as Claude Code).
+//! - It runs in the session's working directory, with hooks disabled (a sub-agent must not
+//!   re-enter the plugins that started it) and without saving its session.
+//! - Its tools are Claude Code's own, under `-p` rules: what `allowed-tools` lists, nothing that
+//!   needs a permission prompt otherwise.
+//! - It ends by the caller's deadline (the hook's `--deadline-ms`, or the task's timeout) and when
+//!   the task that runs it is cancelled: the process is killed.
+
+use crate::sandbox::InstanceState;
+use crate::wit::types::AgentRequest;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+pub const CLAUDE_BIN_ENV: &str = "FASTHOOKS_CLAUDE_BIN";
+
+/// The `claude` arguments for a query.
+pub fn arguments(query: &AgentRequest) -> Vec<String> {
+    let mut args = vec![
+        "-p".to_owned(),
+        query.prompt.clone(),
+        "--output-format".into(),
+        "json".into(),
+        "--settings".into(),
+        r#"{"disableAllHooks": true}"#.into(),
+        "--no-session-persistence".into(),
+    ];
+    let mut option = |flag: &str, value: Option<String>| {
+        if let Some(value) = value {
+            args.push(flag.to_owned());
+            args.push(value);
+        }
+    };
+    option("--model", query.model.clone());
+    option("--system-prompt", query.system_prompt.clone());
+    option("--max-turns", query.max_turns.map(|n| n.to_string()));
+    option(
+        "--max-budget-usd",
+        query.max_budget_usd.map(|usd| usd.to_string()),
+    );
+    // Variadic in the CLI: last, as one comma-separated value.
+    option(
+        "--allowedTools",
+        (!query.allowed_tools.is_empty()).then(|| query.allowed_tools.join(",")),
+    );
+    args
+}
+
+/// Run `query` in `cwd`; the agent's final answer.
+pub fn query(
+    query: &AgentRequest,
+    cwd: &Path,
+    deadline: Instant,
+    cancel: &Arc<AtomicBool>,
+) -> Result<String, String> {
+    let program = std::env::var_os(CLAUDE_BIN_ENV).unwrap_or_else(|| "claude".into());
+    let cwd = if cwd.is_dir() { cwd } else { Path::new("/") };
+    let mut child = Command::new(&program)
+        .args(arguments(query))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|err| {
+            format!(
+                "cannot start the Claude Code CLI ({}): {err}; set {CLAUDE_BIN_ENV}",
+                program.to_string_lossy()
+            )
+        })?;
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|err| err.to_string())? {
+            break status;
+        }
+        let stop = if cancel.load(Ordering::Relaxed) {
+            Some("cancelled")
+        } else if Instant::now() >= deadline {
+            Some("out of time")
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the sub-agent was stopped: {why}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    answer(&stdout).ok_or_else(|| {
+        let detail = stderr
+            .lines()
+            .chain(stdout.lines())
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no output");
+        format!("the sub-agent failed ({status}): {detail}")
+    })?
+}
+
+/// The final answer in `claude -p --output-format json` output: `Ok(result)`, or `Err` when the
+/// CLI reports an error. `None` when the output is not such a result at all.
+fn answer(stdout: &str) -> Option<Result<String, String>> {
+    let value: serde_json::Value = serde_json::from_str(stdout.trim()).ok()?;
+    let result = value
+        .get("result")
+        .and_then(|r| r.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if value
+        .get("is_error")
+        .and_then(|e| e.as_bool())
+        .unwrap_or(false)
+    {
+        let subtype = value
+            .get("subtype")
+            .and_then(|s| s.as_str())
+            .unwrap_or("error");
+        return Some(Err(format!("the sub-agent ended with {subtype}: {result}")));
+    }
+    value.get("result").is_some().then_some(Ok(result))
+}
+
+impl crate::wit::agent::Host for InstanceState {
+    fn query(&mut self, request: AgentRequest) -> Result<String, String> {
+        if !self.grants.agent {
+            return Err(format!(
+                "plugin {} may not start sub-agents: add --allow-agent after its --plugin in the hook command",
+                self.plugin.name
+            ));
+        }
+        let (cwd, deadline, cancel) = (
+            std::path::PathBuf::from(&self.cwd),
+            self.wait_deadline,
+            self.cancel.clone(),
+        );
+        self.waiting(|| query(&request, &cwd, deadline, &cancel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_carry_every_option_and_keep_hooks_off() {
+        let query = AgentRequest {
+            prompt: "Review this".into(),
+            model: Some("haiku".into()),
+            system_prompt: Some("You review code.".into()),
+            allowed_tools: vec!["Read".into(), "Grep".into()],
+            max_turns: Some(3),
+            max_budget_usd: Some(0.1),
+        };
+        let args = arguments(&query);
+        assert_eq!(&args[..2], ["-p", "Review this"]);
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["--settings", r#"{"disableAllHooks": true}"#])
+        );
+        assert!(args.windows(2).any(|w| w == ["--model", "haiku"]));
+        assert!(args.windows(2).any(|w| w == ["--max-turns", "3"]));
+        assert_eq!(&args[args.len() - 2..], ["--allowedTools", "Read,Grep"]);
+    }
+
+    #[test]
+    fn answers_and_errors_are_read_from_the_json_result() {
+        assert_eq!(
+            answer(r#"{"type":"result","is_error":false,"result":"4"}"#),
+            Some(Ok("4".into()))
+        );
+        assert!(matches!(
+            answer(r#"{"is_error":true,"subtype":"error_max_turns","result":""}"#),
+            Some(Err(_))
+        ));
+        assert_eq!(answer("not json"), None);
+    }
+
+    #[test]
+    fn a_missing_cli_is_a_clear_error() {
+        // SAFETY: the test sets a variable only this module reads.
+        unsafe { std::env::set_var(CLAUDE_BIN_ENV, "/nonexistent/claude") };
+        let empty = AgentRequest {
+            prompt: String::new(),
+            model: None,
+            system_prompt: None,
+            allowed_tools: Vec::new(),
+            max_turns: None,
+            max_budget_usd: None,
+        };
+        let err = query(
+            &empty,
+            Path::new("/"),
+            Instant::now() + Duration::from_secs(5),
+            &Default::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("cannot start the Claude Code CLI") && err.contains(CLAUDE_BIN_ENV),
+            "{err}"
+        );
+    }
+}

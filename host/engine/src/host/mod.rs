@@ -1,0 +1,54 @@
+//! The host's side of each interface a plugin imports, one module per WIT interface, all on
+//! the instance's [`InstanceState`]:
+//!
+//! - [`tasks`]: background tasks, served by the task service (daemon, or an `--inline` hook);
+//! - [`state`]: plugin state in the same store;
+//! - [`agent`]: Claude sub-agents through the Claude Code CLI, for plugins granted `--allow-agent`;
+//! - [`log`]: the guest's log lines into the host's log.
+//!
+//! An instance without a task service gets an error saying so, never a made-up result.
+
+pub mod agent;
+pub mod log;
+pub mod state;
+pub mod tasks;
+
+use crate::sandbox::InstanceState;
+use fasthooks_tasks::TaskService;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+impl crate::wit::types::Host for InstanceState {}
+
+/// The message for host functions this build does not serve yet.
+fn not_available(what: &str) -> String {
+    format!(
+        "{what} is not available in this version of fasthooks-host ({})",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+
+impl InstanceState {
+    pub(crate) fn task_service(&self, call: &str) -> Result<Arc<TaskService>, String> {
+        match &self.tasks {
+            Some(access) => access.get().map_err(|err| format!("{call}: {err}")),
+            None => Err(not_available(call)),
+        }
+    }
+
+    /// A guest timeout, cut to what is left of this call's wait budget.
+    pub(crate) fn wait_timeout(&self, timeout_ms: u32) -> Duration {
+        let asked = Duration::from_millis(u64::from(timeout_ms));
+        asked.min(self.wait_deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Run a blocking wait without charging it to the guest's CPU deadline.
+    pub(crate) fn waiting<R>(&mut self, wait: impl FnOnce() -> R) -> R {
+        let started = Instant::now();
+        let result = wait();
+        self.extend_deadline(started.elapsed());
+        result
+    }
+}
+

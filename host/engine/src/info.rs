@@ -1,0 +1,88 @@
+//! What a plugin says about itself in `describe()`, host-side: checked once when the build is
+//! loaded, cached on disk with the compiled code, and asked on every event whether the plugin
+//! subscribes to it.
+
+use crate::wit::types;
+use fasthooks_ipc::Capability;
+use fasthooks_protocol::{HookEvent, Matcher, MatcherError};
+use serde::{Deserialize, Serialize};
+
+/// What `describe()` returned, host-side and serializable (it is cached on disk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub subscriptions: Vec<Subscription>,
+    pub capabilities: Vec<Capability>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub event: String,
+    pub matcher: String,
+}
+
+impl PluginInfo {
+    pub fn from_wit(info: types::PluginInfo) -> PluginInfo {
+        PluginInfo {
+            name: info.name,
+            version: info.version,
+            subscriptions: info
+                .subscriptions
+                .into_iter()
+                .map(|s| Subscription {
+                    event: s.event,
+                    matcher: s.matcher,
+                })
+                .collect(),
+            capabilities: info.capabilities.iter().map(|c| capability(*c)).collect(),
+        }
+    }
+
+    /// Does any subscription match this event? `*` as the event name subscribes to all events.
+    /// Matchers that cannot be used never match (they are refused when the plugin loads).
+    pub fn subscribes_to(&self, event: &HookEvent) -> bool {
+        self.subscriptions.iter().any(|sub| {
+            (sub.event == "*" || sub.event == event.name)
+                && Matcher::lenient(&event.name, &sub.matcher)
+                    .matches(event.matcher_subject.as_deref())
+        })
+    }
+
+    /// Refuse what can never work: no name, or a matcher the host cannot run.
+    pub fn validate(&self) -> Result<(), InfoError> {
+        if self.name.trim().is_empty() {
+            return Err(InfoError::NoName);
+        }
+        for sub in &self.subscriptions {
+            Matcher::parse(&sub.event, &sub.matcher).map_err(|source| InfoError::Matcher {
+                event: sub.event.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A `describe()` answer the host refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum InfoError {
+    #[error("describe() returned an empty plugin name")]
+    NoName,
+    #[error("describe(): subscription to {event}: {source}")]
+    Matcher {
+        event: String,
+        source: MatcherError,
+    },
+}
+
+fn capability(capability: types::Capability) -> Capability {
+    match capability {
+        types::Capability::ReadFiles => Capability::ReadFiles,
+        types::Capability::WriteFiles => Capability::WriteFiles,
+        types::Capability::Network => Capability::Network,
+        types::Capability::Environment => Capability::Environment,
+        types::Capability::Agent => Capability::Agent,
+    }
+}
+

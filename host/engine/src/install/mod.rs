@@ -1,0 +1,537 @@
+//! `fasthooks-host install` and `uninstall`: write the hook entries that run a plugin into
+//! Claude Code's settings, and take them out again.
+//!
+//! ```text
+//! fasthooks-host install --plugin guard.wasm [grants…] [--project | --local | --user] [--events E,…]
+//! fasthooks-host uninstall --plugin guard.wasm [--project | --local | --user]
+//! ```
+//!
+//! What gets written:
+//! - the events and matchers come from the plugin's `describe()`: one matcher group per event,
+//!   `{"matcher": M, "hooks": [{"type": "command", "command": C}]}`, with `matcher` left out when
+//!   the plugin takes everything or the event has no matcher support. When a plugin subscribes
+//!   to one event several times, the matchers are united (exact names joined with `|`, otherwise
+//!   one regular expression), so Claude Code runs the hook at least whenever a subscription
+//!   applies; the host then runs each plugin only for its own subscriptions.
+//! - a plugin that subscribes to every event (`*`) is installed for [`CATCH_ALL_EVENTS`], the
+//!   events a session commonly fires; `--events` names others.
+//! - the command is `<absolute fasthooks-host> --plugin <absolute plugin> <grants…>`, words
+//!   quoted for the shell. Grants and limits given to `install` are carried over in the order
+//!   given; directories are made absolute, except those written with `$CLAUDE_PROJECT_DIR` (or
+//!   another `$VARIABLE`), which stay for the shell to expand when the hook runs.
+//!
+//! How the file is treated:
+//! - merged, never rewritten wholesale: keys keep their order, other entries stay where they
+//!   are, new groups go at the end of their event's list, new events at the end of `hooks`;
+//!   the indentation of the file is kept (two spaces for a new file).
+//! - the entries of one installation are the `command` hooks whose command runs `fasthooks-host`
+//!   with exactly the same `--plugin` list. Installing again updates them in place (so running
+//!   `install` twice adds nothing, and changed grants replace the old ones) and drops those for
+//!   events no longer selected; `uninstall` removes exactly them, then the groups, event lists
+//!   and `hooks` object that this left empty.
+//! - nothing changes on disk when nothing changes; otherwise the previous file is kept as
+//!   `settings.json.bak` and the new one replaces it atomically (temporary file, then rename).
+//! - a file that is not valid JSON, or whose `hooks` are not shaped as Claude Code expects, is
+//!   left untouched: exit 1 with a message naming the file.
+
+mod file;
+mod settings;
+mod shell;
+
+use crate::cli::{InstallArgs, Target, UninstallArgs};
+use fasthooks_ipc::hook_io::finish;
+use fasthooks_ipc::request::GrantKind;
+use fasthooks_ipc::{Capability, Grant, HOST_BINARY, HookCommand, Paths};
+use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
+use fasthooks_protocol::{Rendered, matcher};
+use clap::ArgMatches;
+use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
+use shell::{plugins_of_command, shell_quote};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+impl Target {
+    pub fn settings_file(&self) -> Result<PathBuf, String> {
+        if self.user {
+            let home = std::env::var_os("HOME")
+                .filter(|home| !home.is_empty())
+                .ok_or("--user: HOME is not set")?;
+            return Ok(PathBuf::from(home).join(".claude/settings.json"));
+        }
+        let project = match &self.project_dir {
+            Some(dir) => std::fs::canonicalize(dir)
+                .map_err(|err| format!("--project-dir {}: {err}", dir.display()))?,
+            None => std::env::current_dir()
+                .map_err(|err| format!("cannot read the current directory: {err}"))?,
+        };
+        let name = if self.local {
+            "settings.local.json"
+        } else {
+            "settings.json"
+        };
+        Ok(project.join(".claude").join(name))
+    }
+}
+
+/// `fasthooks-host install`.
+pub fn install(args: &InstallArgs, matches: &ArgMatches) -> ExitCode {
+    let paths = Paths::resolve(args.hook.home.as_deref());
+    crate::logging::init(paths.logs.clone());
+    finish(into_rendered(run_install(args, matches, &paths)))
+}
+
+/// `fasthooks-host uninstall`.
+pub fn uninstall(args: &UninstallArgs) -> ExitCode {
+    finish(into_rendered(run_uninstall(args)))
+}
+
+fn into_rendered(result: Result<String, String>) -> Rendered {
+    match result {
+        Ok(stdout) => Rendered {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+        },
+        Err(message) => Rendered::error(message),
+    }
+}
+
+fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> Result<String, String> {
+    let command = HookCommand::parse(&args.hook, matches).map_err(|err| err.to_string())?;
+    let (command, expandable) = absolute(command)?;
+    let file = args.target.settings_file()?;
+    let mut subscriptions = Vec::new();
+    let mut described = Vec::new();
+    for plugin in &command.plugins {
+        let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)
+            .map_err(|err| format!("{err:#}"))?;
+        check_grants(&info.name, plugin, &info.capabilities)?;
+        subscriptions.extend(
+            info.subscriptions
+                .iter()
+                .map(|s| (s.event.clone(), s.matcher.clone())),
+        );
+        described.push(format!("{} {}", info.name, info.version));
+    }
+    let plugins: Vec<String> = command
+        .plugins
+        .iter()
+        .map(|p| p.path.display().to_string())
+        .collect();
+    let plan = Plan {
+        command: command_line(&host_binary()?, &command.to_args(), &expandable)?,
+        entries: entries_for(&subscriptions, &args.events)?,
+        timeout: args.hook_timeout,
+    };
+    if plan.entries.is_empty() {
+        return Err(format!(
+            "{} subscribes to no event: nothing to install",
+            described.join(", ")
+        ));
+    }
+    let original = file::read(&file)?;
+    let edited = apply_install(original.as_deref().unwrap_or(""), &plan, runs(&plugins))
+        .map_err(|err| refuse(&file, &err))?;
+    let (backup, mut out) = match edited {
+        Some(text) => (
+            file::save(&file, &text, original.is_some())?,
+            format!("installed {} in {}", described.join(", "), file.display()),
+        ),
+        None => (
+            None,
+            format!(
+                "{} already installed in {}: nothing changed",
+                described.join(", "),
+                file.display()
+            ),
+        ),
+    };
+    for entry in &plan.entries {
+        out.push_str(&format!(
+            "\n  {:<18} {}",
+            entry.event,
+            entry.matcher.as_deref().unwrap_or("(every)")
+        ));
+    }
+    out.push_str(&format!("\ncommand: {}", plan.command));
+    if let Some(backup) = backup {
+        out.push_str(&format!("\nprevious file kept as {}", backup.display()));
+    }
+    Ok(out)
+}
+
+fn run_uninstall(args: &UninstallArgs) -> Result<String, String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // The plugin file may be gone already: fall back to the absolute path as given.
+    let plugins: Vec<String> = args
+        .plugins
+        .iter()
+        .map(|p| {
+            std::fs::canonicalize(p)
+                .unwrap_or_else(|_| cwd.join(p))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let file = args.target.settings_file()?;
+    if !file.exists() {
+        return Ok(format!(
+            "{} does not exist: nothing to remove",
+            file.display()
+        ));
+    }
+    let original = file::read(&file)?.unwrap_or_default();
+    let (text, removed) =
+        apply_uninstall(&original, runs(&plugins)).map_err(|err| refuse(&file, &err))?;
+    if removed == 0 {
+        return Ok(format!(
+            "no hook runs {} in {}: nothing to remove",
+            plugins.join(" + "),
+            file.display()
+        ));
+    }
+    let backup = file::save(&file, &text, true)?;
+    let mut out = format!(
+        "removed {removed} hook entr{} for {} from {}",
+        if removed == 1 { "y" } else { "ies" },
+        plugins.join(" + "),
+        file.display()
+    );
+    if let Some(backup) = backup {
+        out.push_str(&format!("\nprevious file kept as {}", backup.display()));
+    }
+    Ok(out)
+}
+
+/// Does a settings.json `command` run exactly these plugins? (How an installation's entries
+/// are recognised.)
+fn runs(plugins: &[String]) -> impl Fn(&str) -> bool + '_ {
+    move |command| plugins_of_command(command).is_some_and(|found| found == plugins)
+}
+
+/// A settings file this edit refuses to touch, named with why.
+fn refuse(file: &std::path::Path, err: &SettingsError) -> String {
+    match err {
+        SettingsError::InvalidJson { .. } => format!(
+            "{} is {err}; fix it or move it away, nothing was changed",
+            file.display()
+        ),
+        _ => format!("{}: {err}; nothing was changed", file.display()),
+    }
+}
+
+/// `fasthooks-host`, next to the running binary, absolute.
+fn host_binary() -> Result<PathBuf, String> {
+    let exe =
+        std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
+    let host = exe.with_file_name(HOST_BINARY);
+    std::fs::canonicalize(&host).map_err(|err| {
+        format!(
+            "{} is missing ({err}): install it next to {}",
+            host.display(),
+            exe.display()
+        )
+    })
+}
+
+/// The command with plugin paths and directories made absolute (the hook runs in the session's
+/// directory), except directories written with `$VARIABLE`, which stay for the hook's shell to
+/// expand; those are returned too, to be quoted for expansion.
+fn absolute(mut command: HookCommand) -> Result<(HookCommand, HashSet<String>), String> {
+    let cwd = std::env::current_dir().map_err(|err| format!("current directory: {err}"))?;
+    let canonical = |path: &Path, flag: &str| -> Result<PathBuf, String> {
+        let abs = std::fs::canonicalize(cwd.join(path))
+            .map_err(|err| format!("{flag} {}: {err}", path.display()))?;
+        utf8(&abs, flag)?;
+        Ok(abs)
+    };
+    if command.plugins.is_empty() {
+        return Err("no plugin given: add --plugin PATH".into());
+    }
+    let mut expandable = HashSet::new();
+    for plugin in &mut command.plugins {
+        plugin.path = canonical(&plugin.path, "--plugin")?;
+        for grant in &mut plugin.grants {
+            let flag = grant.flag();
+            if let Grant::Read(dir) | Grant::Write(dir) = grant {
+                let text = dir.display().to_string();
+                if text.contains('$') {
+                    check_expandable(&text, flag)?;
+                    expandable.insert(text);
+                } else {
+                    *dir = canonical(dir, flag)?;
+                }
+            }
+        }
+    }
+    Ok((command, expandable))
+}
+
+fn utf8(path: &Path, flag: &str) -> Result<String, String> {
+    path.to_str().map(str::to_owned).ok_or_else(|| {
+        format!(
+            "{flag} {}: the path is not UTF-8, which settings.json cannot hold",
+            path.display()
+        )
+    })
+}
+
+/// A directory the shell expands when the hook runs: only `$NAME` / `${NAME}` references,
+/// nothing that would run a command or end the double quotes it is written in.
+fn check_expandable(text: &str, flag: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "{flag} {text}: only $NAME or ${{NAME}} may be left for the shell (e.g. \"$CLAUDE_PROJECT_DIR/docs\")"
+        )
+    };
+    if text.contains(['"', '`', '\\']) {
+        return Err(bad());
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        let name_len = if let Some(braced) = rest.strip_prefix('{') {
+            let end = braced.find('}').ok_or_else(bad)?;
+            if !is_name(&braced[..end]) {
+                return Err(bad());
+            }
+            end + 2
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if !is_name(&rest[..end]) {
+                return Err(bad());
+            }
+            end
+        };
+        rest = &rest[name_len..];
+    }
+    Ok(())
+}
+
+fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Refuse a plugin that would be refused at every event for a capability it was not granted.
+fn check_grants(
+    name: &str,
+    plugin: &fasthooks_ipc::PluginArgs,
+    capabilities: &[Capability],
+) -> Result<(), String> {
+    let kinds: Vec<GrantKind> = plugin
+        .grants
+        .iter()
+        .filter_map(|grant| match grant {
+            Grant::Read(_) => Some(GrantKind::Read),
+            Grant::Write(_) => Some(GrantKind::Write),
+            Grant::Env(_) => Some(GrantKind::Env),
+            Grant::Net(_) => Some(GrantKind::Net),
+            Grant::Agent => Some(GrantKind::Agent),
+            Grant::Sha256(_) => None,
+        })
+        .collect();
+    match capabilities.iter().find(|c| !c.granted_by(&kinds)) {
+        Some(missing) => Err(format!(
+            "plugin {name} ({}) needs the {} capability: add {} after its --plugin",
+            plugin.path.display(),
+            missing.name(),
+            missing.flag()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The command line for settings.json: each word quoted for `sh -c` where it needs it, the
+/// `expandable` ones in double quotes so the shell expands their `$VARIABLE`s.
+fn command_line(host: &Path, words: &[String], expandable: &HashSet<String>) -> Result<String, String> {
+    let mut line = shell_quote(&utf8(host, HOST_BINARY)?);
+    for word in words {
+        line.push(' ');
+        if expandable.contains(word) {
+            line.push_str(&format!("\"{word}\""));
+        } else {
+            line.push_str(&shell_quote(word));
+        }
+    }
+    Ok(line)
+}
+
+/// The entries for a list of (event, matcher) subscriptions, restricted to `only` when given.
+pub fn entries_for(
+    subscriptions: &[(String, String)],
+    only: &[String],
+) -> Result<Vec<Entry>, String> {
+    let only: Vec<&str> = only
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut events: Vec<(String, Vec<String>)> = Vec::new();
+    for (event, matcher) in subscriptions {
+        let names: Vec<&str> = if event == "*" {
+            if only.is_empty() {
+                CATCH_ALL_EVENTS.to_vec()
+            } else {
+                only.clone()
+            }
+        } else {
+            vec![event.as_str()]
+        };
+        for name in names {
+            if !only.is_empty() && !only.contains(&name) {
+                continue;
+            }
+            match events.iter_mut().find(|(e, _)| e == name) {
+                Some((_, matchers)) => matchers.push(matcher.clone()),
+                None => events.push((name.to_owned(), vec![matcher.clone()])),
+            }
+        }
+    }
+    for name in &only {
+        if !events.iter().any(|(e, _)| e == name) {
+            let subscribed: Vec<&str> = subscriptions.iter().map(|(e, _)| e.as_str()).collect();
+            return Err(format!(
+                "--events {name}: the plugin does not subscribe to it (it subscribes to {})",
+                if subscribed.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    subscribed.join(", ")
+                }
+            ));
+        }
+    }
+    Ok(events
+        .into_iter()
+        .map(|(event, matchers)| Entry {
+            matcher: if supports_matcher(&event) {
+                matcher::union(&event, &matchers)
+            } else {
+                None
+            },
+            event,
+        })
+        .collect())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_follow_the_subscriptions() {
+        let subs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(e, m)| ((*e).into(), (*m).into()))
+                .collect()
+        };
+        let entries = entries_for(
+            &subs(&[
+                ("PreToolUse", "Bash"),
+                ("Stop", "ignored"),
+                ("UserPromptSubmit", ""),
+                ("PreToolUse", "Write"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            entries,
+            vec![
+                Entry {
+                    event: "PreToolUse".into(),
+                    matcher: Some("Bash|Write".into())
+                },
+                Entry {
+                    event: "Stop".into(),
+                    matcher: None
+                },
+                Entry {
+                    event: "UserPromptSubmit".into(),
+                    matcher: None
+                },
+            ]
+        );
+        let only = entries_for(
+            &subs(&[("PreToolUse", "Bash"), ("Stop", "")]),
+            &["Stop".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            only,
+            vec![Entry {
+                event: "Stop".into(),
+                matcher: None
+            }]
+        );
+        let err = entries_for(&subs(&[("Stop", "")]), &["PreToolUse".into()]).unwrap_err();
+        assert!(
+            err.contains("does not subscribe") && err.contains("Stop"),
+            "{err}"
+        );
+
+        let all = entries_for(&subs(&[("*", "")]), &[]).unwrap();
+        let names: Vec<&str> = all.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(names, CATCH_ALL_EVENTS);
+        let picked = entries_for(
+            &subs(&[("*", ""), ("PreToolUse", "Bash")]),
+            &["PreToolUse".into(), "FileChanged".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            picked[0],
+            Entry {
+                event: "PreToolUse".into(),
+                matcher: None
+            },
+            "* takes every tool"
+        );
+        assert_eq!(picked[1].event, "FileChanged");
+    }
+
+    #[test]
+    fn expandable_directories() {
+        assert!(check_expandable("$CLAUDE_PROJECT_DIR", "--allow-read").is_ok());
+        assert!(check_expandable("${CLAUDE_PROJECT_DIR}/docs", "--allow-read").is_ok());
+        for bad in ["$(rm -rf /)", "$CLAUDE_PROJECT_DIR\"x", "`x`", "${}", "$1"] {
+            assert!(check_expandable(bad, "--allow-read").is_err(), "{bad}");
+        }
+        let expandable = HashSet::from(["$CLAUDE_PROJECT_DIR/docs".to_owned()]);
+        let line = command_line(
+            Path::new("/opt/fasthooks-host"),
+            &["--allow-read".into(), "$CLAUDE_PROJECT_DIR/docs".into()],
+            &expandable,
+        )
+        .unwrap();
+        assert_eq!(
+            line,
+            "/opt/fasthooks-host --allow-read \"$CLAUDE_PROJECT_DIR/docs\""
+        );
+    }
+
+    #[test]
+    fn capabilities_need_their_grants() {
+        use Capability::*;
+        let plugin = |grants: Vec<Grant>| fasthooks_ipc::PluginArgs {
+            path: "/p/x.wasm".into(),
+            grants,
+        };
+        let dir = || PathBuf::from("/d");
+        assert!(check_grants("x", &plugin(vec![]), &[]).is_ok());
+        let err = check_grants("x", &plugin(vec![]), &[ReadFiles]).unwrap_err();
+        assert!(
+            err.contains("--allow-read DIR") && err.contains("/p/x.wasm"),
+            "{err}"
+        );
+        assert!(check_grants("x", &plugin(vec![Grant::Write(dir())]), &[ReadFiles, WriteFiles]).is_ok());
+        assert!(check_grants("x", &plugin(vec![Grant::Read(dir())]), &[WriteFiles]).is_err());
+        let all = vec![Grant::Net("h".into()), Grant::Env("E".into()), Grant::Agent];
+        assert!(check_grants("x", &plugin(all), &[Network, Environment, Agent]).is_ok());
+        assert!(check_grants("x", &plugin(vec![Grant::Net("h".into())]), &[Agent]).is_err());
+    }
+}

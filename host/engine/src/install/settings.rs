@@ -1,0 +1,604 @@
+//! Edit the `hooks` of Claude Code's `settings.json` in place.
+//!
+//! The text is parsed into a concrete syntax tree ([`jsonc_parser::cst`]), only the nodes that
+//! change are touched, and the tree is written back out: everything else in the file (key order,
+//! inline objects, blank lines, indentation, line endings, `//` and `/* */` comments) stays byte
+//! for byte as it was.
+//!
+//! The settings are shaped
+//! `{"hooks": {"<Event>": [{"matcher": "<m>", "hooks": [{"type": "command", "command": "<c>", "timeout": N}]}]}}`
+//! (`matcher` and `timeout` optional). A handler belongs to an installation when its `type` is
+//! `"command"` and the caller's predicate accepts its `command`.
+//!
+//! - [`apply_install`] updates the first handler of the installation in each wanted event whose
+//!   group has the wanted matcher (it stays where it is), removes every other handler of the
+//!   installation, and appends a new group to each wanted event that got no update.
+//! - [`apply_uninstall`] removes every handler of the installation.
+//!
+//! Both then remove the groups, event lists and `hooks` object that this removal left empty
+//! (containers that were empty before stay).
+//!
+//! What is accepted: JSON, plus comments and trailing commas (JSONC). An empty or blank text is an
+//! empty object; a new file is written with two-space indentation and a final newline. New nodes
+//! in an existing file take the indentation, line ending and trailing-comma style of the file as
+//! far as `jsonc-parser` infers them.
+//!
+//! Removing a member takes its separator and its layout with it: a member on a line of its own
+//! goes with that line (comments after it on the line included), comments on lines of their own
+//! stay, and removing what an install appended gives back the text from before byte for byte.
+//! Comments inside a removed group, event list or `hooks` object go with it.
+//!
+//! Known ways an edit reaches beyond the changed nodes (all from `jsonc-parser`'s insertion):
+//! - adding a property (`hooks`, an event, a handler's `timeout`) to an object written on one line
+//!   spreads that object over lines first; for `timeout` this module folds it back onto one line;
+//! - appending to an object or list drops blank lines just inside its brackets;
+//! - an object or list that a removal empties is written `{}` / `[]` (so `{⏎}` comes back `{}`).
+
+use jsonc_parser::ParseOptions;
+use jsonc_parser::cst::{
+    CstContainerNode, CstInputValue, CstLeafNode, CstNode, CstObject, CstRootNode,
+};
+
+/// One event to hook, with the matcher its group gets (`None`: no `matcher` key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub event: String,
+    pub matcher: Option<String>,
+}
+
+/// What one installation puts into the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub entries: Vec<Entry>,
+    /// The handler's `command`.
+    pub command: String,
+    /// The handler's `timeout` (seconds), if any.
+    pub timeout: Option<u64>,
+}
+
+/// Why the settings cannot be edited. Nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("not valid JSON: {message} at line {line}, column {column}")]
+    InvalidJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("the settings are not a JSON object")]
+    RootNotObject,
+    #[error("\"hooks\" is not an object")]
+    HooksNotObject,
+    #[error("\"hooks.{0}\" is not a list")]
+    EventNotList(String),
+}
+
+/// Merge `plan` into the settings `text`. `is_ours` says whether a `command` runs exactly this
+/// installation's plugins. Returns the new text, or `None` when nothing changes.
+pub fn apply_install(
+    text: &str,
+    plan: &Plan,
+    is_ours: impl Fn(&str) -> bool,
+) -> Result<Option<String>, SettingsError> {
+    let mut root = parse(text)?;
+    let mut edited = false;
+    let mut placed: Vec<String> = Vec::new();
+    if let Some(object) = root_object(&root)? {
+        let removed = remove_handlers(&object, &is_ours, |event, group, handler| {
+            let Some(entry) = plan.entries.iter().find(|e| e.event == event) else {
+                return false;
+            };
+            if placed.iter().any(|e| e == event)
+                || !group_matcher_is(group, entry.matcher.as_deref())
+            {
+                return false;
+            }
+            placed.push(event.to_owned());
+            edited |= update_handler(handler, plan);
+            true
+        })?;
+        edited |= removed > 0;
+    }
+    if edited && plan.entries.iter().any(|e| !placed.contains(&e.event)) {
+        // Removals leave zero-width nodes behind; appends see the text as it now is.
+        root = parse(&root.to_string())?;
+    }
+    for entry in plan.entries.iter().filter(|e| !placed.contains(&e.event)) {
+        let object = match root.value() {
+            None => root.object_value_or_set(),
+            Some(_) => root_object(&root)?.ok_or(SettingsError::RootNotObject)?,
+        };
+        let group = group_value(entry, plan);
+        match object.get("hooks") {
+            None => {
+                let hooks = CstInputValue::Object(vec![(
+                    entry.event.clone(),
+                    CstInputValue::Array(vec![group]),
+                )]);
+                object.append("hooks", hooks);
+            }
+            Some(prop) => {
+                let hooks = prop.object_value().ok_or(SettingsError::HooksNotObject)?;
+                match hooks.get(&entry.event) {
+                    None => {
+                        hooks.append(&entry.event, CstInputValue::Array(vec![group]));
+                    }
+                    Some(prop) => {
+                        let groups = prop
+                            .array_value()
+                            .ok_or_else(|| SettingsError::EventNotList(entry.event.clone()))?;
+                        groups.append(group);
+                    }
+                }
+            }
+        }
+        edited = true;
+    }
+    if !edited {
+        return Ok(None);
+    }
+    let out = root.to_string();
+    Ok((out != text).then_some(out))
+}
+
+/// Remove every handler whose `command` `is_ours` accepts from the settings `text`. Returns the
+/// new text (the same text when nothing was removed) and how many handlers were removed.
+pub fn apply_uninstall(
+    text: &str,
+    is_ours: impl Fn(&str) -> bool,
+) -> Result<(String, usize), SettingsError> {
+    let root = parse(text)?;
+    let Some(object) = root_object(&root)? else {
+        return Ok((text.to_owned(), 0));
+    };
+    let removed = remove_handlers(&object, &is_ours, |_, _, _| false)?;
+    if removed == 0 {
+        return Ok((text.to_owned(), 0));
+    }
+    Ok((root.to_string(), removed))
+}
+
+/// The tree of `text`; a blank text is parsed as nothing at all, so that what is added to it is
+/// laid out as a new file.
+fn parse(text: &str) -> Result<CstRootNode, SettingsError> {
+    let text = if text.trim().is_empty() { "" } else { text };
+    let options = ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    CstRootNode::parse(text, &options).map_err(|err| SettingsError::InvalidJson {
+        message: err.kind().to_string(),
+        line: err.line_display(),
+        column: err.column_display(),
+    })
+}
+
+/// The root object, `None` when the text holds no value (blank, or only comments).
+fn root_object(root: &CstRootNode) -> Result<Option<CstObject>, SettingsError> {
+    match root.value() {
+        None => Ok(None),
+        Some(value) => value
+            .as_object()
+            .map(Some)
+            .ok_or(SettingsError::RootNotObject),
+    }
+}
+
+/// The decoded string value of `object.name`, if it is a string.
+fn string_prop(object: &CstObject, name: &str) -> Option<String> {
+    match object.get(name)?.value()? {
+        CstNode::Leaf(CstLeafNode::StringLit(lit)) => lit.decoded_value().ok(),
+        _ => None,
+    }
+}
+
+fn is_ours_handler(handler: &CstObject, is_ours: &impl Fn(&str) -> bool) -> bool {
+    string_prop(handler, "type").as_deref() == Some("command")
+        && string_prop(handler, "command").is_some_and(|command| is_ours(&command))
+}
+
+fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
+    if group.get("matcher").is_none() {
+        return wanted.is_none();
+    }
+    match (string_prop(group, "matcher"), wanted) {
+        (Some(matcher), None) => matcher.is_empty(),
+        (Some(matcher), Some(wanted)) => matcher == wanted,
+        (None, _) => false,
+    }
+}
+
+/// Set the handler's `command` and (when the plan has one) `timeout`, touching only values that
+/// differ. Returns whether anything changed.
+fn update_handler(handler: &CstObject, plan: &Plan) -> bool {
+    let mut changed = false;
+    if string_prop(handler, "command").as_deref() != Some(plan.command.as_str()) {
+        let prop = handler
+            .get("command")
+            .expect("an ours handler has a command");
+        prop.set_value(plan.command.clone().into());
+        changed = true;
+    }
+    if let Some(timeout) = plan.timeout {
+        match handler.get("timeout") {
+            Some(prop) => {
+                let same = matches!(prop.value(),
+                    Some(CstNode::Leaf(CstLeafNode::NumberLit(n))) if n.to_string() == timeout.to_string());
+                if !same {
+                    prop.set_value(timeout.into());
+                    changed = true;
+                }
+            }
+            None => {
+                append_scalar(handler, "timeout", timeout.into());
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Append a property with a one-line value to `object`, keeping an object written on one line on
+/// one line (`jsonc-parser` spreads it over several lines first; this folds it back).
+fn append_scalar(object: &CstObject, name: &str, value: CstInputValue) {
+    let children = object.children();
+    if children.iter().any(CstNode::is_newline) {
+        object.append(name, value);
+        return;
+    }
+    // The spacing inside the braces and after the commas, as written.
+    let inner = &children[1..children.len() - 1];
+    let space_of = |node: Option<&CstNode>| match node {
+        Some(CstNode::Leaf(CstLeafNode::Whitespace(ws))) => ws.value(),
+        _ => String::new(),
+    };
+    let open = space_of(inner.first());
+    let close = if inner.len() > 1 {
+        space_of(inner.last())
+    } else {
+        String::new()
+    };
+    let after_comma = inner
+        .iter()
+        .position(CstNode::is_comma)
+        .map(|i| space_of(inner.get(i + 1)))
+        .unwrap_or_else(|| " ".to_owned());
+    object.append(name, value);
+    // Now `{ NL WS p1 , NL WS p2 … NL [WS] }`: every line break goes, and the indentation after
+    // it becomes the spacing written on the one line.
+    let children = object.children();
+    let last = children.len() - 1;
+    let mut index = 0;
+    while index < children.len() {
+        if let CstNode::Leaf(CstLeafNode::Newline(newline)) = &children[index] {
+            let before_open = index == 1;
+            let space = match children.get(index + 1) {
+                Some(CstNode::Leaf(CstLeafNode::Whitespace(ws))) => {
+                    index += 1;
+                    Some(ws.clone())
+                }
+                _ => None,
+            };
+            let before_close = index + 1 == last;
+            let wanted = if before_open {
+                &open
+            } else if before_close {
+                &close
+            } else {
+                &after_comma
+            };
+            newline.clone().remove();
+            if let Some(space) = space {
+                if wanted.is_empty() {
+                    space.remove();
+                } else {
+                    space.set_value(wanted.clone());
+                }
+            }
+        }
+        index += 1;
+    }
+}
+
+/// The group a plan entry adds: `{"matcher": m, "hooks": [{"type", "command", "timeout"}]}`.
+fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
+    let mut handler = vec![
+        ("type".to_owned(), "command".into()),
+        ("command".to_owned(), plan.command.clone().into()),
+    ];
+    if let Some(timeout) = plan.timeout {
+        handler.push(("timeout".to_owned(), timeout.into()));
+    }
+    let mut group = Vec::new();
+    if let Some(matcher) = &entry.matcher {
+        group.push(("matcher".to_owned(), matcher.clone().into()));
+    }
+    group.push((
+        "hooks".to_owned(),
+        CstInputValue::Array(vec![CstInputValue::Object(handler)]),
+    ));
+    CstInputValue::Object(group)
+}
+
+/// Walk the handlers `is_ours` accepts; `keep` may update one in place and keep it, the others
+/// are removed, with the groups, event lists and `hooks` object left empty by that. Returns how
+/// many handlers were removed.
+fn remove_handlers(
+    root: &CstObject,
+    is_ours: &impl Fn(&str) -> bool,
+    mut keep: impl FnMut(&str, &CstObject, &CstObject) -> bool,
+) -> Result<usize, SettingsError> {
+    let Some(hooks_prop) = root.get("hooks") else {
+        return Ok(0);
+    };
+    let hooks = hooks_prop
+        .object_value()
+        .ok_or(SettingsError::HooksNotObject)?;
+    // First decide (and update in place), reading the tree as it was; then remove, the outermost
+    // node of each removal only, last first, so that each removal sees its neighbours as written.
+    let mut removals: Vec<CstNode> = Vec::new();
+    let mut removed = 0;
+    let events = hooks.properties();
+    let mut emptied_events = 0;
+    for event_prop in &events {
+        let (Some(event), Some(groups)) = (event_prop.decoded_name(), event_prop.array_value())
+        else {
+            continue;
+        };
+        let mut removed_here = 0;
+        let mut here: Vec<CstNode> = Vec::new();
+        let all_groups = groups.elements();
+        let mut groups_gone = 0;
+        for group in &all_groups {
+            let Some(group) = group.as_object() else {
+                continue;
+            };
+            let Some(handlers) = group.array_value("hooks") else {
+                continue;
+            };
+            let all = handlers.elements();
+            let mut doomed = Vec::new();
+            for handler in &all {
+                let Some(handler) = handler.as_object() else {
+                    continue;
+                };
+                if is_ours_handler(&handler, is_ours) && !keep(&event, &group, &handler) {
+                    doomed.push(CstNode::from(handler));
+                }
+            }
+            removed_here += doomed.len();
+            if !doomed.is_empty() && doomed.len() == all.len() {
+                here.push(group.into());
+                groups_gone += 1;
+            } else {
+                here.extend(doomed);
+            }
+        }
+        removed += removed_here;
+        if removed_here > 0 && groups_gone == all_groups.len() {
+            removals.push(event_prop.clone().into());
+            emptied_events += 1;
+        } else {
+            removals.extend(here);
+        }
+    }
+    if emptied_events > 0 && emptied_events == events.len() {
+        removals = vec![hooks_prop.into()];
+    }
+    for node in removals.into_iter().rev() {
+        remove_member(node);
+    }
+    Ok(removed)
+}
+
+/// What a child of an object or list is, for laying out a removal; `None` for what an earlier
+/// removal left behind (zero-width nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Space,
+    Newline,
+    Comment,
+    Comma,
+    Open,
+    Close,
+    Member,
+}
+
+fn kind(node: &CstNode) -> Option<Kind> {
+    let kind = match node {
+        CstNode::Leaf(CstLeafNode::Whitespace(_)) => Kind::Space,
+        CstNode::Leaf(CstLeafNode::Newline(_)) => Kind::Newline,
+        CstNode::Leaf(CstLeafNode::Comment(_)) => Kind::Comment,
+        CstNode::Leaf(CstLeafNode::Token(token)) => match token.value() {
+            ',' => Kind::Comma,
+            '[' | '{' => Kind::Open,
+            ']' | '}' => Kind::Close,
+            _ => Kind::Member,
+        },
+        _ => Kind::Member,
+    };
+    (!node.to_string().is_empty()).then_some(kind)
+}
+
+fn is_trivia(kind: Kind) -> bool {
+    matches!(kind, Kind::Space | Kind::Newline | Kind::Comment)
+}
+
+/// Remove a member of an object or list (a property, an element) with its separator and its
+/// layout, so that removing what `CstArray::append` / `CstObject::append` added gives back the
+/// text from before, and the rest keeps its lines:
+/// - a member followed by another on the same line goes with its comma and the spaces after it
+///   (`[a, b]` → `[b]`);
+/// - a member on a line of its own goes with the whole line, comments after it on that line
+///   included;
+/// - the last member goes with the comma before it (or its own trailing comma, keeping the one
+///   before); when the closing bracket follows it on its line (`[a,⏎  b]`), with the line break
+///   before it too (`[a]`), unless a comment ends the line before;
+/// - comments on lines of their own, and anything before the member on its line, stay.
+///
+/// `jsonc-parser`'s own `remove` always takes the rest of the member's line with its line break,
+/// which joins lines (`a, b,⏎  c` → `a,  c`) and drops comments, and it has no way to remove a
+/// node alone; so whitespace, line breaks and commas are removed here one by one, and the member
+/// itself is replaced by an empty string literal written as nothing (a zero-width node, gone when
+/// the text is parsed again).
+fn remove_member(member: CstNode) {
+    let sibling = |node: CstNode| kind(&node).map(|kind| (node, kind));
+    let prev: Vec<(CstNode, Kind)> = member.previous_siblings().filter_map(sibling).collect();
+    let next: Vec<(CstNode, Kind)> = member.next_siblings().filter_map(sibling).collect();
+    let mut doomed: Vec<CstNode> = Vec::new();
+
+    let lead = prev.iter().take_while(|(_, k)| *k == Kind::Space).count();
+    let starts_line = matches!(prev.get(lead), Some((_, Kind::Newline)));
+    let first_solid = next.iter().position(|(_, k)| !is_trivia(*k));
+    let comma = first_solid.filter(|&i| next[i].1 == Kind::Comma);
+    // What follows the member and its comma.
+    let rest = &next[comma.map_or(0, |i| i + 1)..];
+    let next_member = rest
+        .iter()
+        .find(|(_, k)| !is_trivia(*k))
+        .is_some_and(|(_, k)| *k == Kind::Member);
+    let take = |doomed: &mut Vec<CstNode>, nodes: &[(CstNode, Kind)]| {
+        doomed.extend(nodes.iter().map(|(n, _)| n.clone()));
+    };
+    // Spaces and comments, then a line break (or nothing): the line ends after the member.
+    let line_end = rest
+        .iter()
+        .position(|(_, k)| !matches!(k, Kind::Space | Kind::Comment))
+        .map_or(Some(rest.len()), |i| {
+            (rest[i].1 == Kind::Newline).then_some(i + 1)
+        });
+
+    match (comma, next_member) {
+        (Some(comma), true) => {
+            take(&mut doomed, &next[..=comma]);
+            match line_end {
+                None => {
+                    // Another member on this line: the spaces before it go, the member's own
+                    // indentation (or the space after the previous comma) is kept for it.
+                    let spaces = rest.iter().take_while(|(_, k)| *k == Kind::Space).count();
+                    take(&mut doomed, &rest[..spaces]);
+                }
+                Some(end) if starts_line => {
+                    take(&mut doomed, &prev[..lead]);
+                    take(&mut doomed, &rest[..end]);
+                }
+                Some(_) => take(&mut doomed, &prev[..lead]),
+            }
+        }
+        _ => {
+            // The last member. Its separator is the comma before it, unless it has a trailing
+            // comma of its own, which then goes instead.
+            let before = prev[lead..].iter().find(|(_, k)| !is_trivia(*k));
+            match comma {
+                Some(comma) => take(&mut doomed, &next[..=comma]),
+                None => {
+                    if let Some((separator, Kind::Comma)) = before {
+                        doomed.push(separator.clone());
+                    }
+                }
+            }
+            take(&mut doomed, &prev[..lead]);
+            match line_end {
+                Some(end) if starts_line => take(&mut doomed, &rest[..end]),
+                None if starts_line => {
+                    let spaces = rest.iter().take_while(|(_, k)| *k == Kind::Space).count();
+                    take(&mut doomed, &rest[..spaces]);
+                    // Join the closing bracket to the line before, unless a comment ends it.
+                    let newline = lead;
+                    let spaces_before = prev[newline + 1..]
+                        .iter()
+                        .take_while(|(_, k)| *k == Kind::Space)
+                        .count();
+                    let ends_before = prev.get(newline + 1 + spaces_before).map(|(_, k)| *k);
+                    if ends_before != Some(Kind::Comment) {
+                        take(&mut doomed, &prev[newline..newline + 1 + spaces_before]);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let container = member.parent();
+    for node in doomed {
+        if let CstNode::Leaf(leaf) = node {
+            erase_leaf(leaf);
+        }
+    }
+    erase(member);
+    // A container this emptied is written `[]` / `{}`, unless comments are left in it.
+    if let Some(container) = container {
+        let inner: Vec<Kind> = container.children().iter().filter_map(kind).collect();
+        let only_space = inner
+            .iter()
+            .all(|k| matches!(k, Kind::Space | Kind::Newline | Kind::Open | Kind::Close));
+        if only_space {
+            for child in container.children() {
+                if matches!(kind(&child), Some(Kind::Space | Kind::Newline))
+                    && let CstNode::Leaf(leaf) = child
+                {
+                    erase_leaf(leaf);
+                }
+            }
+        }
+    }
+}
+
+/// Take a whitespace, line break, comma or comment out of the text.
+fn erase_leaf(leaf: CstLeafNode) {
+    match leaf {
+        // `CstComment::remove` takes the line break before a line comment too.
+        CstLeafNode::Comment(comment) => comment.set_raw_value(String::new()),
+        CstLeafNode::StringLit(lit) => lit.set_raw_value(String::new()),
+        CstLeafNode::NumberLit(lit) => lit.set_raw_value(String::new()),
+        CstLeafNode::WordLit(lit) => lit.set_raw_value(String::new()),
+        CstLeafNode::Whitespace(_) | CstLeafNode::Newline(_) | CstLeafNode::Token(_) => {
+            leaf.remove()
+        }
+        CstLeafNode::BooleanLit(lit) => erase_node(lit.replace_with(String::new().into())),
+        CstLeafNode::NullKeyword(lit) => erase_node(lit.replace_with(String::new().into())),
+    }
+}
+
+/// Write a member of an object or list as nothing, leaving a zero-width node in its place.
+fn erase(member: CstNode) {
+    match member {
+        CstNode::Container(CstContainerNode::ObjectProp(prop)) => {
+            erase_node(prop.replace_with("", String::new().into()));
+        }
+        CstNode::Container(CstContainerNode::Object(object)) => {
+            erase_node(object.replace_with(String::new().into()));
+        }
+        CstNode::Container(CstContainerNode::Array(array)) => {
+            erase_node(array.replace_with(String::new().into()));
+        }
+        CstNode::Container(CstContainerNode::Root(_)) => {}
+        CstNode::Leaf(leaf) => erase_leaf(leaf),
+    }
+}
+
+fn erase_node(node: Option<CstNode>) {
+    match node {
+        Some(CstNode::Leaf(leaf)) => erase_leaf(leaf),
+        Some(CstNode::Container(container)) => {
+            for child in container.children() {
+                match child {
+                    CstNode::Leaf(leaf) => erase_leaf(leaf),
+                    container => erase_node(Some(container)),
+                }
+            }
+        }
+        None => {}
+    }
+}
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

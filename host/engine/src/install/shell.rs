@@ -1,0 +1,128 @@
+//! The shell side of a settings.json `command`: quoting the words install writes, and reading
+//! back which plugins an existing command runs (so install and uninstall find their entries).
+
+use fasthooks_ipc::HOST_BINARY;
+use std::path::Path;
+
+/// `text` as one shell word: bare when it is plainly safe, otherwise in single quotes.
+pub fn shell_quote(text: &str) -> String {
+    let safe = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if safe {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r#"'\''"#))
+    }
+}
+
+/// Split a `sh -c` command into words, undoing quotes and escapes (no expansion). Stops at the
+/// first unquoted `;`, `&`, `|`, `<`, `>` or newline: only the first simple command matters here.
+pub fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                words.extend(word.take());
+            }
+            ';' | '&' | '|' | '<' | '>' | '\n' => break,
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    w.push(c);
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some(next @ ('$' | '`' | '"' | '\\')) => w.push(next),
+                            Some('\n') => {}
+                            Some(other) => {
+                                w.push('\\');
+                                w.push(other);
+                            }
+                            None => w.push('\\'),
+                        },
+                        other => w.push(other),
+                    }
+                }
+            }
+            '\\' => {
+                if let Some(next) = chars.next()
+                    && next != '\n'
+                {
+                    word.get_or_insert_with(String::new).push(next);
+                }
+            }
+            other => word.get_or_insert_with(String::new).push(other),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// The `--plugin` list of a command that runs `fasthooks-host`, or `None` for any other command.
+pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
+    let words = shell_words(command);
+    let program = words.first()?;
+    if Path::new(program).file_name()? != HOST_BINARY {
+        return None;
+    }
+    let mut plugins = Vec::new();
+    let mut rest = words[1..].iter();
+    while let Some(word) = rest.next() {
+        if word == "--plugin" {
+            plugins.extend(rest.next().cloned());
+        } else if let Some(path) = word.strip_prefix("--plugin=") {
+            plugins.push(path.to_owned());
+        }
+    }
+    Some(plugins)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_round_trips_through_the_reader() {
+        for path in [
+            "/a/b.wasm",
+            "/with space/p.wasm",
+            "/it's/p.wasm",
+            "/x/$HOME/p.wasm",
+        ] {
+            let command = format!(
+                "{} --plugin {} --allow-read /tmp",
+                shell_quote("/opt/fasthooks-host"),
+                shell_quote(path)
+            );
+            assert_eq!(
+                plugins_of_command(&command),
+                Some(vec![path.to_owned()]),
+                "{command}"
+            );
+        }
+        assert_eq!(shell_quote("/plain/path-1.wasm"), "/plain/path-1.wasm");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(
+            shell_words(r#"fasthooks-host --plugin "/a \"q\"/p.wasm" x\ y; rm -rf /"#),
+            vec!["fasthooks-host", "--plugin", "/a \"q\"/p.wasm", "x y"]
+        );
+        assert_eq!(plugins_of_command("my-hook --plugin /p/guard.wasm"), None);
+        assert_eq!(
+            plugins_of_command("sh -c 'fasthooks-host --plugin /p'"),
+            None
+        );
+    }
+}

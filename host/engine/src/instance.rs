@@ -1,0 +1,268 @@
+//! One call into a plugin: a fresh sandboxed instance, the export, and a failure described in one
+//! line (trap, timeout, cancellation, guest error), with what the guest printed kept for the log.
+
+use crate::call::CallContext;
+use crate::sandbox::{InstanceState, Interruption, new_store};
+use crate::wit::{Plugin, PluginPre, types};
+use fasthooks_protocol::{Decision, HookEvent, Response};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use wasmtime::{Engine, Store, Trap};
+
+/// How a call into a plugin ended without an answer; displayed after the plugin's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailure {
+    #[error("did not finish within {} ms and was stopped", .0.as_millis())]
+    TimedOut(Duration),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("crashed: {0}")]
+    Trapped(String),
+    /// The export ran and returned `Err`.
+    #[error("returned an error: {0}")]
+    Returned(String),
+    /// The host could not set up the instance.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl CallFailure {
+    /// As the task scheduler records it: the guest's own error text stays as it was.
+    pub fn into_task_failure(self) -> fasthooks_tasks::TaskFailure {
+        use fasthooks_tasks::TaskFailure;
+        match self {
+            CallFailure::Cancelled => TaskFailure::Cancelled,
+            CallFailure::Returned(text) => TaskFailure::Returned(text),
+            other => TaskFailure::Failed(other.to_string()),
+        }
+    }
+}
+
+/// wasmtime errors carry a chain of contexts; a hook prints one line.
+pub fn one_line(err: &wasmtime::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}
+
+/// A guest export call on a fresh instance, as a future borrowing the store.
+type Call<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<Result<R, String>>> + Send + 'a>>;
+
+thread_local! {
+    /// Guest calls run as futures on the calling thread's own single-threaded runtime, so the
+    /// WASI calls a guest blocks in (a sleep, a socket read) can be abandoned at the deadline
+    /// or on cancellation: the epoch deadline only reaches a guest while it runs wasm code.
+    /// Only plugins granted the network need the I/O driver; the others skip its set-up.
+    static RUNTIME: tokio::runtime::Runtime = runtime(false);
+    static RUNTIME_WITH_IO: tokio::runtime::Runtime = runtime(true);
+}
+
+fn runtime(io: bool) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time();
+    if io {
+        builder.enable_io();
+    }
+    builder.build().expect("a tokio runtime for guest calls")
+}
+
+/// How often a guest blocked in a host call looks at its cancellation flag.
+const CANCEL_POLL: Duration = Duration::from_millis(5);
+
+/// Instantiate `pre` in a fresh store and run `call` on it, bounded in CPU time (epoch
+/// deadline), in wall-clock time (waits on tasks included) and by cancellation.
+fn with_instance<R: Send>(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R>
+    + Send,
+) -> Result<R, CallFailure> {
+    let timeout = context.timeout;
+    // Waits on tasks may legitimately take until the wait deadline; past that, plus the CPU
+    // budget, the guest can only be stuck in a host call.
+    let wall_limit = timeout
+        + context
+            .wait_deadline
+            .saturating_duration_since(Instant::now())
+        + Duration::from_secs(1);
+    let cancel = context.cancel.clone();
+    let runtime = if context.grants.net_hosts.is_empty() {
+        &RUNTIME
+    } else {
+        &RUNTIME_WITH_IO
+    };
+    let mut store = new_store(engine, context).map_err(CallFailure::Setup)?;
+    let outcome = runtime.with(|runtime| {
+        runtime.block_on(async {
+            let run = async {
+                let instance = pre.instantiate_async(&mut store).await?;
+                call(instance, &mut store).await
+            };
+            let cancelled = async {
+                while !cancel.load(Ordering::Relaxed) {
+                    tokio::time::sleep(CANCEL_POLL).await;
+                }
+            };
+            tokio::select! {
+                result = tokio::time::timeout(wall_limit, run) => result.ok(),
+                () = cancelled => None,
+            }
+        })
+    });
+    log_guest_output(&store);
+    match outcome {
+        Some(Ok(Ok(value))) => Ok(value),
+        Some(Ok(Err(err))) => Err(CallFailure::Returned(err)),
+        Some(Err(err)) => Err(classify(&store, &err, timeout)),
+        // Abandoned while blocked in a host call.
+        None if cancel.load(Ordering::Relaxed) => Err(CallFailure::Cancelled),
+        None => Err(CallFailure::TimedOut(timeout)),
+    }
+}
+
+fn classify(store: &Store<InstanceState>, err: &wasmtime::Error, timeout: Duration) -> CallFailure {
+    match store.data().interrupted {
+        Some(Interruption::DeadlineExceeded) => return CallFailure::TimedOut(timeout),
+        Some(Interruption::Cancelled) => return CallFailure::Cancelled,
+        None => {}
+    }
+    if store.data().memory_refused().is_some() {
+        return CallFailure::Trapped(format!(
+            "ran out of memory (limit {} MiB; raise it with --max-memory-mb)",
+            store.data().memory_limit() >> 20
+        ));
+    }
+    let mut what = match err.downcast_ref::<Trap>() {
+        Some(Trap::UnreachableCodeReached) => {
+            "wasm trap: unreachable code (a panic or abort)".to_owned()
+        }
+        Some(trap) => format!("wasm trap: {trap}"),
+        None => one_line(err),
+    };
+    let (_, stderr) = store.data().captured_output();
+    if let Some(last_words) = last_words(&stderr) {
+        what.push_str(&format!(" (guest stderr: {last_words})"));
+    }
+    CallFailure::Trapped(what)
+}
+
+/// What a crashing guest said last: a Rust panic message (which spans the lines after
+/// "panicked at"), an allocation failure, or the last non-empty line, minus the backtrace hint.
+fn last_words(stderr: &str) -> Option<String> {
+    let from = stderr.rfind("panicked at").unwrap_or_else(|| {
+        stderr
+            .trim_end()
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1)
+    });
+    let words: Vec<&str> = stderr[from..]
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn log_guest_output(store: &Store<InstanceState>) {
+    let (stdout, stderr) = store.data().captured_output();
+    let plugin = store.data().plugin.name.as_str();
+    for line in stdout.lines() {
+        tracing::info!(plugin, stream = "stdout", "{line}");
+    }
+    for line in stderr.lines() {
+        tracing::info!(plugin, stream = "stderr", "{line}");
+    }
+}
+
+pub fn describe(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+) -> Result<types::PluginInfo, CallFailure> {
+    with_instance(engine, pre, context, |plugin, store| {
+        Box::pin(async move { plugin.call_describe(store).await.map(Ok) })
+    })
+}
+
+pub fn handle(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    event: &HookEvent,
+) -> Result<Response, CallFailure> {
+    let wit_event = types::Event {
+        name: event.name.clone(),
+        session_id: event.session_id.clone(),
+        cwd: event.cwd.clone(),
+        transcript_path: event.transcript_path.clone(),
+        permission_mode: event.permission_mode.clone(),
+        tool_name: event.tool_name.clone(),
+        raw_json: event.raw_json.clone(),
+    };
+    let response = with_instance(engine, pre, context, |plugin, store| {
+        Box::pin(async move { plugin.call_handle(store, &wit_event).await })
+    })?;
+    to_host_response(response).map_err(CallFailure::Returned)
+}
+
+pub fn run_task(
+    engine: &Engine,
+    pre: &PluginPre<InstanceState>,
+    context: CallContext,
+    name: &str,
+    args: &str,
+) -> Result<String, CallFailure> {
+    let (name, args) = (name.to_owned(), args.to_owned());
+    with_instance(engine, pre, context, move |plugin, store| {
+        Box::pin(async move { plugin.call_run_task(store, &name, &args).await })
+    })
+}
+
+/// The WIT response as the protocol's: the updated input must be a JSON object.
+fn to_host_response(response: types::Response) -> Result<Response, String> {
+    let updated_input = match &response.updated_input {
+        None => None,
+        Some(input) => match serde_json::from_str::<serde_json::Value>(input) {
+            Ok(value) if value.is_object() => Some(value),
+            _ => {
+                return Err(format!(
+                    "updated-input must be a JSON object, got {input:?}"
+                ));
+            }
+        },
+    };
+    Ok(Response {
+        decision: response.decision.map(|d| match d {
+            types::Decision::Allow => Decision::Allow,
+            types::Decision::Deny => Decision::Deny,
+            types::Decision::Ask => Decision::Ask,
+            types::Decision::Block => Decision::Block,
+            types::Decision::Defer => Decision::Defer,
+        }),
+        reason: response.reason,
+        additional_context: response.additional_context,
+        updated_input,
+        system_message: response.system_message,
+        stop_reason: response.stop_reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_words;
+
+    #[test]
+    fn last_words_of_a_panic_skip_the_backtrace_hint() {
+        let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:53:23:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            last_words(stderr).as_deref(),
+            Some("panicked at src/lib.rs:53:23: boom")
+        );
+        assert_eq!(
+            last_words("x\nmemory allocation of 16 bytes failed\n").as_deref(),
+            Some("memory allocation of 16 bytes failed")
+        );
+        assert_eq!(last_words(""), None);
+    }
+}

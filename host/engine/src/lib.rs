@@ -1,0 +1,50 @@
+//! # fasthooks-engine
+//!
+//! The WebAssembly side of fasthooks-host: the third step of a hook's path, and everything that
+//! is not the hook front. The binary `fasthooks-engine` is the daemon, the in-process hook
+//! (`--inline` and the fallback), and the admin commands.
+//!
+//! ```text
+//! request ──> dispatch ──> plugin (file, compile_cache) ──> instance (sandbox, wit + host/*)
+//!                │                                             └─ tasks ──> task_runner
+//!                └──> merged response, rendered (fasthooks-protocol)
+//! daemon: socket ──> dispatch;   inline: stdin ──> dispatch;   admin, install, describe
+//! ```
+//!
+//! The path of one call:
+//! - [`dispatch`]: one hook request: every plugin in order, the failure policy, the merge.
+//! - [`plugin`]: a plugin file, its hash, what its `describe()` says, the loader that compiles
+//!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares.
+//! - [`instance`]: one call into a fresh instance, bounded, its failure in one line.
+//! - [`sandbox`]: what one instance gets: granted files, network, environment, limits; the
+//!   one [`sandbox::CallContext`] every call is built from.
+//! - [`wit`]: the generated bindings of `wit/`; [`host`]: one module per interface the host
+//!   serves a plugin (`tasks`, `state`, `agent`, `log`).
+//! - [`task_runner`]: how a worker of `fasthooks-tasks` runs a task in a fresh instance.
+//! - [`runtime`]: the one wasmtime `Engine` and its epoch ticker.
+//!
+//! Around it:
+//! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
+//!   [`inline`]: the same hook in this process, with its watchdog.
+//! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`), [`install`]
+//!   (Claude Code settings), [`logging`].
+
+pub mod admin;
+pub mod call;
+pub mod cli;
+pub mod commands;
+pub mod compile_cache;
+pub mod daemon;
+pub mod describe;
+pub mod dispatch;
+pub mod host;
+pub mod info;
+pub mod inline;
+pub mod install;
+pub mod instance;
+pub mod logging;
+pub mod plugin;
+pub mod runtime;
+pub mod sandbox;
+pub mod task_runner;
+pub mod wit;

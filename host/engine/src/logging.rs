@@ -1,0 +1,110 @@
+//! The host's log: one file under the logs directory, opened only when something is written, so a
+//! hook call that has nothing to say costs no file system work. Level from `FASTHOOKS_LOG`
+//! (error, warn, info, debug, trace; default info). Past 16 MiB the file is moved to
+//! `fasthooks.log.1` (replacing the previous one) and a new one begun, so a chatty plugin cannot
+//! fill the disk.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use tracing_subscriber::fmt::MakeWriter;
+
+pub const LOG_ENV: &str = "FASTHOOKS_LOG";
+pub use fasthooks_ipc::paths::LOG_FILE;
+
+const ROTATE_AT_BYTES: u64 = 16 << 20;
+
+struct OpenLog {
+    file: File,
+    size: u64,
+}
+
+struct LazyLogFile {
+    path: PathBuf,
+    file: OnceLock<Option<Mutex<OpenLog>>>,
+}
+
+fn open_log(path: &std::path::Path) -> Option<OpenLog> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .ok()?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Some(OpenLog { file, size })
+}
+
+impl LazyLogFile {
+    fn file(&self) -> Option<&Mutex<OpenLog>> {
+        self.file
+            .get_or_init(|| {
+                if let Some(dir) = self.path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                open_log(&self.path).map(Mutex::new)
+            })
+            .as_ref()
+    }
+
+    fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        let Some(log) = self.file() else {
+            return Ok(buf.len());
+        };
+        let mut log = log.lock().unwrap();
+        if log.size + buf.len() as u64 > ROTATE_AT_BYTES {
+            let _ = std::fs::rename(&self.path, self.path.with_extension("log.1"));
+            if let Some(fresh) = open_log(&self.path) {
+                *log = fresh;
+            }
+        }
+        // One write per event keeps lines from several processes whole (O_APPEND).
+        let written = log.file.write(buf)?;
+        log.size += written as u64;
+        Ok(written)
+    }
+}
+
+pub struct LogWriter<'a>(&'a LazyLogFile);
+
+impl Write for LogWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for LazyLogFile {
+    type Writer = LogWriter<'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        LogWriter(self)
+    }
+}
+
+/// Send `tracing` events of this process to `<logs>/fasthooks.log`.
+pub fn init(logs_dir: PathBuf) {
+    let level = match std::env::var(LOG_ENV)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "off" => tracing::level_filters::LevelFilter::OFF,
+        "error" => tracing::level_filters::LevelFilter::ERROR,
+        "warn" => tracing::level_filters::LevelFilter::WARN,
+        "debug" => tracing::level_filters::LevelFilter::DEBUG,
+        "trace" => tracing::level_filters::LevelFilter::TRACE,
+        _ => tracing::level_filters::LevelFilter::INFO,
+    };
+    let writer = LazyLogFile {
+        path: logs_dir.join(LOG_FILE),
+        file: OnceLock::new(),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,230 @@
+//! Compiles and links plugins, caching the result on disk ([`crate::compile_cache`]) and in
+//! memory, and learns what each build subscribes to. A rebuilt file is picked up at the next
+//! event because its bytes, hence its hash, changed.
+
+use super::{PluginError, PluginFile};
+use crate::compile_cache::CompileCache;
+use crate::info::PluginInfo;
+use crate::instance::{CallFailure, one_line};
+use crate::sandbox::InstanceState;
+use crate::wit::{Plugin, PluginPre, types};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+/// A compiled, linked plugin ready to instantiate.
+pub struct LoadedPlugin {
+    pub sha256: String,
+    pub info: PluginInfo,
+    pub pre: PluginPre<InstanceState>,
+}
+
+/// Compiles and links plugins, caching the result on disk and in memory.
+pub struct PluginLoader {
+    engine: Engine,
+    linker: Linker<InstanceState>,
+    cache: CompileCache,
+    index_dir: PathBuf,
+    loaded: LoadedPlugins,
+}
+
+/// Plugins loaded in this process, by SHA-256. Bounded (a long-lived daemon sees many rebuilds
+/// of a plugin under development): past `CAPACITY` the least recently used goes. Loading is done
+/// once per build even when hooks race for it (a Python component takes seconds to compile).
+#[derive(Default)]
+struct LoadedPlugins {
+    entries: Mutex<HashMap<String, (Arc<LoadedPlugin>, u64)>>,
+    uses: std::sync::atomic::AtomicU64,
+    loading: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl LoadedPlugins {
+    const CAPACITY: usize = 64;
+
+    fn get(&self, sha256: &str) -> Option<Arc<LoadedPlugin>> {
+        let mut entries = self.entries.lock().unwrap();
+        let (plugin, last_use) = entries.get_mut(sha256)?;
+        *last_use = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(plugin.clone())
+    }
+
+    fn insert(&self, plugin: Arc<LoadedPlugin>) {
+        let mut entries = self.entries.lock().unwrap();
+        if entries.len() >= Self::CAPACITY
+            && let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(sha, _)| sha.clone())
+        {
+            entries.remove(&oldest);
+        }
+        let used = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        entries.insert(plugin.sha256.clone(), (plugin, used));
+    }
+
+    /// Held while one build of a plugin is being loaded.
+    fn loading_lock(&self, sha256: &str) -> Arc<Mutex<()>> {
+        self.loading
+            .lock()
+            .unwrap()
+            .entry(sha256.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    fn done_loading(&self, sha256: &str) {
+        self.loading.lock().unwrap().remove(sha256);
+    }
+}
+
+impl PluginLoader {
+    pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Plugin::add_to_linker::<_, HasSelf<InstanceState>>(
+            &mut linker,
+            |state| state,
+        )?;
+        let cache = CompileCache::new(cache_dir, &engine);
+        let index_dir = cache_dir.join("hashes");
+        Ok(PluginLoader {
+            engine,
+            linker,
+            cache,
+            index_dir,
+            loaded: LoadedPlugins::default(),
+        })
+    }
+
+    /// Open a plugin file, using this loader's hash index.
+    pub fn open(&self, path: &Path) -> Result<PluginFile, PluginError> {
+        PluginFile::open(path, Some(&self.index_dir))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The cached `describe()` answer for these bytes, without compiling anything.
+    pub fn cached_info(&self, file: &PluginFile) -> Option<PluginInfo> {
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
+            return Some(plugin.info.clone());
+        }
+        self.cache.describe(&file.sha256)
+    }
+
+    /// Compile (or load from cache), link, and learn what the plugin subscribes to.
+    /// `describe` is called in a fresh instance when the answer is not cached yet.
+    pub fn load(
+        &self,
+        file: &PluginFile,
+        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, CallFailure>,
+    ) -> Result<Arc<LoadedPlugin>, PluginError> {
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
+            return Ok(plugin);
+        }
+        let lock = self.loaded.loading_lock(&file.sha256);
+        let _loading = lock.lock().unwrap();
+        if let Some(plugin) = self.loaded.get(&file.sha256) {
+            return Ok(plugin);
+        }
+        let loaded = self.load_uncached(file, describe);
+        self.loaded.done_loading(&file.sha256);
+        loaded
+    }
+
+    fn load_uncached(
+        &self,
+        file: &PluginFile,
+        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, CallFailure>,
+    ) -> Result<Arc<LoadedPlugin>, PluginError> {
+        let component = match self.cache.cached_component(&self.engine, &file.sha256) {
+            Some(component) => Ok(component),
+            None => {
+                let bytes = file.bytes()?;
+                check_component_header(bytes)?;
+                self.cache.component(&self.engine, &file.sha256, bytes)
+            }
+        };
+        let component =
+            component.map_err(|err| PluginError::InvalidComponent(one_line(&err)))?;
+        let pre = self.link(&component)?;
+        let info = match self.cache.describe(&file.sha256) {
+            Some(info) => info,
+            None => {
+                let info = PluginInfo::from_wit(describe(&pre).map_err(PluginError::Describe)?);
+                info.validate()?;
+                self.cache.store_describe(&file.sha256, &info);
+                info
+            }
+        };
+        let plugin = Arc::new(LoadedPlugin {
+            sha256: file.sha256.clone(),
+            info,
+            pre,
+        });
+        self.loaded.insert(plugin.clone());
+        Ok(plugin)
+    }
+}
+
+impl PluginLoader {
+    /// A specific build of a plugin, for a task added while that build was current: from memory,
+    /// from the file if it still has those bytes, or from the compile cache.
+    pub fn load_build(&self, path: &Path, sha256: &str) -> Result<Arc<LoadedPlugin>, PluginError> {
+        if let Some(plugin) = self.loaded.get(sha256) {
+            return Ok(plugin);
+        }
+        if let Ok(file) = PluginFile::open(path, Some(&self.index_dir))
+            && file.sha256 == sha256
+        {
+            return self.load(&file, |_| {
+                Err(CallFailure::Setup("describe() was not cached".into()))
+            });
+        }
+        let gone = || PluginError::BuildGone {
+            path: path.to_owned(),
+            sha256: sha256.to_owned(),
+        };
+        let component = self
+            .cache
+            .cached_component(&self.engine, sha256)
+            .ok_or_else(gone)?;
+        let info = self.cache.describe(sha256).ok_or_else(gone)?;
+        let pre = self.link(&component)?;
+        let plugin = Arc::new(LoadedPlugin {
+            sha256: sha256.to_owned(),
+            info,
+            pre,
+        });
+        self.loaded.insert(plugin.clone());
+        Ok(plugin)
+    }
+}
+
+impl PluginLoader {
+    /// Link a compiled component against the host's interfaces and check its exports.
+    fn link(
+        &self,
+        component: &wasmtime::component::Component,
+    ) -> Result<PluginPre<InstanceState>, PluginError> {
+        let instance_pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(|err| PluginError::WrongImports(one_line(&err)))?;
+        PluginPre::new(instance_pre).map_err(|err| PluginError::WrongExports(one_line(&err)))
+    }
+}
+
+/// Name the two common mistakes (not wasm at all; a core module) before wasmtime's own message.
+fn check_component_header(bytes: &[u8]) -> Result<(), PluginError> {
+    if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
+        return Err(PluginError::NotWasm);
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err(PluginError::CoreModule);
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! A plugin: its file ([`file`]), and the loader that turns it into a compiled, linked
+//! component ready to instantiate, with what its `describe()` says ([`loader`]).
+
+pub mod file;
+pub mod loader;
+
+pub use file::PluginFile;
+pub use loader::{LoadedPlugin, PluginLoader};
+
+use crate::info::InfoError;
+use crate::instance::CallFailure;
+use std::path::PathBuf;
+
+/// Why a plugin cannot run. Displayed after the plugin's name: "plugin guard.wasm {error}".
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("cannot be opened: {}", io_reason(.0))]
+    Open(std::io::Error),
+    #[error("cannot be read: {}", io_reason(.0))]
+    Read(std::io::Error),
+    #[error("is not a WebAssembly file")]
+    NotWasm,
+    #[error(
+        "is a core WebAssembly module, not a component: build it for wasm32-wasip2 (or wrap it with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    #[error("is not a valid WebAssembly component: {0}")]
+    InvalidComponent(String),
+    #[error(
+        "is not a fasthooks plugin (it imports something the host does not provide; build it against wit/ fasthooks:hooks@0.1.0): {0}"
+    )]
+    WrongImports(String),
+    #[error(
+        "is not a fasthooks plugin (it does not export the fasthooks:hooks@0.1.0 `plugin` world: describe, handle, run-task): {0}"
+    )]
+    WrongExports(String),
+    #[error("describe() failed: {0}")]
+    Describe(CallFailure),
+    #[error("{0}")]
+    Info(#[from] InfoError),
+    #[error("does not match --sha256 {pinned} (its SHA-256 is {actual}): refusing to run it")]
+    Pinned { pinned: String, actual: String },
+    #[error("the build of {} that added this task ({sha256}) is no longer available", path.display())]
+    BuildGone { path: PathBuf, sha256: String },
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => {
+            "no such file (build it first? see README: scripts/build-plugins.sh)".into()
+        }
+        _ => err.to_string(),
+    }
+}

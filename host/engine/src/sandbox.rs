@@ -1,0 +1,256 @@
+//! The sandbox one plugin instance runs in: a fresh `Store` holding only what the user granted
+//! that plugin, with bounded memory, instances and time.
+//!
+//! Deny by default: no files, no network, no environment, no sub-agent. Guest stdout and stderr
+//! are captured into the host log, never into the hook's stdout (which belongs to Claude Code).
+
+use crate::call::{CallContext, PluginId};
+use fasthooks_ipc::{Grants, TaskSandbox};
+use fasthooks_tasks::{Namespace, TaskAccess};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use wasmtime::component::ResourceTable;
+use wasmtime::{Engine, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// Bytes of guest stdout/stderr kept per call for the log.
+const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
+
+/// Why the host stopped a running instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    DeadlineExceeded,
+    Cancelled,
+}
+
+/// The data of one `Store`: one plugin instance, one call (or one task).
+pub struct InstanceState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: MemoryLimiter,
+    pub plugin: Arc<PluginId>,
+    pub plugin_sha256: String,
+    pub session_id: String,
+    /// The session's working directory.
+    pub cwd: String,
+    pub grants: Arc<Grants>,
+    pub deadline: Instant,
+    /// Waits on tasks end by this time whatever timeout the guest asked for.
+    pub wait_deadline: Instant,
+    /// The sandbox tasks added from this instance will run in.
+    pub task_sandbox: TaskSandbox,
+    pub tasks: Option<TaskAccess>,
+    pub cancel: Arc<AtomicBool>,
+    pub interrupted: Option<Interruption>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl InstanceState {
+    /// What the guest wrote to stdout and stderr during this call.
+    pub fn captured_output(&self) -> (String, String) {
+        let text = |pipe: &MemoryOutputPipe| String::from_utf8_lossy(&pipe.contents()).into_owned();
+        (text(&self.stdout), text(&self.stderr))
+    }
+
+    /// Some(bytes) if the instance asked for more memory than its limit allowed.
+    pub fn memory_refused(&self) -> Option<usize> {
+        self.limits.refused
+    }
+
+    pub fn memory_limit(&self) -> usize {
+        self.limits.memory_bytes
+    }
+
+    /// Push the deadline back, for host calls that legitimately block (waiting on a task).
+    pub fn extend_deadline(&mut self, by: Duration) {
+        self.deadline += by;
+    }
+
+    /// The task namespace of this instance: its plugin and session.
+    pub fn namespace(&self) -> Namespace {
+        Namespace {
+            plugin_name: self.plugin.name.clone(),
+            plugin_path: self.plugin.path.display().to_string(),
+            session: self.session_id.clone(),
+        }
+    }
+}
+
+/// Caps linear memory and remembers a refusal, so a guest that dies of it is reported as
+/// "out of memory" rather than as whatever trap its allocator turned the refusal into.
+struct MemoryLimiter {
+    memory_bytes: usize,
+    refused: Option<usize>,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.refused = Some(desired);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+
+    fn instances(&self) -> usize {
+        64
+    }
+
+    fn tables(&self) -> usize {
+        64
+    }
+
+    fn memories(&self) -> usize {
+        8
+    }
+}
+
+/// A fresh store for one instance. Fails only when a granted directory cannot be opened.
+pub fn new_store(engine: &Engine, request: CallContext) -> Result<Store<InstanceState>, String> {
+    let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
+    let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
+    let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
+    let state = InstanceState {
+        wasi,
+        table: ResourceTable::new(),
+        limits: MemoryLimiter {
+            memory_bytes: request.memory_bytes,
+            refused: None,
+        },
+        task_sandbox: request.task_sandbox(),
+        plugin: request.plugin,
+        plugin_sha256: request.plugin_sha256,
+        session_id: request.session_id,
+        cwd: request.cwd,
+        grants: request.grants,
+        deadline: Instant::now() + request.timeout,
+        wait_deadline: request.wait_deadline,
+        tasks: request.tasks,
+        cancel: request.cancel,
+        interrupted: None,
+        stdout,
+        stderr,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limits);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|mut ctx| {
+        let state = ctx.data_mut();
+        let reason = if state.cancel.load(Ordering::Relaxed) {
+            Some(Interruption::Cancelled)
+        } else if Instant::now() >= state.deadline {
+            Some(Interruption::DeadlineExceeded)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => {
+                state.interrupted = Some(reason);
+                Ok(UpdateDeadline::Interrupt)
+            }
+            None => Ok(UpdateDeadline::Continue(1)),
+        }
+    });
+    Ok(store)
+}
+
+fn build_wasi(
+    grants: &Grants,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+) -> Result<WasiCtx, String> {
+    let mut builder = WasiCtxBuilder::new();
+    builder
+        .stdout(stdout)
+        .stderr(stderr)
+        .allow_ip_name_lookup(false)
+        .allow_udp(false);
+    for dir in &grants.read_dirs {
+        if grants.write_dirs.contains(dir) {
+            continue;
+        }
+        preopen(&mut builder, dir, FsPerms::ReadOnly)?;
+    }
+    for dir in &grants.write_dirs {
+        preopen(&mut builder, dir, FsPerms::ReadWrite)?;
+    }
+    for (name, value) in &grants.env {
+        builder.env(name, value);
+    }
+    if grants.net_hosts.is_empty() {
+        builder.allow_tcp(false);
+    } else {
+        let allowed = resolve_net_grants(&grants.net_hosts)?;
+        builder.allow_tcp(true).allow_ip_name_lookup(true);
+        // Outgoing TCP to the granted addresses only: the implicit bind of a connecting socket
+        // (unspecified address, port 0) is fine; listening and accepting are not.
+        builder.socket_addr_check(move |addr, use_| {
+            let permitted = match use_ {
+                SocketAddrUse::TcpConnect => allowed.contains(&addr),
+                SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+                _ => false,
+            };
+            Box::pin(async move { permitted })
+        });
+    }
+    Ok(builder.build())
+}
+
+/// A granted directory is visible to the guest under its own absolute path.
+fn preopen(builder: &mut WasiCtxBuilder, dir: &PathBuf, perms: FsPerms) -> Result<(), String> {
+    let guest_path = dir.to_string_lossy().into_owned();
+    builder
+        .preopened_dir(dir, &guest_path, perms)
+        .map(|_| ())
+        .map_err(|err| format!("cannot open granted directory {}: {err}", dir.display()))
+}
+
+/// Network grants name hosts; the guest connects to addresses. Resolve once per store.
+fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, String> {
+    use std::net::ToSocketAddrs;
+    let mut addrs = Vec::new();
+    for host in hosts {
+        let with_port = if host
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+        {
+            host.clone()
+        } else {
+            format!("{host}:443")
+        };
+        let resolved = with_port
+            .to_socket_addrs()
+            .map_err(|err| format!("cannot resolve --allow-net {host}: {err}"))?;
+        addrs.extend(resolved);
+    }
+    Ok(addrs)
+}

@@ -1,0 +1,205 @@
+//! The hook process's side of the daemon: connect (starting the daemon if there is none), send
+//! one request, wait for the answer. Every step has a deadline; when the daemon cannot be
+//! reached the caller runs the hook in-process instead, so a hook never hangs Claude Code.
+
+use crate::paths::Paths;
+use crate::request::HookRequest;
+use crate::wire::{self as ipc, Envelope, Identity, Reply, Request};
+use fasthooks_protocol::Rendered;
+use std::io;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a hook waits for a freshly started daemon to listen.
+const START_DEADLINE: Duration = Duration::from_secs(3);
+/// How long a connected daemon has to acknowledge a request before it is considered hung.
+const ACK_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Why a hook got no answer from the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No daemon could be reached or it did not take the request: run the hook in-process.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The daemon took the request but did not answer in time: running it again in-process
+    /// would only double the wait, so the hook fails (open, unless --fail-closed).
+    #[error("{0}")]
+    NoAnswer(String),
+}
+
+/// The longest a hook waits for the daemon's answer once the daemon has taken the request.
+pub fn answer_deadline(request: &HookRequest) -> Duration {
+    request.limits.hook_deadline
+        + request.limits.handle_timeout * (request.plugins.len() as u32)
+        + Duration::from_secs(5)
+}
+
+pub fn run_hook(
+    paths: &Paths,
+    home_flag: Option<&Path>,
+    request: &HookRequest,
+    event: String,
+) -> Result<Rendered, ClientError> {
+    use ClientError::{NoAnswer, Unavailable};
+    let identity = Identity::current();
+    let answer_deadline = answer_deadline(request);
+    let envelope = Envelope {
+        client: identity,
+        request: Request::Hook {
+            request: request.clone(),
+            event,
+        },
+    };
+    // A replaced daemon exits; the second attempt starts its successor.
+    for _attempt in 0..3 {
+        let mut stream = connect_or_start(paths, home_flag).map_err(Unavailable)?;
+        stream
+            .set_read_timeout(Some(ACK_DEADLINE))
+            .map_err(|e| Unavailable(e.to_string()))?;
+        ipc::write_frame(&mut stream, &envelope)
+            .map_err(|err| Unavailable(format!("cannot send to the daemon: {err}")))?;
+        match ipc::read_frame::<Reply>(&mut stream) {
+            Ok(Reply::Accepted) => {}
+            Ok(Reply::Replaced { .. }) => {
+                wait_until_gone(paths);
+                continue;
+            }
+            Ok(Reply::TooOld { daemon }) => {
+                return Err(Unavailable(format!(
+                    "the running daemon is a newer fasthooks-host ({})",
+                    daemon.version
+                )));
+            }
+            Ok(other) => return Err(Unavailable(format!("unexpected daemon reply {other:?}"))),
+            Err(err) => {
+                return Err(Unavailable(format!(
+                    "the daemon did not acknowledge within {ACK_DEADLINE:?}: {err}"
+                )));
+            }
+        }
+        stream
+            .set_read_timeout(Some(answer_deadline))
+            .map_err(|e| NoAnswer(e.to_string()))?;
+        return match ipc::read_frame::<Reply>(&mut stream) {
+            Ok(Reply::Hook(rendered)) => Ok(rendered),
+            Ok(Reply::Error(err)) => Err(NoAnswer(err)),
+            Ok(other) => Err(NoAnswer(format!("unexpected daemon reply {other:?}"))),
+            Err(err) => Err(NoAnswer(format!(
+                "no answer from the daemon within {answer_deadline:?}: {err}"
+            ))),
+        };
+    }
+    Err(Unavailable("the daemon kept being replaced".into()))
+}
+
+/// Send a non-hook request to a running daemon (never starts one). `Ok(None)`: none running.
+pub fn ask(paths: &Paths, request: Request) -> Result<Option<Reply>, String> {
+    let mut stream = match UnixStream::connect(paths.socket()) {
+        Ok(stream) => stream,
+        Err(err) if is_absent(&err) => return Ok(None),
+        Err(err) => return Err(err.to_string()),
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    ipc::write_frame(
+        &mut stream,
+        &Envelope {
+            client: Identity::current(),
+            request,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    ipc::read_frame(&mut stream)
+        .map(Some)
+        .map_err(|err| format!("no answer from the daemon: {err}"))
+}
+
+fn is_absent(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+    )
+}
+
+fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStream, String> {
+    let socket = paths.socket();
+    match UnixStream::connect(&socket) {
+        Ok(stream) => return Ok(stream),
+        Err(err) if !is_absent(&err) => {
+            return Err(format!("cannot connect to {}: {err}", socket.display()));
+        }
+        Err(_) => {}
+    }
+    let mut child = start_daemon(paths, home_flag)?;
+    let deadline = Instant::now() + START_DEADLINE;
+    let mut child_exited_at = None;
+    loop {
+        match UnixStream::connect(&socket) {
+            Ok(stream) => return Ok(stream),
+            Err(err) if !is_absent(&err) => {
+                return Err(format!("cannot connect to {}: {err}", socket.display()));
+            }
+            Err(_) => {}
+        }
+        // A daemon that exited with an error will not come; one that exited 0 lost the race to
+        // another starting daemon, which gets a moment more to listen.
+        if child_exited_at.is_none()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            if !status.success() {
+                return Err(format!(
+                    "the daemon failed to start ({status}); see {}",
+                    paths.log_file().display()
+                ));
+            }
+            child_exited_at = Some(Instant::now());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the daemon did not start listening within {START_DEADLINE:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String> {
+    paths
+        .ensure_private_runtime_dir()
+        .map_err(|err| format!("runtime directory: {err}"))?;
+    let exe =
+        std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
+    let mut command = Command::new(exe);
+    command.args(["daemon", "run"]);
+    if let Some(home) = home_flag {
+        command.arg("--home").arg(home);
+    }
+    command
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: setsid is async-signal-safe; it detaches the daemon from the hook's session and
+    // process group, so Claude Code ending the hook does not end the daemon.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    command
+        .spawn()
+        .map_err(|err| format!("cannot start the daemon: {err}"))
+}
+
+fn wait_until_gone(paths: &Paths) {
+    let socket = paths.socket();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while socket.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

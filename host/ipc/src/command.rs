@@ -1,0 +1,356 @@
+//! The hook command line, as Claude Code runs it from settings.json:
+//!
+//! ```text
+//! fasthooks-host --plugin guard.wasm --plugin review.wasm --allow-read "$CLAUDE_PROJECT_DIR"
+//! ```
+//!
+//! Grants (`--allow-*`, `--sha256`) apply to the `--plugin` they follow, so each plugin gets only
+//! what the user wrote next to it. [`HookCommand::parse`] pairs them by position and
+//! [`HookCommand::to_args`] writes the same command back (what `install` puts into
+//! settings.json): one function and its inverse. [`HookCommand::resolve`] turns the command
+//! into the [`HookRequest`] the engine runs: absolute directories, environment values read,
+//! default limits filled in.
+
+use crate::request::{Grants, HookRequest, Limits, PluginSpec};
+use clap::{ArgAction, ArgMatches, Args};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The hook arguments, as clap parses them (positions are taken from the [`ArgMatches`]).
+#[derive(Args, Debug, Clone, Default)]
+pub struct HookArgs {
+    /// A plugin component (.wasm). Repeat for several; they run in this order.
+    #[arg(long = "plugin", value_name = "PATH")]
+    plugins: Vec<PathBuf>,
+    /// Let the preceding plugin read DIR (and below). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
+    /// Let the preceding plugin read and write DIR (and below). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    allow_write: Vec<PathBuf>,
+    /// Let the preceding plugin see environment variable NAME. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    allow_env: Vec<String>,
+    /// Let the preceding plugin open TCP connections to HOST[:PORT] (port 443 if omitted).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    allow_net: Vec<String>,
+    /// Let the preceding plugin start Claude sub-agents.
+    #[arg(long, num_args = 0, default_missing_value = "true", action = ArgAction::Append)]
+    allow_agent: Vec<bool>,
+    /// Refuse the preceding plugin unless its SHA-256 is HEX.
+    #[arg(long, value_name = "HEX")]
+    sha256: Vec<String>,
+    /// Run in this process instead of the per-user daemon.
+    #[arg(long)]
+    pub inline: bool,
+    /// When a plugin fails on a permission event, deny instead of letting the call through.
+    #[arg(long)]
+    fail_closed: bool,
+    /// How long one plugin may take to handle an event before it is stopped [default: 10000].
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u64>,
+    /// Linear memory limit per plugin instance [default: 256].
+    #[arg(long, value_name = "MB")]
+    max_memory_mb: Option<usize>,
+    /// How long one background task may run before it is stopped (and failed) [default: 300000].
+    #[arg(long, value_name = "MS")]
+    task_timeout_ms: Option<u64>,
+    /// The whole hook call, waits on tasks included, answers within this [default: 60000].
+    #[arg(long, value_name = "MS")]
+    deadline_ms: Option<u64>,
+    /// Put cache, store, socket and logs under DIR instead of the XDG directories.
+    #[arg(long, env = crate::paths::HOME_ENV, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+}
+
+/// One grant of a plugin, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    Read(PathBuf),
+    Write(PathBuf),
+    Env(String),
+    Net(String),
+    Agent,
+    Sha256(String),
+}
+
+impl Grant {
+    pub fn flag(&self) -> &'static str {
+        match self {
+            Grant::Read(_) => "--allow-read",
+            Grant::Write(_) => "--allow-write",
+            Grant::Env(_) => "--allow-env",
+            Grant::Net(_) => "--allow-net",
+            Grant::Agent => "--allow-agent",
+            Grant::Sha256(_) => "--sha256",
+        }
+    }
+
+    fn value(&self) -> Option<String> {
+        match self {
+            Grant::Read(dir) | Grant::Write(dir) => Some(dir.display().to_string()),
+            Grant::Env(text) | Grant::Net(text) | Grant::Sha256(text) => Some(text.clone()),
+            Grant::Agent => None,
+        }
+    }
+}
+
+/// One `--plugin` with its grants in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginArgs {
+    pub path: PathBuf,
+    pub grants: Vec<Grant>,
+}
+
+/// A hook command line, as written (nothing resolved).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookCommand {
+    pub plugins: Vec<PluginArgs>,
+    pub inline: bool,
+    pub fail_closed: bool,
+    pub timeout_ms: Option<u64>,
+    pub max_memory_mb: Option<usize>,
+    pub task_timeout_ms: Option<u64>,
+    pub deadline_ms: Option<u64>,
+}
+
+/// A hook command that cannot run, named with the flag to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("no plugin given: add --plugin PATH (see fasthooks-host --help)")]
+    NoPlugin,
+    #[error("{flag} must follow the --plugin it applies to")]
+    GrantBeforePlugin { flag: &'static str },
+    #[error("--sha256 given twice for --plugin {}", plugin.display())]
+    Sha256Twice { plugin: PathBuf },
+    #[error("{flag} {}: {source}", dir.display())]
+    Directory {
+        flag: &'static str,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl HookCommand {
+    /// Pair each grant with the `--plugin` it follows, by position on the command line.
+    pub fn parse(args: &HookArgs, matches: &ArgMatches) -> Result<HookCommand, CommandError> {
+        let positions = |id: &str| -> Vec<usize> {
+            matches
+                .indices_of(id)
+                .map(Iterator::collect)
+                .unwrap_or_default()
+        };
+        let plugin_positions = positions("plugins");
+        let mut grants: Vec<(usize, Grant)> = Vec::new();
+        let mut collect = |id: &str, make: &mut dyn Iterator<Item = Grant>| {
+            grants.extend(positions(id).into_iter().zip(make));
+        };
+        collect("allow_read", &mut args.allow_read.iter().cloned().map(Grant::Read));
+        collect("allow_write", &mut args.allow_write.iter().cloned().map(Grant::Write));
+        collect("allow_env", &mut args.allow_env.iter().cloned().map(Grant::Env));
+        collect("allow_net", &mut args.allow_net.iter().cloned().map(Grant::Net));
+        collect("allow_agent", &mut args.allow_agent.iter().map(|_| Grant::Agent));
+        collect("sha256", &mut args.sha256.iter().cloned().map(Grant::Sha256));
+        grants.sort_by_key(|(at, _)| *at);
+
+        let mut plugins: Vec<PluginArgs> = args
+            .plugins
+            .iter()
+            .map(|path| PluginArgs {
+                path: path.clone(),
+                grants: Vec::new(),
+            })
+            .collect();
+        for (at, grant) in grants {
+            let owner = plugin_positions
+                .iter()
+                .rposition(|&p| p < at)
+                .ok_or(CommandError::GrantBeforePlugin { flag: grant.flag() })?;
+            plugins[owner].grants.push(grant);
+        }
+        Ok(HookCommand {
+            plugins,
+            inline: args.inline,
+            fail_closed: args.fail_closed,
+            timeout_ms: args.timeout_ms,
+            max_memory_mb: args.max_memory_mb,
+            task_timeout_ms: args.task_timeout_ms,
+            deadline_ms: args.deadline_ms,
+        })
+    }
+
+    /// The arguments that [`HookCommand::parse`] reads back as this command: plugins with
+    /// their grants in order, then the options that were given.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for plugin in &self.plugins {
+            args.push("--plugin".to_owned());
+            args.push(plugin.path.display().to_string());
+            for grant in &plugin.grants {
+                args.push(grant.flag().to_owned());
+                args.extend(grant.value());
+            }
+        }
+        if self.inline {
+            args.push("--inline".into());
+        }
+        if self.fail_closed {
+            args.push("--fail-closed".into());
+        }
+        let mut option = |flag: &str, value: Option<String>| {
+            if let Some(value) = value {
+                args.push(flag.to_owned());
+                args.push(value);
+            }
+        };
+        option("--timeout-ms", self.timeout_ms.map(|v| v.to_string()));
+        option("--max-memory-mb", self.max_memory_mb.map(|v| v.to_string()));
+        option("--task-timeout-ms", self.task_timeout_ms.map(|v| v.to_string()));
+        option("--deadline-ms", self.deadline_ms.map(|v| v.to_string()));
+        args
+    }
+
+    /// The request to run: plugin paths and directories absolute (against `cwd`), environment
+    /// grants read from this process (Claude Code's hook environment), limits defaulted.
+    pub fn resolve(&self, cwd: &Path) -> Result<HookRequest, CommandError> {
+        if self.plugins.is_empty() {
+            return Err(CommandError::NoPlugin);
+        }
+        let mut specs = Vec::with_capacity(self.plugins.len());
+        for plugin in &self.plugins {
+            let mut spec = PluginSpec {
+                path: cwd.join(&plugin.path),
+                ..PluginSpec::default()
+            };
+            for grant in &plugin.grants {
+                resolve_grant(grant, &mut spec, cwd)?;
+            }
+            specs.push(spec);
+        }
+        let defaults = Limits::default();
+        let millis = |value: Option<u64>, default: Duration| {
+            value.map_or(default, Duration::from_millis)
+        };
+        Ok(HookRequest {
+            plugins: specs,
+            fail_closed: self.fail_closed,
+            limits: Limits {
+                memory_bytes: self
+                    .max_memory_mb
+                    .map_or(defaults.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
+                handle_timeout: millis(self.timeout_ms, defaults.handle_timeout),
+                task_timeout: millis(self.task_timeout_ms, defaults.task_timeout),
+                hook_deadline: millis(self.deadline_ms, defaults.hook_deadline),
+            },
+        })
+    }
+}
+
+fn resolve_grant(grant: &Grant, spec: &mut PluginSpec, cwd: &Path) -> Result<(), CommandError> {
+    let grants: &mut Grants = &mut spec.grants;
+    let canonical = |dir: &PathBuf| {
+        std::fs::canonicalize(cwd.join(dir)).map_err(|source| CommandError::Directory {
+            flag: grant.flag(),
+            dir: dir.clone(),
+            source,
+        })
+    };
+    match grant {
+        Grant::Read(dir) => grants.read_dirs.push(canonical(dir)?),
+        Grant::Write(dir) => grants.write_dirs.push(canonical(dir)?),
+        // The value is taken here, from Claude Code's environment, not from the daemon's.
+        Grant::Env(name) => {
+            if let Ok(value) = std::env::var(name) {
+                grants.env.push((name.clone(), value));
+            }
+        }
+        Grant::Net(host) => grants.net_hosts.push(host.clone()),
+        Grant::Agent => grants.agent = true,
+        Grant::Sha256(hex) => {
+            if spec.sha256.is_some() {
+                return Err(CommandError::Sha256Twice {
+                    plugin: spec.path.clone(),
+                });
+            }
+            spec.sha256 = Some(hex.to_ascii_lowercase());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        hook: HookArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<HookCommand, CommandError> {
+        let matches = Cli::command()
+            .try_get_matches_from(std::iter::once("fasthooks-host").chain(args.iter().copied()))
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        HookCommand::parse(&cli.hook, &matches)
+    }
+
+    #[test]
+    fn grants_follow_their_plugin_and_round_trip() {
+        let args = [
+            "--plugin", "a.wasm", "--allow-read", "/r", "--allow-agent", "--plugin", "b.wasm",
+            "--sha256", "AB", "--allow-env", "HOME", "--allow-net", "example.com:80",
+            "--fail-closed", "--timeout-ms", "500",
+        ];
+        let command = parse(&args).unwrap();
+        assert_eq!(command.plugins.len(), 2);
+        assert_eq!(
+            command.plugins[0].grants,
+            [Grant::Read("/r".into()), Grant::Agent]
+        );
+        assert_eq!(
+            command.plugins[1].grants,
+            [
+                Grant::Sha256("AB".into()),
+                Grant::Env("HOME".into()),
+                Grant::Net("example.com:80".into())
+            ]
+        );
+        assert_eq!(command.to_args(), args);
+        let again: Vec<String> = command.to_args();
+        let again: Vec<&str> = again.iter().map(String::as_str).collect();
+        assert_eq!(parse(&again).unwrap(), command, "to_args is parse's inverse");
+    }
+
+    #[test]
+    fn a_grant_before_any_plugin_is_refused() {
+        let err = parse(&["--allow-agent", "--plugin", "a.wasm"]).unwrap_err();
+        assert_eq!(err.to_string(), "--allow-agent must follow the --plugin it applies to");
+    }
+
+    #[test]
+    fn resolving_fills_defaults_and_refuses_a_second_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        let request = parse(&["--plugin", "p.wasm", "--allow-write", "."])
+            .unwrap()
+            .resolve(dir.path())
+            .unwrap();
+        assert_eq!(request.plugins[0].path, dir.path().join("p.wasm"));
+        assert_eq!(
+            request.plugins[0].grants.write_dirs,
+            [std::fs::canonicalize(dir.path()).unwrap()]
+        );
+        assert_eq!(request.limits, Limits::default());
+        let err = parse(&["--plugin", "p.wasm", "--sha256", "a", "--sha256", "b"])
+            .unwrap()
+            .resolve(dir.path())
+            .unwrap_err();
+        assert!(matches!(err, CommandError::Sha256Twice { .. }), "{err}");
+        assert!(matches!(
+            HookCommand::default().resolve(dir.path()),
+            Err(CommandError::NoPlugin)
+        ));
+    }
+}

@@ -1,0 +1,167 @@
+//! The wire between a hook process and the daemon: length-prefixed JSON frames over the per-user
+//! Unix socket. Every request carries the client's version and build so an upgraded binary can
+//! replace an older daemon instead of talking to it.
+
+use crate::request::HookRequest;
+use fasthooks_protocol::Rendered;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::io::{self, Read, Write};
+
+pub const SOCKET_FILE: &str = "daemon.sock";
+pub const LOCK_FILE: &str = "daemon.lock";
+/// Frames larger than this are refused (an event is at most a few MiB).
+const MAX_FRAME: u32 = 64 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub version: String,
+    /// Distinguishes two builds of the same version (size and modification time of the binary).
+    pub build: String,
+}
+
+impl Identity {
+    /// The identity of the engine binary installed next to this executable: what a daemon
+    /// started from here would run.
+    pub fn current() -> Identity {
+        let build = std::env::current_exe()
+            .map(|exe| exe.with_file_name(crate::ENGINE_BINARY))
+            .and_then(std::fs::metadata)
+            .map(|meta| {
+                use std::os::unix::fs::MetadataExt;
+                format!("{}-{}.{}", meta.size(), meta.mtime(), meta.mtime_nsec())
+            })
+            .unwrap_or_default();
+        Identity {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            build,
+        }
+    }
+
+    /// Should a client with this identity replace a daemon with `daemon`'s? Only a different
+    /// build that is not older, so two installed versions do not keep replacing each other.
+    pub fn supersedes(&self, daemon: &Identity) -> bool {
+        self.build != daemon.build && version_key(&self.version) >= version_key(&daemon.version)
+    }
+}
+
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split(['.', '-', '+'])
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope {
+    pub client: Identity,
+    pub request: Request,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    Hook { request: HookRequest, event: String },
+    Status,
+    Stop,
+    Tasks { session: Option<String> },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DaemonStatus {
+    pub pid: u32,
+    pub identity: Identity,
+    pub uptime_ms: u64,
+    pub workers: usize,
+    pub pending_or_running: usize,
+    pub idle_timeout_secs: u64,
+    pub store: String,
+}
+
+/// One background task as the admin commands show it (no arguments, no sandbox).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    pub session: String,
+    pub plugin_name: String,
+    pub plugin_path: String,
+    pub key: String,
+    pub name: String,
+    /// `pending`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    pub error: Option<String>,
+    pub created_ms: u64,
+    pub finished_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    /// Sent as soon as a hook request is read: the daemon is alive and working on it.
+    Accepted,
+    Hook(Rendered),
+    Status(DaemonStatus),
+    Stopping,
+    Tasks(Vec<TaskSummary>),
+    /// The client is a newer build: this daemon is shutting down so a new one can start.
+    Replaced {
+        daemon: Identity,
+    },
+    /// The client is older than the daemon: it should run in-process.
+    TooOld {
+        daemon: Identity,
+    },
+    Error(String),
+}
+
+pub fn write_frame<T: Serialize>(stream: &mut impl Write, value: &T) -> io::Result<()> {
+    let body = serde_json::to_vec(value).map_err(io::Error::other)?;
+    let mut frame = Vec::with_capacity(body.len() + 4);
+    frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&body);
+    stream.write_all(&frame)?;
+    stream.flush()
+}
+
+pub fn read_frame<T: DeserializeOwned>(stream: &mut impl Read) -> io::Result<T> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len)?;
+    let len = u32::from_le_bytes(len);
+    if len > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes is too large"),
+        ));
+    }
+    let mut body = vec![0u8; len as usize];
+    stream.read_exact(&mut body)?;
+    serde_json::from_slice(&body).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_or_rebuilt_clients_supersede_older_daemons() {
+        let id = |version: &str, build: &str| Identity {
+            version: version.into(),
+            build: build.into(),
+        };
+        assert!(id("0.2.0", "b").supersedes(&id("0.1.0", "a")));
+        assert!(
+            id("0.1.0", "b").supersedes(&id("0.1.0", "a")),
+            "a rebuild of the same version"
+        );
+        assert!(!id("0.1.0", "a").supersedes(&id("0.1.0", "a")));
+        assert!(
+            !id("0.1.0", "b").supersedes(&id("0.10.0", "a")),
+            "older client"
+        );
+    }
+
+    #[test]
+    fn frames_round_trip() {
+        let mut buffer = Vec::new();
+        write_frame(&mut buffer, &Reply::Stopping).unwrap();
+        let reply: Reply = read_frame(&mut buffer.as_slice()).unwrap();
+        assert!(matches!(reply, Reply::Stopping));
+    }
+}

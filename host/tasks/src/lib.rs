@@ -1,0 +1,30 @@
+//! # fasthooks-tasks
+//!
+//! Background tasks, the part of a hook's path that outlives the hook: a plugin adds a task,
+//! the scheduler queues it, a worker runs it (through a [`TaskRunner`] the engine provides: a
+//! fresh WebAssembly instance), and a later hook pops its result. No WebAssembly here.
+//!
+//! ```text
+//! tasks.add ──> scheduler (priority queue, waits, cancel) ──> TaskRunner (engine) ──> result
+//!                   └─ every change ──> store (SQLite WAL, group commit) ──> next daemon
+//! ```
+//!
+//! - [`record`]: what one task is: its namespace, status, value, sandbox.
+//! - [`scheduler`]: the seed's task API over the in-memory table, the workers, the waits.
+//! - [`store`]: the durable store and its writer thread.
+//! - [`state`]: plugin state (session or global) in the same store.
+//! - [`access`]: how an instance reaches the service (ready, or opened on first use).
+
+pub mod access;
+pub mod record;
+pub mod scheduler;
+pub mod state;
+pub mod store;
+
+pub use access::TaskAccess;
+pub use record::{Namespace, TaskRecord, TaskStatus};
+pub use scheduler::{
+    AddError, AddOptions, TaskConfig, TaskFailure, TaskOrigin, TaskRunner, TaskService,
+};
+pub use state::{StateError, StateNamespace};
+pub use store::{Store, StoreError};

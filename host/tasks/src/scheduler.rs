@@ -1,0 +1,697 @@
+//! The scheduler: the seed's task API (add, pop, get, has, cancel, cancel-all, pop-all,
+//! pop-errors, wait, wait-all, wait-any) over a durable store, run by a fixed pool of workers.
+//!
+//! The in-memory table is the truth while the process runs; every change is also submitted to
+//! the [`Store`] (group commit). Waiters sleep on a condition variable that every state change
+//! notifies, so a wait wakes as soon as its task finishes rather than on a polling interval.
+//!
+//! Semantics, including where they improve on the seed:
+//! - Identity is (plugin, session, key); the key defaults to the task name. Re-adding a key
+//!   replaces the earlier task, cancelling it if it is still pending or running.
+//! - Higher priority runs first, FIFO within a priority.
+//! - TTL counts from completion (default 300 s); pending and running tasks never expire; expired
+//!   results are purged.
+//! - `cancel` of a running task interrupts its instance (epoch check) and marks it cancelled at
+//!   once; its worker is free within one epoch tick.
+//! - After a crash, pending tasks run again and tasks that were running are failed with
+//!   "host restarted", which `pop-errors` reports once.
+
+use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
+use crate::store::{Store, StoreError, StoreOp, TaskUpdate};
+use fasthooks_ipc::TaskSandbox;
+use std::cmp::{Ordering as CmpOrdering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub const DEFAULT_TTL_SECONDS: u32 = 300;
+/// Results larger than this fail the task rather than bloat the store.
+pub const MAX_RESULT_BYTES: usize = 4 << 20;
+/// Arguments larger than this are refused by `add`.
+pub const MAX_ARGS_BYTES: usize = 4 << 20;
+pub const HOST_RESTARTED: &str = "host restarted while the task was running";
+
+#[derive(Debug, Clone, Copy)]
+pub struct TaskConfig {
+    pub workers: usize,
+    pub max_queued_per_session: usize,
+}
+
+impl Default for TaskConfig {
+    fn default() -> TaskConfig {
+        TaskConfig {
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            max_queued_per_session: 1000,
+        }
+    }
+}
+
+/// What `add` needs beyond name and arguments.
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    pub key: Option<String>,
+    pub ttl_seconds: Option<u32>,
+    pub priority: Option<i32>,
+}
+
+/// Where a task runs: the build of the plugin that added it, with its grants and limits.
+#[derive(Debug, Clone)]
+pub struct TaskOrigin {
+    pub plugin_sha256: String,
+    pub sandbox: TaskSandbox,
+}
+
+/// How a task run ended without a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskFailure {
+    /// Stopped because it was cancelled (or replaced).
+    Cancelled,
+    /// The task returned an error: the guest's own text, kept as it is.
+    Returned(String),
+    /// The host stopped or could not run it (trap, timeout, out of memory): described.
+    Failed(String),
+}
+
+/// Runs one task to completion in a fresh instance. Implemented by the engine on top of the
+/// plugin loader; a trait so the scheduler is testable without WebAssembly.
+pub trait TaskRunner: Send + Sync + 'static {
+    fn run(
+        &self,
+        service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, TaskFailure>;
+}
+
+/// Why `add` refused a task; the guest sees the message.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("tasks.add({name}): args of {size} bytes exceed the {MAX_ARGS_BYTES}-byte limit")]
+    ArgsTooLarge { name: String, size: usize },
+    #[error("tasks.add({name}): args must be JSON text")]
+    ArgsNotJson { name: String },
+    #[error("the fasthooks daemon is shutting down; add the task again")]
+    ShuttingDown,
+    #[error(
+        "tasks.add({name}): this session already has {queued} queued tasks (the limit is {limit}); wait for some to finish or cancel them"
+    )]
+    QueueFull {
+        name: String,
+        queued: usize,
+        limit: usize,
+    },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct QueueEntry {
+    priority: i32,
+    order: Reverse<(u64, u64)>,
+    id: i64,
+}
+
+impl Ord for QueueEntry {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| self.order.cmp(&other.order))
+    }
+}
+
+impl PartialOrd for QueueEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Default)]
+struct Table {
+    tasks: HashMap<i64, TaskRecord>,
+    by_key: HashMap<(Namespace, String), i64>,
+    queue: BinaryHeap<QueueEntry>,
+    queued_per_session: HashMap<String, usize>,
+    running: HashMap<i64, Arc<AtomicBool>>,
+    next_seq: u64,
+    stopping: bool,
+}
+
+impl Table {
+    fn lookup(&self, ns: &Namespace, key: &str) -> Option<&TaskRecord> {
+        let id = self.by_key.get(&(ns.clone(), key.to_owned()))?;
+        self.tasks.get(id).filter(|task| !task.is_expired(now_ms()))
+    }
+
+    fn in_namespace<'a>(&'a self, ns: &'a Namespace) -> impl Iterator<Item = &'a TaskRecord> + 'a {
+        let now = now_ms();
+        self.tasks
+            .values()
+            .filter(move |t| &t.namespace == ns && !t.is_expired(now))
+    }
+
+    fn enqueue(&mut self, task: &TaskRecord) {
+        self.next_seq += 1;
+        self.queue.push(QueueEntry {
+            priority: task.priority,
+            order: Reverse((task.created_ms, self.next_seq)),
+            id: task.id,
+        });
+        *self
+            .queued_per_session
+            .entry(task.namespace.session.clone())
+            .or_default() += 1;
+    }
+
+    /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
+    fn left_queue(&mut self, session: &str) {
+        if let Some(count) = self.queued_per_session.get_mut(session) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    fn remove(&mut self, id: i64) -> Option<TaskRecord> {
+        let task = self.tasks.remove(&id)?;
+        let index = (task.namespace.clone(), task.key.clone());
+        if self.by_key.get(&index) == Some(&id) {
+            self.by_key.remove(&index);
+        }
+        if task.status == TaskStatus::Pending {
+            self.left_queue(&task.namespace.session);
+        }
+        Some(task)
+    }
+}
+
+pub struct TaskService {
+    table: Mutex<Table>,
+    /// Notified on every task state change (waiters) and on new work (workers).
+    changed: Condvar,
+    work: Condvar,
+    store: Store,
+    config: TaskConfig,
+}
+
+fn fresh_id() -> i64 {
+    // Random ids: an inline hook process and the daemon may add tasks to the same store at once.
+    let mut hasher = std::hash::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (hasher.finish() >> 1) as i64
+}
+
+impl TaskService {
+    /// Load the store. With `recover`, the process owns the queue: tasks that were running when
+    /// the previous owner died are failed, pending ones are queued again. A hook process running
+    /// `--inline` passes false: it sees results but only runs the tasks it adds itself.
+    pub fn open(
+        store: Store,
+        config: TaskConfig,
+        recover: bool,
+    ) -> Result<Arc<TaskService>, StoreError> {
+        let mut table = Table::default();
+        let now = now_ms();
+        for mut task in store.load_tasks()? {
+            if task.is_expired(now) {
+                store.submit(StoreOp::Delete(task.id));
+                continue;
+            }
+            if recover {
+                match task.status {
+                    TaskStatus::Running => {
+                        task.status = TaskStatus::Failed;
+                        task.error = Some(HOST_RESTARTED.into());
+                        task.finished_ms = Some(now);
+                        store.submit(StoreOp::Update(TaskUpdate::of(&task)));
+                    }
+                    TaskStatus::Pending => table.enqueue(&task),
+                    _ => {}
+                }
+            }
+            table
+                .by_key
+                .insert((task.namespace.clone(), task.key.clone()), task.id);
+            table.tasks.insert(task.id, task);
+        }
+        store.flush();
+        Ok(Arc::new(TaskService {
+            table: Mutex::new(table),
+            changed: Condvar::new(),
+            work: Condvar::new(),
+            store,
+            config,
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> TaskConfig {
+        self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap()
+    }
+
+    /// Record a state change of an existing task.
+    fn persist(&self, task: &TaskRecord) {
+        self.store.submit(StoreOp::Update(TaskUpdate::of(task)));
+    }
+
+    pub fn start_workers(self: &Arc<Self>, runner: Arc<dyn TaskRunner>) {
+        for index in 0..self.config.workers.max(1) {
+            let service = self.clone();
+            let runner = runner.clone();
+            std::thread::Builder::new()
+                .name(format!("fasthooks-task-{index}"))
+                .spawn(move || service.work_loop(runner.as_ref()))
+                .expect("spawn a task worker");
+        }
+    }
+
+    pub fn add(
+        &self,
+        ns: &Namespace,
+        name: &str,
+        args: &str,
+        options: AddOptions,
+        origin: &TaskOrigin,
+    ) -> Result<TaskRecord, AddError> {
+        if args.len() > MAX_ARGS_BYTES {
+            return Err(AddError::ArgsTooLarge {
+                name: name.to_owned(),
+                size: args.len(),
+            });
+        }
+        if serde_json::from_str::<serde_json::Value>(args).is_err() {
+            return Err(AddError::ArgsNotJson {
+                name: name.to_owned(),
+            });
+        }
+        let key = options.key.unwrap_or_else(|| name.to_owned());
+        let mut table = self.lock();
+        if table.stopping {
+            return Err(AddError::ShuttingDown);
+        }
+        // Replacing a key: the earlier task goes, cancelled if it had not finished.
+        let replaced = table.by_key.get(&(ns.clone(), key.clone())).copied();
+        let replaced_was_queued = replaced
+            .and_then(|id| table.tasks.get(&id))
+            .is_some_and(|t| t.status == TaskStatus::Pending);
+        let queued = table
+            .queued_per_session
+            .get(&ns.session)
+            .copied()
+            .unwrap_or(0)
+            - usize::from(replaced_was_queued);
+        if queued >= self.config.max_queued_per_session {
+            return Err(AddError::QueueFull {
+                name: name.to_owned(),
+                queued,
+                limit: self.config.max_queued_per_session,
+            });
+        }
+        if let Some(old) = replaced {
+            if let Some(flag) = table.running.get(&old) {
+                flag.store(true, Ordering::Relaxed);
+            }
+            table.remove(old);
+            self.store.submit(StoreOp::Delete(old));
+        }
+        let task = TaskRecord {
+            id: fresh_id(),
+            namespace: ns.clone(),
+            key: key.clone(),
+            name: name.to_owned(),
+            args: args.to_owned(),
+            plugin_sha256: origin.plugin_sha256.clone(),
+            sandbox: origin.sandbox.clone(),
+            status: TaskStatus::Pending,
+            priority: options.priority.unwrap_or(0),
+            ttl_seconds: options.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS),
+            value: None,
+            error: None,
+            created_ms: now_ms(),
+            started_ms: None,
+            finished_ms: None,
+        };
+        self.store.submit(StoreOp::Insert(Box::new(task.clone())));
+        table.enqueue(&task);
+        table.by_key.insert((ns.clone(), key), task.id);
+        table.tasks.insert(task.id, task.clone());
+        drop(table);
+        self.work.notify_one();
+        Ok(task)
+    }
+
+    /// The value of a completed task, removing it.
+    pub fn pop(&self, ns: &Namespace, key: &str) -> Option<String> {
+        let mut table = self.lock();
+        let task = table
+            .lookup(ns, key)
+            .filter(|t| t.status == TaskStatus::Completed)?;
+        let id = task.id;
+        let task = table.remove(id)?;
+        self.store.submit(StoreOp::Delete(id));
+        task.value
+    }
+
+    pub fn get(&self, ns: &Namespace, key: &str) -> Option<TaskRecord> {
+        self.lock().lookup(ns, key).cloned()
+    }
+
+    pub fn has(&self, ns: &Namespace, key: Option<&str>) -> bool {
+        let table = self.lock();
+        match key {
+            Some(key) => table
+                .lookup(ns, key)
+                .is_some_and(|t| t.status == TaskStatus::Completed),
+            None => table
+                .in_namespace(ns)
+                .any(|t| t.status == TaskStatus::Completed),
+        }
+    }
+
+    pub fn cancel(&self, ns: &Namespace, key: &str) -> bool {
+        let mut table = self.lock();
+        let Some(id) = table
+            .lookup(ns, key)
+            .filter(|t| !t.status.is_terminal())
+            .map(|t| t.id)
+        else {
+            return false;
+        };
+        self.cancel_locked(&mut table, id);
+        drop(table);
+        self.changed.notify_all();
+        true
+    }
+
+    pub fn cancel_all(&self, ns: &Namespace) -> u32 {
+        let mut table = self.lock();
+        let ids: Vec<i64> = table
+            .in_namespace(ns)
+            .filter(|t| !t.status.is_terminal())
+            .map(|t| t.id)
+            .collect();
+        for &id in &ids {
+            self.cancel_locked(&mut table, id);
+        }
+        drop(table);
+        self.changed.notify_all();
+        ids.len() as u32
+    }
+
+    fn cancel_locked(&self, table: &mut Table, id: i64) {
+        let was_pending = table
+            .tasks
+            .get(&id)
+            .is_some_and(|t| t.status == TaskStatus::Pending);
+        if let Some(flag) = table.running.get(&id) {
+            flag.store(true, Ordering::Relaxed);
+        }
+        let Some(task) = table.tasks.get_mut(&id) else {
+            return;
+        };
+        task.status = TaskStatus::Cancelled;
+        task.error = Some("cancelled".into());
+        task.finished_ms = Some(now_ms());
+        let snapshot = task.clone();
+        if was_pending {
+            table.left_queue(&snapshot.namespace.session);
+        }
+        self.persist(&snapshot);
+    }
+
+    fn take_where(&self, ns: &Namespace, status: TaskStatus) -> Vec<TaskRecord> {
+        let mut table = self.lock();
+        let mut ids: Vec<(u64, i64)> = table
+            .in_namespace(ns)
+            .filter(|t| t.status == status)
+            .map(|t| (t.finished_ms.unwrap_or(0), t.id))
+            .collect();
+        ids.sort();
+        ids.into_iter()
+            .filter_map(|(_, id)| {
+                self.store.submit(StoreOp::Delete(id));
+                table.remove(id)
+            })
+            .collect()
+    }
+
+    /// Every completed result, removed, in completion order.
+    pub fn pop_all(&self, ns: &Namespace) -> Vec<(String, String)> {
+        self.take_where(ns, TaskStatus::Completed)
+            .into_iter()
+            .map(|t| (t.key, t.value.unwrap_or_default()))
+            .collect()
+    }
+
+    /// Every failed task with its error, removed: each failure is reported once.
+    pub fn pop_errors(&self, ns: &Namespace) -> Vec<(String, String)> {
+        self.take_where(ns, TaskStatus::Failed)
+            .into_iter()
+            .map(|t| (t.key, t.error.unwrap_or_default()))
+            .collect()
+    }
+
+    /// Sleep until `done` says so or `timeout` passes; `done` runs under the table lock after
+    /// every task state change.
+    fn wait_until<R>(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&Table) -> Option<R>,
+    ) -> Option<R> {
+        let deadline = Instant::now() + timeout;
+        let mut table = self.lock();
+        loop {
+            if let Some(result) = done(&table) {
+                return Some(result);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            table = self.changed.wait_timeout(table, deadline - now).unwrap().0;
+        }
+    }
+
+    /// The value once `key` completes (not removed); none on timeout, failure, cancellation or
+    /// when there is no such task.
+    pub fn wait(&self, ns: &Namespace, key: &str, timeout: Duration) -> Option<String> {
+        self.wait_until(timeout, |table| match table.lookup(ns, key) {
+            None => Some(None),
+            Some(task) if task.status == TaskStatus::Completed => Some(task.value.clone()),
+            Some(task) if task.status.is_terminal() => Some(None),
+            Some(_) => None,
+        })
+        .flatten()
+    }
+
+    /// Wait until every key has finished (or does not exist); return the completed ones.
+    pub fn wait_all(
+        &self,
+        ns: &Namespace,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Vec<(String, String)> {
+        // One key at a time: each wake-up looks at one task, not at all of them.
+        let deadline = Instant::now() + timeout;
+        for key in keys {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let finished = self.wait_until(left, |table| {
+                table
+                    .lookup(ns, key)
+                    .is_none_or(|t| t.status.is_terminal())
+                    .then_some(())
+            });
+            if finished.is_none() {
+                break;
+            }
+        }
+        let table = self.lock();
+        keys.iter()
+            .filter_map(|key| {
+                let task = table.lookup(ns, key)?;
+                (task.status == TaskStatus::Completed)
+                    .then(|| (key.clone(), task.value.clone().unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// The first of `keys` to complete; none on timeout, or at once when none of them can
+    /// complete any more (all failed, cancelled or absent).
+    pub fn wait_any(
+        &self,
+        ns: &Namespace,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Option<(String, String)> {
+        self.wait_until(timeout, |table| {
+            let mut any_unfinished = false;
+            for key in keys {
+                match table.lookup(ns, key) {
+                    Some(task) if task.status == TaskStatus::Completed => {
+                        return Some(Some((key.clone(), task.value.clone().unwrap_or_default())));
+                    }
+                    Some(task) if !task.status.is_terminal() => any_unfinished = true,
+                    _ => {}
+                }
+            }
+            (!any_unfinished).then_some(None)
+        })
+        .flatten()
+    }
+
+    /// Every task (for `fasthooks-host tasks` and status), optionally of one session.
+    pub fn list(&self, session: Option<&str>) -> Vec<TaskRecord> {
+        let table = self.lock();
+        let now = now_ms();
+        let mut tasks: Vec<TaskRecord> = table
+            .tasks
+            .values()
+            .filter(|t| !t.is_expired(now) && session.is_none_or(|s| t.namespace.session == s))
+            .cloned()
+            .collect();
+        tasks.sort_by_key(|t| (t.created_ms, t.id));
+        tasks
+    }
+
+    /// Pending plus running tasks (the daemon does not go idle while there are any).
+    pub fn active_count(&self) -> usize {
+        let table = self.lock();
+        table.queued_per_session.values().sum::<usize>() + table.running.len()
+    }
+
+    /// Block until no task is pending or running (the `--inline` hook waits for its tasks).
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |table| {
+            (table.queued_per_session.values().all(|&n| n == 0) && table.running.is_empty())
+                .then_some(())
+        })
+        .is_some()
+    }
+
+    /// Drop expired results from memory and the store.
+    pub fn purge_expired(&self) -> usize {
+        let mut table = self.lock();
+        let now = now_ms();
+        let expired: Vec<i64> = table
+            .tasks
+            .values()
+            .filter(|t| t.is_expired(now))
+            .map(|t| t.id)
+            .collect();
+        for &id in &expired {
+            table.remove(id);
+            self.store.submit(StoreOp::Delete(id));
+        }
+        expired.len()
+    }
+
+    /// Stop taking work; interrupt running tasks and put them back in the queue, so the next
+    /// owner of the store runs them again. Returns once every worker has let go of its task.
+    pub fn stop(&self, timeout: Duration) {
+        let mut table = self.lock();
+        table.stopping = true;
+        for flag in table.running.values() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        drop(table);
+        self.work.notify_all();
+        self.wait_until(timeout, |table| table.running.is_empty().then_some(()));
+        self.store.flush();
+    }
+
+    fn work_loop(self: Arc<Self>, runner: &dyn TaskRunner) {
+        loop {
+            let (task, cancel) = {
+                let mut table = self.lock();
+                loop {
+                    if table.stopping {
+                        return;
+                    }
+                    match table.queue.pop() {
+                        Some(entry) => {
+                            let Some(task) = table
+                                .tasks
+                                .get_mut(&entry.id)
+                                .filter(|t| t.status == TaskStatus::Pending)
+                            else {
+                                continue; // cancelled or replaced while queued
+                            };
+                            task.status = TaskStatus::Running;
+                            task.started_ms = Some(now_ms());
+                            let task = task.clone();
+                            table.left_queue(&task.namespace.session);
+                            let cancel = Arc::new(AtomicBool::new(false));
+                            table.running.insert(task.id, cancel.clone());
+                            self.persist(&task);
+                            break (task, cancel);
+                        }
+                        None => table = self.work.wait(table).unwrap(),
+                    }
+                }
+            };
+            // No notification: waiters only wake for finished tasks.
+            let result = runner.run(&self, &task, cancel);
+            self.finish(task.id, result);
+        }
+    }
+
+    fn finish(&self, id: i64, result: Result<String, TaskFailure>) {
+        let mut table = self.lock();
+        table.running.remove(&id);
+        let stopping = table.stopping;
+        // Gone (replaced) or already marked cancelled: the outcome no longer matters.
+        if let Some(task) = table
+            .tasks
+            .get_mut(&id)
+            .filter(|t| t.status == TaskStatus::Running)
+        {
+            match result {
+                _ if stopping => {
+                    task.status = TaskStatus::Pending;
+                    task.started_ms = None;
+                }
+                Ok(value) if value.len() > MAX_RESULT_BYTES => {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(format!(
+                        "result of {} bytes exceeds the {MAX_RESULT_BYTES}-byte limit",
+                        value.len()
+                    ));
+                }
+                Ok(value) => {
+                    task.status = TaskStatus::Completed;
+                    task.value = Some(value);
+                }
+                Err(TaskFailure::Cancelled) => {
+                    task.status = TaskStatus::Cancelled;
+                    task.error = Some("cancelled".into());
+                }
+                Err(TaskFailure::Returned(text) | TaskFailure::Failed(text)) => {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(text);
+                }
+            }
+            if task.status != TaskStatus::Pending {
+                task.finished_ms = Some(now_ms());
+            }
+            let snapshot = task.clone();
+            self.persist(&snapshot);
+        }
+        drop(table);
+        self.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

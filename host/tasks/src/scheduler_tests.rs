@@ -1,0 +1,362 @@
+//! The scheduler's semantics, with a runner that interprets task names instead of running
+//! WebAssembly (the end-to-end tests in `tests/` run real plugins).
+
+use super::*;
+use crate::store::Store;
+use fasthooks_ipc::TaskSandbox;
+use std::sync::atomic::AtomicUsize;
+
+/// `value`: returns its args. `sleep`: sleeps args ms, stopping early when cancelled. `fail`:
+/// fails. `spin`: runs until cancelled.
+struct ScriptedRunner {
+    started: AtomicUsize,
+    order: Mutex<Vec<String>>,
+}
+
+impl TaskRunner for ScriptedRunner {
+    fn run(
+        &self,
+        _service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, TaskFailure> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        self.order.lock().unwrap().push(task.key.clone());
+        let until = |deadline: Option<Instant>| loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(TaskFailure::Cancelled);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        match task.name.as_str() {
+            "value" => Ok(task.args.clone()),
+            "sleep" => {
+                let ms: u64 = task.args.parse().unwrap();
+                until(Some(Instant::now() + Duration::from_millis(ms)))?;
+                Ok(format!("\"slept {ms}\""))
+            }
+            "spin" => until(None).map(|_| String::new()),
+            _ => Err(TaskFailure::Failed("crashed: wasm trap: unreachable".into())),
+        }
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    service: Arc<TaskService>,
+    runner: Arc<ScriptedRunner>,
+}
+
+fn fixture(workers: usize, max_queued: usize) -> Fixture {
+    fixture_in(tempfile::tempdir().unwrap(), workers, max_queued)
+}
+
+/// A service with running workers over the store in `dir` (which may hold earlier tasks).
+fn fixture_in(dir: tempfile::TempDir, workers: usize, max_queued: usize) -> Fixture {
+    let store = Store::open(dir.path()).unwrap();
+    let config = TaskConfig {
+        workers,
+        max_queued_per_session: max_queued,
+    };
+    let service = TaskService::open(store, config, true).unwrap();
+    let runner = Arc::new(ScriptedRunner {
+        started: AtomicUsize::new(0),
+        order: Mutex::new(Vec::new()),
+    });
+    service.start_workers(runner.clone());
+    Fixture {
+        _dir: dir,
+        service,
+        runner,
+    }
+}
+
+fn ns(session: &str) -> Namespace {
+    Namespace {
+        plugin_name: "p".into(),
+        plugin_path: "/p.wasm".into(),
+        session: session.into(),
+    }
+}
+
+fn origin() -> TaskOrigin {
+    TaskOrigin {
+        plugin_sha256: "sha".into(),
+        sandbox: TaskSandbox::default(),
+    }
+}
+
+fn add(f: &Fixture, session: &str, name: &str, args: &str, options: AddOptions) -> TaskRecord {
+    f.service
+        .add(&ns(session), name, args, options, &origin())
+        .unwrap()
+}
+
+fn keyed(key: &str) -> AddOptions {
+    AddOptions {
+        key: Some(key.into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn pop_returns_a_completed_value_once_and_only_to_its_session() {
+    let f = fixture(2, 100);
+    add(&f, "s1", "value", "42", AddOptions::default());
+    assert_eq!(
+        f.service
+            .wait(&ns("s1"), "value", Duration::from_secs(5))
+            .as_deref(),
+        Some("42")
+    );
+    assert_eq!(
+        f.service.pop(&ns("s2"), "value"),
+        None,
+        "another session sees nothing"
+    );
+    assert!(f.service.has(&ns("s1"), None));
+    assert_eq!(f.service.pop(&ns("s1"), "value").as_deref(), Some("42"));
+    assert_eq!(f.service.pop(&ns("s1"), "value"), None, "popped once");
+}
+
+#[test]
+fn wait_wakes_on_completion_and_times_out_with_none() {
+    let f = fixture(1, 100);
+    add(&f, "s", "sleep", "50", keyed("slow"));
+    let start = Instant::now();
+    assert_eq!(
+        f.service.wait(&ns("s"), "slow", Duration::from_millis(10)),
+        None
+    );
+    assert!(start.elapsed() < Duration::from_millis(45));
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "slow", Duration::from_secs(5))
+            .as_deref(),
+        Some("\"slept 50\"")
+    );
+    assert_eq!(
+        f.service.wait(&ns("s"), "missing", Duration::from_secs(5)),
+        None,
+        "absent: at once"
+    );
+}
+
+#[test]
+fn wait_any_returns_early_when_nothing_can_complete() {
+    let f = fixture(2, 100);
+    add(&f, "s", "fail", "null", keyed("a"));
+    add(&f, "s", "spin", "null", keyed("b"));
+    assert!(f.service.cancel(&ns("s"), "b"));
+    let start = Instant::now();
+    let keys = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+    assert_eq!(
+        f.service.wait_any(&ns("s"), &keys, Duration::from_secs(10)),
+        None
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "did not wait for the timeout"
+    );
+}
+
+#[test]
+fn wait_all_returns_the_completed_ones() {
+    let f = fixture(2, 100);
+    add(&f, "s", "value", "1", keyed("a"));
+    add(&f, "s", "fail", "null", keyed("b"));
+    let keys = vec!["a".to_owned(), "b".to_owned()];
+    assert_eq!(
+        f.service.wait_all(&ns("s"), &keys, Duration::from_secs(5)),
+        vec![("a".to_owned(), "1".to_owned())]
+    );
+    assert_eq!(f.service.pop_errors(&ns("s")).len(), 1);
+    assert_eq!(
+        f.service.pop_errors(&ns("s")).len(),
+        0,
+        "each error is reported once"
+    );
+}
+
+#[test]
+fn cancel_stops_a_running_task_and_frees_its_worker() {
+    let f = fixture(1, 100);
+    add(&f, "s", "spin", "null", keyed("forever"));
+    while f.runner.started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(f.service.cancel(&ns("s"), "forever"));
+    assert_eq!(
+        f.service.get(&ns("s"), "forever").unwrap().status,
+        TaskStatus::Cancelled
+    );
+    add(&f, "s", "value", "7", keyed("next"));
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "next", Duration::from_secs(5))
+            .as_deref(),
+        Some("7"),
+        "worker is free"
+    );
+}
+
+#[test]
+fn higher_priority_first_then_fifo() {
+    let f = fixture(1, 100);
+    add(&f, "s", "sleep", "30", keyed("blocker"));
+    while f.runner.started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    for (key, priority) in [
+        ("low-1", 0),
+        ("high-1", 5),
+        ("low-2", 0),
+        ("high-2", 5),
+        ("mid", 2),
+    ] {
+        add(
+            &f,
+            "s",
+            "value",
+            "0",
+            AddOptions {
+                key: Some(key.into()),
+                priority: Some(priority),
+                ..Default::default()
+            },
+        );
+    }
+    let keys: Vec<String> = ["low-1", "high-1", "low-2", "high-2", "mid"]
+        .map(String::from)
+        .to_vec();
+    f.service.wait_all(&ns("s"), &keys, Duration::from_secs(5));
+    assert_eq!(
+        *f.runner.order.lock().unwrap(),
+        ["blocker", "high-1", "high-2", "mid", "low-1", "low-2"]
+    );
+}
+
+#[test]
+fn readding_a_key_replaces_the_earlier_task() {
+    let f = fixture(1, 100);
+    add(&f, "s", "spin", "null", keyed("k"));
+    add(&f, "s", "value", "\"second\"", keyed("k"));
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "k", Duration::from_secs(5))
+            .as_deref(),
+        Some("\"second\"")
+    );
+}
+
+#[test]
+fn ttl_counts_from_completion() {
+    let f = fixture(1, 100);
+    add(
+        &f,
+        "s",
+        "value",
+        "1",
+        AddOptions {
+            ttl_seconds: Some(1),
+            ..Default::default()
+        },
+    );
+    assert!(
+        f.service
+            .wait(&ns("s"), "value", Duration::from_secs(5))
+            .is_some()
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(f.service.pop(&ns("s"), "value"), None, "expired");
+    assert_eq!(f.service.purge_expired(), 1);
+}
+
+#[test]
+fn the_per_session_queue_is_bounded() {
+    let f = fixture(1, 3);
+    add(&f, "s", "spin", "null", keyed("running"));
+    while f.runner.started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    for i in 0..3 {
+        add(&f, "s", "value", "0", keyed(&format!("q{i}")));
+    }
+    let err = f
+        .service
+        .add(&ns("s"), "value", "0", keyed("one-too-many"), &origin())
+        .unwrap_err();
+    assert!(matches!(err, AddError::QueueFull { limit: 3, .. }), "{err}");
+    f.service
+        .add(&ns("other"), "value", "0", keyed("x"), &origin())
+        .expect("other sessions are not affected");
+    f.service.cancel_all(&ns("s"));
+}
+
+#[test]
+fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let service = TaskService::open(
+            store,
+            TaskConfig {
+                workers: 1,
+                max_queued_per_session: 10,
+            },
+            true,
+        )
+        .unwrap();
+        // No workers: simulate "one was running" by hand, one pending.
+        service
+            .add(&ns("s"), "value", "1", keyed("pending"), &origin())
+            .unwrap();
+        let running = service
+            .add(&ns("s"), "value", "2", keyed("running"), &origin())
+            .unwrap();
+        {
+            let mut table = service.lock();
+            let task = table.tasks.get_mut(&running.id).unwrap();
+            task.status = TaskStatus::Running;
+            let snapshot = task.clone();
+            service.persist(&snapshot);
+        }
+        service.store().flush();
+    }
+    let f = fixture_in(dir, 1, 10);
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "pending", Duration::from_secs(5))
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        f.service.pop_errors(&ns("s")),
+        vec![("running".to_owned(), HOST_RESTARTED.to_owned())]
+    );
+}
+
+#[test]
+fn oversized_arguments_are_refused() {
+    let f = fixture(1, 10);
+    let big = format!("\"{}\"", "x".repeat(MAX_ARGS_BYTES));
+    let err = f
+        .service
+        .add(&ns("s"), "value", &big, AddOptions::default(), &origin())
+        .unwrap_err();
+    assert!(matches!(err, AddError::ArgsTooLarge { .. }), "{err}");
+    let err = f
+        .service
+        .add(
+            &ns("s"),
+            "value",
+            "not json",
+            AddOptions::default(),
+            &origin(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, AddError::ArgsNotJson { .. }), "{err}");
+}

@@ -1,0 +1,471 @@
+//! The durable store: task records and plugin state in SQLite (WAL mode), one file under the data
+//! directory.
+//!
+//! Writes go through one writer thread that commits them in batches (group commit), so thousands
+//! of task transitions per second cost a handful of transactions. `flush()` is the durability
+//! barrier: it returns once everything submitted before it is committed. The daemon calls it
+//! before answering a hook, so whatever a hook did (add, pop, cancel) survives a crash of the
+//! daemon the moment Claude Code sees the answer. WAL with `synchronous=NORMAL` keeps committed
+//! data across a killed process (not across power loss, which a hook host does not promise).
+
+use crate::record::{Namespace, TaskRecord, TaskStatus};
+use rusqlite::{Connection, params};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+pub const STORE_FILE: &str = "fasthooks.db";
+const SCHEMA_VERSION: i64 = 1;
+
+pub enum StoreOp {
+    /// A new task.
+    Insert(Box<TaskRecord>),
+    /// A task changed state.
+    Update(TaskUpdate),
+    Delete(i64),
+}
+
+/// The parts of a task that change after it is added.
+#[derive(Debug, Clone)]
+pub struct TaskUpdate {
+    pub id: i64,
+    pub status: TaskStatus,
+    pub value: Option<String>,
+    pub error: Option<String>,
+    pub started_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+}
+
+impl TaskUpdate {
+    pub fn of(task: &TaskRecord) -> TaskUpdate {
+        TaskUpdate {
+            id: task.id,
+            status: task.status,
+            value: task.value.clone(),
+            error: task.error.clone(),
+            started_ms: task.started_ms,
+            finished_ms: task.finished_ms,
+        }
+    }
+
+    fn apply(self, task: &mut TaskRecord) {
+        task.status = self.status;
+        task.value = self.value;
+        task.error = self.error;
+        task.started_ms = self.started_ms;
+        task.finished_ms = self.finished_ms;
+    }
+}
+
+/// What a batch does to one task, after folding its writes together.
+enum Net {
+    Insert(Box<TaskRecord>),
+    Update(TaskUpdate),
+    Delete,
+}
+
+/// A write with its submission number; the writer publishes the highest number it committed.
+struct WriterMessage {
+    seq: u64,
+    op: StoreOp,
+}
+
+#[derive(Default)]
+struct Progress {
+    committed: Mutex<u64>,
+    changed: Condvar,
+}
+
+struct Submitter {
+    sender: Sender<WriterMessage>,
+    submitted: u64,
+}
+
+/// The store cannot be opened or read.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the task store {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot read tasks from {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot start the store writer: {0}")]
+    Writer(std::io::Error),
+    #[error("background tasks and state are not available in this process")]
+    NotOpen,
+}
+
+impl StoreError {
+    fn open(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+pub struct Store {
+    path: PathBuf,
+    submitter: Mutex<Submitter>,
+    progress: Arc<Progress>,
+    /// A separate connection for the synchronous `state` interface and for reads.
+    pub(crate) reader: Mutex<Connection>,
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN;
+         CREATE TABLE IF NOT EXISTS tasks (
+             id INTEGER PRIMARY KEY,
+             plugin_name TEXT NOT NULL,
+             plugin_path TEXT NOT NULL,
+             session TEXT NOT NULL,
+             key TEXT NOT NULL,
+             name TEXT NOT NULL,
+             args TEXT NOT NULL,
+             plugin_sha256 TEXT NOT NULL,
+             sandbox TEXT NOT NULL,
+             status TEXT NOT NULL,
+             priority INTEGER NOT NULL,
+             ttl_seconds INTEGER NOT NULL,
+             value TEXT,
+             error TEXT,
+             created_ms INTEGER NOT NULL,
+             started_ms INTEGER,
+             finished_ms INTEGER
+         );
+         CREATE INDEX IF NOT EXISTS tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
+         CREATE TABLE IF NOT EXISTS state (
+             plugin_name TEXT NOT NULL,
+             plugin_path TEXT NOT NULL,
+             scope TEXT NOT NULL,
+             key TEXT NOT NULL,
+             value TEXT NOT NULL,
+             updated_ms INTEGER NOT NULL,
+             PRIMARY KEY (plugin_name, plugin_path, scope, key)
+         );
+         PRAGMA user_version = 1;
+         COMMIT;",
+    )
+}
+
+impl Store {
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            dir: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(STORE_FILE);
+        let writer = open_connection(&path).map_err(StoreError::open(&path))?;
+        migrate(&writer).map_err(StoreError::open(&path))?;
+        let reader = open_connection(&path).map_err(StoreError::open(&path))?;
+        let (sender, receiver) = channel();
+        let progress = Arc::new(Progress::default());
+        let writer_progress = progress.clone();
+        std::thread::Builder::new()
+            .name("fasthooks-store".into())
+            .spawn(move || write_loop(writer, receiver, writer_progress))
+            .map_err(StoreError::Writer)?;
+        Ok(Store {
+            path,
+            submitter: Mutex::new(Submitter {
+                sender,
+                submitted: 0,
+            }),
+            progress,
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queue a write; it is committed with the next batch.
+    pub fn submit(&self, op: StoreOp) {
+        let mut submitter = self.submitter.lock().unwrap();
+        submitter.submitted += 1;
+        let seq = submitter.submitted;
+        let _ = submitter.sender.send(WriterMessage { seq, op });
+    }
+
+    /// Block until everything submitted before this call is committed. Free when nothing is
+    /// outstanding, which is the common case for a hook that did not touch tasks.
+    pub fn flush(&self) {
+        let target = self.submitter.lock().unwrap().submitted;
+        let mut committed = self.progress.committed.lock().unwrap();
+        while *committed < target {
+            committed = self.progress.changed.wait(committed).unwrap();
+        }
+    }
+
+    pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
+        let conn = self.reader.lock().unwrap();
+        load_tasks(&conn).map_err(|source| StoreError::Read {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+}
+
+/// Read the task table without a daemon (for `fasthooks-host tasks` when none is running).
+pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, StoreError> {
+    let path = data_dir.join(STORE_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let conn = open_connection(&path).map_err(StoreError::open(&path))?;
+    migrate(&conn).map_err(StoreError::open(&path))?;
+    load_tasks(&conn).map_err(|source| StoreError::Read { path, source })
+}
+
+fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
+    let mut statement = conn.prepare(
+        "SELECT id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status,
+                priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms
+         FROM tasks ORDER BY id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        let status: String = row.get(9)?;
+        Ok(TaskRecord {
+            id: row.get(0)?,
+            namespace: Namespace {
+                plugin_name: row.get(1)?,
+                plugin_path: row.get(2)?,
+                session: row.get(3)?,
+            },
+            key: row.get(4)?,
+            name: row.get(5)?,
+            args: row.get(6)?,
+            plugin_sha256: row.get(7)?,
+            sandbox: sandbox_from_text(&row.get::<_, String>(8)?),
+            status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Failed),
+            priority: row.get(10)?,
+            ttl_seconds: row.get(11)?,
+            value: row.get(12)?,
+            error: row.get(13)?,
+            created_ms: row.get::<_, i64>(14)? as u64,
+            started_ms: row.get::<_, Option<i64>>(15)?.map(|v| v as u64),
+            finished_ms: row.get::<_, Option<i64>>(16)?.map(|v| v as u64),
+        })
+    })?;
+    rows.collect()
+}
+
+/// The sandbox column: JSON, written and read only here.
+fn sandbox_text(sandbox: &fasthooks_ipc::TaskSandbox) -> String {
+    serde_json::to_string(sandbox).expect("a sandbox serializes")
+}
+
+/// A sandbox that no longer reads (written by another version) runs the task with no grants.
+fn sandbox_from_text(text: &str) -> fasthooks_ipc::TaskSandbox {
+    serde_json::from_str(text).unwrap_or_else(|err| {
+        tracing::warn!("task sandbox unreadable, running it with no grants: {err}");
+        fasthooks_ipc::TaskSandbox::default()
+    })
+}
+
+/// Take whatever is queued, commit it in one transaction, release the flush tickets it covers.
+fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress: Arc<Progress>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = receiver.try_recv() {
+            batch.push(more);
+            if batch.len() >= 4096 {
+                break;
+            }
+        }
+        // Progress is published even when the commit fails (the error is logged): a flush must
+        // never hang a hook.
+        let highest = batch.iter().map(|m| m.seq).max().unwrap_or(0);
+        if let Err(err) = commit(&mut conn, batch) {
+            tracing::error!("task store write failed: {err}");
+        }
+        *progress.committed.lock().unwrap() = highest;
+        progress.changed.notify_all();
+    }
+}
+
+/// Fold a batch into one write per task: a busy queue often adds, starts, finishes (and even
+/// pops) a task within one batch, which then costs one statement, or none.
+fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
+    let mut order = Vec::new();
+    let mut net: std::collections::HashMap<i64, Option<Net>> =
+        std::collections::HashMap::with_capacity(batch.len());
+    for message in batch {
+        let id = match &message.op {
+            StoreOp::Insert(task) => task.id,
+            StoreOp::Update(update) => update.id,
+            StoreOp::Delete(id) => *id,
+        };
+        let slot = net.entry(id).or_insert_with(|| {
+            order.push(id);
+            None
+        });
+        *slot = match (slot.take(), message.op) {
+            (_, StoreOp::Insert(task)) => Some(Net::Insert(task)),
+            (Some(Net::Insert(mut task)), StoreOp::Update(update)) => {
+                update.apply(&mut task);
+                Some(Net::Insert(task))
+            }
+            (Some(Net::Delete), StoreOp::Update(_)) => Some(Net::Delete),
+            (_, StoreOp::Update(update)) => Some(Net::Update(update)),
+            // Added and removed within the batch: never reaches the disk.
+            (Some(Net::Insert(_)), StoreOp::Delete(_)) => None,
+            (_, StoreOp::Delete(_)) => Some(Net::Delete),
+        };
+    }
+    order
+        .into_iter()
+        .filter_map(|id| net.remove(&id).flatten().map(|n| (id, n)))
+        .collect()
+}
+
+fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<()> {
+    let writes = fold(batch);
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox,
+                                status, priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE tasks SET status=?2, value=?3, error=?4, started_ms=?5, finished_ms=?6 WHERE id=?1",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
+        for (id, write) in writes {
+            match write {
+                Net::Insert(task) => {
+                    insert.execute(params![
+                        task.id,
+                        task.namespace.plugin_name,
+                        task.namespace.plugin_path,
+                        task.namespace.session,
+                        task.key,
+                        task.name,
+                        task.args,
+                        task.plugin_sha256,
+                        sandbox_text(&task.sandbox),
+                        task.status.as_str(),
+                        task.priority,
+                        task.ttl_seconds,
+                        task.value,
+                        task.error,
+                        task.created_ms as i64,
+                        task.started_ms.map(|v| v as i64),
+                        task.finished_ms.map(|v| v as i64),
+                    ])?;
+                }
+                Net::Update(change) => {
+                    update.execute(params![
+                        id,
+                        change.status.as_str(),
+                        change.value,
+                        change.error,
+                        change.started_ms.map(|v| v as i64),
+                        change.finished_ms.map(|v| v as i64),
+                    ])?;
+                }
+                Net::Delete => {
+                    delete.execute(params![id])?;
+                }
+            }
+        }
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_folds_each_task_into_one_write() {
+        use crate::record::{Namespace, TaskRecord};
+        let task = |id: i64| TaskRecord {
+            id,
+            namespace: Namespace {
+                plugin_name: "p".into(),
+                plugin_path: "/p".into(),
+                session: "s".into(),
+            },
+            key: format!("k{id}"),
+            name: "n".into(),
+            args: "null".into(),
+            plugin_sha256: "sha".into(),
+            sandbox: Default::default(),
+            status: TaskStatus::Pending,
+            priority: 0,
+            ttl_seconds: 300,
+            value: None,
+            error: None,
+            created_ms: 1,
+            started_ms: None,
+            finished_ms: None,
+        };
+        let mut done = task(1);
+        done.status = TaskStatus::Completed;
+        done.value = Some("42".into());
+        let batch = vec![
+            WriterMessage {
+                seq: 1,
+                op: StoreOp::Insert(Box::new(task(1))),
+            },
+            WriterMessage {
+                seq: 2,
+                op: StoreOp::Insert(Box::new(task(2))),
+            },
+            WriterMessage {
+                seq: 3,
+                op: StoreOp::Update(TaskUpdate::of(&done)),
+            },
+            WriterMessage {
+                seq: 4,
+                op: StoreOp::Delete(2),
+            },
+            WriterMessage {
+                seq: 5,
+                op: StoreOp::Delete(3),
+            },
+        ];
+        let writes = fold(batch);
+        assert_eq!(
+            writes.len(),
+            2,
+            "task 2 was added and removed within the batch"
+        );
+        match &writes[0] {
+            (1, Net::Insert(task)) => assert_eq!(
+                (task.status, task.value.as_deref()),
+                (TaskStatus::Completed, Some("42"))
+            ),
+            _ => panic!("task 1 is inserted in its final state"),
+        }
+        assert!(matches!(writes[1], (3, Net::Delete)));
+    }
+}

@@ -1,0 +1,55 @@
+//! A test plugin: subscribed to every event, it answers with the response that the event's own
+//! `echo_response` field describes (`decision`, `reason`, `context`, `system_message`,
+//! `stop_reason`), so an end-to-end test can drive the host's rendering of any event.
+
+use fasthooks_sdk::serde_json::Value;
+use fasthooks_sdk::{App, Decision, Event, Response, Tasks};
+
+pub fn build_app() -> App {
+    let mut app = App::new("echo", env!("CARGO_PKG_VERSION"));
+    app.on("*", "", answer);
+    app
+}
+
+fn answer(event: &Event, _tasks: &Tasks) -> Response {
+    let Some(asked) = event.get("echo_response") else {
+        return Response::none();
+    };
+    let text = |key: &str| asked.get(key).and_then(Value::as_str).map(str::to_owned);
+    let decision = text("decision").and_then(|d| match d.as_str() {
+        "allow" => Some(Decision::Allow),
+        "deny" => Some(Decision::Deny),
+        "ask" => Some(Decision::Ask),
+        "block" => Some(Decision::Block),
+        "defer" => Some(Decision::Defer),
+        _ => None,
+    });
+    Response {
+        decision,
+        reason: text("reason"),
+        additional_context: text("context"),
+        updated_input: None,
+        system_message: text("system_message"),
+        stop_reason: text("stop_reason"),
+    }
+}
+
+fasthooks_sdk::plugin!(build_app);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_what_the_event_asks_for() {
+        let app = build_app();
+        let response = app
+            .dispatch_json(
+                r#"{"hook_event_name":"Stop","session_id":"s","echo_response":{"decision":"block","reason":"again"}}"#,
+            )
+            .unwrap();
+        assert!(response.is_block());
+        assert_eq!(response.reason.as_deref(), Some("again"));
+        assert!(app.dispatch_json(r#"{"hook_event_name":"Stop"}"#).unwrap().is_none());
+    }
+}
