@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 ./scripts/install-claude.sh
 
+# No module import cycles, no oversized files without a reason.
+python3 scripts/check-layout.py
+
 # The hook front is the process Claude Code starts on every event: it must never link the
 # WebAssembly engine.
 if cargo tree --quiet -p fasthooks-host -e normal --prefix none | grep -q '^wasmtime'; then

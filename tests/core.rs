@@ -4,9 +4,6 @@
 use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event};
 use serde_json::json;
 
-/// Every event of the hooks protocol reference.
-use fasthooks_protocol::EVENTS as ALL_EVENTS;
-
 fn deny_json(reason: &str) -> String {
     format!(
         "{}\n",
@@ -151,7 +148,8 @@ mod guard {
     }
 
     #[test]
-    fn the_second_call_does_not_compile_again() {
+    fn a_new_daemon_loads_the_compiled_plugin_from_the_disk_cache() {
+        use std::os::unix::fs::MetadataExt;
         let home = Home::new();
         run_bash(&home, "ls");
         let compiled: Vec<_> = walk(&home.path().join("cache/plugins"))
@@ -159,17 +157,23 @@ mod guard {
             .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
             .collect();
         assert_eq!(compiled.len(), 1, "one compiled artifact: {compiled:?}");
-        let before = std::fs::metadata(&compiled[0]).unwrap().modified().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        let identity = |path: &std::path::Path| {
+            let meta = std::fs::metadata(path).unwrap();
+            (meta.ino(), meta.mtime(), meta.mtime_nsec())
+        };
+        let before = identity(&compiled[0]);
+        // A new daemon has nothing in memory: only the disk cache can spare it the compile.
+        let stop = home.run(&["daemon", "stop"], b"");
+        assert_eq!(stop.code, 0, "{}", stop.stderr);
         let run = run_bash(&home, "rm -rf /");
         assert_eq!(
             run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
             "deny"
         );
-        let after = std::fs::metadata(&compiled[0]).unwrap().modified().unwrap();
         assert_eq!(
-            before, after,
-            "the cached artifact was reused, not rewritten"
+            identity(&compiled[0]),
+            before,
+            "the cached artifact was loaded, not compiled and written again"
         );
     }
 
@@ -403,199 +407,6 @@ mod bad_input {
     }
 }
 
-mod sandbox {
-    use super::*;
-
-    /// What the hostile plugin's `escape` attempt managed, run with `grants`.
-    fn escape(
-        home: &Home,
-        dir: &std::path::Path,
-        port: u16,
-        grants: &[&str],
-        env: &[(&str, &str)],
-    ) -> serde_json::Value {
-        let mut command = home.command();
-        command
-            .args(["--plugin", plugin("hostile").to_str().unwrap()])
-            .args(grants);
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let event = prompt_event(&format!("escape {} {port}", dir.display()));
-        let run = fasthooks_e2e::run_command(
-            &mut command,
-            event.to_string().as_bytes(),
-            std::time::Duration::from_secs(30),
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let context = run.stdout_json()["hookSpecificOutput"]["additionalContext"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        serde_json::from_str(&context).unwrap()
-    }
-
-    #[test]
-    fn a_plugin_gets_nothing_it_was_not_granted() {
-        let home = Home::new();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-
-        let nothing = escape(
-            &home,
-            dir.path(),
-            port,
-            &[],
-            &[("FASTHOOKS_TEST_SECRET", "s3cret")],
-        );
-        assert!(
-            nothing["read"].as_str().unwrap().starts_with("denied"),
-            "{nothing}"
-        );
-        assert!(
-            nothing["write"].as_str().unwrap().starts_with("denied"),
-            "{nothing}"
-        );
-        assert!(
-            nothing["passwd"].as_str().unwrap().starts_with("denied"),
-            "{nothing}"
-        );
-        assert_eq!(nothing["env"], serde_json::json!([]), "no environment");
-        assert!(
-            nothing["tcp"].as_str().unwrap().starts_with("denied"),
-            "{nothing}"
-        );
-        assert!(!dir.path().join("written.txt").exists());
-
-        let dir_arg = dir.path().to_str().unwrap();
-        let read_only = escape(
-            &home,
-            dir.path(),
-            port,
-            &[
-                "--allow-read",
-                dir_arg,
-                "--allow-env",
-                "FASTHOOKS_TEST_SECRET",
-            ],
-            &[("FASTHOOKS_TEST_SECRET", "s3cret"), ("OTHER_VAR", "x")],
-        );
-        assert_eq!(read_only["read"], "ok:top secret");
-        assert!(
-            read_only["write"].as_str().unwrap().starts_with("denied"),
-            "read-only: {read_only}"
-        );
-        assert!(
-            read_only["passwd"].as_str().unwrap().starts_with("denied"),
-            "only the granted directory: {read_only}"
-        );
-        assert_eq!(
-            read_only["env"],
-            serde_json::json!(["FASTHOOKS_TEST_SECRET"]),
-            "only the granted variable"
-        );
-
-        let writable = escape(&home, dir.path(), port, &["--allow-write", dir_arg], &[]);
-        assert_eq!(writable["write"], "ok:");
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("written.txt")).unwrap(),
-            "escaped"
-        );
-
-        let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
-        let wrong_net = escape(&home, dir.path(), port, &["--allow-net", &other_port], &[]);
-        assert!(
-            wrong_net["tcp"].as_str().unwrap().starts_with("denied"),
-            "only the granted address: {wrong_net}"
-        );
-        let net = escape(
-            &home,
-            dir.path(),
-            port,
-            &["--allow-net", &format!("127.0.0.1:{port}")],
-            &[],
-        );
-        assert_eq!(net["tcp"], "ok:");
-        drop(listener);
-    }
-
-    #[test]
-    fn guest_stdout_never_reaches_the_hook_stdout() {
-        let home = Home::new();
-        let run = home.hook(
-            &["--plugin", plugin("hostile").to_str().unwrap()],
-            &prompt_event("print"),
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(
-            run.stdout,
-            "{\"hookSpecificOutput\":{\"hookEventName\":\"UserPromptSubmit\",\"additionalContext\":\"printed and returned\"}}\n"
-        );
-        let log = std::fs::read_to_string(home.path().join("logs/fasthooks.log")).unwrap();
-        assert!(
-            log.contains("forged") && log.contains("hostile plugin wrote to stderr"),
-            "captured into the log"
-        );
-    }
-
-    #[test]
-    fn every_protocol_event_is_accepted_and_rendered_its_way() {
-        use fasthooks_protocol::events::DecisionStyle;
-        let home = Home::new();
-        let echo = plugin("echo");
-        let echo = echo.to_str().unwrap();
-        for spec in ALL_EVENTS {
-            let name = spec.name;
-            // No answer asked: nothing printed, whatever the event.
-            let event = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": name});
-            let run = home.hook(&["--plugin", echo], &event);
-            assert_eq!(
-                (run.code, run.stdout.as_str(), run.stderr.as_str()),
-                (0, "", ""),
-                "{name}"
-            );
-            // A blocking answer with context and a message: rendered as this event takes it.
-            let mut event = event;
-            event["echo_response"] = json!({"decision": "block", "reason": "nope",
-                "context": "ctx", "system_message": "note"});
-            let run = home.hook(&["--plugin", echo], &event);
-            if spec.output_discarded {
-                assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{name}: output discarded");
-                continue;
-            }
-            if spec.decision == DecisionStyle::ExitCode {
-                assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (2, "", "nope"), "{name}");
-                continue;
-            }
-            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-            let out = run.stdout_json();
-            assert_eq!(out["systemMessage"], "note", "{name}");
-            let specific = &out["hookSpecificOutput"];
-            match spec.decision {
-                DecisionStyle::Permission => {
-                    assert_eq!(specific["permissionDecision"], "deny", "{name}");
-                    assert_eq!(specific["permissionDecisionReason"], "nope", "{name}");
-                }
-                DecisionStyle::PermissionRequest => {
-                    assert_eq!(specific["decision"]["behavior"], "deny", "{name}");
-                    assert_eq!(specific["decision"]["message"], "nope", "{name}");
-                }
-                DecisionStyle::TopLevelBlock => {
-                    assert_eq!((out["decision"].as_str(), out["reason"].as_str()), (Some("block"), Some("nope")), "{name}");
-                }
-                DecisionStyle::Retry | DecisionStyle::None => {
-                    assert!(out.get("decision").is_none() && specific.get("permissionDecision").is_none(), "{name}: {out}");
-                }
-                DecisionStyle::ExitCode => unreachable!(),
-            }
-            let context = specific.get("additionalContext").and_then(|c| c.as_str());
-            assert_eq!(context, spec.takes_context.then_some("ctx"), "{name}: {out}");
-        }
-    }
-}
-
 /// The same answers in-process (`--inline`), the path a hook takes when the daemon is away.
 mod inline {
     use super::*;
@@ -678,7 +489,17 @@ mod python {
             "nothing pending yet: {}",
             run.stderr
         );
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // The background task finishes on its own time: watch the task listing until it has.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let listing = home.run(&["tasks", "--session", "python-session", "--json"], b"");
+            let tasks: serde_json::Value = serde_json::from_str(&listing.stdout).unwrap();
+            let tasks = tasks.as_array().unwrap();
+            if !tasks.is_empty() && tasks.iter().all(|t| t["status"] == "completed") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "task never completed: {tasks:?}");
+        }
         let mut second = prompt_event("thanks");
         second["session_id"] = "python-session".into();
         let run = home.hook(&args, &second);

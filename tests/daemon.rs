@@ -160,8 +160,15 @@ fn a_rebuilt_engine_replaces_the_running_daemon() {
     let engine = bin.join("fasthooks-engine");
     let bytes = std::fs::read(&engine).unwrap();
     std::fs::remove_file(&engine).unwrap();
-    std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&engine, bytes).unwrap();
+    // A different modification time makes it a different build, whatever the clock's step.
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&engine)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     let second = hook(&home);

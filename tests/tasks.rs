@@ -78,6 +78,18 @@ impl<'a> Lab<'a> {
         self.run_with(&[], prompt).0
     }
 
+    /// Ask for `key`'s status until it is `status` (bounded): waits on the condition itself.
+    fn until_status(&self, key: &str, status: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let task = self.value(&format!("get {key}"));
+            if task["status"] == status {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{key} never became {status}: {task}");
+        }
+    }
+
     fn value(&self, prompt: &str) -> Value {
         let answer = self.run(prompt);
         assert!(answer.get("error").is_none(), "{prompt}: {answer}");
@@ -112,7 +124,11 @@ fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
         run.elapsed
     );
 
-    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        lab.value("wait slow 5000"),
+        serde_json::json!({"slept_ms": 300}),
+        "wait does not remove"
+    );
     assert_eq!(lab.value("pop slow"), serde_json::json!({"slept_ms": 300}));
     assert_eq!(
         lab.value("pop slow"),
@@ -207,8 +223,7 @@ fn cancel_pending_and_running_tasks_frees_the_worker() {
     let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
     lab.run("add loop key=spin");
     lab.run("add noop key=queued");
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(lab.value("get spin")["status"], "running");
+    lab.until_status("spin", "running");
     assert_eq!(lab.value("get queued")["status"], "pending");
 
     assert_eq!(lab.value("cancel queued"), true);
@@ -237,7 +252,11 @@ fn ttl_expires_finished_results() {
     lab.run("add echo key=long ttl=60 arg=y");
     assert_eq!(lab.value("wait short 5000"), "x");
     assert_eq!(lab.value("wait long 5000"), "y");
-    std::thread::sleep(Duration::from_millis(1300));
+    // Expiry is a matter of time passing: look (without popping) until it is gone.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lab.value("get short") != Value::Null {
+        assert!(Instant::now() < deadline, "short never expired");
+    }
     assert_eq!(lab.value("pop short"), Value::Null, "expired");
     assert_eq!(lab.value("pop long"), "y");
 }
@@ -312,8 +331,7 @@ fn results_survive_a_killed_daemon() {
     assert_eq!(lab.value("wait done 5000"), "kept");
     lab.run("add loop key=running");
     lab.run("add echo key=pending arg=ran-later");
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(lab.value("get running")["status"], "running");
+    lab.until_status("running", "running");
     assert_eq!(lab.value("get pending")["status"], "pending");
 
     let pid = daemon_pid(&home);
@@ -321,7 +339,11 @@ fn results_survive_a_killed_daemon() {
         .args(["-9", &pid.to_string()])
         .status()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "daemon {pid} survived SIGKILL");
+        std::thread::yield_now();
+    }
 
     // The next hook starts a new daemon, which recovers the store.
     assert_eq!(
@@ -458,8 +480,7 @@ fn cancel_reaches_a_task_blocked_in_a_host_call() {
     let home = Home::new();
     let lab = Lab::new(&home, "s").with_env("FASTHOOKS_WORKERS", "1");
     lab.run("add sleep key=nap arg=600000");
-    std::thread::sleep(Duration::from_millis(150));
-    assert_eq!(lab.value("get nap")["status"], "running");
+    lab.until_status("nap", "running");
     assert_eq!(lab.value("cancel nap"), true);
     let start = Instant::now();
     lab.run("add echo key=after arg=awake");
@@ -501,7 +522,7 @@ fn the_per_session_queue_is_bounded() {
         .with_env("FASTHOOKS_WORKERS", "1")
         .with_env("FASTHOOKS_MAX_QUEUED_PER_SESSION", "2");
     lab.run("add loop key=busy");
-    std::thread::sleep(Duration::from_millis(100));
+    lab.until_status("busy", "running");
     assert_eq!(lab.run("add noop key=q1")["status"], "pending");
     assert_eq!(lab.run("add noop key=q2")["status"], "pending");
     let refused = lab.run("add noop key=q3");

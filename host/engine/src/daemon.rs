@@ -60,7 +60,7 @@ impl DaemonConfig {
 
 /// Take the daemon lock without blocking. `None`: another daemon holds it.
 fn try_lock(paths: &Paths) -> anyhow::Result<Option<File>> {
-    let path = paths.runtime.join(ipc::LOCK_FILE);
+    let path = paths.runtime.join(fasthooks_ipc::paths::LOCK_FILE);
     let file = File::options()
         .create(true)
         .truncate(false)

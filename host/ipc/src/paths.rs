@@ -90,13 +90,17 @@ impl Paths {
 /// Where the daemon's socket is.
 impl Paths {
     pub fn socket(&self) -> PathBuf {
-        self.runtime.join(crate::wire::SOCKET_FILE)
+        self.runtime.join(SOCKET_FILE)
     }
 
     pub fn log_file(&self) -> PathBuf {
         self.logs.join(LOG_FILE)
     }
 }
+
+/// The daemon's socket and lock, under [`Paths::runtime`].
+pub const SOCKET_FILE: &str = "daemon.sock";
+pub const LOCK_FILE: &str = "daemon.lock";
 
 /// The host's log file name, under [`Paths::logs`].
 pub const LOG_FILE: &str = "fasthooks.log";

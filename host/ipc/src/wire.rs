@@ -7,8 +7,6 @@ use fasthooks_protocol::Rendered;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::io::{self, Read, Write};
 
-pub const SOCKET_FILE: &str = "daemon.sock";
-pub const LOCK_FILE: &str = "daemon.lock";
 /// Frames larger than this are refused (an event is at most a few MiB).
 const MAX_FRAME: u32 = 64 << 20;
 

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! - [`record`]: what one task is: its namespace, status, value, sandbox.
-//! - [`scheduler`]: the seed's task API over the in-memory table, the workers, the waits.
+//! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
+//!   the waits (`waits`) sleep on its condition variable.
 //! - [`store`]: the durable store and its writer thread.
 //! - [`state`]: plugin state (session or global) in the same store.
 //! - [`access`]: how an instance reaches the service (ready, or opened on first use).
@@ -20,6 +21,8 @@ pub mod record;
 pub mod scheduler;
 pub mod state;
 pub mod store;
+mod table;
+mod waits;
 
 pub use access::TaskAccess;
 pub use record::{Namespace, TaskRecord, TaskStatus};

@@ -17,14 +17,13 @@
 //!   "host restarted", which `pop-errors` reports once.
 
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
+use crate::table::Table;
 use crate::store::{Store, StoreError, StoreOp, TaskUpdate};
 use fasthooks_ipc::TaskSandbox;
-use std::cmp::{Ordering as CmpOrdering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const DEFAULT_TTL_SECONDS: u32 = 300;
 /// Results larger than this fail the task rather than bloat the store.
@@ -106,88 +105,10 @@ pub enum AddError {
     },
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct QueueEntry {
-    priority: i32,
-    order: Reverse<(u64, u64)>,
-    id: i64,
-}
-
-impl Ord for QueueEntry {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.priority
-            .cmp(&other.priority)
-            .then_with(|| self.order.cmp(&other.order))
-    }
-}
-
-impl PartialOrd for QueueEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-
-#[derive(Default)]
-struct Table {
-    tasks: HashMap<i64, TaskRecord>,
-    by_key: HashMap<(Namespace, String), i64>,
-    queue: BinaryHeap<QueueEntry>,
-    queued_per_session: HashMap<String, usize>,
-    running: HashMap<i64, Arc<AtomicBool>>,
-    next_seq: u64,
-    stopping: bool,
-}
-
-impl Table {
-    fn lookup(&self, ns: &Namespace, key: &str) -> Option<&TaskRecord> {
-        let id = self.by_key.get(&(ns.clone(), key.to_owned()))?;
-        self.tasks.get(id).filter(|task| !task.is_expired(now_ms()))
-    }
-
-    fn in_namespace<'a>(&'a self, ns: &'a Namespace) -> impl Iterator<Item = &'a TaskRecord> + 'a {
-        let now = now_ms();
-        self.tasks
-            .values()
-            .filter(move |t| &t.namespace == ns && !t.is_expired(now))
-    }
-
-    fn enqueue(&mut self, task: &TaskRecord) {
-        self.next_seq += 1;
-        self.queue.push(QueueEntry {
-            priority: task.priority,
-            order: Reverse((task.created_ms, self.next_seq)),
-            id: task.id,
-        });
-        *self
-            .queued_per_session
-            .entry(task.namespace.session.clone())
-            .or_default() += 1;
-    }
-
-    /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
-    fn left_queue(&mut self, session: &str) {
-        if let Some(count) = self.queued_per_session.get_mut(session) {
-            *count = count.saturating_sub(1);
-        }
-    }
-
-    fn remove(&mut self, id: i64) -> Option<TaskRecord> {
-        let task = self.tasks.remove(&id)?;
-        let index = (task.namespace.clone(), task.key.clone());
-        if self.by_key.get(&index) == Some(&id) {
-            self.by_key.remove(&index);
-        }
-        if task.status == TaskStatus::Pending {
-            self.left_queue(&task.namespace.session);
-        }
-        Some(task)
-    }
-}
-
 pub struct TaskService {
     table: Mutex<Table>,
     /// Notified on every task state change (waiters) and on new work (workers).
-    changed: Condvar,
+    pub(crate) changed: Condvar,
     work: Condvar,
     store: Store,
     config: TaskConfig,
@@ -256,7 +177,7 @@ impl TaskService {
         self.config
     }
 
-    fn lock(&self) -> MutexGuard<'_, Table> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap()
     }
 
@@ -460,94 +381,6 @@ impl TaskService {
             .into_iter()
             .map(|t| (t.key, t.error.unwrap_or_default()))
             .collect()
-    }
-
-    /// Sleep until `done` says so or `timeout` passes; `done` runs under the table lock after
-    /// every task state change.
-    fn wait_until<R>(
-        &self,
-        timeout: Duration,
-        mut done: impl FnMut(&Table) -> Option<R>,
-    ) -> Option<R> {
-        let deadline = Instant::now() + timeout;
-        let mut table = self.lock();
-        loop {
-            if let Some(result) = done(&table) {
-                return Some(result);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            table = self.changed.wait_timeout(table, deadline - now).unwrap().0;
-        }
-    }
-
-    /// The value once `key` completes (not removed); none on timeout, failure, cancellation or
-    /// when there is no such task.
-    pub fn wait(&self, ns: &Namespace, key: &str, timeout: Duration) -> Option<String> {
-        self.wait_until(timeout, |table| match table.lookup(ns, key) {
-            None => Some(None),
-            Some(task) if task.status == TaskStatus::Completed => Some(task.value.clone()),
-            Some(task) if task.status.is_terminal() => Some(None),
-            Some(_) => None,
-        })
-        .flatten()
-    }
-
-    /// Wait until every key has finished (or does not exist); return the completed ones.
-    pub fn wait_all(
-        &self,
-        ns: &Namespace,
-        keys: &[String],
-        timeout: Duration,
-    ) -> Vec<(String, String)> {
-        // One key at a time: each wake-up looks at one task, not at all of them.
-        let deadline = Instant::now() + timeout;
-        for key in keys {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let finished = self.wait_until(left, |table| {
-                table
-                    .lookup(ns, key)
-                    .is_none_or(|t| t.status.is_terminal())
-                    .then_some(())
-            });
-            if finished.is_none() {
-                break;
-            }
-        }
-        let table = self.lock();
-        keys.iter()
-            .filter_map(|key| {
-                let task = table.lookup(ns, key)?;
-                (task.status == TaskStatus::Completed)
-                    .then(|| (key.clone(), task.value.clone().unwrap_or_default()))
-            })
-            .collect()
-    }
-
-    /// The first of `keys` to complete; none on timeout, or at once when none of them can
-    /// complete any more (all failed, cancelled or absent).
-    pub fn wait_any(
-        &self,
-        ns: &Namespace,
-        keys: &[String],
-        timeout: Duration,
-    ) -> Option<(String, String)> {
-        self.wait_until(timeout, |table| {
-            let mut any_unfinished = false;
-            for key in keys {
-                match table.lookup(ns, key) {
-                    Some(task) if task.status == TaskStatus::Completed => {
-                        return Some(Some((key.clone(), task.value.clone().unwrap_or_default())));
-                    }
-                    Some(task) if !task.status.is_terminal() => any_unfinished = true,
-                    _ => {}
-                }
-            }
-            (!any_unfinished).then_some(None)
-        })
-        .flatten()
     }
 
     /// Every task (for `fasthooks-host tasks` and status), optionally of one session.

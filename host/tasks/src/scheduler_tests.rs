@@ -5,6 +5,7 @@ use super::*;
 use crate::store::Store;
 use fasthooks_ipc::TaskSandbox;
 use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
 
 /// `value`: returns its args. `sleep`: sleeps args ms, stopping early when cancelled. `fail`:
 /// fails. `spin`: runs until cancelled.

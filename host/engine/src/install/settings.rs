@@ -1,9 +1,8 @@
 //! Edit the `hooks` of Claude Code's `settings.json` in place.
 //!
-//! The text is parsed into a concrete syntax tree ([`jsonc_parser::cst`]), only the nodes that
-//! change are touched, and the tree is written back out: everything else in the file (key order,
-//! inline objects, blank lines, indentation, line endings, `//` and `/* */` comments) stays byte
-//! for byte as it was.
+//! The text is parsed into a concrete syntax tree ([`jsonc_parser::cst`]) and only the nodes
+//! that change are touched: the rest (key order, inline objects, blank lines, indentation, line
+//! endings, `//` and `/* */` comments) stays byte for byte as it was.
 //!
 //! The settings are shaped
 //! `{"hooks": {"<Event>": [{"matcher": "<m>", "hooks": [{"type": "command", "command": "<c>", "timeout": N}]}]}}`
@@ -18,21 +17,18 @@
 //! Both then remove the groups, event lists and `hooks` object that this removal left empty
 //! (containers that were empty before stay).
 //!
-//! What is accepted: JSON, plus comments and trailing commas (JSONC). An empty or blank text is an
-//! empty object; a new file is written with two-space indentation and a final newline. New nodes
-//! in an existing file take the indentation, line ending and trailing-comma style of the file as
-//! far as `jsonc-parser` infers them.
+//! Accepted: JSON plus comments and trailing commas (JSONC); a blank text is an empty object. A
+//! new file gets two-space indentation and a final newline; new nodes in an existing file take
+//! its indentation, line endings and trailing-comma style as far as `jsonc-parser` infers them.
 //!
 //! Removing a member takes its separator and its layout with it: a member on a line of its own
 //! goes with that line (comments after it on the line included), comments on lines of their own
 //! stay, and removing what an install appended gives back the text from before byte for byte.
 //! Comments inside a removed group, event list or `hooks` object go with it.
 //!
-//! Known ways an edit reaches beyond the changed nodes (all from `jsonc-parser`'s insertion):
-//! - adding a property (`hooks`, an event, a handler's `timeout`) to an object written on one line
-//!   spreads that object over lines first; for `timeout` this module folds it back onto one line;
-//! - appending to an object or list drops blank lines just inside its brackets;
-//! - an object or list that a removal empties is written `{}` / `[]` (so `{⏎}` comes back `{}`).
+//! Where an edit reaches beyond the changed nodes (`jsonc-parser`'s insertion): a property added
+//! to a one-line object spreads it over lines (folded back for `timeout`); appending drops blank
+//! lines just inside the brackets; a container a removal empties is written `{}` / `[]`.
 
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{

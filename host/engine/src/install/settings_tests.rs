@@ -1,3 +1,6 @@
+//! Over 600 lines: one test per settings layout (inline objects, comments, tabs, CRLF, trailing
+//! commas, shared groups, duplicates), each with its text in full, so a change shows as a diff.
+
 use super::*;
 use serde_json::{Value, json};
 

@@ -1,0 +1,87 @@
+//! The scheduler's in-memory table: every task by id and by key, the priority queue (higher
+//! priority first, FIFO within one), and the counts the queue bounds are checked against.
+
+use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
+use std::cmp::{Ordering as CmpOrdering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct QueueEntry {
+    pub(crate) priority: i32,
+    pub(crate) order: Reverse<(u64, u64)>,
+    pub(crate) id: i64,
+}
+
+impl Ord for QueueEntry {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| self.order.cmp(&other.order))
+    }
+}
+
+impl PartialOrd for QueueEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Table {
+    pub(crate) tasks: HashMap<i64, TaskRecord>,
+    pub(crate) by_key: HashMap<(Namespace, String), i64>,
+    pub(crate) queue: BinaryHeap<QueueEntry>,
+    pub(crate) queued_per_session: HashMap<String, usize>,
+    pub(crate) running: HashMap<i64, Arc<AtomicBool>>,
+    pub(crate) next_seq: u64,
+    pub(crate) stopping: bool,
+}
+
+impl Table {
+    pub(crate) fn lookup(&self, ns: &Namespace, key: &str) -> Option<&TaskRecord> {
+        let id = self.by_key.get(&(ns.clone(), key.to_owned()))?;
+        self.tasks.get(id).filter(|task| !task.is_expired(now_ms()))
+    }
+
+    pub(crate) fn in_namespace<'a>(&'a self, ns: &'a Namespace) -> impl Iterator<Item = &'a TaskRecord> + 'a {
+        let now = now_ms();
+        self.tasks
+            .values()
+            .filter(move |t| &t.namespace == ns && !t.is_expired(now))
+    }
+
+    pub(crate) fn enqueue(&mut self, task: &TaskRecord) {
+        self.next_seq += 1;
+        self.queue.push(QueueEntry {
+            priority: task.priority,
+            order: Reverse((task.created_ms, self.next_seq)),
+            id: task.id,
+        });
+        *self
+            .queued_per_session
+            .entry(task.namespace.session.clone())
+            .or_default() += 1;
+    }
+
+    /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
+    pub(crate) fn left_queue(&mut self, session: &str) {
+        if let Some(count) = self.queued_per_session.get_mut(session) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: i64) -> Option<TaskRecord> {
+        let task = self.tasks.remove(&id)?;
+        let index = (task.namespace.clone(), task.key.clone());
+        if self.by_key.get(&index) == Some(&id) {
+            self.by_key.remove(&index);
+        }
+        if task.status == TaskStatus::Pending {
+            self.left_queue(&task.namespace.session);
+        }
+        Some(task)
+    }
+}
+
