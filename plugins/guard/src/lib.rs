@@ -411,3 +411,6 @@ fn check_shell(inv: &Invocation<'_>, depth: usize) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod shell_reference_tests;
