@@ -20,7 +20,7 @@ for crate in "${rust_plugins[@]}"; do
 done
 
 # Python plugins (componentize-py, pinned; installed into a private virtualenv under target/).
-python_plugins=(secrets-py)
+python_plugins=(secrets-py matchers-py)
 venv="target/py-venv"
 componentize_py_version="0.25.1"
 if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
@@ -29,9 +29,13 @@ if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --ve
   "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$componentize_py_version"
 fi
 echo "==> building Python plugins: ${python_plugins[*]}"
+# matchers-py routes on the shared matcher table, handed to it as a Python module.
+mkdir -p target/py-gen
+python3 -c 'import json, sys; print("CASES =", repr(json.load(open(sys.argv[1]))["cases"]))' \
+  tests/fixtures/matchers.json >target/py-gen/matcher_table.py
 for plugin in "${python_plugins[@]}"; do
-  "$venv/bin/componentize-py" -d wit -w plugin componentize -p guest-sdk/python -p "plugins/$plugin" app \
-    -o "target/plugins/$plugin.wasm" >/dev/null
+  "$venv/bin/componentize-py" -d wit -w plugin componentize -p guest-sdk/python -p "plugins/$plugin" \
+    -p target/py-gen app -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done
 

@@ -36,6 +36,23 @@ fn assert_clean_failure(run: &fasthooks_e2e::HookRun, needle: &str) {
 mod guard {
     use super::*;
 
+    /// Plugins built against an earlier contract keep loading: this guard was built against
+    /// fasthooks:hooks@0.1.0, before `routing` existed.
+    #[test]
+    fn a_plugin_built_against_wit_0_1_0_still_runs() {
+        let home = Home::new();
+        let old = fasthooks_e2e::workspace_root().join("tests/fixtures/plugins/guard-wit-0.1.0.wasm");
+        let args = ["--plugin", old.to_str().unwrap()];
+        let run = home.hook(&args, &bash_event("rm -rf /"));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
+        let run = home.hook(&args, &bash_event("ls"));
+        assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+    }
+
     fn guard_args() -> Vec<String> {
         vec!["--plugin".into(), plugin("guard").display().to_string()]
     }
@@ -448,104 +465,5 @@ mod inline {
             !home.path().join("run/daemon.sock").exists(),
             "--inline never starts the daemon"
         );
-    }
-}
-
-/// A plugin written in Python (componentize-py) runs like a Rust one, background tasks included.
-mod python {
-    use super::*;
-
-    #[test]
-    fn a_python_plugin_denies_and_hands_task_results_to_the_next_hook() {
-        let home = Home::new();
-        let secrets = plugin("secrets-py").display().to_string();
-        let args = ["--plugin", secrets.as_str()];
-
-        let mut write = fixture("derived/PreToolUse.write.json");
-        write["tool_input"]["content"] = "aws_key = \"AKIAIOSFODNN7EXAMPLE\"\n".into();
-        let run = home.hook(&args, &write);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert!(reason.contains("an AWS access key id"), "{reason}");
-        assert_eq!(run.stdout, deny_json(&reason));
-
-        let run = home.hook(&args, &fixture("derived/PreToolUse.write.json"));
-        assert_eq!(
-            (run.code, run.stdout.as_str()),
-            (0, ""),
-            "clean content: {}",
-            run.stderr
-        );
-
-        let mut first = prompt_event("please refactor the parser and test the parser");
-        first["session_id"] = "python-session".into();
-        let run = home.hook(&args, &first);
-        assert_eq!(
-            (run.code, run.stdout.as_str()),
-            (0, ""),
-            "nothing pending yet: {}",
-            run.stderr
-        );
-        // The background task finishes on its own time: watch the task listing until it has.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let listing = home.run(&["tasks", "--session", "python-session", "--json"], b"");
-            let tasks: serde_json::Value = serde_json::from_str(&listing.stdout).unwrap();
-            let tasks = tasks.as_array().unwrap();
-            if !tasks.is_empty() && tasks.iter().all(|t| t["status"] == "completed") {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "task never completed: {tasks:?}");
-        }
-        let mut second = prompt_event("thanks");
-        second["session_id"] = "python-session".into();
-        let run = home.hook(&args, &second);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(
-            run.stdout_json()["hookSpecificOutput"]["additionalContext"],
-            "Previous prompt: 8 words; frequent: parser, please, refactor"
-        );
-    }
-}
-
-/// A plugin written in JavaScript (jco / componentize-js) runs like a Rust one.
-mod javascript {
-    use super::*;
-
-    #[test]
-    fn a_javascript_plugin_denies_non_conventional_commits() {
-        let home = Home::new();
-        let style = plugin("commit-style-js").display().to_string();
-        let args = ["--plugin", style.as_str()];
-
-        let run = home.hook(&args, &bash_event("git commit -am \"fixed stuff\""));
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            reason.starts_with(
-                "fasthooks commit-style: \"fixed stuff\" is not a Conventional Commit"
-            ),
-            "{reason}"
-        );
-        assert_eq!(run.stdout, deny_json(&reason));
-
-        for fine in [
-            "git commit -m 'fix(parser): accept empty input'",
-            "git status",
-            "echo git commit",
-        ] {
-            let run = home.hook(&args, &bash_event(fine));
-            assert_eq!(
-                (run.code, run.stdout.as_str(), run.stderr.as_str()),
-                (0, "", ""),
-                "{fine}"
-            );
-        }
     }
 }

@@ -18,7 +18,9 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   ``on_prompt``, ``on_stop``, ``on_subagent_stop``, ``on_session_start``, ``on_session_end``,
   ``on_notification``, ``on_pre_compact`` and ``on(event, matcher)`` (event ``"*"``: all), each
   with an optional guard ``when=lambda event: ...``. Matchers follow Claude Code: exact names,
-  ``|`` or ``,`` lists, otherwise a regular expression searched in the name.
+  ``|`` or ``,`` lists, otherwise a JavaScript regular expression searched in the name. The host
+  tests them (the same code for every language) and tells the plugin which of its
+  subscriptions the event matched (``fasthooks:hooks/routing``); the SDK routes on that.
 - A handler takes ``(event)`` or ``(event, tasks)`` and returns a response or None (no
   opinion). Handlers run in registration order; the first deny or block wins; otherwise answers
   merge (ask beats allow, contexts and messages are all kept).
@@ -34,11 +36,11 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
 
 import inspect
 import json
-import re
 
 import wit_world
 from componentize_py_types import Err
 from wit_world.imports import log as _log
+from wit_world.imports import routing as _routing
 from wit_world.imports import tasks as _tasks
 from wit_world.imports import types
 
@@ -67,31 +69,6 @@ class Event:
         if isinstance(tool_input, dict) and field in tool_input:
             return tool_input[field]
         return None
-
-
-_MATCHER_FIELD = {
-    "PreToolUse": "tool_name", "PostToolUse": "tool_name", "PostToolUseFailure": "tool_name",
-    "PermissionRequest": "tool_name", "PermissionDenied": "tool_name",
-    "SessionStart": "source", "ConfigChange": "source", "DirectoryAdded": "source",
-    "Setup": "trigger", "PreCompact": "trigger", "PostCompact": "trigger",
-    "SessionEnd": "reason", "Notification": "notification_type",
-    "SubagentStart": "agent_type", "SubagentStop": "agent_type", "StopFailure": "error",
-    "InstructionsLoaded": "load_reason", "UserPromptExpansion": "command_name",
-    "Elicitation": "mcp_server_name", "ElicitationResult": "mcp_server_name",
-}
-
-
-def _matches(matcher: str, event: Event) -> bool:
-    field = _MATCHER_FIELD.get(event.name)
-    if field is None:
-        return True  # the event has no matcher support: Claude Code ignores matchers there
-    subject = event.raw.get(field) or ""
-    matcher = matcher.strip()
-    if matcher in ("", "*"):
-        return True
-    if re.fullmatch(r"[A-Za-z0-9_\- ,|]+", matcher):
-        return subject in [name.strip() for name in re.split(r"[|,]", matcher) if name.strip()]
-    return re.search(matcher, subject) is not None
 
 
 # ── responses ───────────────────────────────────────────────────────────────────────────────
@@ -322,20 +299,27 @@ class HookApp:
 
     # The three exports.
 
-    def describe(self) -> types.PluginInfo:
+    def subscriptions(self):
+        """(event, matcher) pairs, once each, in registration order: what describe() declares."""
         subscriptions = []
         for event, matcher, _, _ in self.routes:
             if (event, matcher) not in subscriptions:
                 subscriptions.append((event, matcher))
+        return subscriptions
+
+    def describe(self) -> types.PluginInfo:
         return types.PluginInfo(self.name, self.version,
-                                [types.Subscription(e, m) for e, m in subscriptions],
+                                [types.Subscription(e, m) for e, m in self.subscriptions()],
                                 list(self.capabilities))
 
-    def dispatch(self, event: Event) -> Response:
+    def dispatch(self, event: Event, matched) -> Response:
+        """Run the routes of the subscriptions the host matched (indices into describe())."""
+        subscriptions = self.subscriptions()
+        fired = {subscriptions[i] for i in matched if i < len(subscriptions)}
         tasks = Tasks()
         answers = []
         for route_event, matcher, guard, handler in self.routes:
-            if route_event not in ("*", event.name) or not _matches(matcher, event):
+            if (route_event, matcher) not in fired:
                 continue
             if guard is not None and not guard(event):
                 continue
@@ -365,7 +349,8 @@ def export(app: HookApp):
 
         def handle(self, event: types.Event) -> types.Response:
             try:
-                return app.dispatch(Event(json.loads(event.raw_json))).to_wit()
+                matched = _routing.matched_subscriptions()
+                return app.dispatch(Event(json.loads(event.raw_json)), matched).to_wit()
             except TaskError as err:
                 raise Err(str(err))
 

@@ -35,10 +35,13 @@ pub struct CallContext {
     pub task_timeout: Duration,
     pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
+    /// `handle` only: the subscriptions (indices into `describe()`) the event matched.
+    pub matched: Vec<u32>,
 }
 
 impl CallContext {
-    /// `handle()` (or the `describe()` that precedes it) for one plugin of a hook request.
+    /// `handle()` (or the `describe()` that precedes it) for one plugin of a hook request;
+    /// [`CallContext::matched`] is set for `handle`.
     pub fn hook(
         plugin: PluginId,
         sha256: &str,
@@ -60,6 +63,7 @@ impl CallContext {
             task_timeout: request.limits.task_timeout,
             tasks,
             cancel: Arc::new(AtomicBool::new(false)),
+            matched: Vec::new(),
         }
     }
 
@@ -78,6 +82,7 @@ impl CallContext {
             task_timeout: limits.task_timeout,
             tasks: None,
             cancel: Arc::default(),
+            matched: Vec::new(),
         }
     }
 
@@ -100,6 +105,7 @@ impl CallContext {
             task_timeout: timeout,
             tasks: Some(tasks),
             cancel,
+            matched: Vec::new(),
         }
     }
 

@@ -169,7 +169,8 @@ impl Dispatcher {
                 instance::describe(self.loader.engine(), pre, context(file.provisional_id()))
             })
             .map_err(|err| failed(&file.display_name(), err.to_string()))?;
-        if !plugin.info.subscribes_to(event) {
+        let matched = plugin.info.matching(event);
+        if matched.is_empty() {
             return Ok(None);
         }
         let name = plugin.info.name.as_str();
@@ -188,7 +189,11 @@ impl Dispatcher {
             name: name.to_owned(),
             path: file.path.clone(),
         };
-        instance::handle(self.loader.engine(), &plugin.pre, context(id), event)
+        let context = CallContext {
+            matched,
+            ..context(id)
+        };
+        instance::handle(self.loader.engine(), &plugin.pre, context, event)
             .map(Some)
             .map_err(|failure| failed(name, failure.to_string()))
     }

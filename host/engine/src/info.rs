@@ -39,14 +39,23 @@ impl PluginInfo {
         }
     }
 
-    /// Does any subscription match this event? `*` as the event name subscribes to all events.
-    /// Matchers that cannot be used never match (they are refused when the plugin loads).
+    /// The subscriptions (indices) that match this event; `*` as the event name subscribes to
+    /// all events. Matchers that cannot be used never match (they are refused at load).
+    pub fn matching(&self, event: &HookEvent) -> Vec<u32> {
+        (0u32..)
+            .zip(&self.subscriptions)
+            .filter(|(_, sub)| {
+                (sub.event == "*" || sub.event == event.name)
+                    && Matcher::lenient(&event.name, &sub.matcher)
+                        .matches(event.matcher_subject.as_deref())
+            })
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Does any subscription match this event?
     pub fn subscribes_to(&self, event: &HookEvent) -> bool {
-        self.subscriptions.iter().any(|sub| {
-            (sub.event == "*" || sub.event == event.name)
-                && Matcher::lenient(&event.name, &sub.matcher)
-                    .matches(event.matcher_subject.as_deref())
-        })
+        !self.matching(event).is_empty()
     }
 
     /// Refuse what can never work: no name, or a matcher the host cannot run.

@@ -47,6 +47,8 @@ pub struct InstanceState {
     pub tasks: Option<TaskAccess>,
     pub cancel: Arc<AtomicBool>,
     pub interrupted: Option<Interruption>,
+    /// What `routing.matched-subscriptions` answers.
+    pub matched: Vec<u32>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -157,6 +159,7 @@ pub fn new_store(engine: &Engine, request: CallContext) -> Result<Store<Instance
         tasks: request.tasks,
         cancel: request.cancel,
         interrupted: None,
+        matched: request.matched,
         stdout,
         stderr,
     };

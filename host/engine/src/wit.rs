@@ -10,5 +10,9 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
+/// The contract this host serves. The linker is semver-aware: a plugin built against any
+/// earlier 0.1 version (0.1.0 has no `routing`) links and runs unchanged.
+pub const PACKAGE: &str = "fasthooks:hooks@0.1.1";
+
 pub use fasthooks::hooks::types;
-pub use fasthooks::hooks::{agent, log, state, tasks};
+pub use fasthooks::hooks::{agent, log, routing, state, tasks};

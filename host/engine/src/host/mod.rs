@@ -4,12 +4,14 @@
 //! - [`tasks`]: background tasks, served by the task service (daemon, or an `--inline` hook);
 //! - [`state`]: plugin state in the same store;
 //! - [`agent`]: Claude sub-agents through the Claude Code CLI, for plugins granted `--allow-agent`;
-//! - [`log`]: the guest's log lines into the host's log.
+//! - [`log`]: the guest's log lines into the host's log;
+//! - [`routing`]: which of the plugin's subscriptions the event being handled matched.
 //!
 //! An instance without a task service gets an error saying so, never a made-up result.
 
 pub mod agent;
 pub mod log;
+pub mod routing;
 pub mod state;
 pub mod tasks;
 

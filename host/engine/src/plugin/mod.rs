@@ -27,11 +27,13 @@ pub enum PluginError {
     #[error("is not a valid WebAssembly component: {0}")]
     InvalidComponent(String),
     #[error(
-        "is not a fasthooks plugin (it imports something the host does not provide; build it against wit/ fasthooks:hooks@0.1.0): {0}"
+        "is not a fasthooks plugin (it imports something the host does not provide; build it against wit/ {package}, or any 0.1 version): {0}",
+        package = crate::wit::PACKAGE
     )]
     WrongImports(String),
     #[error(
-        "is not a fasthooks plugin (it does not export the fasthooks:hooks@0.1.0 `plugin` world: describe, handle, run-task): {0}"
+        "is not a fasthooks plugin (it does not export the {package} `plugin` world: describe, handle, run-task): {0}",
+        package = crate::wit::PACKAGE
     )]
     WrongExports(String),
     #[error("describe() failed: {0}")]

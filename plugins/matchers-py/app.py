@@ -1,0 +1,30 @@
+"""A test plugin: one route per (event, matcher) of the shared matcher table
+(tests/fixtures/matchers.json, which scripts/build-plugins.sh turns into ``matcher_table.py``
+next to this file). Each route answers with its own number, so an end-to-end test sees which
+routes fired for an event (in the host's log, which every event reaches, even those whose
+output Claude Code discards): the Python SDK's routing, driven by the host's matching."""
+
+from fasthooks_sdk import HookApp, export, log
+from matcher_table import CASES
+
+app = HookApp("matchers-py", "0.1.0")
+
+ROUTES = []
+for case in CASES:
+    if case["expected"] == "refused":
+        continue  # the host refuses such a plugin outright; the table tests that elsewhere
+    key = (case["event"]["hook_event_name"], case["matcher"])
+    if key not in ROUTES:
+        ROUTES.append(key)
+
+
+def answer(number):
+    def fired(event):
+        log("info", f"matcher-table {event.session_id} route {number}.")
+    return fired
+
+
+for number, (event, matcher) in enumerate(ROUTES):
+    app.on(event, matcher)(answer(number))
+
+WitWorld = export(app)

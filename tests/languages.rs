@@ -1,0 +1,158 @@
+//! Plugins in other languages through the real host: Python (componentize-py) and
+//! JavaScript (jco / componentize-js) run like Rust ones, and route on the host's matching.
+
+use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event};
+use serde_json::json;
+
+fn deny_json(reason: &str) -> String {
+    format!(
+        "{}\n",
+        json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
+    )
+}
+
+/// A plugin written in Python (componentize-py) runs like a Rust one, background tasks included.
+mod python {
+    use super::*;
+
+    /// The shared matcher table through a Python plugin: its routes fire exactly for the cases
+    /// the table says match (the host matches; the SDK routes on what the host found).
+    #[test]
+    fn the_shared_matcher_table_through_the_python_sdk() {
+        let home = Home::new();
+        let table = plugin("matchers-py").display().to_string();
+        let text = std::fs::read_to_string(
+            fasthooks_e2e::workspace_root().join("tests/fixtures/matchers.json"),
+        )
+        .unwrap();
+        let cases: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases: Vec<&serde_json::Value> = cases["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["expected"] != "refused")
+            .collect();
+        // The plugin's routes, numbered as it numbers them.
+        let mut routes: Vec<(String, String)> = Vec::new();
+        for case in &cases {
+            let key = (
+                case["event"]["hook_event_name"].as_str().unwrap().to_owned(),
+                case["matcher"].as_str().unwrap().to_owned(),
+            );
+            if !routes.contains(&key) {
+                routes.push(key);
+            }
+        }
+        for (i, case) in cases.iter().enumerate() {
+            let mut event = case["event"].clone();
+            event["session_id"] = format!("case-{i}").into();
+            event["cwd"] = "/tmp".into();
+            let run = home.hook(&["--plugin", &table], &event);
+            assert_eq!(run.code, 0, "{case}: {}", run.stderr);
+        }
+        let log = std::fs::read_to_string(home.path().join("logs/fasthooks.log")).unwrap();
+        for (i, case) in cases.iter().enumerate() {
+            let key = (
+                case["event"]["hook_event_name"].as_str().unwrap().to_owned(),
+                case["matcher"].as_str().unwrap().to_owned(),
+            );
+            let route = routes.iter().position(|r| *r == key).unwrap();
+            let fired = log.contains(&format!("matcher-table case-{i} route {route}."));
+            assert_eq!(serde_json::Value::Bool(fired), case["expected"], "{case}");
+        }
+    }
+
+    #[test]
+    fn a_python_plugin_denies_and_hands_task_results_to_the_next_hook() {
+        let home = Home::new();
+        let secrets = plugin("secrets-py").display().to_string();
+        let args = ["--plugin", secrets.as_str()];
+
+        let mut write = fixture("derived/PreToolUse.write.json");
+        write["tool_input"]["content"] = "aws_key = \"AKIAIOSFODNN7EXAMPLE\"\n".into();
+        let run = home.hook(&args, &write);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(reason.contains("an AWS access key id"), "{reason}");
+        assert_eq!(run.stdout, deny_json(&reason));
+
+        let run = home.hook(&args, &fixture("derived/PreToolUse.write.json"));
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "clean content: {}",
+            run.stderr
+        );
+
+        let mut first = prompt_event("please refactor the parser and test the parser");
+        first["session_id"] = "python-session".into();
+        let run = home.hook(&args, &first);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "nothing pending yet: {}",
+            run.stderr
+        );
+        // The background task finishes on its own time: watch the task listing until it has.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let listing = home.run(&["tasks", "--session", "python-session", "--json"], b"");
+            let tasks: serde_json::Value = serde_json::from_str(&listing.stdout).unwrap();
+            let tasks = tasks.as_array().unwrap();
+            if !tasks.is_empty() && tasks.iter().all(|t| t["status"] == "completed") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "task never completed: {tasks:?}");
+        }
+        let mut second = prompt_event("thanks");
+        second["session_id"] = "python-session".into();
+        let run = home.hook(&args, &second);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["additionalContext"],
+            "Previous prompt: 8 words; frequent: parser, please, refactor"
+        );
+    }
+}
+
+/// A plugin written in JavaScript (jco / componentize-js) runs like a Rust one.
+mod javascript {
+    use super::*;
+
+    #[test]
+    fn a_javascript_plugin_denies_non_conventional_commits() {
+        let home = Home::new();
+        let style = plugin("commit-style-js").display().to_string();
+        let args = ["--plugin", style.as_str()];
+
+        let run = home.hook(&args, &bash_event("git commit -am \"fixed stuff\""));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let reason = run.stdout_json()["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            reason.starts_with(
+                "fasthooks commit-style: \"fixed stuff\" is not a Conventional Commit"
+            ),
+            "{reason}"
+        );
+        assert_eq!(run.stdout, deny_json(&reason));
+
+        for fine in [
+            "git commit -m 'fix(parser): accept empty input'",
+            "git status",
+            "echo git commit",
+        ] {
+            let run = home.hook(&args, &bash_event(fine));
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (0, "", ""),
+                "{fine}"
+            );
+        }
+    }
+}
