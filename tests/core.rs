@@ -467,3 +467,24 @@ mod inline {
         );
     }
 }
+
+/// Matching runs in time linear in the subject: a plugin subscribed with a pattern that is
+/// exponential for a backtracking engine still answers on a 1 MiB tool name.
+mod matching {
+    use super::*;
+
+    #[test]
+    fn a_pathological_matcher_on_a_huge_tool_name_still_answers() {
+        let home = Home::new();
+        let echo = plugin("echo");
+        let mut event = bash_event("ls");
+        event["tool_name"] = format!("{}!", "a".repeat(1 << 20)).into();
+        event["echo_response"] = json!({"context": "answered"});
+        let run = home.hook(&["--plugin", echo.to_str().unwrap()], &event);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["additionalContext"],
+            "answered"
+        );
+    }
+}

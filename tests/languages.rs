@@ -15,6 +15,18 @@ fn deny_json(reason: &str) -> String {
 mod python {
     use super::*;
 
+    /// Two handlers answering one event: the host merges them by its one rule.
+    #[test]
+    fn a_python_plugins_answers_are_merged_by_the_host() {
+        let home = Home::new();
+        let table = plugin("matchers-py").display().to_string();
+        let run = home.hook(&["--plugin", &table], &prompt_event("merge"));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out = run.stdout_json();
+        assert_eq!(out["hookSpecificOutput"]["additionalContext"], "first\n\nsecond");
+        assert_eq!(out["systemMessage"], "s1\ns2");
+    }
+
     /// The shared matcher table through a Python plugin: its routes fire exactly for the cases
     /// the table says match (the host matches; the SDK routes on what the host found).
     #[test]

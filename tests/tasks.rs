@@ -116,20 +116,22 @@ fn a_result_crosses_hook_processes_once_and_stays_in_its_session() {
     let lab = Lab::new(&home, "session-a");
     lab.run("has"); // start the daemon and compile the plugin first
 
-    let (answer, run) = lab.run_with(&[], "add sleep key=slow arg=300");
+    // The hook that adds does not wait for the task: it answers while the task still sleeps.
+    // (How fast it answers is a benchmark's business, not this test's.)
+    let (answer, run) = lab.run_with(&[], "add sleep key=slow arg=1500");
     assert_eq!(answer["status"], "pending", "{answer}");
     assert!(
-        run.elapsed < Duration::from_millis(50),
-        "adding returned in {:?}",
+        run.elapsed < Duration::from_millis(1500),
+        "adding waited for the task: {:?}",
         run.elapsed
     );
 
     assert_eq!(
-        lab.value("wait slow 5000"),
-        serde_json::json!({"slept_ms": 300}),
+        lab.value("wait slow 10000"),
+        serde_json::json!({"slept_ms": 1500}),
         "wait does not remove"
     );
-    assert_eq!(lab.value("pop slow"), serde_json::json!({"slept_ms": 300}));
+    assert_eq!(lab.value("pop slow"), serde_json::json!({"slept_ms": 1500}));
     assert_eq!(
         lab.value("pop slow"),
         Value::Null,
@@ -160,9 +162,10 @@ fn wait_wakes_at_completion_and_times_out_on_time() {
     let start = Instant::now();
     let (answer, _) = lab.run_with(&[], "wait a 5000");
     let elapsed = start.elapsed();
+    // Woken by the completion, not by the 5 s timeout (how fast is measured by bench.sh).
     assert_eq!(answer["value"], serde_json::json!({"slept_ms": 200}));
     assert!(
-        elapsed < Duration::from_millis(350),
+        elapsed < Duration::from_millis(5000),
         "woke {elapsed:?} after adding a 200 ms task"
     );
 
@@ -170,8 +173,9 @@ fn wait_wakes_at_completion_and_times_out_on_time() {
     let start = Instant::now();
     assert_eq!(lab.value("wait b 200"), Value::Null);
     let elapsed = start.elapsed();
+    // Not before its timeout, and at it: long before the 3 s task could finish.
     assert!(
-        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(600),
+        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(3000),
         "{elapsed:?}"
     );
     lab.run("cancel-all");

@@ -22,8 +22,9 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   tests them (the same code for every language) and tells the plugin which of its
   subscriptions the event matched (``fasthooks:hooks/routing``); the SDK routes on that.
 - A handler takes ``(event)`` or ``(event, tasks)`` and returns a response or None (no
-  opinion). Handlers run in registration order; the first deny or block wins; otherwise answers
-  merge (ask beats allow, contexts and messages are all kept).
+  opinion). Handlers run in registration order; the first deny or block wins; otherwise the
+  host merges the answers by its one rule (defer beats ask beats allow, contexts and messages
+  are all kept, in order).
 - Responses: ``allow(message=None, modify=None)`` (no objection), ``approve(reason=None)``
   (skip the permission prompt), ``deny(reason)``, ``ask(reason)``, ``block(reason)``,
   ``context(text)``, ``stop(reason)``.
@@ -125,29 +126,6 @@ def context(text: str) -> Response:
 def stop(reason: str) -> Response:
     """Stop Claude after this hook."""
     return Response(stop_reason=reason)
-
-
-_RANK = {types.Decision.ALLOW: 1, types.Decision.ASK: 2, types.Decision.DEFER: 3,
-         types.Decision.DENY: 4, types.Decision.BLOCK: 4}
-
-
-def _merge(responses) -> Response:
-    merged = Response()
-    contexts, messages = [], []
-    for response in responses:
-        if response.decision is not None and (
-                merged.decision is None or _RANK[response.decision] > _RANK[merged.decision]):
-            merged.decision, merged.reason = response.decision, response.reason
-        if response.context:
-            contexts.append(response.context)
-        if response.system_message:
-            messages.append(response.system_message)
-        if response.updated_input is not None:
-            merged.updated_input = response.updated_input
-        merged.stop_reason = merged.stop_reason or response.stop_reason
-    merged.context = "\n\n".join(contexts) or None
-    merged.system_message = "\n".join(messages) or None
-    return merged
 
 
 def log(level: str, message: str) -> None:
@@ -312,8 +290,10 @@ class HookApp:
                                 [types.Subscription(e, m) for e, m in self.subscriptions()],
                                 list(self.capabilities))
 
-    def dispatch(self, event: Event, matched) -> Response:
-        """Run the routes of the subscriptions the host matched (indices into describe())."""
+    def dispatch(self, event: Event, matched) -> types.Response:
+        """Run the routes of the subscriptions the host matched (indices into describe()); the
+        first deny or block answers at once, otherwise the host merges the answers by its one
+        rule (the same for handlers of a plugin as for plugins of a hook)."""
         subscriptions = self.subscriptions()
         fired = {subscriptions[i] for i in matched if i < len(subscriptions)}
         tasks = Tasks()
@@ -328,9 +308,11 @@ class HookApp:
             if response is None:
                 continue
             if response.decision in (types.Decision.DENY, types.Decision.BLOCK):
-                return response
-            answers.append(response)
-        return _merge(answers)
+                return response.to_wit()
+            answers.append(response.to_wit())
+        if len(answers) == 1:
+            return answers[0]
+        return _routing.merge(answers)
 
     def run_task(self, name: str, args: str) -> str:
         task = self.tasks.get(name)
@@ -350,7 +332,7 @@ def export(app: HookApp):
         def handle(self, event: types.Event) -> types.Response:
             try:
                 matched = _routing.matched_subscriptions()
-                return app.dispatch(Event(json.loads(event.raw_json)), matched).to_wit()
+                return app.dispatch(Event(json.loads(event.raw_json)), matched)
             except TaskError as err:
                 raise Err(str(err))
 

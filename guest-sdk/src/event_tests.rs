@@ -216,3 +216,9 @@ fn matcher_subjects() {
     let no_tool = Event::from_json(r#"{"hook_event_name":"PreToolUse"}"#).unwrap();
     assert_eq!(no_tool.matcher_subject(), None);
 }
+
+#[test]
+fn the_typed_kinds_are_exactly_the_protocol_event_table() {
+    let table: Vec<&str> = fasthooks_protocol::EVENTS.iter().map(|e| e.name).collect();
+    assert_eq!(EventKind::KNOWN, table.as_slice());
+}

@@ -4,7 +4,7 @@
 use crate::call::CallContext;
 use crate::sandbox::{InstanceState, Interruption, new_store};
 use crate::wit::{Plugin, PluginPre, types};
-use fasthooks_protocol::{Decision, HookEvent, Response};
+use fasthooks_protocol::{HookEvent, Response};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -92,7 +92,8 @@ fn with_instance<R: Send>(
     } else {
         &RUNTIME_WITH_IO
     };
-    let mut store = new_store(engine, context).map_err(CallFailure::Setup)?;
+    let mut store =
+        new_store(engine, context).map_err(|err| CallFailure::Setup(err.to_string()))?;
     let outcome = runtime.with(|runtime| {
         runtime.block_on(async {
             let run = async {
@@ -203,7 +204,7 @@ pub fn handle(
     let response = with_instance(engine, pre, context, |plugin, store| {
         Box::pin(async move { plugin.call_handle(store, &wit_event).await })
     })?;
-    to_host_response(response).map_err(CallFailure::Returned)
+    crate::wit::from_wit_response(response).map_err(CallFailure::Returned)
 }
 
 pub fn run_task(
@@ -216,35 +217,6 @@ pub fn run_task(
     let (name, args) = (name.to_owned(), args.to_owned());
     with_instance(engine, pre, context, move |plugin, store| {
         Box::pin(async move { plugin.call_run_task(store, &name, &args).await })
-    })
-}
-
-/// The WIT response as the protocol's: the updated input must be a JSON object.
-fn to_host_response(response: types::Response) -> Result<Response, String> {
-    let updated_input = match &response.updated_input {
-        None => None,
-        Some(input) => match serde_json::from_str::<serde_json::Value>(input) {
-            Ok(value) if value.is_object() => Some(value),
-            _ => {
-                return Err(format!(
-                    "updated-input must be a JSON object, got {input:?}"
-                ));
-            }
-        },
-    };
-    Ok(Response {
-        decision: response.decision.map(|d| match d {
-            types::Decision::Allow => Decision::Allow,
-            types::Decision::Deny => Decision::Deny,
-            types::Decision::Ask => Decision::Ask,
-            types::Decision::Block => Decision::Block,
-            types::Decision::Defer => Decision::Defer,
-        }),
-        reason: response.reason,
-        additional_context: response.additional_context,
-        updated_input,
-        system_message: response.system_message,
-        stop_reason: response.stop_reason,
     })
 }
 

@@ -136,8 +136,23 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
+/// A grant that cannot be given to the instance.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot open granted directory {}: {reason}", dir.display())]
+    Directory { dir: PathBuf, reason: String },
+    #[error("cannot resolve --allow-net {host}: {source}")]
+    Resolve {
+        host: String,
+        source: std::io::Error,
+    },
+}
+
 /// A fresh store for one instance. Fails only when a granted directory cannot be opened.
-pub fn new_store(engine: &Engine, request: CallContext) -> Result<Store<InstanceState>, String> {
+pub fn new_store(
+    engine: &Engine,
+    request: CallContext,
+) -> Result<Store<InstanceState>, SandboxError> {
     let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
@@ -190,7 +205,7 @@ fn build_wasi(
     grants: &Grants,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
-) -> Result<WasiCtx, String> {
+) -> Result<WasiCtx, SandboxError> {
     let mut builder = WasiCtxBuilder::new();
     builder
         .stdout(stdout)
@@ -229,16 +244,23 @@ fn build_wasi(
 }
 
 /// A granted directory is visible to the guest under its own absolute path.
-fn preopen(builder: &mut WasiCtxBuilder, dir: &PathBuf, perms: FsPerms) -> Result<(), String> {
+fn preopen(
+    builder: &mut WasiCtxBuilder,
+    dir: &PathBuf,
+    perms: FsPerms,
+) -> Result<(), SandboxError> {
     let guest_path = dir.to_string_lossy().into_owned();
     builder
         .preopened_dir(dir, &guest_path, perms)
         .map(|_| ())
-        .map_err(|err| format!("cannot open granted directory {}: {err}", dir.display()))
+        .map_err(|err| SandboxError::Directory {
+            dir: dir.clone(),
+            reason: format!("{err:#}"),
+        })
 }
 
 /// Network grants name hosts; the guest connects to addresses. Resolve once per store.
-fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, String> {
+fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, SandboxError> {
     use std::net::ToSocketAddrs;
     let mut addrs = Vec::new();
     for host in hosts {
@@ -252,7 +274,10 @@ fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, String> {
         };
         let resolved = with_port
             .to_socket_addrs()
-            .map_err(|err| format!("cannot resolve --allow-net {host}: {err}"))?;
+            .map_err(|source| SandboxError::Resolve {
+                host: host.clone(),
+                source,
+            })?;
         addrs.extend(resolved);
     }
     Ok(addrs)

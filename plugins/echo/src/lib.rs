@@ -1,13 +1,20 @@
 //! A test plugin: subscribed to every event, it answers with the response that the event's own
 //! `echo_response` field describes (`decision`, `reason`, `context`, `system_message`,
 //! `stop_reason`), so an end-to-end test can drive the host's rendering of any event.
+//!
+//! It also subscribes to PreToolUse with `^([a-z_]+)+\d`, a pattern a backtracking engine
+//! needs exponential time for, so the tests can check that matching stays linear.
 
 use fasthooks_sdk::serde_json::Value;
 use fasthooks_sdk::{App, Decision, Event, Response, Tasks};
 
+/// Exponential for a backtracker on a long subject with no digit.
+pub const PATHOLOGICAL: &str = r"^([a-z_]+)+\d";
+
 pub fn build_app() -> App {
     let mut app = App::new("echo", env!("CARGO_PKG_VERSION"));
     app.on("*", "", answer);
+    app.on("PreToolUse", PATHOLOGICAL, |_, _| Response::none());
     app
 }
 

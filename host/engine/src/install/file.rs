@@ -2,28 +2,29 @@
 //! the previous file kept as `<file>.bak`, the new one written to a temporary file and renamed,
 //! with the old file's permissions.
 
+use anyhow::anyhow;
 use std::path::{Path, PathBuf};
 
 /// The file's text, or `None` when there is no file yet.
-pub fn read(file: &Path) -> Result<Option<String>, String> {
+pub fn read(file: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read_to_string(file) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(format!("cannot read {}: {err}", file.display())),
+        Err(err) => Err(anyhow!("cannot read {}: {err}", file.display())),
     }
 }
 
 /// Write `text` as the new `file`; the previous file, if any, goes to `<file>.bak` (returned).
-pub fn save(file: &Path, text: &str, existed: bool) -> Result<Option<PathBuf>, String> {
+pub fn save(file: &Path, text: &str, existed: bool) -> anyhow::Result<Option<PathBuf>> {
     let dir = file
         .parent()
-        .ok_or_else(|| format!("{} has no directory", file.display()))?;
+        .ok_or_else(|| anyhow!("{} has no directory", file.display()))?;
     std::fs::create_dir_all(dir)
-        .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        .map_err(|err| anyhow!("cannot create {}: {err}", dir.display()))?;
     let backup = if existed {
         let backup = PathBuf::from(format!("{}.bak", file.display()));
         std::fs::copy(file, &backup).map_err(|err| {
-            format!(
+            anyhow!(
                 "cannot back up {} to {}: {err}",
                 file.display(),
                 backup.display()
@@ -50,7 +51,7 @@ pub fn save(file: &Path, text: &str, existed: bool) -> Result<Option<PathBuf>, S
     })();
     if let Err(err) = written {
         let _ = std::fs::remove_file(&temp);
-        return Err(format!("cannot write {}: {err}", file.display()));
+        return Err(anyhow!("cannot write {}: {err}", file.display()));
     }
     Ok(backup)
 }

@@ -39,6 +39,7 @@ mod settings;
 mod shell;
 
 use crate::cli::{InstallArgs, Target, UninstallArgs};
+use anyhow::anyhow;
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::request::GrantKind;
 use fasthooks_ipc::{Capability, Grant, HOST_BINARY, HookCommand, Paths};
@@ -52,18 +53,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 impl Target {
-    pub fn settings_file(&self) -> Result<PathBuf, String> {
+    pub fn settings_file(&self) -> anyhow::Result<PathBuf> {
         if self.user {
             let home = std::env::var_os("HOME")
                 .filter(|home| !home.is_empty())
-                .ok_or("--user: HOME is not set")?;
+                .ok_or_else(|| anyhow!("--user: HOME is not set"))?;
             return Ok(PathBuf::from(home).join(".claude/settings.json"));
         }
         let project = match &self.project_dir {
             Some(dir) => std::fs::canonicalize(dir)
-                .map_err(|err| format!("--project-dir {}: {err}", dir.display()))?,
+                .map_err(|err| anyhow!("--project-dir {}: {err}", dir.display()))?,
             None => std::env::current_dir()
-                .map_err(|err| format!("cannot read the current directory: {err}"))?,
+                .map_err(|err| anyhow!("cannot read the current directory: {err}"))?,
         };
         let name = if self.local {
             "settings.local.json"
@@ -86,26 +87,22 @@ pub fn uninstall(args: &UninstallArgs) -> ExitCode {
     finish(into_rendered(run_uninstall(args)))
 }
 
-fn into_rendered(result: Result<String, String>) -> Rendered {
+fn into_rendered(result: anyhow::Result<String>) -> Rendered {
     match result {
-        Ok(stdout) => Rendered {
-            stdout,
-            stderr: String::new(),
-            exit_code: 0,
-        },
-        Err(message) => Rendered::error(message),
+        Ok(stdout) => Rendered::output(stdout),
+        Err(err) => Rendered::error(format!("{err:#}")),
     }
 }
 
-fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> Result<String, String> {
-    let command = HookCommand::parse(&args.hook, matches).map_err(|err| err.to_string())?;
+fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyhow::Result<String> {
+    let command = HookCommand::parse(&args.hook, matches)?;
     let (command, expandable) = absolute(command)?;
     let file = args.target.settings_file()?;
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
     for plugin in &command.plugins {
         let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)
-            .map_err(|err| format!("{err:#}"))?;
+            ?;
         check_grants(&info.name, plugin, &info.capabilities)?;
         subscriptions.extend(
             info.subscriptions
@@ -125,7 +122,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> Resul
         timeout: args.hook_timeout,
     };
     if plan.entries.is_empty() {
-        return Err(format!(
+        return Err(anyhow!(
             "{} subscribes to no event: nothing to install",
             described.join(", ")
         ));
@@ -161,7 +158,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> Resul
     Ok(out)
 }
 
-fn run_uninstall(args: &UninstallArgs) -> Result<String, String> {
+fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     // The plugin file may be gone already: fall back to the absolute path as given.
     let plugins: Vec<String> = args
@@ -211,23 +208,23 @@ fn runs(plugins: &[String]) -> impl Fn(&str) -> bool + '_ {
 }
 
 /// A settings file this edit refuses to touch, named with why.
-fn refuse(file: &std::path::Path, err: &SettingsError) -> String {
+fn refuse(file: &std::path::Path, err: &SettingsError) -> anyhow::Error {
     match err {
-        SettingsError::InvalidJson { .. } => format!(
+        SettingsError::InvalidJson { .. } => anyhow!(
             "{} is {err}; fix it or move it away, nothing was changed",
             file.display()
         ),
-        _ => format!("{}: {err}; nothing was changed", file.display()),
+        _ => anyhow!("{}: {err}; nothing was changed", file.display()),
     }
 }
 
 /// `fasthooks-host`, next to the running binary, absolute.
-fn host_binary() -> Result<PathBuf, String> {
+fn host_binary() -> anyhow::Result<PathBuf> {
     let exe =
-        std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
+        std::env::current_exe().map_err(|err| anyhow!("cannot find my own executable: {err}"))?;
     let host = exe.with_file_name(HOST_BINARY);
     std::fs::canonicalize(&host).map_err(|err| {
-        format!(
+        anyhow!(
             "{} is missing ({err}): install it next to {}",
             host.display(),
             exe.display()
@@ -238,16 +235,16 @@ fn host_binary() -> Result<PathBuf, String> {
 /// The command with plugin paths and directories made absolute (the hook runs in the session's
 /// directory), except directories written with `$VARIABLE`, which stay for the hook's shell to
 /// expand; those are returned too, to be quoted for expansion.
-fn absolute(mut command: HookCommand) -> Result<(HookCommand, HashSet<String>), String> {
-    let cwd = std::env::current_dir().map_err(|err| format!("current directory: {err}"))?;
-    let canonical = |path: &Path, flag: &str| -> Result<PathBuf, String> {
+fn absolute(mut command: HookCommand) -> anyhow::Result<(HookCommand, HashSet<String>)> {
+    let cwd = std::env::current_dir().map_err(|err| anyhow!("current directory: {err}"))?;
+    let canonical = |path: &Path, flag: &str| -> anyhow::Result<PathBuf> {
         let abs = std::fs::canonicalize(cwd.join(path))
-            .map_err(|err| format!("{flag} {}: {err}", path.display()))?;
+            .map_err(|err| anyhow!("{flag} {}: {err}", path.display()))?;
         utf8(&abs, flag)?;
         Ok(abs)
     };
     if command.plugins.is_empty() {
-        return Err("no plugin given: add --plugin PATH".into());
+        anyhow::bail!("no plugin given: add --plugin PATH");
     }
     let mut expandable = HashSet::new();
     for plugin in &mut command.plugins {
@@ -268,9 +265,9 @@ fn absolute(mut command: HookCommand) -> Result<(HookCommand, HashSet<String>), 
     Ok((command, expandable))
 }
 
-fn utf8(path: &Path, flag: &str) -> Result<String, String> {
+fn utf8(path: &Path, flag: &str) -> anyhow::Result<String> {
     path.to_str().map(str::to_owned).ok_or_else(|| {
-        format!(
+        anyhow!(
             "{flag} {}: the path is not UTF-8, which settings.json cannot hold",
             path.display()
         )
@@ -279,9 +276,9 @@ fn utf8(path: &Path, flag: &str) -> Result<String, String> {
 
 /// A directory the shell expands when the hook runs: only `$NAME` / `${NAME}` references,
 /// nothing that would run a command or end the double quotes it is written in.
-fn check_expandable(text: &str, flag: &str) -> Result<(), String> {
+fn check_expandable(text: &str, flag: &str) -> anyhow::Result<()> {
     let bad = || {
-        format!(
+        anyhow!(
             "{flag} {text}: only $NAME or ${{NAME}} may be left for the shell (e.g. \"$CLAUDE_PROJECT_DIR/docs\")"
         )
     };
@@ -322,7 +319,7 @@ fn check_grants(
     name: &str,
     plugin: &fasthooks_ipc::PluginArgs,
     capabilities: &[Capability],
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let kinds: Vec<GrantKind> = plugin
         .grants
         .iter()
@@ -336,7 +333,7 @@ fn check_grants(
         })
         .collect();
     match capabilities.iter().find(|c| !c.granted_by(&kinds)) {
-        Some(missing) => Err(format!(
+        Some(missing) => Err(anyhow!(
             "plugin {name} ({}) needs the {} capability: add {} after its --plugin",
             plugin.path.display(),
             missing.name(),
@@ -348,7 +345,7 @@ fn check_grants(
 
 /// The command line for settings.json: each word quoted for `sh -c` where it needs it, the
 /// `expandable` ones in double quotes so the shell expands their `$VARIABLE`s.
-fn command_line(host: &Path, words: &[String], expandable: &HashSet<String>) -> Result<String, String> {
+fn command_line(host: &Path, words: &[String], expandable: &HashSet<String>) -> anyhow::Result<String> {
     let mut line = shell_quote(&utf8(host, HOST_BINARY)?);
     for word in words {
         line.push(' ');
@@ -365,7 +362,7 @@ fn command_line(host: &Path, words: &[String], expandable: &HashSet<String>) -> 
 pub fn entries_for(
     subscriptions: &[(String, String)],
     only: &[String],
-) -> Result<Vec<Entry>, String> {
+) -> anyhow::Result<Vec<Entry>> {
     let only: Vec<&str> = only
         .iter()
         .map(|e| e.trim())
@@ -395,7 +392,7 @@ pub fn entries_for(
     for name in &only {
         if !events.iter().any(|(e, _)| e == name) {
             let subscribed: Vec<&str> = subscriptions.iter().map(|(e, _)| e.as_str()).collect();
-            return Err(format!(
+            return Err(anyhow!(
                 "--events {name}: the plugin does not subscribe to it (it subscribes to {})",
                 if subscribed.is_empty() {
                     "nothing".to_owned()
@@ -469,7 +466,7 @@ mod tests {
                 matcher: None
             }]
         );
-        let err = entries_for(&subs(&[("Stop", "")]), &["PreToolUse".into()]).unwrap_err();
+        let err = entries_for(&subs(&[("Stop", "")]), &["PreToolUse".into()]).unwrap_err().to_string();
         assert!(
             err.contains("does not subscribe") && err.contains("Stop"),
             "{err}"
@@ -523,7 +520,7 @@ mod tests {
         };
         let dir = || PathBuf::from("/d");
         assert!(check_grants("x", &plugin(vec![]), &[]).is_ok());
-        let err = check_grants("x", &plugin(vec![]), &[ReadFiles]).unwrap_err();
+        let err = check_grants("x", &plugin(vec![]), &[ReadFiles]).unwrap_err().to_string();
         assert!(
             err.contains("--allow-read DIR") && err.contains("/p/x.wasm"),
             "{err}"
