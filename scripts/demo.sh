@@ -45,7 +45,11 @@ step "PreToolUse: Write config/deploy.py with an AWS key (the Python plugin obje
 step "PreToolUse: Write src/words.rs (analyze queues a background task and returns at once)" "$fixtures/derived/PreToolUse.write.json"
 step "PreToolUse: Bash 'git commit -am \"fixed stuff\"' (the JavaScript plugin objects)" "$fixtures/derived/PreToolUse.commit-bad.json"
 step "PostToolUse" "$fixtures/2.1.332/PostToolUse.json"
-sleep 0.2
+# The analysis runs in the background; wait (bounded) until no task is pending or running.
+for _ in $(seq 100); do
+  "$host" tasks | grep -qE ' (pending|running) ' || break
+  sleep 0.05
+done
 step "UserPromptSubmit (the analysis, done in the background, reaches Claude as context)" "$fixtures/derived/UserPromptSubmit.second.json"
 step "Stop" "$fixtures/2.1.332/Stop.json"
 
