@@ -5,7 +5,7 @@
 //! Precompiled code is only ever loaded from here (a directory this user owns, written by this
 //! host), never from a path a plugin or settings file names. Entries are written to a temporary
 //! file and renamed, so a concurrent reader sees either nothing or a whole file; a file that fails
-//! to load is recompiled and replaced.
+//! to load is recompiled and replaced. Directories are 0700 and files 0600 ([`fasthooks_ipc::private`]).
 
 use crate::info::PluginInfo;
 use std::io::Write;
@@ -89,7 +89,7 @@ impl CompileCache {
 
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("cache entries live in a directory");
-    std::fs::create_dir_all(dir)?;
+    fasthooks_ipc::private::create_dir(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
@@ -99,7 +99,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .map(|d| d.as_nanos())
             .unwrap_or(0)
     ));
-    let mut file = std::fs::File::create(&tmp)?;
+    let mut file = fasthooks_ipc::private::open_file(
+        &tmp,
+        std::fs::OpenOptions::new().write(true).create_new(true),
+    )?;
     file.write_all(bytes)?;
     drop(file);
     std::fs::rename(&tmp, path).inspect_err(|_| {

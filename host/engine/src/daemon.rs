@@ -61,12 +61,11 @@ impl DaemonConfig {
 /// Take the daemon lock without blocking. `None`: another daemon holds it.
 fn try_lock(paths: &Paths) -> anyhow::Result<Option<File>> {
     let path = paths.runtime.join(fasthooks_ipc::paths::LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = fasthooks_ipc::private::open_file(
+        &path,
+        File::options().create(true).truncate(false).write(true),
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -94,6 +93,10 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     paths
         .ensure_private_runtime_dir()
         .context("runtime directory")?;
+    // What an older version or a umask left readable by others is tightened now.
+    for dir in paths.all() {
+        fasthooks_ipc::private::tighten_tree(dir);
+    }
     // One daemon: if the lock is held, either a live daemon answers (we are not needed) or the
     // holder is on its way out (wait for it briefly).
     let socket = paths.socket();
@@ -239,6 +242,15 @@ impl Daemon {
     }
 
     fn serve(self: &Arc<Self>, mut stream: UnixStream) {
+        // Only this user's hooks: the socket's directory is private, and the peer is checked.
+        let me = fasthooks_ipc::private::current_uid();
+        match fasthooks_ipc::private::peer_uid(&stream) {
+            Ok(uid) if uid == me => {}
+            other => {
+                tracing::warn!(peer = ?other, "refused a connection from another user");
+                return;
+            }
+        }
         // A client that connects and never sends must not hold a thread forever.
         let _ = stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
         let envelope: Envelope = match ipc::read_frame(&mut stream) {

@@ -26,10 +26,7 @@ struct LazyLogFile {
 }
 
 fn open_log(path: &std::path::Path) -> Option<OpenLog> {
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    let file = fasthooks_ipc::private::open_file(path, OpenOptions::new().create(true).append(true))
         .ok()?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Some(OpenLog { file, size })
@@ -40,7 +37,7 @@ impl LazyLogFile {
         self.file
             .get_or_init(|| {
                 if let Some(dir) = self.path.parent() {
-                    let _ = std::fs::create_dir_all(dir);
+                    let _ = fasthooks_ipc::private::create_dir(dir);
                 }
                 open_log(&self.path).map(Mutex::new)
             })

@@ -3,6 +3,7 @@
 //! reached the caller runs the hook in-process instead, so a hook never hangs Claude Code.
 
 use crate::paths::Paths;
+use crate::private::TrustError;
 use crate::request::HookRequest;
 use crate::wire::{self as ipc, Envelope, Identity, Reply, Request};
 use fasthooks_protocol::Rendered;
@@ -95,12 +96,40 @@ pub fn run_hook(
     Err(Unavailable("the daemon kept being replaced".into()))
 }
 
-/// Send a non-hook request to a running daemon (never starts one). `Ok(None)`: none running.
-pub fn ask(paths: &Paths, request: Request) -> Result<Option<Reply>, String> {
-    let mut stream = match UnixStream::connect(paths.socket()) {
+/// Connect to the daemon's socket, but only through a runtime directory that can be trusted
+/// and only to a daemon of this user: a check of the directory before (see
+/// [`crate::private::verify_dir`]) and of the peer's uid after (SO_PEERCRED). `Ok(None)`: no
+/// daemon listens.
+fn connect_trusted(paths: &Paths) -> Result<Option<UnixStream>, String> {
+    match crate::private::verify_dir(&paths.runtime) {
+        Ok(()) => {}
+        // Not there yet: no daemon either; starting one creates it privately.
+        Err(TrustError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(err) => return Err(format!("untrusted runtime directory: {err}")),
+    }
+    let socket = paths.socket();
+    let stream = match UnixStream::connect(&socket) {
         Ok(stream) => stream,
         Err(err) if is_absent(&err) => return Ok(None),
-        Err(err) => return Err(err.to_string()),
+        Err(err) => return Err(format!("cannot connect to {}: {err}", socket.display())),
+    };
+    let me = crate::private::current_uid();
+    match crate::private::peer_uid(&stream) {
+        Ok(uid) if uid == me => Ok(Some(stream)),
+        Ok(uid) => Err(format!(
+            "{} is served by uid {uid}, not by you (uid {me}): not talking to it",
+            socket.display()
+        )),
+        Err(err) => Err(format!("cannot check who serves {}: {err}", socket.display())),
+    }
+}
+
+/// Send a non-hook request to a running daemon (never starts one). `Ok(None)`: none running.
+pub fn ask(paths: &Paths, request: Request) -> Result<Option<Reply>, String> {
+    let Some(mut stream) = connect_trusted(paths)? else {
+        return Ok(None);
     };
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -126,24 +155,15 @@ fn is_absent(err: &io::Error) -> bool {
 }
 
 fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStream, String> {
-    let socket = paths.socket();
-    match UnixStream::connect(&socket) {
-        Ok(stream) => return Ok(stream),
-        Err(err) if !is_absent(&err) => {
-            return Err(format!("cannot connect to {}: {err}", socket.display()));
-        }
-        Err(_) => {}
+    if let Some(stream) = connect_trusted(paths)? {
+        return Ok(stream);
     }
     let mut child = start_daemon(paths, home_flag)?;
     let deadline = Instant::now() + START_DEADLINE;
     let mut child_exited_at = None;
     loop {
-        match UnixStream::connect(&socket) {
-            Ok(stream) => return Ok(stream),
-            Err(err) if !is_absent(&err) => {
-                return Err(format!("cannot connect to {}: {err}", socket.display()));
-            }
-            Err(_) => {}
+        if let Some(stream) = connect_trusted(paths)? {
+            return Ok(stream);
         }
         // A daemon that exited with an error will not come; one that exited 0 lost the race to
         // another starting daemon, which gets a moment more to listen.
@@ -170,7 +190,7 @@ fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStrea
 fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String> {
     paths
         .ensure_private_runtime_dir()
-        .map_err(|err| format!("runtime directory: {err}"))?;
+        .map_err(|err| format!("untrusted runtime directory: {err}"))?;
     let exe =
         std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
     let mut command = Command::new(exe);

@@ -15,13 +15,15 @@
 //! - [`wire`]: frames, requests and replies, the identity a daemon is replaced by.
 //! - [`client`]: connect to the daemon (starting it when absent), send, wait, every step with
 //!   a deadline.
-//! - [`paths`]: every directory the host touches.
+//! - [`paths`]: every directory the host touches; [`private`]: everything written there is
+//!   private (0700/0600), and the runtime directory is checked before the socket is trusted.
 //! - [`hook_io`]: read the event, print the answer, fail open or closed when none comes.
 
 pub mod client;
 pub mod command;
 pub mod hook_io;
 pub mod paths;
+pub mod private;
 pub mod request;
 pub mod wire;
 

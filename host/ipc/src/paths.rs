@@ -3,10 +3,11 @@
 //! `--home DIR` or `FASTHOOKS_HOME=DIR` puts everything under DIR (`cache/`, `data/`, `run/`,
 //! `logs/`): tests and users run fully isolated instances side by side that way. Otherwise the
 //! XDG base directories are used: `$XDG_CACHE_HOME/fasthooks`, `$XDG_STATE_HOME/fasthooks`
-//! (store and logs) and `$XDG_RUNTIME_DIR/fasthooks` (socket; `/tmp/fasthooks-$UID` without it).
+//! (store and logs) and `$XDG_RUNTIME_DIR/fasthooks` (socket), or `$XDG_STATE_HOME/fasthooks/run`
+//! without it: never a predictable name in a shared directory such as `/tmp`, which another
+//! user could create first. Every one of them is private ([`crate::private`]).
 
-use std::io;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use crate::private::{self, TrustError};
 use std::path::{Path, PathBuf};
 
 pub const HOME_ENV: &str = "FASTHOOKS_HOME";
@@ -47,7 +48,7 @@ impl Paths {
         let state = xdg("XDG_STATE_HOME", ".local/state");
         let runtime = xdg_dir("XDG_RUNTIME_DIR")
             .map(|dir| dir.join("fasthooks"))
-            .unwrap_or_else(|| std::env::temp_dir().join(format!("fasthooks-{}", current_uid())));
+            .unwrap_or_else(|| state.join("run"));
         Paths {
             cache: xdg("XDG_CACHE_HOME", ".cache"),
             data: state.clone(),
@@ -65,25 +66,23 @@ impl Paths {
         }
     }
 
-    /// Create the runtime directory owned by this user with mode 0700, and refuse one that is
-    /// not: the socket inside it is the daemon's only access control.
-    pub fn ensure_private_runtime_dir(&self) -> io::Result<&Path> {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.runtime)?;
-        let meta = std::fs::metadata(&self.runtime)?;
-        use std::os::unix::fs::MetadataExt;
-        if meta.uid() != current_uid() {
-            return Err(io::Error::other(format!(
-                "{} belongs to another user; set {HOME_ENV} to a directory of your own",
-                self.runtime.display()
-            )));
+    /// Create the runtime directory (0700) if it is missing, and check that it can be trusted
+    /// (see [`crate::private::verify_dir`]): the socket inside it is the daemon's only access
+    /// control, so a hook never talks through a directory another user could have prepared.
+    pub fn ensure_private_runtime_dir(&self) -> Result<&Path, TrustError> {
+        if let Err(source) = private::create_dir(&self.runtime) {
+            return Err(TrustError::Io {
+                path: self.runtime.clone(),
+                source,
+            });
         }
-        if meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(&self.runtime, std::fs::Permissions::from_mode(0o700))?;
-        }
+        private::verify_dir(&self.runtime)?;
         Ok(&self.runtime)
+    }
+
+    /// Every directory the host writes to, for tightening at start.
+    pub fn all(&self) -> [&Path; 4] {
+        [&self.cache, &self.data, &self.runtime, &self.logs]
     }
 }
 
@@ -105,10 +104,7 @@ pub const LOCK_FILE: &str = "daemon.lock";
 /// The host's log file name, under [`Paths::logs`].
 pub const LOG_FILE: &str = "fasthooks.log";
 
-pub fn current_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
-}
+pub use crate::private::current_uid;
 
 #[cfg(test)]
 mod tests {

@@ -174,11 +174,17 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+        fasthooks_ipc::private::create_dir(data_dir).map_err(|source| StoreError::CreateDir {
             dir: data_dir.to_owned(),
             source,
         })?;
         let path = data_dir.join(STORE_FILE);
+        // SQLite creates the -wal and -shm files with the database file's mode: make that 0600
+        // before SQLite creates it, and tighten what an older version left.
+        private_store_files(&path).map_err(|source| StoreError::CreateDir {
+            dir: data_dir.to_owned(),
+            source,
+        })?;
         let writer = open_connection(&path).map_err(StoreError::open(&path))?;
         migrate(&writer).map_err(StoreError::open(&path))?;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
@@ -274,6 +280,19 @@ fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
         })
     })?;
     rows.collect()
+}
+
+/// The database file created 0600 if missing; it and its -wal, -shm files tightened to 0600.
+fn private_store_files(path: &Path) -> std::io::Result<()> {
+    use fasthooks_ipc::private;
+    private::open_file(path, std::fs::OpenOptions::new().create(true).append(true))?;
+    for suffix in ["-wal", "-shm"] {
+        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
+        if companion.exists() {
+            private::tighten(&companion, private::FILE_MODE)?;
+        }
+    }
+    Ok(())
 }
 
 /// The sandbox column: JSON, written and read only here.
