@@ -16,7 +16,7 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
         Ok(request) => request,
         Err(err) => return finish(Rendered::error(err)),
     };
-    let stdin = match read_event() {
+    let stdin = match read_event(request.limits.hook_deadline) {
         Ok(bytes) => bytes,
         Err(err) => return finish(Rendered::error(err)),
     };

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         Ok(request) => request,
         Err(err) => return finish(Rendered::error(err)),
     };
-    let stdin = match read_event() {
+    let stdin = match read_event(request.limits.hook_deadline) {
         Ok(bytes) => bytes,
         Err(err) => return finish(Rendered::error(err)),
     };

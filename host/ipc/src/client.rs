@@ -57,8 +57,11 @@ pub fn run_hook(
     // A replaced daemon exits; the second attempt starts its successor.
     for _attempt in 0..3 {
         let mut stream = connect_or_start(paths, home_flag).map_err(Unavailable)?;
+        // A stopped or stuck daemon must not hold the hook: a large event fills the socket's
+        // buffer, so writing is bounded as well as reading.
         stream
             .set_read_timeout(Some(ACK_DEADLINE))
+            .and_then(|()| stream.set_write_timeout(Some(ACK_DEADLINE)))
             .map_err(|e| Unavailable(e.to_string()))?;
         ipc::write_frame(&mut stream, &envelope)
             .map_err(|err| Unavailable(format!("cannot send to the daemon: {err}")))?;

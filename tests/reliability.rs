@@ -1,0 +1,88 @@
+//! Every wait of the hook process is bounded, end to end through the real binary: an event on
+//! a stdin that is never closed, a stdin that never completes, a daemon that is stopped
+//! (SIGSTOP) while a large event is sent to it.
+
+use fasthooks_e2e::{Home, bash_event, plugin};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Run a hook, write `input` to its stdin and keep stdin open until the hook exits (or `limit`
+/// passes, which fails the test: the hook hung).
+fn run_keeping_stdin_open(mut command: Command, input: &[u8], limit: Duration) -> (i32, String, String) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the hook did not answer within {limit:?} with its stdin left open");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    drop(stdin);
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (status.code().unwrap_or(-1), out, err)
+}
+
+#[test]
+fn a_complete_event_on_a_stdin_that_is_never_closed_is_answered() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    for inline in [false, true] {
+        let mut command = home.command();
+        command.args(["--plugin", guard.to_str().unwrap()]);
+        if inline {
+            command.arg("--inline");
+        }
+        let event = bash_event("rm -rf /").to_string();
+        let (code, out, err) = run_keeping_stdin_open(command, event.as_bytes(), Duration::from_secs(30));
+        assert_eq!(code, 0, "inline {inline}: {err}");
+        assert!(out.contains("\"permissionDecision\":\"deny\""), "inline {inline}: {out}");
+    }
+}
+
+#[test]
+fn an_event_that_never_completes_ends_at_the_deadline() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    let mut command = home.command();
+    command.args(["--plugin", guard.to_str().unwrap(), "--deadline-ms", "1000"]);
+    let event = bash_event("rm -rf /").to_string();
+    let half = &event.as_bytes()[..event.len() / 2];
+    let (code, out, err) = run_keeping_stdin_open(command, half, Duration::from_secs(30));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("no complete event on stdin within 1000 ms"), "{err}");
+}
+
+#[test]
+fn a_stopped_daemon_does_not_hold_a_large_event() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    let args = ["--plugin", guard.to_str().unwrap()];
+    // Start the daemon, then stop it the way a hung process is stuck.
+    let run = home.hook(&args, &bash_event("ls"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let status = home.run(&["daemon", "status"], b"");
+    let pid: u32 = status.stdout.split_whitespace().nth(2).unwrap().trim_end_matches(',').parse().unwrap();
+    assert!(Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap().success());
+    // Larger than a socket's buffer: writing it blocks while nobody reads.
+    let big = format!("rm -rf / # {}", "x".repeat(512 << 10));
+    let run = home.hook(&args, &bash_event(&big));
+    let _ = Command::new("kill").args(["-CONT", &pid.to_string()]).status();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(run.stderr.contains("ran in-process"), "{}", run.stderr);
+}
