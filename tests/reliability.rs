@@ -86,3 +86,42 @@ fn a_stopped_daemon_does_not_hold_a_large_event() {
     assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
     assert!(run.stderr.contains("ran in-process"), "{}", run.stderr);
 }
+
+#[test]
+fn a_plugin_stuck_in_describe_costs_the_others_little() {
+    let home = Home::new();
+    let stuck = plugin("stuck-describe");
+    let guard = plugin("guard");
+    let args = [
+        "--plugin",
+        stuck.to_str().unwrap(),
+        "--plugin",
+        guard.to_str().unwrap(),
+    ];
+    // Four hooks at once, as Claude Code runs parallel tool calls: describe's own deadline
+    // (3 s) is paid once, by the first; the others get the remembered failure.
+    let runs: Vec<fasthooks_e2e::HookRun> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| home.hook(&args, &bash_event("rm -rf /"))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        assert_eq!(run.code, 0, "guard's answer stands: {}", run.stderr);
+        assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+        assert!(
+            run.stderr.contains("describe() failed: did not finish within 3000 ms"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.elapsed < Duration::from_secs(9),
+            "the failing describe was paid again: {:?}",
+            run.elapsed
+        );
+    }
+    // Right after, the failure is remembered: no new describe at all.
+    let run = home.hook(&args, &bash_event("rm -rf /"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+}

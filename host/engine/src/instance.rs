@@ -176,11 +176,20 @@ fn log_guest_output(store: &Store<InstanceState>) {
     }
 }
 
+/// `describe()` answers a constant: it gets a short deadline of its own, whatever the hook's
+/// limits, so a plugin stuck there costs the others of its command little.
+pub const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(3);
+
 pub fn describe(
     engine: &Engine,
     pre: &PluginPre<InstanceState>,
     context: CallContext,
 ) -> Result<types::PluginInfo, CallFailure> {
+    let context = CallContext {
+        timeout: context.timeout.min(DESCRIBE_TIMEOUT),
+        wait_deadline: Instant::now(),
+        ..context
+    };
     with_instance(engine, pre, context, |plugin, store| {
         Box::pin(async move { plugin.call_describe(store).await.map(Ok) })
     })

@@ -38,6 +38,9 @@ struct LoadedPlugins {
     entries: Mutex<HashMap<String, (Arc<LoadedPlugin>, u64)>>,
     uses: std::sync::atomic::AtomicU64,
     loading: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Builds that failed to load, with when and why: the hooks racing for one (and those
+    /// right after) get the answer at once instead of each paying for it again.
+    failed: Mutex<HashMap<String, (std::time::Instant, String)>>,
 }
 
 impl LoadedPlugins {
@@ -76,6 +79,27 @@ impl LoadedPlugins {
 
     fn done_loading(&self, sha256: &str) {
         self.loading.lock().unwrap().remove(sha256);
+    }
+
+    /// How long a failed build is not tried again.
+    const FAILURE_MEMORY: std::time::Duration = std::time::Duration::from_secs(30);
+
+    fn failure(&self, sha256: &str) -> Option<String> {
+        let mut failed = self.failed.lock().unwrap();
+        match failed.get(sha256) {
+            Some((at, why)) if at.elapsed() < Self::FAILURE_MEMORY => Some(why.clone()),
+            Some(_) => {
+                failed.remove(sha256);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn remember_failure(&self, sha256: &str, why: String) {
+        let mut failed = self.failed.lock().unwrap();
+        failed.retain(|_, (at, _)| at.elapsed() < Self::FAILURE_MEMORY);
+        failed.insert(sha256.to_owned(), (std::time::Instant::now(), why));
     }
 }
 
@@ -122,15 +146,28 @@ impl PluginLoader {
         file: &PluginFile,
         describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, CallFailure>,
     ) -> Result<Arc<LoadedPlugin>, PluginError> {
-        if let Some(plugin) = self.loaded.get(&file.sha256) {
-            return Ok(plugin);
+        let ready = || -> Option<Result<Arc<LoadedPlugin>, PluginError>> {
+            if let Some(plugin) = self.loaded.get(&file.sha256) {
+                return Some(Ok(plugin));
+            }
+            self.loaded
+                .failure(&file.sha256)
+                .map(|why| Err(PluginError::Remembered(why)))
+        };
+        if let Some(done) = ready() {
+            return done;
         }
         let lock = self.loaded.loading_lock(&file.sha256);
         let _loading = lock.lock().unwrap();
-        if let Some(plugin) = self.loaded.get(&file.sha256) {
-            return Ok(plugin);
+        if let Some(done) = ready() {
+            return done;
         }
         let loaded = self.load_uncached(file, describe);
+        if let Err(err) = &loaded
+            && err.is_of_the_build()
+        {
+            self.loaded.remember_failure(&file.sha256, err.to_string());
+        }
         self.loaded.done_loading(&file.sha256);
         loaded
     }

@@ -44,6 +44,20 @@ pub enum PluginError {
     Pinned { pinned: String, actual: String },
     #[error("the build of {} that added this task ({sha256}) is no longer available", path.display())]
     BuildGone { path: PathBuf, sha256: String },
+    /// This build failed to load a moment ago, for this reason: not tried again yet.
+    #[error("{0}")]
+    Remembered(String),
+}
+
+impl PluginError {
+    /// Does the failure belong to the plugin's bytes (so trying again now would fail the same
+    /// way), rather than to the file system?
+    pub fn is_of_the_build(&self) -> bool {
+        !matches!(
+            self,
+            PluginError::Open(_) | PluginError::Read(_) | PluginError::BuildGone { .. }
+        )
+    }
 }
 
 fn io_reason(err: &std::io::Error) -> String {
