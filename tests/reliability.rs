@@ -125,3 +125,26 @@ fn a_plugin_stuck_in_describe_costs_the_others_little() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
 }
+
+#[test]
+fn tasks_added_in_process_never_delay_or_lose_the_answer() {
+    let home = Home::new();
+    let lab = plugin("task-lab");
+    let mut event = fasthooks_e2e::prompt_event("add sleep key=slow arg=100000");
+    event["session_id"] = "inline-slow".into();
+    let run = home.hook(
+        &["--inline", "--deadline-ms", "3000", "--plugin", lab.to_str().unwrap()],
+        &event,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let context = run.stdout_json()["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(context.contains("pending"), "the answer is there: {context}");
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "the hook outlived its 3 s deadline for its task: {:?}",
+        run.elapsed
+    );
+}

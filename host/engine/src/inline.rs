@@ -1,6 +1,7 @@
 //! A hook run in this process (`--inline`, or the front's fallback when the daemon cannot be
-//! reached): the same dispatch as the daemon's, a small engine, and a watchdog that answers for
-//! a plugin stuck past the deadline.
+//! reached): the same dispatch as the daemon's, a small engine, a watchdog that answers for a
+//! plugin stuck past the deadline, and the answer printed before any background task it added
+//! runs (those run after, until the hook's deadline).
 
 use crate::dispatch::Dispatcher;
 use fasthooks_ipc::hook_io::{finish, no_answer, read_event};
@@ -24,8 +25,13 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
     crate::logging::init(paths.logs.clone());
     // A guest blocked in a host call (a sleep, a socket read) is out of the epoch deadline's
     // reach: the watchdog answers for it so the hook never outlives its deadline.
+    let started = std::time::Instant::now();
     let watchdog = start_watchdog(&request, &stdin);
-    let mut rendered = run(&paths, &request, &stdin);
+    let dispatcher = match Dispatcher::in_process(&paths) {
+        Ok(dispatcher) => dispatcher,
+        Err(err) => return finish(Rendered::error(format!("{err:#}"))),
+    };
+    let mut rendered = dispatcher.run(&request, &stdin);
     drop(watchdog);
     if let Some(why) = std::env::var_os(FALLBACK_NOTE_ENV) {
         let why = why.to_string_lossy();
@@ -35,7 +41,38 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
         ));
         rendered.stderr.insert_str(0, &format!("{line}\n"));
     }
-    finish(rendered)
+    // The answer goes out now, and stdout and stderr are closed: background tasks this hook
+    // added never delay it or put it at risk.
+    let code = finish(rendered);
+    close_output();
+    finish_tasks(&dispatcher, &request, started);
+    code
+}
+
+/// Tasks added in this process run here, after the answer, until they finish or the hook's
+/// deadline passes. One still running then is failed "host restarted" by the next daemon.
+fn finish_tasks(dispatcher: &Dispatcher, request: &HookRequest, started: std::time::Instant) {
+    let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_open()) else {
+        return;
+    };
+    let left = request.limits.hook_deadline.saturating_sub(started.elapsed());
+    let wait = left.min(request.limits.task_timeout + Duration::from_secs(1));
+    if !tasks.wait_idle(wait) {
+        tracing::warn!("in-process tasks still running at the hook's deadline ({wait:?} waited)");
+    }
+    tasks.store().flush();
+}
+
+/// Point stdout and stderr at /dev/null, so whoever reads them sees their end at once.
+fn close_output() {
+    use std::os::fd::AsRawFd;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: both descriptors are valid; dup2 atomically replaces 1 and 2.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), 1);
+            libc::dup2(null.as_raw_fd(), 2);
+        }
+    }
 }
 
 /// Ends the process with a fail-open (or --fail-closed) answer unless dropped first.
@@ -57,20 +94,4 @@ fn start_watchdog(request: &HookRequest, stdin: &[u8]) -> std::sync::mpsc::Sende
         }
     });
     done
-}
-
-/// Run the hook in this process. Tasks it adds run here too, to completion, before it exits.
-fn run(paths: &Paths, request: &HookRequest, stdin: &[u8]) -> Rendered {
-    let dispatcher = match Dispatcher::in_process(paths) {
-        Ok(dispatcher) => dispatcher,
-        Err(err) => return Rendered::error(format!("{err:#}")),
-    };
-    let rendered = dispatcher.run(request, stdin);
-    if let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_open()) {
-        if !tasks.wait_idle(request.limits.task_timeout + Duration::from_secs(1)) {
-            tracing::warn!("inline tasks still running at exit");
-        }
-        tasks.store().flush();
-    }
-    rendered
 }
