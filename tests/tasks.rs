@@ -209,6 +209,12 @@ fn wait_any_and_wait_all_edge_cases() {
         .map(|o| o["key"].as_str().unwrap())
         .collect();
     assert_eq!(keys, ["e"], "only completed tasks: {all}");
+    let repeated = lab.value("wait-all e,e,f,e 5000");
+    assert_eq!(
+        repeated.as_array().unwrap().len(),
+        1,
+        "one entry per distinct key, as in fasthooks: {repeated}"
+    );
 
     let start = Instant::now();
     let partial = lab.value("wait-all e,slow 100");

@@ -164,8 +164,15 @@ pub(super) fn wait_all(
     keys: &[String],
     _: Duration,
 ) -> Result<Vec<TaskOutput>, TaskError> {
-    Ok(keys
-        .iter()
+    // One entry per distinct key, in first-seen order, as in fasthooks and the host.
+    let mut distinct: Vec<&String> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if !distinct.contains(&key) {
+            distinct.push(key);
+        }
+    }
+    Ok(distinct
+        .into_iter()
         .filter_map(|key| {
             completed_value(tasks, key).map(|value| TaskOutput {
                 key: key.clone(),

@@ -113,6 +113,8 @@ fn keys_sessions_replacement_and_apps() {
 
     let waited = a.wait_all(["x", "y", "z"], Duration::ZERO).unwrap();
     assert_eq!(waited.len(), 2);
+    let once = a.wait_all(["x", "x", "y", "x"], Duration::ZERO).unwrap();
+    assert_eq!(once.len(), 2, "one entry per distinct key");
     assert_eq!(waited[0].value_as::<i64>().unwrap(), 10);
     let any = a.wait_any(vec!["z".to_owned(), "y".to_owned()], Duration::ZERO);
     assert_eq!(

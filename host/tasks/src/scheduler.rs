@@ -30,6 +30,12 @@ pub const DEFAULT_TTL_SECONDS: u32 = 300;
 pub const MAX_RESULT_BYTES: usize = 4 << 20;
 /// Arguments larger than this are refused by `add`.
 pub const MAX_ARGS_BYTES: usize = 4 << 20;
+/// Task names and keys longer than this are refused by `add`.
+pub const MAX_NAME_BYTES: usize = 1 << 10;
+/// The longest a finished result may be kept: a week.
+pub const MAX_TTL_SECONDS: u32 = 7 * 24 * 3600;
+/// A failed task's error text is kept up to this, like a result.
+pub const MAX_ERROR_BYTES: usize = MAX_RESULT_BYTES;
 pub const HOST_RESTARTED: &str = "host restarted while the task was running";
 
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +61,27 @@ pub struct AddOptions {
     pub key: Option<String>,
     pub ttl_seconds: Option<u32>,
     pub priority: Option<i32>,
+}
+
+/// At most 64 characters of a name, for messages.
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(64) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_owned(),
+    }
+}
+
+/// `text` cut to at most `limit` bytes (on a character boundary), saying it was cut.
+fn capped(mut text: String, limit: usize) -> String {
+    if text.len() > limit {
+        let mut at = limit;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push_str(" … (cut)");
+    }
+    text
 }
 
 /// Where a task runs: the build of the plugin that added it, with its grants and limits.
@@ -93,6 +120,16 @@ pub enum AddError {
     ArgsTooLarge { name: String, size: usize },
     #[error("tasks.add({name}): args must be JSON text")]
     ArgsNotJson { name: String },
+    #[error("tasks.add({name}): the task {what} has {size} bytes; the limit is {MAX_NAME_BYTES}")]
+    TooLong {
+        name: String,
+        what: &'static str,
+        size: usize,
+    },
+    #[error(
+        "tasks.add({name}): a ttl of {ttl} s is longer than the {MAX_TTL_SECONDS} s (a week) a result may be kept"
+    )]
+    TtlTooLong { name: String, ttl: u32 },
     #[error("the fasthooks daemon is shutting down; add the task again")]
     ShuttingDown,
     #[error(
@@ -205,16 +242,32 @@ impl TaskService {
         options: AddOptions,
         origin: &TaskOrigin,
     ) -> Result<TaskRecord, AddError> {
+        // Every field is bounded before anything is kept; messages quote the name shortened.
+        let shown = shortened(name);
+        for (what, text) in [("name", Some(name)), ("key", options.key.as_deref())] {
+            if let Some(text) = text
+                && text.len() > MAX_NAME_BYTES
+            {
+                return Err(AddError::TooLong {
+                    name: shown,
+                    what,
+                    size: text.len(),
+                });
+            }
+        }
+        if let Some(ttl) = options.ttl_seconds
+            && ttl > MAX_TTL_SECONDS
+        {
+            return Err(AddError::TtlTooLong { name: shown, ttl });
+        }
         if args.len() > MAX_ARGS_BYTES {
             return Err(AddError::ArgsTooLarge {
-                name: name.to_owned(),
+                name: shown,
                 size: args.len(),
             });
         }
         if serde_json::from_str::<serde_json::Value>(args).is_err() {
-            return Err(AddError::ArgsNotJson {
-                name: name.to_owned(),
-            });
+            return Err(AddError::ArgsNotJson { name: shown });
         }
         let key = options.key.unwrap_or_else(|| name.to_owned());
         let mut table = self.lock();
@@ -511,7 +564,7 @@ impl TaskService {
                 }
                 Err(TaskFailure::Returned(text) | TaskFailure::Failed(text)) => {
                     task.status = TaskStatus::Failed;
-                    task.error = Some(text);
+                    task.error = Some(capped(text, MAX_ERROR_BYTES));
                 }
             }
             if task.status != TaskStatus::Pending {

@@ -47,9 +47,17 @@ impl TaskService {
         keys: &[String],
         timeout: Duration,
     ) -> Vec<(String, String)> {
+        // One entry per distinct key, in first-seen order, as in fasthooks.
+        let mut distinct: Vec<&String> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !distinct.contains(&key) {
+                distinct.push(key);
+            }
+        }
+        let keys = distinct;
         // One key at a time: each wake-up looks at one task, not at all of them.
         let deadline = Instant::now() + timeout;
-        for key in keys {
+        for &key in &keys {
             let left = deadline.saturating_duration_since(Instant::now());
             let finished = self.wait_until(left, |table| {
                 table
@@ -62,7 +70,7 @@ impl TaskService {
             }
         }
         let table = self.lock();
-        keys.iter()
+        keys.into_iter()
             .filter_map(|key| {
                 let task = table.lookup(ns, key)?;
                 (task.status == TaskStatus::Completed)
