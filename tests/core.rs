@@ -41,7 +41,8 @@ mod guard {
     #[test]
     fn a_plugin_built_against_wit_0_1_0_still_runs() {
         let home = Home::new();
-        let old = fasthooks_e2e::workspace_root().join("tests/fixtures/plugins/guard-wit-0.1.0.wasm");
+        let old =
+            fasthooks_e2e::workspace_root().join("tests/fixtures/plugins/guard-wit-0.1.0.wasm");
         let args = ["--plugin", old.to_str().unwrap()];
         let run = home.hook(&args, &bash_event("rm -rf /"));
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -50,7 +51,10 @@ mod guard {
             "deny"
         );
         let run = home.hook(&args, &bash_event("ls"));
-        assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (0, "", "")
+        );
     }
 
     fn guard_args() -> Vec<String> {

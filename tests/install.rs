@@ -386,8 +386,14 @@ fn a_file_with_comments_and_inline_objects_is_edited_in_place() {
     assert!(installed.contains("fasthooks-host"), "{installed}");
     setup.ok(&["uninstall", "--plugin", &plugin_path("guard")]);
     let back = setup.settings_text();
-    assert!(back.contains("// the team's model") && back.contains("/* hooks below */"), "{back}");
-    assert!(back.contains("\"permissions\": {\"allow\": [\"Bash(ls)\"]},"), "{back}");
+    assert!(
+        back.contains("// the team's model") && back.contains("/* hooks below */"),
+        "{back}"
+    );
+    assert!(
+        back.contains("\"permissions\": {\"allow\": [\"Bash(ls)\"]},"),
+        "{back}"
+    );
     assert!(!back.contains("fasthooks-host"), "{back}");
 }
 

@@ -23,7 +23,10 @@ mod python {
         let run = home.hook(&["--plugin", &table], &prompt_event("merge"));
         assert_eq!(run.code, 0, "{}", run.stderr);
         let out = run.stdout_json();
-        assert_eq!(out["hookSpecificOutput"]["additionalContext"], "first\n\nsecond");
+        assert_eq!(
+            out["hookSpecificOutput"]["additionalContext"],
+            "first\n\nsecond"
+        );
         assert_eq!(out["systemMessage"], "s1\ns2");
     }
 
@@ -48,7 +51,10 @@ mod python {
         let mut routes: Vec<(String, String)> = Vec::new();
         for case in &cases {
             let key = (
-                case["event"]["hook_event_name"].as_str().unwrap().to_owned(),
+                case["event"]["hook_event_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
                 case["matcher"].as_str().unwrap().to_owned(),
             );
             if !routes.contains(&key) {
@@ -65,7 +71,10 @@ mod python {
         let log = std::fs::read_to_string(home.path().join("logs/fasthooks.log")).unwrap();
         for (i, case) in cases.iter().enumerate() {
             let key = (
-                case["event"]["hook_event_name"].as_str().unwrap().to_owned(),
+                case["event"]["hook_event_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
                 case["matcher"].as_str().unwrap().to_owned(),
             );
             let route = routes.iter().position(|r| *r == key).unwrap();
@@ -117,7 +126,10 @@ mod python {
             if !tasks.is_empty() && tasks.iter().all(|t| t["status"] == "completed") {
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "task never completed: {tasks:?}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "task never completed: {tasks:?}"
+            );
         }
         let mut second = prompt_event("thanks");
         second["session_id"] = "python-session".into();

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 /// Run a hook, write `input` to its stdin and keep stdin open until the hook exits (or `limit`
 /// passes, which fails the test: the hook hung).
-fn run_keeping_stdin_open(mut command: Command, input: &[u8], limit: Duration) -> (i32, String, String) {
+fn run_keeping_stdin_open(
+    mut command: Command,
+    input: &[u8],
+    limit: Duration,
+) -> (i32, String, String) {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -32,8 +36,18 @@ fn run_keeping_stdin_open(mut command: Command, input: &[u8], limit: Duration) -
     };
     drop(stdin);
     let (mut out, mut err) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (status.code().unwrap_or(-1), out, err)
 }
 
@@ -48,9 +62,13 @@ fn a_complete_event_on_a_stdin_that_is_never_closed_is_answered() {
             command.arg("--inline");
         }
         let event = bash_event("rm -rf /").to_string();
-        let (code, out, err) = run_keeping_stdin_open(command, event.as_bytes(), Duration::from_secs(30));
+        let (code, out, err) =
+            run_keeping_stdin_open(command, event.as_bytes(), Duration::from_secs(30));
         assert_eq!(code, 0, "inline {inline}: {err}");
-        assert!(out.contains("\"permissionDecision\":\"deny\""), "inline {inline}: {out}");
+        assert!(
+            out.contains("\"permissionDecision\":\"deny\""),
+            "inline {inline}: {out}"
+        );
     }
 }
 
@@ -64,7 +82,10 @@ fn an_event_that_never_completes_ends_at_the_deadline() {
     let half = &event.as_bytes()[..event.len() / 2];
     let (code, out, err) = run_keeping_stdin_open(command, half, Duration::from_secs(30));
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
-    assert!(err.contains("no complete event on stdin within 1000 ms"), "{err}");
+    assert!(
+        err.contains("no complete event on stdin within 1000 ms"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -76,14 +97,32 @@ fn a_stopped_daemon_does_not_hold_a_large_event() {
     let run = home.hook(&args, &bash_event("ls"));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let status = home.run(&["daemon", "status"], b"");
-    let pid: u32 = status.stdout.split_whitespace().nth(2).unwrap().trim_end_matches(',').parse().unwrap();
-    assert!(Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap().success());
+    let pid: u32 = status
+        .stdout
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     // Larger than a socket's buffer: writing it blocks while nobody reads.
     let big = format!("rm -rf / # {}", "x".repeat(512 << 10));
     let run = home.hook(&args, &bash_event(&big));
-    let _ = Command::new("kill").args(["-CONT", &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny"
+    );
     assert!(run.stderr.contains("ran in-process"), "{}", run.stderr);
 }
 
@@ -108,9 +147,13 @@ fn a_plugin_stuck_in_describe_costs_the_others_little() {
     });
     for run in &runs {
         assert_eq!(run.code, 0, "guard's answer stands: {}", run.stderr);
-        assert_eq!(run.stdout_json()["hookSpecificOutput"]["permissionDecision"], "deny");
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
         assert!(
-            run.stderr.contains("describe() failed: did not finish within 3000 ms"),
+            run.stderr
+                .contains("describe() failed: did not finish within 3000 ms"),
             "{}",
             run.stderr
         );
@@ -133,7 +176,13 @@ fn tasks_added_in_process_never_delay_or_lose_the_answer() {
     let mut event = fasthooks_e2e::prompt_event("add sleep key=slow arg=100000");
     event["session_id"] = "inline-slow".into();
     let run = home.hook(
-        &["--inline", "--deadline-ms", "3000", "--plugin", lab.to_str().unwrap()],
+        &[
+            "--inline",
+            "--deadline-ms",
+            "3000",
+            "--plugin",
+            lab.to_str().unwrap(),
+        ],
         &event,
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -141,7 +190,10 @@ fn tasks_added_in_process_never_delay_or_lose_the_answer() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(context.contains("pending"), "the answer is there: {context}");
+    assert!(
+        context.contains("pending"),
+        "the answer is there: {context}"
+    );
     assert!(
         run.elapsed < Duration::from_secs(10),
         "the hook outlived its 3 s deadline for its task: {:?}",

@@ -162,11 +162,19 @@ fn every_protocol_event_is_accepted_and_rendered_its_way() {
             "context": "ctx", "system_message": "note"});
         let run = home.hook(&["--plugin", echo], &event);
         if spec.output_discarded {
-            assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{name}: output discarded");
+            assert_eq!(
+                (run.code, run.stdout.as_str()),
+                (0, ""),
+                "{name}: output discarded"
+            );
             continue;
         }
         if spec.decision == DecisionStyle::ExitCode {
-            assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (2, "", "nope"), "{name}");
+            assert_eq!(
+                (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                (2, "", "nope"),
+                "{name}"
+            );
             continue;
         }
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
@@ -183,14 +191,25 @@ fn every_protocol_event_is_accepted_and_rendered_its_way() {
                 assert_eq!(specific["decision"]["message"], "nope", "{name}");
             }
             DecisionStyle::TopLevelBlock => {
-                assert_eq!((out["decision"].as_str(), out["reason"].as_str()), (Some("block"), Some("nope")), "{name}");
+                assert_eq!(
+                    (out["decision"].as_str(), out["reason"].as_str()),
+                    (Some("block"), Some("nope")),
+                    "{name}"
+                );
             }
             DecisionStyle::Retry | DecisionStyle::None => {
-                assert!(out.get("decision").is_none() && specific.get("permissionDecision").is_none(), "{name}: {out}");
+                assert!(
+                    out.get("decision").is_none() && specific.get("permissionDecision").is_none(),
+                    "{name}: {out}"
+                );
             }
             DecisionStyle::ExitCode => unreachable!(),
         }
         let context = specific.get("additionalContext").and_then(|c| c.as_str());
-        assert_eq!(context, spec.takes_context.then_some("ctx"), "{name}: {out}");
+        assert_eq!(
+            context,
+            spec.takes_context.then_some("ctx"),
+            "{name}: {out}"
+        );
     }
 }

@@ -32,7 +32,8 @@ struct Owned(PathBuf);
 
 impl Owned {
     fn new(name: &str, uid: u32, mode: u32) -> Owned {
-        let path = std::env::temp_dir().join(format!("fasthooks-sec-{name}-{uid}-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("fasthooks-sec-{name}-{uid}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         chown(&path, uid);
@@ -162,9 +163,18 @@ fn guard_args() -> Vec<String> {
 
 fn assert_denied(out: &Output) {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert_eq!(json["hookSpecificOutput"]["permissionDecision"], "deny", "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(
+        json["hookSpecificOutput"]["permissionDecision"], "deny",
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -185,9 +195,21 @@ fn the_runtime_directory_is_never_a_predictable_name_in_a_shared_place() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = hook_as(user, &env, &args, &bash_event("rm -rf /"));
     assert_denied(&out);
-    assert!(out.stderr.is_empty(), "through its own daemon: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(fake.requests(), Vec::<String>::new(), "nothing reached the attacker");
-    assert!(home.0.join(".local/state/fasthooks/run/daemon.sock").exists());
+    assert!(
+        out.stderr.is_empty(),
+        "through its own daemon: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fake.requests(),
+        Vec::<String>::new(),
+        "nothing reached the attacker"
+    );
+    assert!(
+        home.0
+            .join(".local/state/fasthooks/run/daemon.sock")
+            .exists()
+    );
     stop_daemon_as(user, &env);
 }
 
@@ -202,7 +224,10 @@ fn a_runtime_directory_another_user_controls_is_not_talked_to() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     let fake = FakeDaemon::start(attacker, &dir.join("daemon.sock"), &runtime.0.join("seen"));
 
-    let env = [("HOME", home.0.as_path()), ("XDG_RUNTIME_DIR", runtime.0.as_path())];
+    let env = [
+        ("HOME", home.0.as_path()),
+        ("XDG_RUNTIME_DIR", runtime.0.as_path()),
+    ];
     let args = guard_args();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = hook_as(user, &env, &args, &bash_event("rm -rf /"));
@@ -213,7 +238,11 @@ fn a_runtime_directory_another_user_controls_is_not_talked_to() {
         stderr.contains("untrusted runtime directory") && stderr.contains("ran in-process"),
         "{stderr}"
     );
-    assert_eq!(fake.requests(), Vec::<String>::new(), "nothing reached the attacker");
+    assert_eq!(
+        fake.requests(),
+        Vec::<String>::new(),
+        "nothing reached the attacker"
+    );
 }
 
 #[test]
@@ -236,7 +265,10 @@ fn a_socket_served_by_another_user_gets_no_request() {
     let out = hook_as(user, &env, &args, &bash_event("rm -rf /"));
     assert_denied(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("served by uid {attacker}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("served by uid {attacker}")),
+        "{stderr}"
+    );
     for request in fake.requests() {
         assert_eq!(request, "connection 0", "the hook sent nothing: {request}");
     }
@@ -250,7 +282,12 @@ fn tree(root: &Path) -> Vec<(PathBuf, u32, bool)> {
         let meta = std::fs::symlink_metadata(&path).unwrap();
         out.push((path.clone(), meta.mode() & 0o7777, meta.is_dir()));
         if meta.is_dir() {
-            stack.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
         }
     }
     out
@@ -264,12 +301,24 @@ fn assert_private(roots: &[PathBuf], attacker: u32) {
             assert_eq!(mode, wanted, "{} is {mode:o}", path.display());
             if !is_dir && path.extension().is_none_or(|e| e != "sock") {
                 files += 1;
-                let read = Command::new("cat").arg(&path).uid(attacker).gid(attacker).output().unwrap();
-                assert!(!read.status.success(), "uid {attacker} read {}", path.display());
+                let read = Command::new("cat")
+                    .arg(&path)
+                    .uid(attacker)
+                    .gid(attacker)
+                    .output()
+                    .unwrap();
+                assert!(
+                    !read.status.success(),
+                    "uid {attacker} read {}",
+                    path.display()
+                );
             }
         }
     }
-    assert!(files >= 5, "a store, its WAL, a log, a compiled plugin and the hash index at least");
+    assert!(
+        files >= 5,
+        "a store, its WAL, a log, a compiled plugin and the hash index at least"
+    );
 }
 
 fn use_everything(user: u32, env: &[(&str, &Path)]) {
@@ -282,7 +331,12 @@ fn use_everything(user: u32, env: &[(&str, &Path)]) {
     let mut event = prompt_event("add echo key=k arg=secret-value");
     event["session_id"] = "s".into();
     let out = hook_as(user, &env, &["--plugin", &lab], &event);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     event["prompt"] = "wait k 5000".into();
     let out = hook_as(user, &env, &["--plugin", &lab], &event);
     assert!(String::from_utf8_lossy(&out.stdout).contains("secret-value"));
@@ -297,13 +351,20 @@ fn everything_under_fasthooks_home_is_private_whatever_the_umask() {
     std::fs::create_dir(&cache).unwrap();
     std::fs::write(cache.join("old-entry"), b"x").unwrap();
     std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(cache.join("old-entry"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        cache.join("old-entry"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     chown(&cache, user);
     chown(&cache.join("old-entry"), user);
     let env = [("FASTHOOKS_HOME", home.0.as_path())];
     use_everything(user, &env);
     stop_daemon_as(user, &env);
-    let roots: Vec<PathBuf> = ["cache", "data", "run", "logs"].iter().map(|d| home.0.join(d)).collect();
+    let roots: Vec<PathBuf> = ["cache", "data", "run", "logs"]
+        .iter()
+        .map(|d| home.0.join(d))
+        .collect();
     assert_private(&roots, attacker);
 }
 

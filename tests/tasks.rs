@@ -86,7 +86,10 @@ impl<'a> Lab<'a> {
             if task["status"] == status {
                 return;
             }
-            assert!(Instant::now() < deadline, "{key} never became {status}: {task}");
+            assert!(
+                Instant::now() < deadline,
+                "{key} never became {status}: {task}"
+            );
         }
     }
 

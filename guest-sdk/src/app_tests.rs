@@ -129,27 +129,21 @@ fn events_and_catch_all() {
     app.on_session_start(|_, _| context("start"));
     app.on("SessionStart", "resume", |_, _| context("resumed"));
     let r = app
-        .dispatch_json(
-            r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hi"}"#,
-        )
+        .dispatch_json(r#"{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"hi"}"#)
         .unwrap();
     assert_eq!(
         r.additional_context.as_deref(),
         Some("any UserPromptSubmit\n\nprompt hi")
     );
     let r = app
-        .dispatch_json(
-            r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#,
-        )
+        .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
         .unwrap();
     assert_eq!(
         r.additional_context.as_deref(),
         Some("any SessionStart\n\nstart")
     );
     let r = app
-        .dispatch_json(
-            r#"{"hook_event_name":"SessionStart","session_id":"s","source":"resume"}"#,
-        )
+        .dispatch_json(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"resume"}"#)
         .unwrap();
     assert_eq!(
         r.additional_context.as_deref(),

@@ -55,8 +55,8 @@ fn all_shipped_samples_parse() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "json") {
                 let text = std::fs::read_to_string(&path).unwrap();
-                let event = Event::from_json(&text)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let event =
+                    Event::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 let stem = path.file_stem().unwrap().to_str().unwrap();
                 let expected = stem.split('.').next().unwrap();
                 assert_eq!(event.hook_event_name, expected, "{}", path.display());
@@ -177,8 +177,7 @@ fn name_is_required() {
 
 #[test]
 fn unknown_event_names_are_kept() {
-    let event =
-        Event::from_json(r#"{"hook_event_name":"FutureEvent","session_id":"s"}"#).unwrap();
+    let event = Event::from_json(r#"{"hook_event_name":"FutureEvent","session_id":"s"}"#).unwrap();
     assert_eq!(event.kind(), EventKind::Other("FutureEvent".into()));
     assert_eq!(event.kind().as_str(), "FutureEvent");
     assert_eq!(EventKind::from_name("PreCompact"), EventKind::PreCompact);
@@ -207,10 +206,9 @@ fn matcher_subjects() {
     assert_eq!(file.matcher_subject().as_deref(), Some(".envrc"));
     assert_eq!(file.file_path(), Some("/home/dev/app/.envrc"));
 
-    let switch = Event::from_json(
-        r#"{"hook_event_name":"PreModelSwitch","to_model":"claude-opus-5[1m]"}"#,
-    )
-    .unwrap();
+    let switch =
+        Event::from_json(r#"{"hook_event_name":"PreModelSwitch","to_model":"claude-opus-5[1m]"}"#)
+            .unwrap();
     assert_eq!(switch.matcher_subject().as_deref(), Some("claude-opus-5"));
 
     let no_tool = Event::from_json(r#"{"hook_event_name":"PreToolUse"}"#).unwrap();

@@ -15,7 +15,10 @@ mod table {
 
     #[test]
     fn the_shared_matcher_table_through_the_router() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/matchers.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/matchers.json"
+        );
         let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in table["cases"].as_array().unwrap() {
             let event = case["event"]["hook_event_name"].as_str().unwrap();

@@ -39,10 +39,7 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
                 paths.socket().display()
             ))),
             Ok(None) => {
-                println!(
-                    "not running (socket {})",
-                    paths.socket().display()
-                );
+                println!("not running (socket {})", paths.socket().display());
                 ExitCode::from(NOT_RUNNING)
             }
             Ok(Some(other)) => finish(Rendered::error(format!("unexpected reply {other:?}"))),

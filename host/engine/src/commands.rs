@@ -7,7 +7,9 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let (cli, matches) = parse();
     match cli.command {
-        Some(Command::Describe { plugin, home }) => crate::describe::command(&plugin, home.as_deref()),
+        Some(Command::Describe { plugin, home }) => {
+            crate::describe::command(&plugin, home.as_deref())
+        }
         Some(Command::Daemon { action, home }) => crate::admin::daemon(action, home.as_deref()),
         Some(Command::Tasks {
             session,

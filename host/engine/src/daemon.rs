@@ -113,11 +113,12 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         }
     };
 
-    let engine =
-        new_engine(EngineSettings::for_daemon()).map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
+    let engine = new_engine(EngineSettings::for_daemon())
+        .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
     start_epoch_ticker(&engine);
     let loader = Arc::new(
-        PluginLoader::new(engine, &paths.cache).map_err(|err| anyhow::anyhow!("cannot link host interfaces: {err:#}"))?,
+        PluginLoader::new(engine, &paths.cache)
+            .map_err(|err| anyhow::anyhow!("cannot link host interfaces: {err:#}"))?,
     );
     let store = Store::open(&paths.data)?;
     let store_path = store.path().display().to_string();

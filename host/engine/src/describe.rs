@@ -1,7 +1,7 @@
 //! `fasthooks-host describe PLUGIN`: load a plugin and print what it declares.
 
-use crate::dispatch::Dispatcher;
 use crate::call::CallContext;
+use crate::dispatch::Dispatcher;
 use crate::info::PluginInfo;
 use crate::plugin::{PluginError, PluginFile};
 use fasthooks_ipc::Paths;
@@ -41,4 +41,3 @@ pub fn describe_plugin(paths: &Paths, plugin: &Path) -> anyhow::Result<(PluginIn
         .map_err(|err: PluginError| anyhow::anyhow!("plugin {}: {err}", plugin.display()))?;
     Ok((loaded.info.clone(), file))
 }
-

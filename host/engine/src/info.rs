@@ -79,10 +79,7 @@ pub enum InfoError {
     #[error("describe() returned an empty plugin name")]
     NoName,
     #[error("describe(): subscription to {event}: {source}")]
-    Matcher {
-        event: String,
-        source: MatcherError,
-    },
+    Matcher { event: String, source: MatcherError },
 }
 
 fn capability(capability: types::Capability) -> Capability {
@@ -94,4 +91,3 @@ fn capability(capability: types::Capability) -> Capability {
         types::Capability::Agent => Capability::Agent,
     }
 }
-

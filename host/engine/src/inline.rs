@@ -4,10 +4,10 @@
 //! runs (those run after, until the hook's deadline).
 
 use crate::dispatch::Dispatcher;
+use clap::ArgMatches;
 use fasthooks_ipc::hook_io::{finish, no_answer, read_event};
 use fasthooks_ipc::{FALLBACK_NOTE_ENV, HookArgs, HookCommand, HookRequest, Paths};
 use fasthooks_protocol::Rendered;
-use clap::ArgMatches;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -36,9 +36,8 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
     if let Some(why) = std::env::var_os(FALLBACK_NOTE_ENV) {
         let why = why.to_string_lossy();
         tracing::warn!("daemon unavailable, ran in-process: {why}");
-        let line = fasthooks_protocol::error_line(format!(
-            "daemon unavailable ({why}); ran in-process"
-        ));
+        let line =
+            fasthooks_protocol::error_line(format!("daemon unavailable ({why}); ran in-process"));
         rendered.stderr.insert_str(0, &format!("{line}\n"));
     }
     // The answer goes out now, and stdout and stderr are closed: background tasks this hook
@@ -55,7 +54,10 @@ fn finish_tasks(dispatcher: &Dispatcher, request: &HookRequest, started: std::ti
     let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_open()) else {
         return;
     };
-    let left = request.limits.hook_deadline.saturating_sub(started.elapsed());
+    let left = request
+        .limits
+        .hook_deadline
+        .saturating_sub(started.elapsed());
     let wait = left.min(request.limits.task_timeout + Duration::from_secs(1));
     if !tasks.wait_idle(wait) {
         tracing::warn!("in-process tasks still running at the hook's deadline ({wait:?} waited)");

@@ -75,8 +75,7 @@ fn with_instance<R: Send>(
     engine: &Engine,
     pre: &PluginPre<InstanceState>,
     context: CallContext,
-    call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R>
-    + Send,
+    call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
     // Waits on tasks may legitimately take until the wait deadline; past that, plus the CPU

@@ -26,8 +26,9 @@ struct LazyLogFile {
 }
 
 fn open_log(path: &std::path::Path) -> Option<OpenLog> {
-    let file = fasthooks_ipc::private::open_file(path, OpenOptions::new().create(true).append(true))
-        .ok()?;
+    let file =
+        fasthooks_ipc::private::open_file(path, OpenOptions::new().create(true).append(true))
+            .ok()?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Some(OpenLog { file, size })
 }

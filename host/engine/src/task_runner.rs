@@ -28,7 +28,13 @@ impl TaskRunner for PluginTaskRunner {
             .load_build(&path, &task.plugin_sha256)
             .map_err(|err| TaskFailure::Failed(err.to_string()))?;
         let context = CallContext::task(task, TaskAccess::ready(service.clone()), cancel);
-        instance::run_task(loader.engine(), &plugin.pre, context, &task.name, &task.args)
-            .map_err(instance::CallFailure::into_task_failure)
+        instance::run_task(
+            loader.engine(),
+            &plugin.pre,
+            context,
+            &task.name,
+            &task.args,
+        )
+        .map_err(instance::CallFailure::into_task_failure)
     }
 }

@@ -22,7 +22,11 @@ use std::ffi::OsStr;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "fasthooks-host", disable_help_flag = true, disable_version_flag = true)]
+#[command(
+    name = "fasthooks-host",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
 struct HookCli {
     #[command(flatten)]
     hook: HookArgs,

@@ -125,7 +125,10 @@ fn connect_trusted(paths: &Paths) -> Result<Option<UnixStream>, String> {
             "{} is served by uid {uid}, not by you (uid {me}): not talking to it",
             socket.display()
         )),
-        Err(err) => Err(format!("cannot check who serves {}: {err}", socket.display())),
+        Err(err) => Err(format!(
+            "cannot check who serves {}: {err}",
+            socket.display()
+        )),
     }
 }
 

@@ -145,12 +145,30 @@ impl HookCommand {
         let mut collect = |id: &str, make: &mut dyn Iterator<Item = Grant>| {
             grants.extend(positions(id).into_iter().zip(make));
         };
-        collect("allow_read", &mut args.allow_read.iter().cloned().map(Grant::Read));
-        collect("allow_write", &mut args.allow_write.iter().cloned().map(Grant::Write));
-        collect("allow_env", &mut args.allow_env.iter().cloned().map(Grant::Env));
-        collect("allow_net", &mut args.allow_net.iter().cloned().map(Grant::Net));
-        collect("allow_agent", &mut args.allow_agent.iter().map(|_| Grant::Agent));
-        collect("sha256", &mut args.sha256.iter().cloned().map(Grant::Sha256));
+        collect(
+            "allow_read",
+            &mut args.allow_read.iter().cloned().map(Grant::Read),
+        );
+        collect(
+            "allow_write",
+            &mut args.allow_write.iter().cloned().map(Grant::Write),
+        );
+        collect(
+            "allow_env",
+            &mut args.allow_env.iter().cloned().map(Grant::Env),
+        );
+        collect(
+            "allow_net",
+            &mut args.allow_net.iter().cloned().map(Grant::Net),
+        );
+        collect(
+            "allow_agent",
+            &mut args.allow_agent.iter().map(|_| Grant::Agent),
+        );
+        collect(
+            "sha256",
+            &mut args.sha256.iter().cloned().map(Grant::Sha256),
+        );
         grants.sort_by_key(|(at, _)| *at);
 
         let mut plugins: Vec<PluginArgs> = args
@@ -205,7 +223,10 @@ impl HookCommand {
         };
         option("--timeout-ms", self.timeout_ms.map(|v| v.to_string()));
         option("--max-memory-mb", self.max_memory_mb.map(|v| v.to_string()));
-        option("--task-timeout-ms", self.task_timeout_ms.map(|v| v.to_string()));
+        option(
+            "--task-timeout-ms",
+            self.task_timeout_ms.map(|v| v.to_string()),
+        );
         option("--deadline-ms", self.deadline_ms.map(|v| v.to_string()));
         args
     }
@@ -228,9 +249,8 @@ impl HookCommand {
             specs.push(spec);
         }
         let defaults = Limits::default();
-        let millis = |value: Option<u64>, default: Duration| {
-            value.map_or(default, Duration::from_millis)
-        };
+        let millis =
+            |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_millis);
         Ok(HookRequest {
             plugins: specs,
             fail_closed: self.fail_closed,
@@ -300,9 +320,22 @@ mod tests {
     #[test]
     fn grants_follow_their_plugin_and_round_trip() {
         let args = [
-            "--plugin", "a.wasm", "--allow-read", "/r", "--allow-agent", "--plugin", "b.wasm",
-            "--sha256", "AB", "--allow-env", "HOME", "--allow-net", "example.com:80",
-            "--fail-closed", "--timeout-ms", "500",
+            "--plugin",
+            "a.wasm",
+            "--allow-read",
+            "/r",
+            "--allow-agent",
+            "--plugin",
+            "b.wasm",
+            "--sha256",
+            "AB",
+            "--allow-env",
+            "HOME",
+            "--allow-net",
+            "example.com:80",
+            "--fail-closed",
+            "--timeout-ms",
+            "500",
         ];
         let command = parse(&args).unwrap();
         assert_eq!(command.plugins.len(), 2);
@@ -321,13 +354,20 @@ mod tests {
         assert_eq!(command.to_args(), args);
         let again: Vec<String> = command.to_args();
         let again: Vec<&str> = again.iter().map(String::as_str).collect();
-        assert_eq!(parse(&again).unwrap(), command, "to_args is parse's inverse");
+        assert_eq!(
+            parse(&again).unwrap(),
+            command,
+            "to_args is parse's inverse"
+        );
     }
 
     #[test]
     fn a_grant_before_any_plugin_is_refused() {
         let err = parse(&["--allow-agent", "--plugin", "a.wasm"]).unwrap_err();
-        assert_eq!(err.to_string(), "--allow-agent must follow the --plugin it applies to");
+        assert_eq!(
+            err.to_string(),
+            "--allow-agent must follow the --plugin it applies to"
+        );
     }
 
     #[test]

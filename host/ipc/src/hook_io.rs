@@ -4,8 +4,8 @@
 use crate::request::HookRequest;
 use fasthooks_protocol::{HookEvent, Rendered, events, fail_closed, render};
 use std::io::{IsTerminal, Read, Write};
-use std::time::{Duration, Instant};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// The largest event a hook reads (the daemon's frames are bounded the same way).
 pub const MAX_EVENT_BYTES: usize = 64 << 20;
@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn the_end_of_the_first_object_is_found_across_chunks() {
         assert!(ends(&[r#"{"a": {"b": [1, 2]}}"#]));
-        assert!(ends(&[r#" {"a": "#, r#""}\"{" }"#]), "brackets and escapes in strings");
+        assert!(
+            ends(&[r#" {"a": "#, r#""}\"{" }"#]),
+            "brackets and escapes in strings"
+        );
         assert!(!ends(&[r#"{"a": "}"#]), "a bracket inside a string");
         assert!(!ends(&[r#"{"a": 1"#]));
         assert!(!ends(&["42"]), "not an object: read to the end");

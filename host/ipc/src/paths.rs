@@ -120,7 +120,10 @@ mod tests {
             std::env::set_var("XDG_CACHE_HOME", "/abs/cache");
         }
         let paths = Paths::resolve(None);
-        assert_eq!(paths.data, Path::new("/home/someone/.local/state/fasthooks"));
+        assert_eq!(
+            paths.data,
+            Path::new("/home/someone/.local/state/fasthooks")
+        );
         assert_eq!(paths.cache, Path::new("/abs/cache/fasthooks"));
     }
 }

@@ -51,7 +51,10 @@ pub fn current_uid() -> u32 {
 
 /// Create `dir` (and missing parents) private to the user; tighten it if it is ours but open.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)?;
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)?;
     tighten(dir, DIR_MODE)
 }
 
@@ -65,7 +68,10 @@ pub fn open_file(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
 /// Write a whole file private to the user.
 pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
-    let mut file = open_file(path, OpenOptions::new().write(true).create(true).truncate(true))?;
+    let mut file = open_file(
+        path,
+        OpenOptions::new().write(true).create(true).truncate(true),
+    )?;
     file.write_all(bytes)
 }
 

@@ -177,7 +177,10 @@ mod tests {
             write_dirs: vec!["/w".into()],
             ..Grants::default()
         };
-        assert_eq!(grants.missing(&[Capability::ReadFiles, Capability::WriteFiles]), None);
+        assert_eq!(
+            grants.missing(&[Capability::ReadFiles, Capability::WriteFiles]),
+            None
+        );
         assert_eq!(
             grants.missing(&[Capability::ReadFiles, Capability::Network]),
             Some(Capability::Network)
@@ -186,7 +189,10 @@ mod tests {
             read_dirs: vec!["/r".into()],
             ..Grants::default()
         };
-        assert_eq!(read_only.missing(&[Capability::WriteFiles]), Some(Capability::WriteFiles));
+        assert_eq!(
+            read_only.missing(&[Capability::WriteFiles]),
+            Some(Capability::WriteFiles)
+        );
         assert_eq!(Grants::default().missing(&[]), None);
         for c in Capability::ALL {
             assert!(c.flag().starts_with("--allow-"), "{}", c.name());

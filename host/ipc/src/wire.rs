@@ -132,7 +132,6 @@ pub fn read_frame<T: DeserializeOwned>(stream: &mut impl Read) -> io::Result<T> 
     serde_json::from_slice(&body).map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

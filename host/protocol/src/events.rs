@@ -142,7 +142,12 @@ pub const EVENTS: &[EventSpec] = &[
     spec("PreModelSwitch", ModelName, D::Permission, false),
     spec("PostModelSwitch", ModelName, D::None, true),
     spec("Elicitation", Field("mcp_server_name"), D::None, false),
-    spec("ElicitationResult", Field("mcp_server_name"), D::None, false),
+    spec(
+        "ElicitationResult",
+        Field("mcp_server_name"),
+        D::None,
+        false,
+    ),
     discarded("SessionEnd", Field("reason")),
 ];
 
@@ -190,7 +195,12 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     EVENTS
         .iter()
-        .map(|spec| (edit_distance(&lower, &spec.name.to_ascii_lowercase()), spec.name))
+        .map(|spec| {
+            (
+                edit_distance(&lower, &spec.name.to_ascii_lowercase()),
+                spec.name,
+            )
+        })
         .filter(|&(distance, _)| distance <= 2.max(name.len() / 4))
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, name)| name)
@@ -283,8 +293,14 @@ mod tests {
             Some("claude-opus-5")
         );
         assert_eq!(s(json!({"hook_event_name": "PreModelSwitch"})), None);
-        assert_eq!(s(json!({"hook_event_name": "PreToolUse", "tool_name": ""})), None);
-        assert_eq!(s(json!({"hook_event_name": "Invented", "tool_name": "Bash"})), None);
+        assert_eq!(
+            s(json!({"hook_event_name": "PreToolUse", "tool_name": ""})),
+            None
+        );
+        assert_eq!(
+            s(json!({"hook_event_name": "Invented", "tool_name": "Bash"})),
+            None
+        );
     }
 
     #[test]

@@ -236,16 +236,32 @@ mod tests {
         let m = Matcher::parse("StopFailure", "rate-limit").unwrap();
         assert!(m.names().is_none(), "a hyphen makes it a regex here");
         assert!(m.matches(Some("x-rate-limit-y")));
-        assert!(Matcher::parse("PreToolUse", "rate-limit").unwrap().names().is_some());
+        assert!(
+            Matcher::parse("PreToolUse", "rate-limit")
+                .unwrap()
+                .names()
+                .is_some()
+        );
     }
 
     #[test]
     fn union_accepts_what_any_accepts() {
-        let u = |ms: &[&str]| union("PreToolUse", &ms.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let u = |ms: &[&str]| {
+            union(
+                "PreToolUse",
+                &ms.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(u(&["Bash"]).as_deref(), Some("Bash"));
-        assert_eq!(u(&["Bash", "Write|Edit", "Bash"]).as_deref(), Some("Bash|Write|Edit"));
+        assert_eq!(
+            u(&["Bash", "Write|Edit", "Bash"]).as_deref(),
+            Some("Bash|Write|Edit")
+        );
         assert_eq!(u(&["Bash", "*"]), None);
-        assert_eq!(u(&["Bash", "mcp__.*"]).as_deref(), Some("^(?:Bash)$|(?:mcp__.*)"));
+        assert_eq!(
+            u(&["Bash", "mcp__.*"]).as_deref(),
+            Some("^(?:Bash)$|(?:mcp__.*)")
+        );
         assert_eq!(u(&[]), None);
     }
 }
@@ -259,7 +275,10 @@ mod table {
 
     #[test]
     fn the_shared_matcher_table() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/matchers.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/matchers.json"
+        );
         let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let cases = table["cases"].as_array().unwrap();
         for case in cases {

@@ -29,9 +29,7 @@ fn literals_anchors_and_alternation() {
 fn quantifiers() {
     assert!(is_match("^mcp__.+__read.*$", "mcp__fs__read_file"));
     assert!(!is_match("^mcp__.+__read.*$", "mcp____read"));
-    assert!(
-        is_match("^ab?c$", "ac") && is_match("^ab?c$", "abc") && !is_match("^ab?c$", "abbc")
-    );
+    assert!(is_match("^ab?c$", "ac") && is_match("^ab?c$", "abc") && !is_match("^ab?c$", "abbc"));
     assert!(is_match("^a{2,3}$", "aaa") && !is_match("^a{2,3}$", "aaaa"));
     assert!(is_match("^a{2}$", "aa") && !is_match("^a{2}$", "a"));
     assert!(is_match("^a{2,}$", "aaaaa") && !is_match("^a{2,}$", "a"));
@@ -218,12 +216,12 @@ impl Rng {
 
     fn pattern(&mut self, depth: u32) -> String {
         const ATOMS: &[&str] = &[
-            "a", "b", "_", "1", "-", ".", "[ab]", "[^a]", "[a-b]", r"[\w-]", "[_1]", r"\w",
-            r"\d", r"\s", r"\W", r"\D", r"\b", r"\B", "^", "$", "[]", "[^]", r"\-", " ",
+            "a", "b", "_", "1", "-", ".", "[ab]", "[^a]", "[a-b]", r"[\w-]", "[_1]", r"\w", r"\d",
+            r"\s", r"\W", r"\D", r"\b", r"\B", "^", "$", "[]", "[^]", r"\-", " ",
         ];
         const QUANTIFIERS: &[&str] = &[
-            "*", "+", "?", "{2}", "{1,}", "{0,2}", "{1,3}", "*?", "+?", "??", "{2,}?", "{,1}",
-            "{", "{3,1}", "**",
+            "*", "+", "?", "{2}", "{1,}", "{0,2}", "{1,3}", "*?", "+?", "??", "{2,}?", "{,1}", "{",
+            "{3,1}", "**",
         ];
         let mut out = String::new();
         for _ in 0..1 + self.below(4) {

@@ -51,4 +51,3 @@ impl TaskAccess {
         self.0.service.get().and_then(|r| r.as_ref().ok()).cloned()
     }
 }
-

@@ -17,8 +17,8 @@
 //!   "host restarted", which `pop-errors` reports once.
 
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
-use crate::table::Table;
 use crate::store::{Store, StoreError, StoreOp, TaskUpdate};
+use crate::table::Table;
 use fasthooks_ipc::TaskSandbox;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};

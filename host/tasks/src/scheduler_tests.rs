@@ -40,7 +40,9 @@ impl TaskRunner for ScriptedRunner {
                 Ok(format!("\"slept {ms}\""))
             }
             "spin" => until(None).map(|_| String::new()),
-            _ => Err(TaskFailure::Failed("crashed: wasm trap: unreachable".into())),
+            _ => Err(TaskFailure::Failed(
+                "crashed: wasm trap: unreachable".into(),
+            )),
         }
     }
 }
@@ -369,7 +371,13 @@ fn wait_all_answers_once_per_distinct_key() {
     add(&f, "s", "value", "2", keyed("b"));
     let keys: Vec<String> = ["a", "b", "a", "a"].iter().map(|k| k.to_string()).collect();
     let done = f.service.wait_all(&ns("s"), &keys, Duration::from_secs(5));
-    assert_eq!(done, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]);
+    assert_eq!(
+        done,
+        [
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned())
+        ]
+    );
 }
 
 #[test]
@@ -380,18 +388,30 @@ fn every_field_of_a_task_is_bounded() {
         .service
         .add(&ns("s"), &long, "1", AddOptions::default(), &origin())
         .unwrap_err();
-    assert!(matches!(err, AddError::TooLong { what: "name", .. }), "{err}");
-    assert!(err.to_string().len() < 300, "the message quotes the name shortened");
+    assert!(
+        matches!(err, AddError::TooLong { what: "name", .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().len() < 300,
+        "the message quotes the name shortened"
+    );
     let err = f
         .service
         .add(&ns("s"), "value", "1", keyed(&long), &origin())
         .unwrap_err();
-    assert!(matches!(err, AddError::TooLong { what: "key", .. }), "{err}");
+    assert!(
+        matches!(err, AddError::TooLong { what: "key", .. }),
+        "{err}"
+    );
     let options = AddOptions {
         ttl_seconds: Some(MAX_TTL_SECONDS + 1),
         ..Default::default()
     };
-    let err = f.service.add(&ns("s"), "value", "1", options, &origin()).unwrap_err();
+    let err = f
+        .service
+        .add(&ns("s"), "value", "1", options, &origin())
+        .unwrap_err();
     assert!(matches!(err, AddError::TtlTooLong { .. }), "{err}");
     assert_eq!(capped("é".repeat(10), 5), "éé … (cut)");
 }

@@ -235,7 +235,6 @@ impl Store {
             source,
         })
     }
-
 }
 
 /// Read the task table without a daemon (for `fasthooks-host tasks` when none is running).

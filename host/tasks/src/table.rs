@@ -45,7 +45,10 @@ impl Table {
         self.tasks.get(id).filter(|task| !task.is_expired(now_ms()))
     }
 
-    pub(crate) fn in_namespace<'a>(&'a self, ns: &'a Namespace) -> impl Iterator<Item = &'a TaskRecord> + 'a {
+    pub(crate) fn in_namespace<'a>(
+        &'a self,
+        ns: &'a Namespace,
+    ) -> impl Iterator<Item = &'a TaskRecord> + 'a {
         let now = now_ms();
         self.tasks
             .values()
@@ -84,4 +87,3 @@ impl Table {
         Some(task)
     }
 }
-

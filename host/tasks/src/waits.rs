@@ -1,9 +1,9 @@
 //! Waiting for tasks: every wait sleeps on the scheduler's condition variable, which each task
 //! state change notifies, so a waiter wakes as soon as its task finishes.
 
+use crate::record::{Namespace, TaskStatus};
 use crate::scheduler::TaskService;
 use crate::table::Table;
-use crate::record::{Namespace, TaskStatus};
 use std::time::{Duration, Instant};
 
 impl TaskService {

@@ -57,6 +57,10 @@ mod tests {
             .unwrap();
         assert!(response.is_block());
         assert_eq!(response.reason.as_deref(), Some("again"));
-        assert!(app.dispatch_json(r#"{"hook_event_name":"Stop"}"#).unwrap().is_none());
+        assert!(
+            app.dispatch_json(r#"{"hook_event_name":"Stop"}"#)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -293,4 +293,3 @@ fn last_of_several(operands: Vec<&str>) -> Vec<&str> {
         Vec::new()
     }
 }
-

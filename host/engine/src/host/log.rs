@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn a_guest_message_stays_one_bounded_line() {
-        assert_eq!(one_line("a\nfasthooks-host: forged"), "a\\nfasthooks-host: forged");
+        assert_eq!(
+            one_line("a\nfasthooks-host: forged"),
+            "a\\nfasthooks-host: forged"
+        );
         assert!(one_line(&"x".repeat(1 << 20)).len() < MAX_MESSAGE_BYTES + 16);
     }
 }

@@ -30,7 +30,6 @@ fn not_available(what: &str) -> String {
     )
 }
 
-
 impl InstanceState {
     pub(crate) fn task_service(&self, call: &str) -> Result<Arc<TaskService>, String> {
         match &self.tasks {
@@ -53,4 +52,3 @@ impl InstanceState {
         result
     }
 }
-

@@ -53,4 +53,3 @@ impl Host for InstanceState {
         service.store().state_keys(&ns).map_err(store_error)
     }
 }
-

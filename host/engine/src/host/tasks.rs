@@ -115,4 +115,3 @@ impl Host for InstanceState {
         Ok(found.map(|(key, value)| TaskOutput { key, value }))
     }
 }
-

@@ -40,12 +40,12 @@ mod shell;
 
 use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;
+use clap::ArgMatches;
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::request::GrantKind;
 use fasthooks_ipc::{Capability, Grant, HOST_BINARY, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
 use fasthooks_protocol::{Rendered, matcher};
-use clap::ArgMatches;
 use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
 use shell::{plugins_of_command, shell_quote};
 use std::collections::HashSet;
@@ -101,8 +101,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
     for plugin in &command.plugins {
-        let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)
-            ?;
+        let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)?;
         check_grants(&info.name, plugin, &info.capabilities)?;
         subscriptions.extend(
             info.subscriptions
@@ -345,7 +344,11 @@ fn check_grants(
 
 /// The command line for settings.json: each word quoted for `sh -c` where it needs it, the
 /// `expandable` ones in double quotes so the shell expands their `$VARIABLE`s.
-fn command_line(host: &Path, words: &[String], expandable: &HashSet<String>) -> anyhow::Result<String> {
+fn command_line(
+    host: &Path,
+    words: &[String],
+    expandable: &HashSet<String>,
+) -> anyhow::Result<String> {
     let mut line = shell_quote(&utf8(host, HOST_BINARY)?);
     for word in words {
         line.push(' ');
@@ -415,7 +418,6 @@ pub fn entries_for(
         .collect())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,7 +468,9 @@ mod tests {
                 matcher: None
             }]
         );
-        let err = entries_for(&subs(&[("Stop", "")]), &["PreToolUse".into()]).unwrap_err().to_string();
+        let err = entries_for(&subs(&[("Stop", "")]), &["PreToolUse".into()])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("does not subscribe") && err.contains("Stop"),
             "{err}"
@@ -520,12 +524,21 @@ mod tests {
         };
         let dir = || PathBuf::from("/d");
         assert!(check_grants("x", &plugin(vec![]), &[]).is_ok());
-        let err = check_grants("x", &plugin(vec![]), &[ReadFiles]).unwrap_err().to_string();
+        let err = check_grants("x", &plugin(vec![]), &[ReadFiles])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("--allow-read DIR") && err.contains("/p/x.wasm"),
             "{err}"
         );
-        assert!(check_grants("x", &plugin(vec![Grant::Write(dir())]), &[ReadFiles, WriteFiles]).is_ok());
+        assert!(
+            check_grants(
+                "x",
+                &plugin(vec![Grant::Write(dir())]),
+                &[ReadFiles, WriteFiles]
+            )
+            .is_ok()
+        );
         assert!(check_grants("x", &plugin(vec![Grant::Read(dir())]), &[WriteFiles]).is_err());
         let all = vec![Grant::Net("h".into()), Grant::Env("E".into()), Grant::Agent];
         assert!(check_grants("x", &plugin(all), &[Network, Environment, Agent]).is_ok());

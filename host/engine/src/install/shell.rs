@@ -89,7 +89,6 @@ pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
     Some(plugins)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

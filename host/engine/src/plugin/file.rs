@@ -33,8 +33,7 @@ impl PluginFile {
         let canonical = std::fs::canonicalize(path).map_err(PluginError::Open)?;
         let meta = std::fs::metadata(&canonical).map_err(PluginError::Read)?;
         let fingerprint = fingerprint(&meta);
-        let entry =
-            index.map(|dir| dir.join(sha256_hex(canonical.as_os_str().as_encoded_bytes())));
+        let entry = index.map(|dir| dir.join(sha256_hex(canonical.as_os_str().as_encoded_bytes())));
         if let Some(entry) = &entry
             && let Ok(text) = std::fs::read_to_string(entry)
             && let Some((recorded, sha256)) = text.trim().rsplit_once(' ')

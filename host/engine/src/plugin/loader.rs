@@ -107,10 +107,7 @@ impl PluginLoader {
     pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |state| state,
-        )?;
+        Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
         let cache = CompileCache::new(cache_dir, &engine);
         let index_dir = cache_dir.join("hashes");
         Ok(PluginLoader {
@@ -185,8 +182,7 @@ impl PluginLoader {
                 self.cache.component(&self.engine, &file.sha256, bytes)
             }
         };
-        let component =
-            component.map_err(|err| PluginError::InvalidComponent(one_line(&err)))?;
+        let component = component.map_err(|err| PluginError::InvalidComponent(one_line(&err)))?;
         let pre = self.link(&component)?;
         let info = match self.cache.describe(&file.sha256) {
             Some(info) => info,

@@ -644,4 +644,3 @@ static MAKE: Language = top_level(shell_like(language(
 static DOCKERFILE: Language = shell_like(language("Dockerfile", HASH, &[], &[], never, never));
 static MARKDOWN: Language = language("Markdown", &[], &[("<!--", "-->")], &[], never, never);
 static TEXT: Language = language("text", &[], &[], &[], never, never);
-
