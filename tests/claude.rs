@@ -479,6 +479,23 @@ fn a_plugin_granted_agent_access_asks_a_sub_agent() {
 }
 
 #[test]
+fn a_sub_agent_prompt_is_never_read_as_an_option() {
+    let world = World::new(vec![vec![text("It is a question about versions.")]]);
+    world.install(&["--plugin", &plugin_arg("task-lab"), "--allow-agent"]);
+    // The plugin asks a sub-agent the prompt "--version": the CLI must get it as a prompt, not
+    // print its version (or, with other words, take any other option).
+    world.claude("agent --version", &["--allowedTools", "Bash"]);
+    let requests = world.model.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.is_main() && r.mentions("--version") && !r.mentions("agent --version")),
+        "the sub-agent's prompt reached the model as a prompt: {}",
+        world.model.summary()
+    );
+}
+
+#[test]
 fn without_the_grant_a_plugin_cannot_start_a_sub_agent() {
     let world = World::new(vec![vec![text("ok")]]);
     world.install(&["--plugin", &plugin_arg("task-lab")]);

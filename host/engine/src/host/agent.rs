@@ -25,19 +25,17 @@ pub const CLAUDE_BIN_ENV: &str = "FASTHOOKS_CLAUDE_BIN";
 
 /// The `claude` arguments for a query.
 pub fn arguments(query: &AgentRequest) -> Vec<String> {
+    // Every value is joined to its flag (`--flag=value`) and the prompt comes after `--`, so
+    // nothing a plugin writes can be read by the CLI as an option of its own.
     let mut args = vec![
         "-p".to_owned(),
-        query.prompt.clone(),
-        "--output-format".into(),
-        "json".into(),
-        "--settings".into(),
-        r#"{"disableAllHooks": true}"#.into(),
+        "--output-format=json".into(),
+        r#"--settings={"disableAllHooks": true}"#.into(),
         "--no-session-persistence".into(),
     ];
     let mut option = |flag: &str, value: Option<String>| {
         if let Some(value) = value {
-            args.push(flag.to_owned());
-            args.push(value);
+            args.push(format!("{flag}={value}"));
         }
     };
     option("--model", query.model.clone());
@@ -47,11 +45,12 @@ pub fn arguments(query: &AgentRequest) -> Vec<String> {
         "--max-budget-usd",
         query.max_budget_usd.map(|usd| usd.to_string()),
     );
-    // Variadic in the CLI: last, as one comma-separated value.
     option(
         "--allowedTools",
         (!query.allowed_tools.is_empty()).then(|| query.allowed_tools.join(",")),
     );
+    args.push("--".into());
+    args.push(query.prompt.clone());
     args
 }
 
@@ -163,22 +162,26 @@ mod tests {
     #[test]
     fn arguments_carry_every_option_and_keep_hooks_off() {
         let query = AgentRequest {
-            prompt: "Review this".into(),
+            prompt: "--version".into(),
             model: Some("haiku".into()),
-            system_prompt: Some("You review code.".into()),
+            system_prompt: Some("--dangerously-skip-permissions".into()),
             allowed_tools: vec!["Read".into(), "Grep".into()],
             max_turns: Some(3),
             max_budget_usd: Some(0.1),
         };
         let args = arguments(&query);
-        assert_eq!(&args[..2], ["-p", "Review this"]);
-        assert!(
-            args.windows(2)
-                .any(|w| w == ["--settings", r#"{"disableAllHooks": true}"#])
+        assert_eq!(args[0], "-p");
+        assert!(args.contains(&r#"--settings={"disableAllHooks": true}"#.to_owned()));
+        assert!(args.contains(&"--model=haiku".to_owned()));
+        assert!(args.contains(&"--max-turns=3".to_owned()));
+        assert!(args.contains(&"--allowedTools=Read,Grep".to_owned()));
+        // What the plugin wrote is never an option: values are joined, the prompt follows `--`.
+        assert!(args.contains(&"--system-prompt=--dangerously-skip-permissions".to_owned()));
+        assert_eq!(&args[args.len() - 2..], ["--", "--version"]);
+        assert_eq!(
+            args.iter().filter(|a| a.starts_with("--version")).count(),
+            1
         );
-        assert!(args.windows(2).any(|w| w == ["--model", "haiku"]));
-        assert!(args.windows(2).any(|w| w == ["--max-turns", "3"]));
-        assert_eq!(&args[args.len() - 2..], ["--allowedTools", "Read,Grep"]);
     }
 
     #[test]
