@@ -225,3 +225,55 @@ fn a_hung_daemon_is_bypassed_within_seconds() {
         run.elapsed
     );
 }
+
+#[test]
+fn two_copies_of_one_version_share_the_daemon_instead_of_replacing_each_other() {
+    let home = Home::new();
+    let host = fasthooks_e2e::host_binary();
+    let now = std::time::SystemTime::now();
+    // Say a build directory and an installed copy: the second is the later build.
+    let copies: Vec<std::path::PathBuf> = [
+        ("earlier", now - Duration::from_secs(60)),
+        ("later", now + Duration::from_secs(60)),
+    ]
+    .into_iter()
+    .map(|(name, built)| {
+        let dir = home.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for binary in ["fasthooks-host", "fasthooks-engine"] {
+            std::fs::copy(host.with_file_name(binary), dir.join(binary)).unwrap();
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join("fasthooks-engine"))
+            .unwrap()
+            .set_modified(built)
+            .unwrap();
+        dir
+    })
+    .collect();
+    let mut started = std::collections::HashSet::new();
+    for round in 0..8 {
+        let mut command = std::process::Command::new(copies[round % 2].join("fasthooks-host"));
+        command
+            .env("FASTHOOKS_HOME", home.path())
+            .args(["--plugin", &guard()]);
+        let run = fasthooks_e2e::run_command(
+            &mut command,
+            bash_event("rm -rf /").to_string().as_bytes(),
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
+        assert_eq!(run.stderr, "", "round {round}: served by the daemon");
+        started.extend(daemons_of(home.path()));
+    }
+    assert_eq!(
+        started.len(),
+        2,
+        "the earlier copy's daemon, then the later one's, once: {started:?}"
+    );
+    assert_eq!(daemons_of(home.path()).len(), 1);
+}

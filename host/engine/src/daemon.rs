@@ -5,8 +5,9 @@
 //!   held for the daemon's whole life; a second daemon that cannot take it exits at once.
 //! - Found through `run/daemon.sock` in a 0700 directory; the socket is 0600.
 //! - Exits after `idle_timeout` with no request and no pending or running task.
-//! - A client of a newer build asks it to step aside: it stops accepting, puts its running tasks
-//!   back in the queue (the next daemon runs them again) and exits.
+//! - A client of a newer version, or of a later build of this version, asks it to step aside: it
+//!   stops accepting, puts its running tasks back in the queue (the next daemon runs them again)
+//!   and exits. Earlier builds of this version are served; older versions run in-process.
 
 use crate::dispatch::Dispatcher;
 use crate::plugin::PluginLoader;
@@ -273,10 +274,12 @@ impl Daemon {
                 self.shut_down(1);
                 return;
             }
-            if !matches!(
+            let admin = matches!(
                 envelope.request,
                 Request::Status | Request::Stop | Request::Tasks { .. }
-            ) {
+            );
+            // An earlier build of this version shares the daemon; an older version does not.
+            if !admin && !envelope.client.compatible_with(&self.identity) {
                 let _ = ipc::write_frame(
                     &mut stream,
                     &Reply::TooOld {

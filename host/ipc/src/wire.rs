@@ -13,7 +13,8 @@ const MAX_FRAME: u32 = 64 << 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub version: String,
-    /// Distinguishes two builds of the same version (size and modification time of the binary).
+    /// Distinguishes two builds of the same version: the engine binary's modification time
+    /// (nanoseconds since the epoch) and size, `MTIME-SIZE`.
     pub build: String,
 }
 
@@ -26,7 +27,8 @@ impl Identity {
             .and_then(std::fs::metadata)
             .map(|meta| {
                 use std::os::unix::fs::MetadataExt;
-                format!("{}-{}.{}", meta.size(), meta.mtime(), meta.mtime_nsec())
+                let nanos = meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128;
+                format!("{nanos}-{}", meta.size())
             })
             .unwrap_or_default();
         Identity {
@@ -35,10 +37,27 @@ impl Identity {
         }
     }
 
-    /// Should a client with this identity replace a daemon with `daemon`'s? Only a different
-    /// build that is not older, so two installed versions do not keep replacing each other.
+    /// Should a client with this identity replace a daemon with `daemon`'s? Only a strictly
+    /// newer version, or the same version built later (a rebuild, an upgrade in place): two
+    /// copies of the binaries never replace each other back and forth, the newer one wins once.
     pub fn supersedes(&self, daemon: &Identity) -> bool {
-        self.build != daemon.build && version_key(&self.version) >= version_key(&daemon.version)
+        match version_key(&self.version).cmp(&version_key(&daemon.version)) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => self.built() > daemon.built(),
+        }
+    }
+
+    /// May a client with this identity use a daemon with `daemon`'s? The same version (of any
+    /// build, older included) speaks the same protocol; an older version runs in-process.
+    pub fn compatible_with(&self, daemon: &Identity) -> bool {
+        version_key(&self.version) == version_key(&daemon.version)
+    }
+
+    /// When the engine binary was built (its modification time), for ordering builds.
+    fn built(&self) -> (i128, &str) {
+        let (time, size) = self.build.split_once('-').unwrap_or((&self.build, ""));
+        (time.parse().unwrap_or(i128::MIN), size)
     }
 }
 
@@ -137,21 +156,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn newer_or_rebuilt_clients_supersede_older_daemons() {
+    fn newer_versions_and_later_builds_win_once() {
         let id = |version: &str, build: &str| Identity {
             version: version.into(),
             build: build.into(),
         };
-        assert!(id("0.2.0", "b").supersedes(&id("0.1.0", "a")));
         assert!(
-            id("0.1.0", "b").supersedes(&id("0.1.0", "a")),
-            "a rebuild of the same version"
+            id("0.2.0", "1-5").supersedes(&id("0.1.0", "9-5")),
+            "a newer version"
         );
-        assert!(!id("0.1.0", "a").supersedes(&id("0.1.0", "a")));
         assert!(
-            !id("0.1.0", "b").supersedes(&id("0.10.0", "a")),
-            "older client"
+            id("0.1.0", "9-5").supersedes(&id("0.1.0", "1-5")),
+            "a later build"
         );
+        assert!(
+            !id("0.1.0", "1-5").supersedes(&id("0.1.0", "9-5")),
+            "an earlier build shares"
+        );
+        assert!(id("0.1.0", "1-5").compatible_with(&id("0.1.0", "9-5")));
+        assert!(!id("0.1.0", "1-5").supersedes(&id("0.1.0", "1-5")));
+        assert!(
+            !id("0.1.0", "9-5").supersedes(&id("0.10.0", "1-5")),
+            "an older version"
+        );
+        assert!(!id("0.1.0", "9-5").compatible_with(&id("0.10.0", "1-5")));
     }
 
     #[test]
