@@ -578,3 +578,20 @@ fn plugin_state_persists_per_session_and_globally() {
     assert_eq!(a.value("state-delete global theme"), true);
     assert_eq!(b.value("state-get global theme"), Value::Null);
 }
+
+#[test]
+fn every_field_a_plugin_gives_a_task_is_bounded() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "s");
+    let refused = |prompt: String| lab.run(&prompt)["error"].as_str().map(str::to_owned);
+    let error = refused(format!("add echo key={} arg=x", "k".repeat(2000))).unwrap();
+    assert!(
+        error.contains("the task key has 2000 bytes; the limit is 1024"),
+        "{error}"
+    );
+    let error = refused("add echo key=long ttl=999999999 arg=x".into()).unwrap();
+    assert!(error.contains("longer than the 604800 s"), "{error}");
+    // Nothing half-written: the refused tasks do not exist.
+    assert_eq!(lab.value("get long"), Value::Null);
+    assert_eq!(lab.value("has"), false);
+}

@@ -146,10 +146,13 @@ impl Dispatcher {
             };
             return Err(failed(&file.display_name(), err.to_string()));
         }
-        // The cheap path: a cached describe() that says "not subscribed" skips compiling entirely.
-        if let Some(info) = self.loader.cached_info(&file)
-            && !info.subscribes_to(event)
-        {
+        // The cheap path: a cached describe() that says "not subscribed" skips compiling
+        // entirely; when it says "subscribed", its answer is the one used below (same build).
+        let known = self
+            .loader
+            .cached_info(&file)
+            .map(|info| info.matching(event));
+        if known.as_ref().is_some_and(Vec::is_empty) {
             return Ok(None);
         }
         let context = |id: PluginId| {
@@ -169,7 +172,7 @@ impl Dispatcher {
                 instance::describe(self.loader.engine(), pre, context(file.provisional_id()))
             })
             .map_err(|err| failed(&file.display_name(), err.to_string()))?;
-        let matched = plugin.info.matching(event);
+        let matched = known.unwrap_or_else(|| plugin.info.matching(event));
         if matched.is_empty() {
             return Ok(None);
         }

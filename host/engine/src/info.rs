@@ -53,11 +53,6 @@ impl PluginInfo {
             .collect()
     }
 
-    /// Does any subscription match this event?
-    pub fn subscribes_to(&self, event: &HookEvent) -> bool {
-        !self.matching(event).is_empty()
-    }
-
     /// Refuse what can never work: no name, or a matcher the host cannot run.
     pub fn validate(&self) -> Result<(), InfoError> {
         if self.name.trim().is_empty() {

@@ -28,5 +28,5 @@ pub mod response;
 pub use event::{EventError, HookEvent};
 pub use events::{EVENTS, EventSpec, event_spec, supports_matcher};
 pub use matcher::{Matcher, MatcherError};
-pub use render::{Rendered, error_line, fail_closed, render};
+pub use render::{Rendered, error_line, fail_closed, one_line, render};
 pub use response::{Decision, Response};

@@ -45,11 +45,19 @@ impl Rendered {
 /// characters escaped, capped, so nothing a plugin says can forge or flood Claude Code's view.
 pub fn error_line(message: impl std::fmt::Display) -> String {
     const MAX_LINE_BYTES: usize = 4096;
-    let text = message.to_string();
-    let mut line = String::with_capacity(text.len().min(MAX_LINE_BYTES) + 16);
-    line.push_str("fasthooks-host: ");
-    for c in text.trim_end().chars() {
-        if line.len() >= MAX_LINE_BYTES {
+    format!(
+        "fasthooks-host: {}",
+        one_line(message.to_string().trim_end(), MAX_LINE_BYTES)
+    )
+}
+
+/// `text` as one line of at most about `max_bytes`: control characters (newlines included)
+/// escaped, the rest cut with `…`. What the host shows or logs of a plugin's words goes
+/// through here, so a plugin cannot forge the lines around it.
+pub fn one_line(text: &str, max_bytes: usize) -> String {
+    let mut line = String::with_capacity(text.len().min(max_bytes) + 4);
+    for c in text.chars() {
+        if line.len() >= max_bytes {
             line.push('…');
             break;
         }

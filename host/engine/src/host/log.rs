@@ -7,27 +7,11 @@ use crate::wit::types::LogLevel;
 /// The longest log message kept from a guest; longer ones are cut.
 const MAX_MESSAGE_BYTES: usize = 16 << 10;
 
-/// One line, capped, control characters escaped: a guest cannot forge the log's other lines.
-fn one_line(message: &str) -> String {
-    let mut line = String::with_capacity(message.len().min(MAX_MESSAGE_BYTES));
-    for c in message.chars() {
-        if line.len() >= MAX_MESSAGE_BYTES {
-            line.push_str(" … (cut)");
-            break;
-        }
-        if c.is_control() {
-            line.extend(c.escape_default());
-        } else {
-            line.push(c);
-        }
-    }
-    line
-}
-
 impl Host for InstanceState {
     fn log(&mut self, level: LogLevel, message: String) {
         let plugin = self.plugin.name.as_str();
-        let message = one_line(&message);
+        // One line, capped, escaped: a guest cannot forge the log's other lines.
+        let message = fasthooks_protocol::one_line(&message, MAX_MESSAGE_BYTES);
         match level {
             LogLevel::Trace => tracing::trace!(plugin, "{message}"),
             LogLevel::Debug => tracing::debug!(plugin, "{message}"),
@@ -44,6 +28,7 @@ mod tests {
 
     #[test]
     fn a_guest_message_stays_one_bounded_line() {
+        let one_line = |text: &str| fasthooks_protocol::one_line(text, MAX_MESSAGE_BYTES);
         assert_eq!(
             one_line("a\nfasthooks-host: forged"),
             "a\\nfasthooks-host: forged"
