@@ -206,7 +206,7 @@ fn grants_and_limits_are_carried_into_the_command() {
     std::fs::create_dir_all(project.join("plugins")).unwrap();
     std::fs::copy(plugin("guard"), project.join("plugins/guard.wasm")).unwrap();
     // Relative paths, as typed in the project; `$CLAUDE_PROJECT_DIR` left for the hook's shell.
-    setup.ok(&[
+    let out = setup.ok(&[
         "install",
         "--plugin",
         "plugins/guard.wasm",
@@ -220,6 +220,10 @@ fn grants_and_limits_are_carried_into_the_command() {
         "--timeout-ms",
         "500",
     ]);
+    assert!(
+        out.contains("note: .claude/ and .git/ inside $CLAUDE_PROJECT_DIR stay read-only"),
+        "install says what a write grant of the project leaves read-only: {out}"
+    );
     let settings = setup.settings();
     let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
         .as_str()
@@ -246,6 +250,33 @@ fn grants_and_limits_are_carried_into_the_command() {
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (0, "", "")
+    );
+}
+
+#[test]
+fn a_grant_to_write_claude_and_git_is_installed_with_a_warning() {
+    let setup = Setup::new();
+    let out = setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--allow-write",
+        "$CLAUDE_PROJECT_DIR",
+        "--allow-write-claude-and-git",
+    ]);
+    assert!(
+        out.lines().any(|l| l.starts_with("warning: ")
+            && l.contains("may change .claude/ and .git/")
+            && l.contains("outside any sandbox")),
+        "{out}"
+    );
+    let settings = setup.settings();
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    assert!(
+        command.ends_with("--allow-write \"$CLAUDE_PROJECT_DIR\" --allow-write-claude-and-git"),
+        "{command}"
     );
 }
 

@@ -137,6 +137,9 @@ impl Dispatcher {
             plugin: format!("{name} ({})", file.path.display()),
             message,
         };
+        if let Some(why) = &spec.refused {
+            return Err(failed(&file.display_name(), why.clone()));
+        }
         if let Some(pinned) = &spec.sha256
             && !pinned.eq_ignore_ascii_case(&file.sha256)
         {

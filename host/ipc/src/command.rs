@@ -34,9 +34,23 @@ pub struct HookArgs {
     /// Let the preceding plugin open TCP connections to HOST[:PORT] (port 443 if omitted).
     #[arg(long, value_name = "HOST[:PORT]")]
     allow_net: Vec<String>,
-    /// Let the preceding plugin start Claude sub-agents.
+    /// Let the preceding plugin's write grants change `.claude/` and `.git/`, where Claude Code
+    /// and git find commands to run (read-only inside write grants without this).
+    #[arg(long, num_args = 0, default_missing_value = "true", action = ArgAction::Append)]
+    allow_write_claude_and_git: Vec<bool>,
+    /// Let the preceding plugin start Claude sub-agents (with no tools, unless
+    /// --allow-agent-tools gives some).
     #[arg(long, num_args = 0, default_missing_value = "true", action = ArgAction::Append)]
     allow_agent: Vec<bool>,
+    /// Tools the preceding plugin's sub-agents may use, comma-separated (e.g. Read,Grep,Glob).
+    #[arg(long, value_name = "TOOLS")]
+    allow_agent_tools: Vec<String>,
+    /// Most turns one sub-agent query of the preceding plugin may take [default: 10].
+    #[arg(long, value_name = "N")]
+    agent_max_turns: Vec<u32>,
+    /// Most one sub-agent query of the preceding plugin may spend, in USD [default: 1].
+    #[arg(long, value_name = "USD")]
+    agent_max_budget_usd: Vec<String>,
     /// Refuse the preceding plugin unless its SHA-256 is HEX.
     #[arg(long, value_name = "HEX")]
     sha256: Vec<String>,
@@ -70,7 +84,11 @@ pub enum Grant {
     Write(PathBuf),
     Env(String),
     Net(String),
+    WriteClaudeAndGit,
     Agent,
+    AgentTools(String),
+    AgentMaxTurns(u32),
+    AgentMaxBudgetUsd(String),
     Sha256(String),
 }
 
@@ -81,7 +99,11 @@ impl Grant {
             Grant::Write(_) => "--allow-write",
             Grant::Env(_) => "--allow-env",
             Grant::Net(_) => "--allow-net",
+            Grant::WriteClaudeAndGit => "--allow-write-claude-and-git",
             Grant::Agent => "--allow-agent",
+            Grant::AgentTools(_) => "--allow-agent-tools",
+            Grant::AgentMaxTurns(_) => "--agent-max-turns",
+            Grant::AgentMaxBudgetUsd(_) => "--agent-max-budget-usd",
             Grant::Sha256(_) => "--sha256",
         }
     }
@@ -89,8 +111,13 @@ impl Grant {
     fn value(&self) -> Option<String> {
         match self {
             Grant::Read(dir) | Grant::Write(dir) => Some(dir.display().to_string()),
-            Grant::Env(text) | Grant::Net(text) | Grant::Sha256(text) => Some(text.clone()),
-            Grant::Agent => None,
+            Grant::Env(text)
+            | Grant::Net(text)
+            | Grant::AgentTools(text)
+            | Grant::AgentMaxBudgetUsd(text)
+            | Grant::Sha256(text) => Some(text.clone()),
+            Grant::AgentMaxTurns(n) => Some(n.to_string()),
+            Grant::WriteClaudeAndGit | Grant::Agent => None,
         }
     }
 }
@@ -129,6 +156,23 @@ pub enum CommandError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{flag} {}: {} is a symbolic link; grant the directory by its real path ({}), so that \
+         nothing that can write there can redirect the grant",
+        dir.display(), link.display(), real.display()
+    )]
+    ThroughSymlink {
+        flag: &'static str,
+        dir: PathBuf,
+        link: PathBuf,
+        real: PathBuf,
+    },
+    #[error("{flag} {value}: {why}")]
+    BadValue {
+        flag: &'static str,
+        value: String,
+        why: &'static str,
+    },
 }
 
 impl HookCommand {
@@ -162,8 +206,39 @@ impl HookCommand {
             &mut args.allow_net.iter().cloned().map(Grant::Net),
         );
         collect(
+            "allow_write_claude_and_git",
+            &mut args
+                .allow_write_claude_and_git
+                .iter()
+                .map(|_| Grant::WriteClaudeAndGit),
+        );
+        collect(
             "allow_agent",
             &mut args.allow_agent.iter().map(|_| Grant::Agent),
+        );
+        collect(
+            "allow_agent_tools",
+            &mut args
+                .allow_agent_tools
+                .iter()
+                .cloned()
+                .map(Grant::AgentTools),
+        );
+        collect(
+            "agent_max_turns",
+            &mut args
+                .agent_max_turns
+                .iter()
+                .copied()
+                .map(Grant::AgentMaxTurns),
+        );
+        collect(
+            "agent_max_budget_usd",
+            &mut args
+                .agent_max_budget_usd
+                .iter()
+                .cloned()
+                .map(Grant::AgentMaxBudgetUsd),
         );
         collect(
             "sha256",
@@ -244,7 +319,9 @@ impl HookCommand {
                 ..PluginSpec::default()
             };
             for grant in &plugin.grants {
-                resolve_grant(grant, &mut spec, cwd)?;
+                if let Err(err) = resolve_grant(grant, &mut spec, cwd) {
+                    spec.refused.get_or_insert(err.to_string());
+                }
             }
             specs.push(spec);
         }
@@ -268,16 +345,9 @@ impl HookCommand {
 
 fn resolve_grant(grant: &Grant, spec: &mut PluginSpec, cwd: &Path) -> Result<(), CommandError> {
     let grants: &mut Grants = &mut spec.grants;
-    let canonical = |dir: &PathBuf| {
-        std::fs::canonicalize(cwd.join(dir)).map_err(|source| CommandError::Directory {
-            flag: grant.flag(),
-            dir: dir.clone(),
-            source,
-        })
-    };
     match grant {
-        Grant::Read(dir) => grants.read_dirs.push(canonical(dir)?),
-        Grant::Write(dir) => grants.write_dirs.push(canonical(dir)?),
+        Grant::Read(dir) => grants.read_dirs.push(real_dir(grant, &cwd.join(dir))?),
+        Grant::Write(dir) => grants.write_dirs.push(real_dir(grant, &cwd.join(dir))?),
         // The value is taken here, from Claude Code's environment, not from the daemon's.
         Grant::Env(name) => {
             if let Ok(value) = std::env::var(name) {
@@ -285,7 +355,36 @@ fn resolve_grant(grant: &Grant, spec: &mut PluginSpec, cwd: &Path) -> Result<(),
             }
         }
         Grant::Net(host) => grants.net_hosts.push(host.clone()),
+        Grant::WriteClaudeAndGit => grants.write_claude_and_git = true,
         Grant::Agent => grants.agent = true,
+        Grant::AgentTools(list) => {
+            for tool in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if !tool
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-*()".contains(c))
+                {
+                    return Err(CommandError::BadValue {
+                        flag: grant.flag(),
+                        value: list.clone(),
+                        why: "tool names are letters, digits, _ and -, comma-separated",
+                    });
+                }
+                grants.agent_tools.push(tool.to_owned());
+            }
+        }
+        Grant::AgentMaxTurns(turns) => grants.agent_max_turns = Some(*turns),
+        Grant::AgentMaxBudgetUsd(usd) => {
+            let cents = usd
+                .parse::<f64>()
+                .ok()
+                .filter(|usd| usd.is_finite() && (0.0..=10_000.0).contains(usd))
+                .ok_or(CommandError::BadValue {
+                    flag: grant.flag(),
+                    value: usd.clone(),
+                    why: "a budget is an amount of US dollars from 0 to 10000, such as 0.50",
+                })?;
+            grants.agent_max_budget_cents = Some((cents * 100.0).round() as u32);
+        }
         Grant::Sha256(hex) => {
             if spec.sha256.is_some() {
                 return Err(CommandError::Sha256Twice {
@@ -296,6 +395,50 @@ fn resolve_grant(grant: &Grant, spec: &mut PluginSpec, cwd: &Path) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A granted directory: absolute, `.` and `..` taken away by name, and refused if any part of
+/// the path is a symbolic link. A grant is what the user wrote: following a link would let
+/// whoever can write where the link lives (a plugin with a write grant above it) point the
+/// grant anywhere at the next hook. The engine's sandbox opens the result again one component at
+/// a time without following links, so a link swapped in after this check fails there too.
+fn real_dir(grant: &Grant, dir: &Path) -> Result<PathBuf, CommandError> {
+    let mut normal = PathBuf::new();
+    for part in dir.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    let mut walked = PathBuf::new();
+    for part in normal.components() {
+        walked.push(part);
+        let meta =
+            std::fs::symlink_metadata(&walked).map_err(|source| CommandError::Directory {
+                flag: grant.flag(),
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+        if meta.file_type().is_symlink() {
+            return Err(CommandError::ThroughSymlink {
+                flag: grant.flag(),
+                dir: dir.to_path_buf(),
+                link: walked.clone(),
+                real: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
+            });
+        }
+    }
+    if !std::fs::metadata(&normal).is_ok_and(|m| m.is_dir()) {
+        return Err(CommandError::Directory {
+            flag: grant.flag(),
+            dir: dir.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
+        });
+    }
+    Ok(normal)
 }
 
 #[cfg(test)]
@@ -362,6 +505,36 @@ mod tests {
     }
 
     #[test]
+    fn a_grant_through_a_link_fails_its_plugin_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("link")).unwrap();
+        let request = parse(&[
+            "--plugin",
+            "a.wasm",
+            "--allow-read",
+            "link/.",
+            "--plugin",
+            "b.wasm",
+            "--allow-read",
+            "real/../real",
+        ])
+        .unwrap()
+        .resolve(dir.path())
+        .unwrap();
+        let why = request.plugins[0].refused.as_deref().unwrap();
+        assert!(
+            why.contains("is a symbolic link") && why.contains("real path"),
+            "{why}"
+        );
+        assert_eq!(request.plugins[1].refused, None);
+        assert_eq!(
+            request.plugins[1].grants.read_dirs,
+            [dir.path().join("real")]
+        );
+    }
+
+    #[test]
     fn a_grant_before_any_plugin_is_refused() {
         let err = parse(&["--allow-agent", "--plugin", "a.wasm"]).unwrap_err();
         assert_eq!(
@@ -386,8 +559,14 @@ mod tests {
         let err = parse(&["--plugin", "p.wasm", "--sha256", "a", "--sha256", "b"])
             .unwrap()
             .resolve(dir.path())
-            .unwrap_err();
-        assert!(matches!(err, CommandError::Sha256Twice { .. }), "{err}");
+            .unwrap();
+        assert!(
+            err.plugins[0]
+                .refused
+                .as_ref()
+                .unwrap()
+                .contains("--sha256 given twice")
+        );
         assert!(matches!(
             HookCommand::default().resolve(dir.path()),
             Err(CommandError::NoPlugin)

@@ -14,6 +14,10 @@ pub struct PluginSpec {
     pub grants: Grants,
     /// `--sha256 HEX`: refuse the plugin unless its bytes hash to this (lowercase).
     pub sha256: Option<String>,
+    /// Why this plugin's grants cannot be given (a missing directory, a link on a grant's
+    /// path, a bad value): the plugin fails with this, and the others still run.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +38,18 @@ pub struct Grants {
     pub env: Vec<(String, String)>,
     /// `HOST:PORT` (or `HOST`, meaning port 443) the plugin may open TCP connections to.
     pub net_hosts: Vec<String>,
+    /// `--allow-write-claude-and-git`: write grants may change `.claude/` and `.git/`.
+    #[serde(default)]
+    pub write_claude_and_git: bool,
     pub agent: bool,
+    /// The tools a sub-agent may have (`--allow-agent-tools`); none when empty.
+    #[serde(default)]
+    pub agent_tools: Vec<String>,
+    /// The user's caps on one sub-agent query; the engine's defaults when absent.
+    #[serde(default)]
+    pub agent_max_turns: Option<u32>,
+    #[serde(default)]
+    pub agent_max_budget_cents: Option<u32>,
 }
 
 /// What a plugin may declare it needs; nothing is granted unless the user says so. The one

@@ -11,6 +11,10 @@
 //! - `escape DIR PORT`: tries to get out of its sandbox and reports what worked, as JSON in the
 //!   context: read `DIR/secret.txt`, write `DIR/written.txt`, read `/etc/passwd`, see the
 //!   environment, connect to `127.0.0.1:PORT`. With no grants, everything must fail.
+//! - `fs OP ARGS; OP ARGS; ...`: filesystem operations inside (or against) its grants, each
+//!   reported in order as `ok:…` or `denied:KIND`, as a JSON array in the context. `OP` is
+//!   `read PATH`, `write PATH TEXT`, `append PATH TEXT`, `mkdir PATH`, `remove PATH`,
+//!   `rmdir PATH`, `rename FROM TO`, `link FROM TO` (hard link), `symlink TARGET LINK`.
 //! - anything else: no opinion.
 //!
 //! It also subscribes to PreToolUse for Bash, and traps when the command contains
@@ -73,6 +77,13 @@ impl Guest for Hostile {
             return Ok(empty);
         }
         let prompt = prompt_of(&event);
+        if let Some(rest) = prompt.strip_prefix("fs ") {
+            let results: Vec<String> = rest.split(';').map(|op| filesystem(op.trim())).collect();
+            return Ok(Response {
+                additional_context: Some(format!("[{}]", results.join(","))),
+                ..empty
+            });
+        }
         if let Some(rest) = prompt.strip_prefix("escape ") {
             return Ok(Response {
                 additional_context: Some(escape(rest)),
@@ -118,6 +129,48 @@ impl Guest for Hostile {
 
     fn run_task(name: String, _args: String) -> Result<String, String> {
         Err(format!("hostile plugin has no task {name}"))
+    }
+}
+
+unsafe extern "C" {
+    /// wasi-libc's `symlink(2)` (std has no stable one for WASI).
+    fn symlink(target: *const std::ffi::c_char, link: *const std::ffi::c_char) -> i32;
+}
+
+/// One filesystem operation, as `"ok:…"` or `"denied:KIND"`.
+fn filesystem(op: &str) -> String {
+    let words: Vec<&str> = op.split_whitespace().collect();
+    let done = |result: std::io::Result<()>| result.map(|()| String::new());
+    let result = match words.as_slice() {
+        ["read", path] => std::fs::read_to_string(path),
+        ["write", path, text] => done(std::fs::write(path, text)),
+        ["append", path, text] => done(
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes())),
+        ),
+        ["mkdir", path] => done(std::fs::create_dir(path)),
+        ["remove", path] => done(std::fs::remove_file(path)),
+        ["rmdir", path] => done(std::fs::remove_dir(path)),
+        ["rename", from, to] => done(std::fs::rename(from, to)),
+        ["link", from, to] => done(std::fs::hard_link(from, to)),
+        ["symlink", target, link] => {
+            let target = std::ffi::CString::new(*target).unwrap_or_default();
+            let link = std::ffi::CString::new(*link).unwrap_or_default();
+            // SAFETY: both are NUL-terminated strings that outlive the call.
+            let rc = unsafe { symlink(target.as_ptr(), link.as_ptr()) };
+            done(if rc == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            })
+        }
+        _ => return format!("\"unknown operation: {}\"", op.replace(['"', '\\'], "")),
+    };
+    match result {
+        Ok(text) => format!("\"ok:{}\"", text.trim().replace(['"', '\\', '\n'], "")),
+        Err(err) => format!("\"denied:{:?}\"", err.kind()),
     }
 }
 

@@ -151,10 +151,45 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     out.push_str(&format!("\ncommand: {}", plan.command));
+    for line in write_grant_notes(&command) {
+        out.push_str(&format!("\n{line}"));
+    }
     if let Some(backup) = backup {
         out.push_str(&format!("\nprevious file kept as {}", backup.display()));
     }
     Ok(out)
+}
+
+/// What a write grant means for the places Claude Code and git run commands from.
+fn write_grant_notes(command: &HookCommand) -> Vec<String> {
+    let mut notes = Vec::new();
+    for plugin in &command.plugins {
+        let lifted = plugin.grants.contains(&Grant::WriteClaudeAndGit);
+        for grant in &plugin.grants {
+            let Grant::Write(dir) = grant else { continue };
+            let text = dir.display();
+            let holds = crate::sandbox::write_policy::READ_ONLY_NAMES
+                .iter()
+                .any(|name| dir.join(name).exists())
+                || text.to_string().contains('$');
+            if lifted {
+                notes.push(format!(
+                    "warning: {} may change .claude/ and .git/ inside {text} \
+                     (--allow-write-claude-and-git): Claude Code and git run the commands \
+                     written there, outside any sandbox",
+                    plugin.path.display()
+                ));
+            } else if holds {
+                notes.push(format!(
+                    "note: .claude/ and .git/ inside {text} stay read-only for {} \
+                     (Claude Code and git run commands from them); \
+                     --allow-write-claude-and-git would lift that",
+                    plugin.path.display()
+                ));
+            }
+        }
+    }
+    notes
 }
 
 fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
@@ -328,7 +363,11 @@ fn check_grants(
             Grant::Env(_) => Some(GrantKind::Env),
             Grant::Net(_) => Some(GrantKind::Net),
             Grant::Agent => Some(GrantKind::Agent),
-            Grant::Sha256(_) => None,
+            Grant::WriteClaudeAndGit
+            | Grant::AgentTools(_)
+            | Grant::AgentMaxTurns(_)
+            | Grant::AgentMaxBudgetUsd(_)
+            | Grant::Sha256(_) => None,
         })
         .collect();
     match capabilities.iter().find(|c| !c.granted_by(&kinds)) {

@@ -106,7 +106,7 @@ impl LoadedPlugins {
 impl PluginLoader {
     pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        crate::sandbox::add_to_linker(&mut linker)?;
         Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
         let cache = CompileCache::new(cache_dir, &engine);
         let index_dir = cache_dir.join("hashes");

@@ -3,20 +3,32 @@
 //!
 //! Deny by default: no files, no network, no environment, no sub-agent. Guest stdout and stderr
 //! are captured into the host log, never into the hook's stdout (which belongs to Claude Code).
+//!
+//! - [`write_policy`]: what a plugin may change inside its write grants (`.claude/`, `.git/`,
+//!   links).
+//! - [`filesystem`]: the guest's `wasi:filesystem`, applying that policy.
+//! - Granted directories are opened one component at a time without following links: a link
+//!   anywhere on a grant's path (one a plugin swapped in, say) fails the open.
+
+pub mod filesystem;
+pub mod write_policy;
 
 use crate::call::{CallContext, PluginId};
 use fasthooks_ipc::{Grants, TaskSandbox};
 use fasthooks_tasks::{Namespace, TaskAccess};
+use filesystem::{GuardedFilesystem, GuardedView};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use write_policy::WritePolicy;
 
 /// Bytes of guest stdout/stderr kept per call for the log.
 const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
@@ -32,6 +44,7 @@ pub enum Interruption {
 pub struct InstanceState {
     wasi: WasiCtx,
     table: ResourceTable,
+    write_policy: WritePolicy,
     limits: MemoryLimiter,
     pub plugin: Arc<PluginId>,
     pub plugin_sha256: String,
@@ -63,6 +76,16 @@ impl WasiView for InstanceState {
 }
 
 impl InstanceState {
+    fn guarded_filesystem(&mut self) -> GuardedView<'_> {
+        GuardedView {
+            inner: wasmtime_wasi::filesystem::WasiFilesystemCtxView {
+                ctx: self.wasi.filesystem(),
+                table: &mut self.table,
+            },
+            policy: &self.write_policy,
+        }
+    }
+
     /// What the guest wrote to stdout and stderr during this call.
     pub fn captured_output(&self) -> (String, String) {
         let text = |pipe: &MemoryOutputPipe| String::from_utf8_lossy(&pipe.contents()).into_owned();
@@ -156,9 +179,15 @@ pub fn new_store(
     let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
+    let write_policy = WritePolicy::new(
+        request.grants.write_dirs.clone(),
+        request.grants.write_claude_and_git,
+        &request.plugin.name,
+    );
     let state = InstanceState {
         wasi,
         table: ResourceTable::new(),
+        write_policy,
         limits: MemoryLimiter {
             memory_bytes: request.memory_bytes,
             refused: None,
@@ -243,20 +272,70 @@ fn build_wasi(
     Ok(builder.build())
 }
 
+/// Everything WASI gives a plugin, with `wasi:filesystem/types` replaced by the guarded one.
+pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    linker.allow_shadowing(true);
+    let guarded = wasmtime_wasi::p2::bindings::filesystem::types::add_to_linker::<
+        InstanceState,
+        GuardedFilesystem,
+    >(linker, InstanceState::guarded_filesystem);
+    linker.allow_shadowing(false);
+    guarded
+}
+
 /// A granted directory is visible to the guest under its own absolute path.
 fn preopen(
     builder: &mut WasiCtxBuilder,
-    dir: &PathBuf,
+    dir: &Path,
     perms: FsPerms,
 ) -> Result<(), SandboxError> {
+    let failed = |reason: String| SandboxError::Directory {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let opened = open_without_links(dir).map_err(|err| failed(err.to_string()))?;
+    // The directory just opened, by descriptor: nothing is looked up by name again.
+    let by_descriptor = format!("/proc/self/fd/{}", opened.as_raw_fd());
     let guest_path = dir.to_string_lossy().into_owned();
     builder
-        .preopened_dir(dir, &guest_path, perms)
+        .preopened_dir(&by_descriptor, &guest_path, perms)
         .map(|_| ())
-        .map_err(|err| SandboxError::Directory {
-            dir: dir.clone(),
-            reason: format!("{err:#}"),
-        })
+        .map_err(|err| failed(format!("{err:#}")))
+}
+
+/// Open `dir` (absolute) from `/`, one component at a time, following no link.
+fn open_without_links(dir: &Path) -> std::io::Result<OwnedFd> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let open = |at: libc::c_int, name: &CString| -> std::io::Result<OwnedFd> {
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        // SAFETY: `name` is a NUL-terminated string; the result is checked and owned below.
+        let fd = unsafe { libc::openat(at, name.as_ptr(), flags) };
+        if fd < 0 {
+            let err = std::io::Error::last_os_error();
+            return Err(if err.raw_os_error() == Some(libc::ELOOP) {
+                std::io::Error::other(format!(
+                    "{} is reached through a symbolic link; grant it by its real path",
+                    dir.display()
+                ))
+            } else {
+                err
+            });
+        }
+        // SAFETY: `fd` was just returned by openat and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    };
+    let mut current = open(libc::AT_FDCWD, &CString::new("/").expect("no NUL"))?;
+    for part in dir.components() {
+        let Component::Normal(name) = part else {
+            continue;
+        };
+        let name = CString::new(name.as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        current = open(current.as_raw_fd(), &name)?;
+    }
+    Ok(current)
 }
 
 /// Network grants name hosts; the guest connects to addresses. Resolve once per store.
