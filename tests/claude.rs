@@ -495,6 +495,65 @@ fn a_sub_agent_prompt_is_never_read_as_an_option() {
     );
 }
 
+/// The sub-agent's request to the model: the main request that carries `prompt` but is not
+/// the session's own.
+fn sub_agent_request(world: &World, prompt: &str) -> Request {
+    world
+        .model
+        .requests()
+        .into_iter()
+        .find(|r| r.is_main() && r.mentions(prompt) && !r.mentions(&format!(" {prompt}")))
+        .unwrap_or_else(|| panic!("no sub-agent request: {}", world.model.summary()))
+}
+
+#[test]
+fn a_sub_agent_has_no_tools_unless_the_user_grants_them() {
+    // --allow-agent alone: the sub-agent has no tool at all, not even Read (which would read
+    // files outside the plugin's grants).
+    let world = World::new(vec![vec![text("No tools here.")]]);
+    world.install(&["--plugin", &plugin_arg("task-lab"), "--allow-agent"]);
+    world.claude("agent Summarise-the-repo", &["--allowedTools", "Bash"]);
+    let request = sub_agent_request(&world, "Summarise-the-repo");
+    assert_eq!(request.tool_names(), Vec::<String>::new(), "no tools");
+    assert!(
+        request.texts().iter().all(|t| !t.contains("mcp__")),
+        "no MCP tools either"
+    );
+
+    // A plugin asking for tools it was not granted gets an error naming the flag, and no
+    // sub-agent is started.
+    let world = World::new(vec![vec![text("unused")]]);
+    world.install(&["--plugin", &plugin_arg("task-lab"), "--allow-agent"]);
+    world.claude(
+        "agent-tools Bash,Read Run-something",
+        &["--allowedTools", "Bash"],
+    );
+    let requests = world.expect_main_requests(1);
+    assert!(
+        requests[0].mentions("add --allow-agent-tools Bash,Read"),
+        "{:?}",
+        requests[0].texts()
+    );
+
+    // Granted read tools: the sub-agent has exactly those.
+    let world = World::new(vec![vec![text("Read it.")]]);
+    world.install(&[
+        "--plugin",
+        &plugin_arg("task-lab"),
+        "--allow-agent",
+        "--allow-agent-tools",
+        "Read,Grep",
+    ]);
+    world.claude(
+        "agent-tools Read,Grep Look-around",
+        &["--allowedTools", "Bash"],
+    );
+    let request = sub_agent_request(&world, "Look-around");
+    let mut tools = request.tool_names();
+    tools.sort();
+    assert_eq!(tools, ["Grep", "Read"]);
+}
+
 #[test]
 fn without_the_grant_a_plugin_cannot_start_a_sub_agent() {
     let world = World::new(vec![vec![text("ok")]]);

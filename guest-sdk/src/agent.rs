@@ -1,6 +1,10 @@
 //! Claude sub-agents, for plugins that declare [`Capability::Agent`](crate::Capability::Agent)
 //! and that the user runs with `--allow-agent`.
 //!
+//! The host gives a sub-agent no tools unless the user granted them (`--allow-agent-tools
+//! Read,Grep`): asking for a tool that was not granted is an error that names the flag. Turns
+//! and budget are capped by the user's `--agent-max-turns` and `--agent-max-budget-usd`.
+//!
 //! [`query`] sends one request to the host's `agent` interface and returns the agent's final
 //! answer. The host refuses (an `Err`) unless the user granted the capability. Queries take
 //! time: call them from a background task, not from a handler.

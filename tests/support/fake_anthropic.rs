@@ -5,8 +5,8 @@
 //! conversation in the request, not by looking at its last message (Claude Code puts
 //! `role: "system"` messages in `messages`, and one may follow the tool result); past the end of
 //! the script the last turn repeats. Requests of the agent loop are told apart from side
-//! requests (titles, quota checks) by their `tools`; side requests get a short text and are not
-//! turns.
+//! requests (titles, quota checks) by their `tools`, or by asking for thinking (a sub-agent
+//! without tools); side requests get a short text and are not turns.
 //!
 //! Every request is logged (method, path, JSON body) for the test to assert on. A loop guard
 //! caps the agent-loop requests: past the cap the server answers a final text and remembers the
@@ -63,11 +63,22 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request of the agent loop (it offers tools), as opposed to a side request.
+    /// A request of the agent loop (it offers tools, or thinks), as opposed to a side request.
     pub fn is_main(&self) -> bool {
         self.path.starts_with("/v1/messages")
             && !self.path.contains("count_tokens")
-            && self.body["tools"].as_array().is_some_and(|t| !t.is_empty())
+            && (self.body["tools"].as_array().is_some_and(|t| !t.is_empty())
+                || self.body["thinking"].is_object())
+    }
+
+    /// The names of the tools the request offers the model.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.body["tools"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["name"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Every text the model would read in `messages`: text blocks, string contents and tool

@@ -33,6 +33,7 @@
 //! | `state-delete SCOPE K` | `{"value":true\|false}`: whether it existed |
 //! | `state-keys SCOPE` | `{"value":["K",...]}` |
 //! | `agent TEXT` | `{"value":"ANSWER"}`: a Claude sub-agent's answer to TEXT (needs `--allow-agent`) |
+//! | `agent-tools T1,T2 TEXT` | the same, asking for a sub-agent with tools T1 and T2 |
 //!
 //! Any failure: `{"error":"..."}`; an unknown command: `{"error":"unknown command `X`"}`.
 //!
@@ -207,6 +208,8 @@ pub enum Command {
     StateKeys(Scope),
     /// `agent TEXT`
     Agent(String),
+    /// `agent-tools TOOL,TOOL TEXT`
+    AgentTools(Vec<String>, String),
 }
 
 /// Splits off the first word of `text` (after leading spaces): `(word, rest)`.
@@ -310,6 +313,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-delete" => "state-delete SCOPE K",
         "state-keys" => "state-keys SCOPE",
         "agent" => "agent TEXT",
+        "agent-tools" => "agent-tools TOOL,TOOL TEXT",
         other => return Err(format!("unknown command `{other}`")),
     };
     let mut words = Words {
@@ -336,6 +340,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-delete" => Command::StateDelete(words.scope()?, words.word()?.to_owned()),
         "state-keys" => Command::StateKeys(words.scope()?),
         "agent" => Command::Agent(words.text()?),
+        "agent-tools" => Command::AgentTools(words.keys()?, words.text()?),
         _ => unreachable!("every command name has a usage above"),
     };
     words.end()?;
@@ -520,6 +525,14 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
         Command::Agent(prompt) => answer(
             fasthooks_sdk::agent::query(
                 fasthooks_sdk::agent::AgentRequest::new(prompt.as_str()).max_turns(1),
+            ),
+            Value::String,
+        ),
+        Command::AgentTools(tools, prompt) => answer(
+            fasthooks_sdk::agent::query(
+                fasthooks_sdk::agent::AgentRequest::new(prompt.as_str())
+                    .max_turns(1)
+                    .allowed_tools(tools.iter().map(String::as_str)),
             ),
             Value::String,
         ),

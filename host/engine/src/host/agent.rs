@@ -7,8 +7,13 @@
 //!   uses the same credentials and API endpoint as Claude Code).
 //! - It runs in the session's working directory, with hooks disabled (a sub-agent must not
 //!   re-enter the plugins that started it) and without saving its session.
-//! - Its tools are Claude Code's own, under `-p` rules: what `allowed-tools` lists, nothing that
-//!   needs a permission prompt otherwise.
+//! - Its tools are only those the user granted with `--allow-agent-tools` (none with
+//!   `--allow-agent` alone, not even reads: a sub-agent that reads files would read outside the
+//!   plugin's grants): the plugin's `allowed-tools` must be among them, and the CLI gets exactly
+//!   that set (`--tools`, pre-approved with `--allowedTools`), without MCP servers
+//!   (`--strict-mcp-config`). Settings cannot add a tool the set does not have.
+//! - Turns and budget are what the plugin asks, capped by the user's `--agent-max-turns` and
+//!   `--agent-max-budget-usd` (defaults [`DEFAULT_MAX_TURNS`], [`DEFAULT_MAX_BUDGET_CENTS`]).
 //! - It ends by the caller's deadline (the hook's `--deadline-ms`, or the task's timeout) and when
 //!   the task that runs it is cancelled: the process is killed.
 
@@ -23,7 +28,47 @@ use std::time::{Duration, Instant};
 
 pub const CLAUDE_BIN_ENV: &str = "FASTHOOKS_CLAUDE_BIN";
 
-/// The `claude` arguments for a query.
+/// Turns of one query when the user gave no `--agent-max-turns`.
+pub const DEFAULT_MAX_TURNS: u32 = 10;
+/// Spending of one query, in US cents, when the user gave no `--agent-max-budget-usd`.
+pub const DEFAULT_MAX_BUDGET_CENTS: u32 = 100;
+
+/// `request` as the user's grants allow it: tools checked, turns and budget capped.
+pub fn within_grants(
+    mut request: AgentRequest,
+    grants: &fasthooks_ipc::Grants,
+    plugin: &str,
+) -> Result<AgentRequest, String> {
+    let missing: Vec<&str> = request
+        .allowed_tools
+        .iter()
+        .filter(|tool| !grants.agent_tools.contains(tool))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.join(",");
+        return Err(format!(
+            "plugin {plugin} asked for a sub-agent with tools the user did not grant ({list}): \
+             add --allow-agent-tools {list} after its --plugin in the hook command"
+        ));
+    }
+    let max_turns = grants.agent_max_turns.unwrap_or(DEFAULT_MAX_TURNS);
+    request.max_turns = Some(request.max_turns.map_or(max_turns, |n| n.min(max_turns)));
+    let budget = f64::from(
+        grants
+            .agent_max_budget_cents
+            .unwrap_or(DEFAULT_MAX_BUDGET_CENTS),
+    ) / 100.0;
+    request.max_budget_usd = Some(
+        request
+            .max_budget_usd
+            .filter(|usd| usd.is_finite() && *usd >= 0.0)
+            .map_or(budget, |usd| usd.min(budget)),
+    );
+    Ok(request)
+}
+
+/// The `claude` arguments for a query (already [`within_grants`]).
 pub fn arguments(query: &AgentRequest) -> Vec<String> {
     // Every value is joined to its flag (`--flag=value`) and the prompt comes after `--`, so
     // nothing a plugin writes can be read by the CLI as an option of its own.
@@ -32,6 +77,9 @@ pub fn arguments(query: &AgentRequest) -> Vec<String> {
         "--output-format=json".into(),
         r#"--settings={"disableAllHooks": true}"#.into(),
         "--no-session-persistence".into(),
+        "--strict-mcp-config".into(),
+        // Exactly these tools exist for the sub-agent (none when empty).
+        format!("--tools={}", query.allowed_tools.join(",")),
     ];
     let mut option = |flag: &str, value: Option<String>| {
         if let Some(value) = value {
@@ -146,6 +194,7 @@ impl crate::wit::agent::Host for InstanceState {
                 self.plugin.name
             ));
         }
+        let request = within_grants(request, &self.grants, &self.plugin.name)?;
         let (cwd, deadline, cancel) = (
             std::path::PathBuf::from(&self.cwd),
             self.wait_deadline,
@@ -175,6 +224,8 @@ mod tests {
         assert!(args.contains(&"--model=haiku".to_owned()));
         assert!(args.contains(&"--max-turns=3".to_owned()));
         assert!(args.contains(&"--allowedTools=Read,Grep".to_owned()));
+        assert!(args.contains(&"--tools=Read,Grep".to_owned()));
+        assert!(args.contains(&"--strict-mcp-config".to_owned()));
         // What the plugin wrote is never an option: values are joined, the prompt follows `--`.
         assert!(args.contains(&"--system-prompt=--dangerously-skip-permissions".to_owned()));
         assert_eq!(&args[args.len() - 2..], ["--", "--version"]);
@@ -182,6 +233,55 @@ mod tests {
             args.iter().filter(|a| a.starts_with("--version")).count(),
             1
         );
+    }
+
+    fn asking(tools: &[&str], max_turns: Option<u32>, usd: Option<f64>) -> AgentRequest {
+        AgentRequest {
+            prompt: "p".into(),
+            model: None,
+            system_prompt: None,
+            allowed_tools: tools.iter().map(|t| t.to_string()).collect(),
+            max_turns,
+            max_budget_usd: usd,
+        }
+    }
+
+    #[test]
+    fn a_sub_agent_gets_only_the_granted_tools_and_the_users_caps() {
+        let agent_only = fasthooks_ipc::Grants {
+            agent: true,
+            ..Default::default()
+        };
+        let err =
+            within_grants(asking(&["Bash", "Read"], None, None), &agent_only, "p").unwrap_err();
+        assert!(err.contains("add --allow-agent-tools Bash,Read"), "{err}");
+        let none = within_grants(asking(&[], None, None), &agent_only, "p").unwrap();
+        assert!(
+            arguments(&none).contains(&"--tools=".to_owned()),
+            "no tools at all"
+        );
+        assert_eq!(none.max_turns, Some(DEFAULT_MAX_TURNS));
+        assert_eq!(none.max_budget_usd, Some(1.0));
+
+        let reads = fasthooks_ipc::Grants {
+            agent: true,
+            agent_tools: vec!["Read".into(), "Grep".into()],
+            agent_max_turns: Some(3),
+            agent_max_budget_cents: Some(25),
+            ..Default::default()
+        };
+        let capped = within_grants(asking(&["Read"], Some(50), Some(9.0)), &reads, "p").unwrap();
+        assert_eq!(
+            (capped.max_turns, capped.max_budget_usd),
+            (Some(3), Some(0.25))
+        );
+        let under = within_grants(asking(&["Grep"], Some(2), Some(0.1)), &reads, "p").unwrap();
+        assert_eq!(
+            (under.max_turns, under.max_budget_usd),
+            (Some(2), Some(0.1))
+        );
+        let nan = within_grants(asking(&[], None, Some(f64::NAN)), &reads, "p").unwrap();
+        assert_eq!(nan.max_budget_usd, Some(0.25));
     }
 
     #[test]

@@ -285,11 +285,7 @@ pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()>
 }
 
 /// A granted directory is visible to the guest under its own absolute path.
-fn preopen(
-    builder: &mut WasiCtxBuilder,
-    dir: &Path,
-    perms: FsPerms,
-) -> Result<(), SandboxError> {
+fn preopen(builder: &mut WasiCtxBuilder, dir: &Path, perms: FsPerms) -> Result<(), SandboxError> {
     let failed = |reason: String| SandboxError::Directory {
         dir: dir.to_path_buf(),
         reason,
