@@ -7,6 +7,13 @@
 //! exits 1 (non-blocking) unless other plugins produced a decision, which then stands (exit 0).
 //! With `--fail-closed` such a failure on a permission event (PreToolUse, PermissionRequest)
 //! becomes a deny instead.
+//!
+//! Composition rule for `updatedInput`: the tool runs only with an input that every plugin has
+//! seen. When the merged answer rewrites the tool input, every plugin runs again on the new
+//! input (a guard before or after the rewriting plugin alike), until a round leaves the input
+//! as it is; the answer is that last round's, carrying the input it saw. A deny in any round
+//! is the answer. Plugins that still rewrite after [`MAX_INPUT_ROUNDS`] rounds (or when the
+//! hook's deadline is reached) get the call denied.
 
 use crate::call::{CallContext, PluginId};
 use crate::instance;
@@ -18,6 +25,31 @@ use fasthooks_protocol::{HookEvent, Rendered, Response, error_line, events, fail
 use fasthooks_tasks::{Store, TaskAccess, TaskConfig, TaskService};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Rounds of plugins one hook may take because plugins rewrite the tool input.
+const MAX_INPUT_ROUNDS: usize = 3;
+
+/// The event's `tool_input`, if it has one.
+fn tool_input(event: &HookEvent) -> Option<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_str(&event.raw_json).ok()?;
+    value.get("tool_input").cloned()
+}
+
+/// `event` with its `tool_input` replaced.
+fn with_tool_input(event: &HookEvent, input: serde_json::Value) -> Option<HookEvent> {
+    let mut value: serde_json::Value = serde_json::from_str(&event.raw_json).ok()?;
+    value.as_object_mut()?.insert("tool_input".into(), input);
+    HookEvent::parse(&serde_json::to_vec(&value).ok()?).ok()
+}
+
+/// The answer when plugins do not agree on an input within [`MAX_INPUT_ROUNDS`]: the tool
+/// does not run, since no input was seen by every plugin.
+fn input_kept_changing() -> Response {
+    fasthooks_protocol::response::deny(format!(
+        "fasthooks-host: the plugins kept rewriting the tool input ({MAX_INPUT_ROUNDS} rounds), \
+         so no input was checked by all of them; the call is denied"
+    ))
+}
 
 pub struct Dispatcher {
     loader: Arc<PluginLoader>,
@@ -91,23 +123,42 @@ impl Dispatcher {
         if request.plugins.is_empty() {
             return Rendered::error("no plugin given: add --plugin PATH to the hook command");
         }
-        let mut merged = Response::none();
-        let mut failures = Vec::new();
-        for spec in &request.plugins {
-            match self.run_plugin(spec, request, &event, wait_deadline) {
-                Ok(Some(response)) => merged.merge(response),
-                Ok(None) => {}
-                Err(failure) => {
-                    tracing::error!(plugin = %failure.plugin, event = %event.name, "{}", failure.message);
-                    failures.push(failure);
-                }
+        let original = tool_input(&event);
+        let mut event = event;
+        let mut rounds = 0;
+        let (mut merged, failures) = loop {
+            let (merged, failures) = self.run_round(request, &event, wait_deadline);
+            let rewritten = merged
+                .updated_input
+                .clone()
+                .filter(|input| Some(input) != tool_input(&event).as_ref());
+            let Some(input) = rewritten.filter(|_| original.is_some() && !merged.is_blocking())
+            else {
+                break (merged, failures);
+            };
+            // The tool input was rewritten: every plugin sees the new input before the tool
+            // may run with it. (A plugin may see one event more than once this way.)
+            rounds += 1;
+            if rounds >= MAX_INPUT_ROUNDS || Instant::now() >= wait_deadline {
+                return render(&event.name, &input_kept_changing());
             }
+            match with_tool_input(&event, input) {
+                Some(next) => event = next,
+                None => break (merged, failures),
+            }
+        };
+        if merged.is_blocking() {
+            merged.updated_input = None;
+        } else if tool_input(&event) != original {
+            // What every plugin saw in the last round, and so what the tool runs with.
+            merged.updated_input = tool_input(&event);
         }
         let Some(first) = failures.first() else {
             return render(&event.name, &merged);
         };
         if request.fail_closed && events::fails_closed(&event.name) {
             merged.merge(fail_closed(first.line()));
+            merged.updated_input = None;
         }
         let mut rendered = render(&event.name, &merged);
         let lines: String = failures
@@ -119,6 +170,28 @@ impl Dispatcher {
             rendered.exit_code = 1;
         }
         rendered
+    }
+
+    /// Every plugin once, in order, on `event`: the merged answer and who failed.
+    fn run_round(
+        &self,
+        request: &HookRequest,
+        event: &HookEvent,
+        wait_deadline: Instant,
+    ) -> (Response, Vec<PluginFailure>) {
+        let mut merged = Response::none();
+        let mut failures = Vec::new();
+        for spec in &request.plugins {
+            match self.run_plugin(spec, request, event, wait_deadline) {
+                Ok(Some(response)) => merged.merge(response),
+                Ok(None) => {}
+                Err(failure) => {
+                    tracing::error!(plugin = %failure.plugin, event = %event.name, "{}", failure.message);
+                    failures.push(failure);
+                }
+            }
+        }
+        (merged, failures)
     }
 
     /// `Ok(None)`: the plugin does not subscribe to this event.

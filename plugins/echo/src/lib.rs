@@ -1,6 +1,8 @@
 //! A test plugin: subscribed to every event, it answers with the response that the event's own
 //! `echo_response` field describes (`decision`, `reason`, `context`, `system_message`,
-//! `stop_reason`), so an end-to-end test can drive the host's rendering of any event.
+//! `stop_reason`, `updated_input`), so an end-to-end test can drive the host's rendering of any
+//! event. `append_to_command: TEXT` answers with the event's own `tool_input.command` plus TEXT
+//! (a plugin that rewrites every input it sees, even its own rewrite).
 //!
 //! It also subscribes to PreToolUse with `^([a-z_]+)+\d`, a pattern a backtracking engine
 //! needs exponential time for, so the tests can check that matching stays linear.
@@ -31,11 +33,17 @@ fn answer(event: &Event, _tasks: &Tasks) -> Response {
         "defer" => Some(Decision::Defer),
         _ => None,
     });
+    let appended = text("append_to_command").map(|suffix| {
+        let mut input = event.get("tool_input").cloned().unwrap_or(Value::Null);
+        let command = input["command"].as_str().unwrap_or_default().to_owned();
+        input["command"] = Value::String(command + &suffix);
+        input
+    });
     Response {
         decision,
         reason: text("reason"),
         additional_context: text("context"),
-        updated_input: None,
+        updated_input: asked.get("updated_input").cloned().or(appended),
         system_message: text("system_message"),
         stop_reason: text("stop_reason"),
     }
