@@ -12,12 +12,15 @@
 //! ```
 //!
 //! The path of one call:
-//! - [`dispatch`]: one hook request: every plugin in order, the failure policy, the merge.
+//! - [`dispatch`]: one hook request: every plugin in order, the failure policy, the merge,
+//!   and the rounds that show every plugin a rewritten tool input.
 //! - [`plugin`]: a plugin file, its hash, what its `describe()` says, the loader that compiles
 //!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares.
 //! - [`instance`]: one call into a fresh instance, bounded, its failure in one line.
-//! - [`sandbox`]: what one instance gets: granted files, network, environment, limits; the
-//!   one [`sandbox::CallContext`] every call is built from.
+//! - [`sandbox`]: what one instance gets: granted files (opened without following links),
+//!   network, environment, limits; [`sandbox::write_policy`] and [`sandbox::filesystem`]: what
+//!   a plugin may change inside its write grants (`.claude/`, `.git/`, links), applied to the
+//!   guest's `wasi:filesystem`. Calls are built from [`call::CallContext`].
 //! - [`wit`]: the generated bindings of `wit/`; [`host`]: one module per interface the host
 //!   serves a plugin (`tasks`, `state`, `agent`, `log`).
 //! - [`task_runner`]: how a worker of `fasthooks-tasks` runs a task in a fresh instance.
