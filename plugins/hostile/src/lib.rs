@@ -14,7 +14,8 @@
 //! - `fs OP ARGS; OP ARGS; ...`: filesystem operations inside (or against) its grants, each
 //!   reported in order as `ok:…` or `denied:KIND`, as a JSON array in the context. `OP` is
 //!   `read PATH`, `write PATH TEXT`, `append PATH TEXT`, `mkdir PATH`, `remove PATH`,
-//!   `rmdir PATH`, `rename FROM TO`, `link FROM TO` (hard link), `symlink TARGET LINK`.
+//!   `rmdir PATH`, `rename FROM TO`, `link FROM TO` (hard link), `symlink TARGET LINK`; and for
+//!   the network `lookup NAME` (the addresses NAME resolves to) and `connect HOST PORT`.
 //! - anything else: no opinion.
 //!
 //! It also subscribes to PreToolUse for Bash, and traps when the command contains
@@ -78,7 +79,7 @@ impl Guest for Hostile {
         }
         let prompt = prompt_of(&event);
         if let Some(rest) = prompt.strip_prefix("fs ") {
-            let results: Vec<String> = rest.split(';').map(|op| filesystem(op.trim())).collect();
+            let results: Vec<String> = rest.split(';').map(|op| operation(op.trim())).collect();
             return Ok(Response {
                 additional_context: Some(format!("[{}]", results.join(","))),
                 ..empty
@@ -137,8 +138,8 @@ unsafe extern "C" {
     fn symlink(target: *const std::ffi::c_char, link: *const std::ffi::c_char) -> i32;
 }
 
-/// One filesystem operation, as `"ok:…"` or `"denied:KIND"`.
-fn filesystem(op: &str) -> String {
+/// One filesystem or network operation, as `"ok:…"` or `"denied:KIND"`.
+fn operation(op: &str) -> String {
     let words: Vec<&str> = op.split_whitespace().collect();
     let done = |result: std::io::Result<()>| result.map(|()| String::new());
     let result = match words.as_slice() {
@@ -166,6 +167,17 @@ fn filesystem(op: &str) -> String {
                 Err(std::io::Error::last_os_error())
             })
         }
+        ["lookup", name] => std::net::ToSocketAddrs::to_socket_addrs(&(*name, 0)).map(|addrs| {
+            addrs
+                .map(|a| a.ip().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+        ["connect", host, port] => port
+            .parse::<u16>()
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+            .and_then(|port| std::net::TcpStream::connect((*host, port)))
+            .map(|_| String::new()),
         _ => return format!("\"unknown operation: {}\"", op.replace(['"', '\\'], "")),
     };
     match result {

@@ -7,17 +7,19 @@
 //! - [`write_policy`]: what a plugin may change inside its write grants (`.claude/`, `.git/`,
 //!   links).
 //! - [`filesystem`]: the guest's `wasi:filesystem`, applying that policy.
+//! - [`network`]: outgoing TCP and name lookups of the granted hosts only.
 //! - Granted directories are opened one component at a time without following links: a link
 //!   anywhere on a grant's path (one a plugin swapped in, say) fails the open.
 
 pub mod filesystem;
+pub mod network;
 pub mod write_policy;
 
 use crate::call::{CallContext, PluginId};
 use fasthooks_ipc::{Grants, TaskSandbox};
 use fasthooks_tasks::{Namespace, TaskAccess};
 use filesystem::{GuardedFilesystem, GuardedView};
-use std::net::SocketAddr;
+use network::{GuardedNameLookup, NameLookupView, NetPolicy};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -45,6 +47,7 @@ pub struct InstanceState {
     wasi: WasiCtx,
     table: ResourceTable,
     write_policy: WritePolicy,
+    net_policy: Arc<NetPolicy>,
     limits: MemoryLimiter,
     pub plugin: Arc<PluginId>,
     pub plugin_sha256: String,
@@ -83,6 +86,16 @@ impl InstanceState {
                 table: &mut self.table,
             },
             policy: &self.write_policy,
+        }
+    }
+
+    fn guarded_name_lookup(&mut self) -> NameLookupView<'_> {
+        NameLookupView {
+            inner: wasmtime_wasi::sockets::WasiSocketsCtxView {
+                ctx: self.wasi.sockets(),
+                table: &mut self.table,
+            },
+            policy: &self.net_policy,
         }
     }
 
@@ -164,11 +177,6 @@ impl ResourceLimiter for MemoryLimiter {
 pub enum SandboxError {
     #[error("cannot open granted directory {}: {reason}", dir.display())]
     Directory { dir: PathBuf, reason: String },
-    #[error("cannot resolve --allow-net {host}: {source}")]
-    Resolve {
-        host: String,
-        source: std::io::Error,
-    },
 }
 
 /// A fresh store for one instance. Fails only when a granted directory cannot be opened.
@@ -178,7 +186,8 @@ pub fn new_store(
 ) -> Result<Store<InstanceState>, SandboxError> {
     let stdout = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
-    let wasi = build_wasi(&request.grants, stdout.clone(), stderr.clone())?;
+    let net_policy = Arc::new(NetPolicy::new(&request.grants.net_hosts));
+    let wasi = build_wasi(&request.grants, &net_policy, stdout.clone(), stderr.clone())?;
     let write_policy = WritePolicy::new(
         request.grants.write_dirs.clone(),
         request.grants.write_claude_and_git,
@@ -188,6 +197,7 @@ pub fn new_store(
         wasi,
         table: ResourceTable::new(),
         write_policy,
+        net_policy,
         limits: MemoryLimiter {
             memory_bytes: request.memory_bytes,
             refused: None,
@@ -232,6 +242,7 @@ pub fn new_store(
 
 fn build_wasi(
     grants: &Grants,
+    net: &Arc<NetPolicy>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 ) -> Result<WasiCtx, SandboxError> {
@@ -253,33 +264,42 @@ fn build_wasi(
     for (name, value) in &grants.env {
         builder.env(name, value);
     }
-    if grants.net_hosts.is_empty() {
+    if net.is_empty() {
         builder.allow_tcp(false);
     } else {
-        let allowed = resolve_net_grants(&grants.net_hosts)?;
         builder.allow_tcp(true).allow_ip_name_lookup(true);
-        // Outgoing TCP to the granted addresses only: the implicit bind of a connecting socket
+        // Outgoing TCP to the granted hosts only: the implicit bind of a connecting socket
         // (unspecified address, port 0) is fine; listening and accepting are not.
+        let net = net.clone();
         builder.socket_addr_check(move |addr, use_| {
-            let permitted = match use_ {
-                SocketAddrUse::TcpConnect => allowed.contains(&addr),
-                SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
-                _ => false,
-            };
-            Box::pin(async move { permitted })
+            let net = net.clone();
+            Box::pin(async move {
+                match use_ {
+                    SocketAddrUse::TcpConnect => net.may_connect(addr).await,
+                    SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+                    _ => false,
+                }
+            })
         });
     }
     Ok(builder.build())
 }
 
-/// Everything WASI gives a plugin, with `wasi:filesystem/types` replaced by the guarded one.
+/// Everything WASI gives a plugin, with `wasi:filesystem/types` and
+/// `wasi:sockets/ip-name-lookup` replaced by the guarded ones.
 pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     linker.allow_shadowing(true);
     let guarded = wasmtime_wasi::p2::bindings::filesystem::types::add_to_linker::<
         InstanceState,
         GuardedFilesystem,
-    >(linker, InstanceState::guarded_filesystem);
+    >(linker, InstanceState::guarded_filesystem)
+    .and_then(|()| {
+        wasmtime_wasi::p2::bindings::sockets::ip_name_lookup::add_to_linker::<
+            InstanceState,
+            GuardedNameLookup,
+        >(linker, InstanceState::guarded_name_lookup)
+    });
     linker.allow_shadowing(false);
     guarded
 }
@@ -332,28 +352,4 @@ fn open_without_links(dir: &Path) -> std::io::Result<OwnedFd> {
         current = open(current.as_raw_fd(), &name)?;
     }
     Ok(current)
-}
-
-/// Network grants name hosts; the guest connects to addresses. Resolve once per store.
-fn resolve_net_grants(hosts: &[String]) -> Result<Vec<SocketAddr>, SandboxError> {
-    use std::net::ToSocketAddrs;
-    let mut addrs = Vec::new();
-    for host in hosts {
-        let with_port = if host
-            .rsplit_once(':')
-            .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
-        {
-            host.clone()
-        } else {
-            format!("{host}:443")
-        };
-        let resolved = with_port
-            .to_socket_addrs()
-            .map_err(|source| SandboxError::Resolve {
-                host: host.clone(),
-                source,
-            })?;
-        addrs.extend(resolved);
-    }
-    Ok(addrs)
 }
