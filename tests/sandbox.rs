@@ -213,3 +213,43 @@ fn every_protocol_event_is_accepted_and_rendered_its_way() {
         );
     }
 }
+
+#[test]
+fn one_plugin_cannot_flood_the_log_or_evict_its_history() {
+    let home = Home::new();
+    // Another plugin (another file: the rate is per plugin file, not per the name a plugin
+    // gives itself) leaves a line first.
+    let quiet = home.path().join("quiet.wasm");
+    std::fs::copy(plugin("hostile"), &quiet).unwrap();
+    let run = home.hook(
+        &["--plugin", quiet.to_str().unwrap()],
+        &prompt_event("fs log 1 0 history-marker-4242"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // 200,000 lines of 1 KB, and lines of 20 MB.
+    for flood in ["fs log 200000 1000 flood", "fs log 3 20000000 huge"] {
+        let run = home.hook(
+            &["--plugin", plugin("hostile").to_str().unwrap()],
+            &prompt_event(flood),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let logs = home.path().join("logs");
+    let total: u64 = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(total < 1 << 20, "the flood was held to the rate: {total} bytes");
+    let log = home.log();
+    assert!(log.contains("history-marker-4242"), "the history is kept");
+    assert!(
+        log.contains("logging faster than"),
+        "the drop is said once: {}",
+        &log[..log.len().min(2000)]
+    );
+    assert!(
+        log.lines().all(|line| line.len() <= 64 << 10),
+        "no line is longer than the cap"
+    );
+}

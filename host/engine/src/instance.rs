@@ -166,12 +166,14 @@ fn last_words(stderr: &str) -> Option<String> {
 
 fn log_guest_output(store: &Store<InstanceState>) {
     let (stdout, stderr) = store.data().captured_output();
-    let plugin = store.data().plugin.name.as_str();
-    for line in stdout.lines() {
-        tracing::info!(plugin, stream = "stdout", "{line}");
-    }
-    for line in stderr.lines() {
-        tracing::info!(plugin, stream = "stderr", "{line}");
+    let (plugin, path) = (store.data().plugin.name.as_str(), &store.data().plugin.path);
+    for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        for line in text.lines() {
+            let line = fasthooks_protocol::one_line(line, 16 << 10);
+            crate::host::log::within_rate(path, plugin, || {
+                tracing::info!(plugin, stream, "{line}")
+            });
+        }
     }
 }
 

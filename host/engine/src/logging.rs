@@ -1,8 +1,10 @@
 //! The host's log: one file under the logs directory, opened only when something is written, so a
 //! hook call that has nothing to say costs no file system work. Level from `FASTHOOKS_LOG`
 //! (error, warn, info, debug, trace; default info). Past 16 MiB the file is moved to
-//! `fasthooks.log.1` (replacing the previous one) and a new one begun, so a chatty plugin cannot
-//! fill the disk.
+//! `fasthooks.log.1` (replacing the previous one) and a new one begun, so the log never holds
+//! much more than 32 MiB: the size checked is the file's own (several processes write it), a
+//! process that finds the file already rotated by another reopens it, and no line is longer
+//! than [`MAX_LINE_BYTES`]. Plugins' lines have a rate besides ([`crate::host::log`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -14,6 +16,8 @@ pub const LOG_ENV: &str = "FASTHOOKS_LOG";
 pub use fasthooks_ipc::paths::LOG_FILE;
 
 const ROTATE_AT_BYTES: u64 = 16 << 20;
+/// The longest line written; longer ones are cut.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
 
 struct OpenLog {
     file: File,
@@ -49,17 +53,38 @@ impl LazyLogFile {
         let Some(log) = self.file() else {
             return Ok(buf.len());
         };
-        let mut log = log.lock().unwrap();
-        if log.size + buf.len() as u64 > ROTATE_AT_BYTES {
-            let _ = std::fs::rename(&self.path, self.path.with_extension("log.1"));
-            if let Some(fresh) = open_log(&self.path) {
-                *log = fresh;
-            }
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        let line: std::borrow::Cow<[u8]> = if buf.len() > MAX_LINE_BYTES {
+            let mut cut = buf[..MAX_LINE_BYTES].to_vec();
+            cut.extend_from_slice(" [line cut]\n".as_bytes());
+            cut.into()
+        } else {
+            buf.into()
+        };
+        if log.size + line.len() as u64 > ROTATE_AT_BYTES {
+            self.rotate(&mut log);
         }
         // One write per event keeps lines from several processes whole (O_APPEND).
-        let written = log.file.write(buf)?;
+        let written = log.file.write(&line)?;
         log.size += written as u64;
-        Ok(written)
+        Ok(buf.len())
+    }
+
+    /// Rotate our file, unless another process rotated it already (then just reopen).
+    fn rotate(&self, log: &mut OpenLog) {
+        use std::os::unix::fs::MetadataExt;
+        let ours = log.file.metadata().ok();
+        let at_path = std::fs::metadata(&self.path).ok();
+        let still_ours = matches!(
+            (&ours, &at_path),
+            (Some(a), Some(b)) if a.ino() == b.ino() && a.dev() == b.dev()
+        );
+        if still_ours {
+            let _ = std::fs::rename(&self.path, self.path.with_extension("log.1"));
+        }
+        if let Some(fresh) = open_log(&self.path) {
+            *log = fresh;
+        }
     }
 }
 
@@ -105,4 +130,36 @@ pub fn init(logs_dir: PathBuf) {
         .with_ansi(false)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_writers_keep_the_log_within_two_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_FILE);
+        let writer = || LazyLogFile {
+            path: path.clone(),
+            file: OnceLock::new(),
+        };
+        let (a, b) = (writer(), writer());
+        let line = vec![b'x'; 4096];
+        for _ in 0..(3 * ROTATE_AT_BYTES as usize / line.len()) {
+            a.write(&line).unwrap();
+            b.write(&line).unwrap();
+        }
+        let huge = vec![b'y'; 10 * MAX_LINE_BYTES];
+        a.write(&huge).unwrap();
+        let total: u64 = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(
+            total <= 2 * ROTATE_AT_BYTES + 2 * MAX_LINE_BYTES as u64,
+            "{total} bytes on disk"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -15,7 +15,8 @@
 //!   reported in order as `ok:…` or `denied:KIND`, as a JSON array in the context. `OP` is
 //!   `read PATH`, `write PATH TEXT`, `append PATH TEXT`, `mkdir PATH`, `remove PATH`,
 //!   `rmdir PATH`, `rename FROM TO`, `link FROM TO` (hard link), `symlink TARGET LINK`; and for
-//!   the network `lookup NAME` (the addresses NAME resolves to) and `connect HOST PORT`.
+//!   the network `lookup NAME` (the addresses NAME resolves to) and `connect HOST PORT`; and
+//!   `log N SIZE WORD`: N host log lines, each WORD and SIZE more bytes.
 //! - anything else: no opinion.
 //!
 //! It also subscribes to PreToolUse for Bash, and traps when the command contains
@@ -166,6 +167,14 @@ fn operation(op: &str) -> String {
             } else {
                 Err(std::io::Error::last_os_error())
             })
+        }
+        ["log", n, size, word] => {
+            let (n, size) = (n.parse().unwrap_or(0), size.parse().unwrap_or(0));
+            let line = format!("{word}{}", "x".repeat(size));
+            for _ in 0..n {
+                fasthooks::hooks::log::log(fasthooks::hooks::types::LogLevel::Info, &line);
+            }
+            Ok(String::new())
         }
         ["lookup", name] => std::net::ToSocketAddrs::to_socket_addrs(&(*name, 0)).map(|addrs| {
             addrs
