@@ -240,7 +240,10 @@ fn one_plugin_cannot_flood_the_log_or_evict_its_history() {
         .unwrap()
         .map(|entry| entry.unwrap().metadata().unwrap().len())
         .sum();
-    assert!(total < 1 << 20, "the flood was held to the rate: {total} bytes");
+    assert!(
+        total < 1 << 20,
+        "the flood was held to the rate: {total} bytes"
+    );
     let log = home.log();
     assert!(log.contains("history-marker-4242"), "the history is kept");
     assert!(

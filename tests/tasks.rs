@@ -22,6 +22,7 @@ struct Lab<'a> {
     home: &'a Home,
     session: String,
     env: Vec<(&'static str, String)>,
+    plugin: std::path::PathBuf,
 }
 
 impl<'a> Lab<'a> {
@@ -30,7 +31,14 @@ impl<'a> Lab<'a> {
             home,
             session: session.into(),
             env: Vec::new(),
+            plugin: plugin("task-lab"),
         }
+    }
+
+    /// The same plugin, run from another file.
+    fn from_file(mut self, file: &std::path::Path) -> Lab<'a> {
+        self.plugin = file.to_path_buf();
+        self
     }
 
     fn with_env(mut self, name: &'static str, value: &str) -> Lab<'a> {
@@ -41,7 +49,7 @@ impl<'a> Lab<'a> {
     fn command(&self, extra: &[&str]) -> Command {
         let mut command = self.home.command();
         command
-            .args(["--plugin", plugin("task-lab").to_str().unwrap()])
+            .args(["--plugin", self.plugin.to_str().unwrap()])
             .args(extra);
         for (name, value) in &self.env {
             command.env(name, value);
@@ -594,4 +602,136 @@ fn every_field_a_plugin_gives_a_task_is_bounded() {
     // Nothing half-written: the refused tasks do not exist.
     assert_eq!(lab.value("get long"), Value::Null);
     assert_eq!(lab.value("has"), false);
+}
+
+/// The tasks `tasks --json` lists, by key: (status, error).
+fn task_states(home: &Home) -> std::collections::HashMap<String, (String, String)> {
+    let run = home.run(&["tasks", "--json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tasks: Value = serde_json::from_str(&run.stdout).unwrap();
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["key"].as_str().unwrap().to_owned(),
+                (
+                    t["status"].as_str().unwrap().to_owned(),
+                    t["error"].as_str().unwrap_or_default().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Poll `tasks --json` until `key` has `status`, or panic after 30 s.
+fn await_status(home: &Home, key: &str, status: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some((now, error)) = task_states(home).get(key)
+            && now == status
+        {
+            return error.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{key} never became {status}: {:?}",
+            task_states(home)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_task_does_not_outlive_its_plugin_file() {
+    let home = Home::new();
+    let file = home.path().join("plugins/lab.wasm");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::copy(plugin("task-lab"), &file).unwrap();
+    let lab = Lab::new(&home, "orphaned").from_file(&file);
+    lab.run("add sleep key=chain arg=60000");
+    await_status(&home, "chain", "running");
+    // The daemon stops (its running task goes back to the queue), the plugin is removed, and an
+    // unrelated hook starts a new daemon: the task must not run again with its old grants.
+    assert_eq!(home.run(&["daemon", "stop"], b"").code, 0);
+    std::fs::remove_file(&file).unwrap();
+    let run = home.hook(
+        &["--plugin", plugin("echo").to_str().unwrap()],
+        &prompt_event("unrelated"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let error = await_status(&home, "chain", "failed");
+    assert!(error.contains("the plugin file is gone"), "{error}");
+
+    // A rebuilt (replaced) file does not run the old build's tasks either.
+    std::fs::copy(plugin("task-lab"), &file).unwrap();
+    lab.run("add sleep key=queued arg=60000");
+    await_status(&home, "queued", "running");
+    assert_eq!(home.run(&["daemon", "stop"], b"").code, 0);
+    std::fs::copy(plugin("echo"), &file).unwrap();
+    home.hook(
+        &["--plugin", plugin("echo").to_str().unwrap()],
+        &prompt_event("unrelated"),
+    );
+    let error = await_status(&home, "queued", "failed");
+    assert!(
+        error.contains("was replaced since this task was added"),
+        "{error}"
+    );
+}
+
+#[test]
+fn tasks_cancel_stops_a_plugins_or_a_sessions_tasks() {
+    let home = Home::new();
+    let (one, two) = (Lab::new(&home, "one"), Lab::new(&home, "two"));
+    one.run("add loop key=spin-one");
+    two.run("add loop key=spin-two");
+    await_status(&home, "spin-one", "running");
+    await_status(&home, "spin-two", "running");
+
+    let run = home.run(&["tasks", "cancel"], b"");
+    assert_eq!(run.code, 1, "a filter is required");
+    assert!(
+        run.stderr
+            .contains("--plugin PATH|NAME, --session ID, or --all"),
+        "{}",
+        run.stderr
+    );
+
+    let run = home.run(&["tasks", "cancel", "--session", "one"], b"");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "1 task cancelled"),
+        "{}",
+        run.stderr
+    );
+    await_status(&home, "spin-one", "cancelled");
+    assert_eq!(task_states(&home)["spin-two"].0, "running");
+
+    let path = plugin("task-lab");
+    let run = home.run(
+        &["tasks", "cancel", "--plugin", path.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "1 task cancelled"),
+        "{}",
+        run.stderr
+    );
+    await_status(&home, "spin-two", "cancelled");
+
+    // Without a daemon, in the store: the next daemon finds the task cancelled.
+    two.run("add sleep key=later arg=60000");
+    await_status(&home, "later", "running");
+    assert_eq!(home.run(&["daemon", "stop"], b"").code, 0);
+    let run = home.run(&["tasks", "cancel", "--plugin", "task-lab"], b"");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "1 task cancelled"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(task_states(&home)["later"].0, "cancelled");
 }

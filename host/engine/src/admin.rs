@@ -1,5 +1,5 @@
-//! `fasthooks-host daemon status|stop|run` and `fasthooks-host tasks`: looking at and steering
-//! the daemon and the task store.
+//! `fasthooks-host daemon status|stop|run` and `fasthooks-host tasks [cancel]`: looking at and
+//! steering the daemon and the task store.
 
 use crate::cli::DaemonAction;
 use crate::daemon::{self, DaemonConfig};
@@ -88,6 +88,58 @@ pub fn tasks(session: Option<&str>, json: bool, home: Option<&Path>) -> ExitCode
         return finish(ok(serde_json::to_string_pretty(&tasks).expect("serializes")));
     }
     finish(ok(table(&tasks)))
+}
+
+/// `fasthooks-host tasks cancel`: through the daemon when one runs (running tasks are stopped),
+/// in the store otherwise (the next daemon finds them cancelled).
+pub fn cancel_tasks(
+    plugin: Option<String>,
+    session: Option<String>,
+    all: bool,
+    home: Option<&Path>,
+) -> ExitCode {
+    if plugin.is_none() && session.is_none() && !all {
+        return finish(Rendered::error(
+            "tasks cancel: say whose tasks: --plugin PATH|NAME, --session ID, or --all",
+        ));
+    }
+    // A plugin given by file is matched by the path hooks record, which is canonical.
+    let plugin = plugin.map(|p| {
+        std::fs::canonicalize(&p)
+            .map(|path| path.display().to_string())
+            .unwrap_or(p)
+    });
+    let paths = Paths::resolve(home);
+    let request = Request::CancelTasks {
+        plugin: plugin.clone(),
+        session: session.clone(),
+    };
+    let cancelled = match client::ask(&paths, request) {
+        Ok(Some(Reply::Cancelled(n))) => n,
+        Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
+        Ok(None) => {
+            let service = fasthooks_tasks::Store::open(&paths.data).and_then(|store| {
+                fasthooks_tasks::TaskService::open(
+                    store,
+                    fasthooks_tasks::TaskConfig::default(),
+                    false,
+                )
+            });
+            match service {
+                Ok(service) => {
+                    let n = service.cancel_matching(plugin.as_deref(), session.as_deref());
+                    service.store().flush();
+                    n
+                }
+                Err(err) => return finish(Rendered::error(format!("tasks cancel: {err}"))),
+            }
+        }
+        Err(err) => return finish(Rendered::error(err)),
+    };
+    finish(ok(format!(
+        "{cancelled} task{} cancelled",
+        if cancelled == 1 { "" } else { "s" }
+    )))
 }
 
 fn table(tasks: &[TaskSummary]) -> String {

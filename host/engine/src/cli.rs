@@ -41,21 +41,39 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
         home: Option<PathBuf>,
     },
-    /// List background tasks: session, plugin, key, status, age.
+    /// List background tasks: session, plugin, key, status, age (`tasks cancel` stops them).
     Tasks {
+        #[command(subcommand)]
+        action: Option<TasksAction>,
         /// Only this session's tasks.
         #[arg(long)]
         session: Option<String>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
-        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
         home: Option<PathBuf>,
     },
     /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
     Install(Box<InstallArgs>),
     /// Remove the hook entries `install` added for a plugin.
     Uninstall(UninstallArgs),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum TasksAction {
+    /// Cancel the unfinished tasks of a plugin and/or a session (running ones are stopped).
+    Cancel {
+        /// The plugin: its file (as in the hook command) or its name.
+        #[arg(long, value_name = "PATH|NAME")]
+        plugin: Option<String>,
+        /// Only this session's tasks.
+        #[arg(long)]
+        session: Option<String>,
+        /// Every unfinished task of every plugin and session.
+        #[arg(long, conflicts_with_all = ["plugin", "session"])]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]

@@ -12,6 +12,17 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Daemon { action, home }) => crate::admin::daemon(action, home.as_deref()),
         Some(Command::Tasks {
+            action:
+                Some(crate::cli::TasksAction::Cancel {
+                    plugin,
+                    session,
+                    all,
+                }),
+            home,
+            ..
+        }) => crate::admin::cancel_tasks(plugin, session, all, home.as_deref()),
+        Some(Command::Tasks {
+            action: None,
             session,
             json,
             home,

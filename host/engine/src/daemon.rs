@@ -276,7 +276,10 @@ impl Daemon {
             }
             let admin = matches!(
                 envelope.request,
-                Request::Status | Request::Stop | Request::Tasks { .. }
+                Request::Status
+                    | Request::Stop
+                    | Request::Tasks { .. }
+                    | Request::CancelTasks { .. }
             );
             // An earlier build of this version shares the daemon; an older version does not.
             if !admin && !envelope.client.compatible_with(&self.identity) {
@@ -310,6 +313,10 @@ impl Daemon {
                     .iter()
                     .map(|t| t.summary())
                     .collect(),
+            ),
+            Request::CancelTasks { plugin, session } => Reply::Cancelled(
+                self.tasks
+                    .cancel_matching(plugin.as_deref(), session.as_deref()),
             ),
             Request::Stop => {
                 let _ = ipc::write_frame(&mut stream, &Reply::Stopping);

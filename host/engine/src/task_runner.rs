@@ -1,5 +1,11 @@
 //! How the daemon (or an `--inline` hook) runs one background task: a fresh instance of the
 //! build of the plugin that added it, in the sandbox of the hook call that added it.
+//!
+//! A task runs only while its plugin file still holds that build: the grants it carries were
+//! given to that file, so once the file is deleted or replaced (by a rebuild, an upgrade, or a
+//! user removing the plugin) its queued tasks and the tasks they would add fail, saying why,
+//! instead of acting on grants nobody gives any more. `fasthooks-host tasks cancel` stops the
+//! tasks of a plugin or a session at once.
 
 use crate::call::CallContext;
 use crate::instance;
@@ -24,6 +30,21 @@ impl TaskRunner for PluginTaskRunner {
     ) -> Result<String, TaskFailure> {
         let loader = &self.loader;
         let path = PathBuf::from(&task.namespace.plugin_path);
+        match loader.still_holds(&path, &task.plugin_sha256) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(TaskFailure::Failed(format!(
+                    "not run: {} was replaced since this task was added, and a task runs only \
+                     with the build its grants were given to",
+                    path.display()
+                )));
+            }
+            Err(err) => {
+                return Err(TaskFailure::Failed(format!(
+                    "not run: the plugin file is gone ({err}), and with it the grants this task had"
+                )));
+            }
+        }
         let plugin = loader
             .load_build(&path, &task.plugin_sha256)
             .map_err(|err| TaskFailure::Failed(err.to_string()))?;

@@ -76,10 +76,20 @@ pub struct Envelope {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
-    Hook { request: HookRequest, event: String },
+    Hook {
+        request: HookRequest,
+        event: String,
+    },
     Status,
     Stop,
-    Tasks { session: Option<String> },
+    Tasks {
+        session: Option<String>,
+    },
+    /// Cancel the unfinished tasks of a plugin (path or name) and/or a session.
+    CancelTasks {
+        plugin: Option<String>,
+        session: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +126,8 @@ pub enum Reply {
     Status(DaemonStatus),
     Stopping,
     Tasks(Vec<TaskSummary>),
+    /// How many tasks `CancelTasks` cancelled.
+    Cancelled(u32),
     /// The client is a newer build: this daemon is shutting down so a new one can start.
     Replaced {
         daemon: Identity,

@@ -383,6 +383,28 @@ impl TaskService {
         ids.len() as u32
     }
 
+    /// Cancel every unfinished task of a plugin (by file path or by name) and/or of a session:
+    /// `fasthooks-host tasks cancel`. How many were cancelled.
+    pub fn cancel_matching(&self, plugin: Option<&str>, session: Option<&str>) -> u32 {
+        let mut table = self.lock();
+        let ids: Vec<i64> = table
+            .tasks
+            .values()
+            .filter(|t| !t.status.is_terminal())
+            .filter(|t| {
+                plugin.is_none_or(|p| t.namespace.plugin_path == p || t.namespace.plugin_name == p)
+            })
+            .filter(|t| session.is_none_or(|s| t.namespace.session == s))
+            .map(|t| t.id)
+            .collect();
+        for &id in &ids {
+            self.cancel_locked(&mut table, id);
+        }
+        drop(table);
+        self.changed.notify_all();
+        ids.len() as u32
+    }
+
     fn cancel_locked(&self, table: &mut Table, id: i64) {
         let was_pending = table
             .tasks

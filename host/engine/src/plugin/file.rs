@@ -86,7 +86,7 @@ impl PluginFile {
     }
 }
 
-fn fingerprint(meta: &std::fs::Metadata) -> String {
+pub(crate) fn fingerprint(meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
     format!(
         "{}:{}:{}:{}.{}:{}.{}",

@@ -28,6 +28,8 @@ pub struct PluginLoader {
     cache: CompileCache,
     index_dir: PathBuf,
     loaded: LoadedPlugins,
+    /// What each plugin file held when last looked at: (file fingerprint, SHA-256).
+    builds: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, String)>>,
 }
 
 /// Plugins loaded in this process, by SHA-256. Bounded (a long-lived daemon sees many rebuilds
@@ -116,7 +118,27 @@ impl PluginLoader {
             cache,
             index_dir,
             loaded: LoadedPlugins::default(),
+            builds: Default::default(),
         })
+    }
+
+    /// Does the plugin file at `path` still hold the build `sha256`? One `stat` when the file is
+    /// unchanged since the last look (a background task asks this before every run).
+    pub fn still_holds(&self, path: &Path, sha256: &str) -> Result<bool, PluginError> {
+        let meta = std::fs::metadata(path).map_err(PluginError::Open)?;
+        let print = super::file::fingerprint(&meta);
+        if let Some((seen, sha)) = self.builds.lock().unwrap().get(path)
+            && *seen == print
+        {
+            return Ok(sha == sha256);
+        }
+        let file = self.open(path)?;
+        let holds = file.sha256 == sha256;
+        self.builds
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), (print, file.sha256));
+        Ok(holds)
     }
 
     /// Open a plugin file, using this loader's hash index.
