@@ -735,3 +735,25 @@ fn tasks_cancel_stops_a_plugins_or_a_sessions_tasks() {
     );
     assert_eq!(task_states(&home)["later"].0, "cancelled");
 }
+
+#[test]
+fn a_plugins_tasks_share_one_store_quota_whatever_the_session() {
+    let home = Home::new();
+    let arg = "x".repeat(3_000);
+    let mut errors = Vec::new();
+    for session in ["q1", "q2", "q3", "q4"] {
+        // Each completed echo task keeps about 6 KB (its argument and its result).
+        let lab =
+            Lab::new(&home, session).with_env("FASTHOOKS_MAX_STORED_BYTES_PER_PLUGIN", "20000");
+        let answer = lab.run(&format!("add echo key=big arg={arg}"));
+        errors.push(answer["error"].as_str().unwrap_or_default().to_owned());
+        if answer.get("error").is_none() {
+            assert_eq!(lab.value("wait big 10000"), Value::String(arg.clone()));
+        }
+    }
+    assert_eq!(&errors[..3], ["", "", ""], "three fit: {errors:?}");
+    assert!(
+        errors[3].contains("past its 20000-byte quota"),
+        "the fourth session's task is refused with the reason: {errors:?}"
+    );
+}

@@ -28,6 +28,7 @@ const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_TIMEOUT_ENV: &str = "FASTHOOKS_IDLE_TIMEOUT_SECS";
 pub const WORKERS_ENV: &str = "FASTHOOKS_WORKERS";
 pub const MAX_QUEUED_ENV: &str = "FASTHOOKS_MAX_QUEUED_PER_SESSION";
+pub const MAX_STORED_ENV: &str = "FASTHOOKS_MAX_STORED_BYTES_PER_PLUGIN";
 
 #[derive(Debug, Clone, Copy)]
 pub struct DaemonConfig {
@@ -37,7 +38,7 @@ pub struct DaemonConfig {
 
 impl DaemonConfig {
     /// Defaults, overridden by `FASTHOOKS_IDLE_TIMEOUT_SECS`, `FASTHOOKS_WORKERS` and
-    /// `FASTHOOKS_MAX_QUEUED_PER_SESSION` (the hook process passes its environment on when it
+    /// `FASTHOOKS_MAX_QUEUED_PER_SESSION`, `FASTHOOKS_MAX_STORED_BYTES_PER_PLUGIN` (the hook process passes its environment on when it
     /// starts the daemon, so these can be set in settings.json's `env`).
     pub fn from_env() -> DaemonConfig {
         let number = |name: &str| {
@@ -51,6 +52,9 @@ impl DaemonConfig {
         }
         if let Some(max) = number(MAX_QUEUED_ENV).filter(|&n| n > 0) {
             tasks.max_queued_per_session = max as usize;
+        }
+        if let Some(max) = number(MAX_STORED_ENV).filter(|&n| n > 0) {
+            tasks.max_stored_bytes_per_plugin = max;
         }
         DaemonConfig {
             idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)),

@@ -36,12 +36,17 @@ pub const MAX_NAME_BYTES: usize = 1 << 10;
 pub const MAX_TTL_SECONDS: u32 = 7 * 24 * 3600;
 /// A failed task's error text is kept up to this, like a result.
 pub const MAX_ERROR_BYTES: usize = MAX_RESULT_BYTES;
+/// Bytes one plugin file's tasks may hold in the store (arguments, results, errors, names and
+/// keys, across every session), so that a new session id is no way around the bounds: the
+/// default of [`TaskConfig::max_stored_bytes_per_plugin`].
+pub const DEFAULT_MAX_STORED_BYTES_PER_PLUGIN: u64 = 256 << 20;
 pub const HOST_RESTARTED: &str = "host restarted while the task was running";
 
 #[derive(Debug, Clone, Copy)]
 pub struct TaskConfig {
     pub workers: usize,
     pub max_queued_per_session: usize,
+    pub max_stored_bytes_per_plugin: u64,
 }
 
 impl Default for TaskConfig {
@@ -51,6 +56,7 @@ impl Default for TaskConfig {
                 .map(|n| n.get())
                 .unwrap_or(2),
             max_queued_per_session: 1000,
+            max_stored_bytes_per_plugin: DEFAULT_MAX_STORED_BYTES_PER_PLUGIN,
         }
     }
 }
@@ -140,6 +146,15 @@ pub enum AddError {
         queued: usize,
         limit: usize,
     },
+    #[error(
+        "tasks.add({name}): this plugin's tasks hold {held} bytes in the store and this one needs {needs} more, past its {quota}-byte quota; pop or cancel some first"
+    )]
+    QuotaFull {
+        name: String,
+        held: u64,
+        needs: u64,
+        quota: u64,
+    },
 }
 
 pub struct TaskService {
@@ -191,10 +206,7 @@ impl TaskService {
                     _ => {}
                 }
             }
-            table
-                .by_key
-                .insert((task.namespace.clone(), task.key.clone()), task.id);
-            table.tasks.insert(task.id, task);
+            table.insert(task);
         }
         store.flush();
         Ok(Arc::new(TaskService {
@@ -292,6 +304,19 @@ impl TaskService {
                 limit: self.config.max_queued_per_session,
             });
         }
+        let freed = replaced
+            .and_then(|id| table.tasks.get(&id))
+            .map_or(0, crate::table::stored_bytes);
+        let needs = (name.len() + key.len() + args.len()) as u64;
+        let held = table.held_bytes(&ns.plugin_path) - freed;
+        if held + needs > self.config.max_stored_bytes_per_plugin {
+            return Err(AddError::QuotaFull {
+                name: shown,
+                held,
+                needs,
+                quota: self.config.max_stored_bytes_per_plugin,
+            });
+        }
         if let Some(old) = replaced {
             if let Some(flag) = table.running.get(&old) {
                 flag.store(true, Ordering::Relaxed);
@@ -318,8 +343,7 @@ impl TaskService {
         };
         self.store.submit(StoreOp::Insert(Box::new(task.clone())));
         table.enqueue(&task);
-        table.by_key.insert((ns.clone(), key), task.id);
-        table.tasks.insert(task.id, task.clone());
+        table.insert(task.clone());
         drop(table);
         self.work.notify_one();
         Ok(task)
@@ -413,13 +437,15 @@ impl TaskService {
         if let Some(flag) = table.running.get(&id) {
             flag.store(true, Ordering::Relaxed);
         }
-        let Some(task) = table.tasks.get_mut(&id) else {
+        if !table.tasks.contains_key(&id) {
             return;
-        };
-        task.status = TaskStatus::Cancelled;
-        task.error = Some("cancelled".into());
-        task.finished_ms = Some(now_ms());
-        let snapshot = task.clone();
+        }
+        table.update(id, |task| {
+            task.status = TaskStatus::Cancelled;
+            task.error = Some("cancelled".into());
+            task.finished_ms = Some(now_ms());
+        });
+        let snapshot = table.tasks[&id].clone();
         if was_pending {
             table.left_queue(&snapshot.namespace.session);
         }
@@ -559,11 +585,20 @@ impl TaskService {
         table.running.remove(&id);
         let stopping = table.stopping;
         // Gone (replaced) or already marked cancelled: the outcome no longer matters.
-        if let Some(task) = table
+        let Some(plugin) = table
             .tasks
-            .get_mut(&id)
+            .get(&id)
             .filter(|t| t.status == TaskStatus::Running)
-        {
+            .map(|t| t.namespace.plugin_path.clone())
+        else {
+            drop(table);
+            self.changed.notify_all();
+            return;
+        };
+        // What the plugin's quota leaves for this outcome; a short error always fits.
+        let quota = self.config.max_stored_bytes_per_plugin;
+        let room = quota.saturating_sub(table.held_bytes(&plugin)) as usize;
+        table.update(id, |task| {
             match result {
                 _ if stopping => {
                     task.status = TaskStatus::Pending;
@@ -573,6 +608,13 @@ impl TaskService {
                     task.status = TaskStatus::Failed;
                     task.error = Some(format!(
                         "result of {} bytes exceeds the {MAX_RESULT_BYTES}-byte limit",
+                        value.len()
+                    ));
+                }
+                Ok(value) if value.len() > room => {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(format!(
+                        "result of {} bytes does not fit in the plugin's {quota}-byte store quota; pop or cancel its other tasks",
                         value.len()
                     ));
                 }
@@ -586,15 +628,15 @@ impl TaskService {
                 }
                 Err(TaskFailure::Returned(text) | TaskFailure::Failed(text)) => {
                     task.status = TaskStatus::Failed;
-                    task.error = Some(capped(text, MAX_ERROR_BYTES));
+                    task.error = Some(capped(text, MAX_ERROR_BYTES.min(room.max(1 << 10))));
                 }
             }
             if task.status != TaskStatus::Pending {
                 task.finished_ms = Some(now_ms());
             }
-            let snapshot = task.clone();
-            self.persist(&snapshot);
-        }
+        });
+        let snapshot = table.tasks[&id].clone();
+        self.persist(&snapshot);
         drop(table);
         self.changed.notify_all();
     }

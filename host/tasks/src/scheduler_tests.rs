@@ -63,6 +63,7 @@ fn fixture_in(dir: tempfile::TempDir, workers: usize, max_queued: usize) -> Fixt
     let config = TaskConfig {
         workers,
         max_queued_per_session: max_queued,
+        ..TaskConfig::default()
     };
     let service = TaskService::open(store, config, true).unwrap();
     let runner = Arc::new(ScriptedRunner {
@@ -309,6 +310,7 @@ fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
             TaskConfig {
                 workers: 1,
                 max_queued_per_session: 10,
+                ..TaskConfig::default()
             },
             true,
         )
@@ -414,4 +416,38 @@ fn every_field_of_a_task_is_bounded() {
         .unwrap_err();
     assert!(matches!(err, AddError::TtlTooLong { .. }), "{err}");
     assert_eq!(capped("é".repeat(10), 5), "éé … (cut)");
+}
+
+#[test]
+fn a_plugins_tasks_share_one_store_quota_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let config = TaskConfig {
+        workers: 1,
+        max_queued_per_session: 100,
+        max_stored_bytes_per_plugin: 10_000,
+    };
+    let service = TaskService::open(store, config, true).unwrap();
+    let big = format!("\"{}\"", "x".repeat(3_000));
+    // A new session each time: the quota is the plugin's, not the session's.
+    for session in ["a", "b", "c"] {
+        service
+            .add(&ns(session), "value", &big, keyed("k"), &origin())
+            .unwrap();
+    }
+    let err = service
+        .add(&ns("d"), "value", &big, keyed("k"), &origin())
+        .unwrap_err();
+    assert!(matches!(err, AddError::QuotaFull { .. }), "{err}");
+    assert!(err.to_string().contains("10000-byte quota"), "{err}");
+    // Replacing a key frees what the replaced task held.
+    service
+        .add(&ns("a"), "value", &big, keyed("k"), &origin())
+        .unwrap();
+    // Another plugin file has its own quota.
+    let mut other = ns("a");
+    other.plugin_path = "/other.wasm".into();
+    service
+        .add(&other, "value", &big, keyed("k"), &origin())
+        .unwrap();
 }

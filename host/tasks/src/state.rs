@@ -1,6 +1,8 @@
 //! Plugin state: a small persistent key-value store per plugin, scoped to one session or
 //! global, in the same SQLite file as the tasks. Bounded, so a plugin cannot fill the disk
-//! through it: keys up to 1 KiB, values up to 1 MiB, 10,000 keys per plugin and scope.
+//! through it: keys up to 1 KiB, values up to 1 MiB, 10,000 keys per plugin and scope, and
+//! 64 MiB per plugin file across every scope (a new session id is a new scope, so without the
+//! total one hook could write without end).
 
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
@@ -8,6 +10,7 @@ use rusqlite::{OptionalExtension, params};
 pub const MAX_STATE_KEY_BYTES: usize = 1 << 10;
 pub const MAX_STATE_VALUE_BYTES: usize = 1 << 20;
 pub const MAX_STATE_KEYS: usize = 10_000;
+pub const MAX_STATE_BYTES_PER_PLUGIN: i64 = 64 << 20;
 
 /// Why a state call failed; the guest sees the message.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,10 @@ pub enum StateError {
     TooLarge,
     #[error("this plugin already has {MAX_STATE_KEYS} state keys in this scope; delete some first")]
     TooManyKeys,
+    #[error(
+        "this plugin's state already holds {held} bytes across its scopes; {MAX_STATE_BYTES_PER_PLUGIN} is the most; delete some first"
+    )]
+    QuotaFull { held: i64 },
     #[error("state store error: {0}")]
     Store(#[from] rusqlite::Error),
 }
@@ -70,6 +77,18 @@ impl Store {
             if count >= MAX_STATE_KEYS as i64 {
                 return Err(StateError::TooManyKeys);
             }
+        }
+        // The plugin's total, without the entry this one replaces.
+        let held: i64 = conn
+            .query_row(
+                "SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))), 0) FROM state
+                 WHERE plugin_name=?1 AND plugin_path=?2 AND NOT (scope=?3 AND key=?4)",
+                params![ns.plugin_name, ns.plugin_path, ns.scope, key],
+                |row| row.get(0),
+            )
+            .map_err(StateError::from)?;
+        if held + (key.len() + value.len()) as i64 > MAX_STATE_BYTES_PER_PLUGIN {
+            return Err(StateError::QuotaFull { held });
         }
         conn.execute(
             "INSERT INTO state (plugin_name, plugin_path, scope, key, value, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -140,5 +159,30 @@ mod tests {
             )
             .unwrap_err();
         assert!(matches!(err, StateError::TooLarge), "{err}");
+    }
+
+    #[test]
+    fn a_plugins_state_has_one_total_across_scopes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let value = "x".repeat(MAX_STATE_VALUE_BYTES - 16);
+        let fits = (MAX_STATE_BYTES_PER_PLUGIN as usize) / value.len();
+        // A new session scope each time, as a plugin dodging the per-scope bound would.
+        for n in 0..fits {
+            store
+                .state_set(&scope(&format!("session:{n}")), "k", &value)
+                .unwrap();
+        }
+        let err = store
+            .state_set(&scope("session:one-more"), "k", &value)
+            .unwrap_err();
+        assert!(matches!(err, StateError::QuotaFull { .. }), "{err}");
+        // Overwriting an entry is not growth; another plugin has its own total.
+        store.state_set(&scope("session:0"), "k", &value).unwrap();
+        let other = StateNamespace {
+            plugin_path: "/other.wasm".into(),
+            ..scope("global")
+        };
+        store.state_set(&other, "k", &value).unwrap();
     }
 }

@@ -35,8 +35,19 @@ pub(crate) struct Table {
     pub(crate) queue: BinaryHeap<QueueEntry>,
     pub(crate) queued_per_session: HashMap<String, usize>,
     pub(crate) running: HashMap<i64, Arc<AtomicBool>>,
+    /// Bytes each plugin file's tasks hold in the store ([`stored_bytes`]), for its quota.
+    pub(crate) bytes_per_plugin: HashMap<String, u64>,
     pub(crate) next_seq: u64,
     pub(crate) stopping: bool,
+}
+
+/// What one task record costs in the store: the texts a plugin chose.
+pub(crate) fn stored_bytes(task: &TaskRecord) -> u64 {
+    (task.name.len()
+        + task.key.len()
+        + task.args.len()
+        + task.value.as_ref().map_or(0, String::len)
+        + task.error.as_ref().map_or(0, String::len)) as u64
 }
 
 impl Table {
@@ -75,8 +86,42 @@ impl Table {
         }
     }
 
+    /// Keep `task`, found by its id and its key.
+    pub(crate) fn insert(&mut self, task: TaskRecord) {
+        *self
+            .bytes_per_plugin
+            .entry(task.namespace.plugin_path.clone())
+            .or_default() += stored_bytes(&task);
+        self.by_key
+            .insert((task.namespace.clone(), task.key.clone()), task.id);
+        self.tasks.insert(task.id, task);
+    }
+
+    /// Bytes the tasks of the plugin file at `plugin_path` hold.
+    pub(crate) fn held_bytes(&self, plugin_path: &str) -> u64 {
+        self.bytes_per_plugin.get(plugin_path).copied().unwrap_or(0)
+    }
+
+    /// Change task `id` with `change`, keeping the byte count of its plugin right.
+    pub(crate) fn update(&mut self, id: i64, change: impl FnOnce(&mut TaskRecord)) {
+        let Some(task) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        let before = stored_bytes(task);
+        change(task);
+        let after = stored_bytes(task);
+        let held = self
+            .bytes_per_plugin
+            .entry(task.namespace.plugin_path.clone())
+            .or_default();
+        *held = (*held + after).saturating_sub(before);
+    }
+
     pub(crate) fn remove(&mut self, id: i64) -> Option<TaskRecord> {
         let task = self.tasks.remove(&id)?;
+        if let Some(held) = self.bytes_per_plugin.get_mut(&task.namespace.plugin_path) {
+            *held = held.saturating_sub(stored_bytes(&task));
+        }
         let index = (task.namespace.clone(), task.key.clone());
         if self.by_key.get(&index) == Some(&id) {
             self.by_key.remove(&index);
