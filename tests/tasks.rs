@@ -1,3 +1,6 @@
+//! Over 600 lines: one end-to-end test per behaviour of the task API, all driving task-lab
+//! through the same `Lab` helper.
+//!
 //! Background tasks through the real daemon, driven by the `task-lab` plugin: every call of the
 //! task API reachable from a UserPromptSubmit event whose prompt is a command (see
 //! plugins/task-lab). Each hook is a separate `fasthooks-host` process, as with Claude Code.

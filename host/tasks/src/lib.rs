@@ -10,6 +10,7 @@
 //! ```
 //!
 //! - [`record`]: what one task is: its namespace, status, value, sandbox.
+//! - [`limits`]: every bound on what a plugin's tasks may hold, and `add`'s refusals.
 //! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
 //!   the waits (`waits`) sleep on its condition variable.
 //! - [`store`]: the durable store and its writer thread.
@@ -17,6 +18,7 @@
 //! - [`access`]: how an instance reaches the service (ready, or opened on first use).
 
 pub mod access;
+pub mod limits;
 pub mod record;
 pub mod scheduler;
 pub mod state;
