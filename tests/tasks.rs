@@ -39,7 +39,7 @@ impl<'a> Lab<'a> {
     }
 
     /// The same plugin, run from another file.
-    fn from_file(mut self, file: &std::path::Path) -> Lab<'a> {
+    fn running_file(mut self, file: &std::path::Path) -> Lab<'a> {
         self.plugin = file.to_path_buf();
         self
     }
@@ -652,7 +652,7 @@ fn a_task_does_not_outlive_its_plugin_file() {
     let file = home.path().join("plugins/lab.wasm");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::copy(plugin("task-lab"), &file).unwrap();
-    let lab = Lab::new(&home, "orphaned").from_file(&file);
+    let lab = Lab::new(&home, "orphaned").running_file(&file);
     lab.run("add sleep key=chain arg=60000");
     await_status(&home, "chain", "running");
     // The daemon stops (its running task goes back to the queue), the plugin is removed, and an

@@ -124,6 +124,7 @@ fn main() {
     let config = TaskConfig {
         workers: args.workers,
         max_queued_per_session: args.tasks + 1,
+        ..TaskConfig::default()
     };
     let service = TaskService::open(store, config, true).unwrap();
     let runner = Arc::new(TimedRunner {

@@ -37,6 +37,7 @@ impl Default for TaskConfig {
     }
 }
 
+/// Why `add` refused a task; the guest sees the message.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
     #[error("tasks.add({name}): args of {size} bytes exceed the {MAX_ARGS_BYTES}-byte limit")]

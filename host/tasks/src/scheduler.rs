@@ -84,8 +84,6 @@ pub trait TaskRunner: Send + Sync + 'static {
     ) -> Result<String, TaskFailure>;
 }
 
-/// Why `add` refused a task; the guest sees the message.
-
 pub struct TaskService {
     table: Mutex<Table>,
     /// Notified on every task state change (waiters) and on new work (workers).
