@@ -277,3 +277,102 @@ fn two_copies_of_one_version_share_the_daemon_instead_of_replacing_each_other() 
     );
     assert_eq!(daemons_of(home.path()).len(), 1);
 }
+
+/// Every process below `root`, by parent pid, as a tree-killer (Claude Code) finds them.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // The parent pid is the second field after the parenthesised command name.
+        if let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+        {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+#[test]
+fn killing_a_hook_and_its_process_tree_leaves_the_daemon_running() {
+    let home = Home::new();
+    // The first hook starts the daemon, then waits on a plugin that sleeps in a host call.
+    let mut command = home.command();
+    command
+        .args([
+            "--plugin",
+            plugin("hostile").to_str().unwrap(),
+            "--timeout-ms",
+            "20000",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut hook = command.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = hook.stdin.take().unwrap();
+        stdin
+            .write_all(fasthooks_e2e::prompt_event("sleep").to_string().as_bytes())
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while daemons_of(home.path()).is_empty() {
+        assert!(Instant::now() < deadline, "a daemon started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Claude Code ending a hook: the hook and every process under it are killed.
+    let pid = hook.id();
+    for child in descendants(pid) {
+        unsafe { libc::kill(child as i32, libc::SIGKILL) };
+    }
+    hook.kill().unwrap();
+    hook.wait().unwrap();
+    let (code, out) = status(&home);
+    assert_eq!(code, 0, "the daemon still runs: {out}");
+    assert_eq!(daemons_of(home.path()).len(), 1);
+    let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
+    assert!(run.stdout.contains("deny"), "and answers: {}", run.stderr);
+}
+
+#[test]
+fn a_deleted_runtime_directory_does_not_start_a_second_daemon() {
+    let home = Home::new();
+    let first = home.hook(&["--plugin", &guard()], &bash_event("ls"));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let (code, out) = status(&home);
+    assert_eq!(code, 0, "{out}");
+    let pids = daemons_of(home.path());
+    assert_eq!(pids.len(), 1);
+
+    std::fs::remove_dir_all(home.path().join("run")).unwrap();
+    // The daemon listens again on its own; hooks meanwhile never start a second one.
+    for _ in 0..5 {
+        let run = home.hook(&["--plugin", &guard()], &bash_event("rm -rf /"));
+        assert!(run.stdout.contains("deny"), "{}", run.stderr);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(&home).0 != 0 {
+        assert!(Instant::now() < deadline, "the daemon listens again");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(daemons_of(home.path()), pids, "still the one daemon");
+}

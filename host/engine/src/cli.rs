@@ -83,7 +83,11 @@ pub enum DaemonAction {
     /// Stop the daemon; its running tasks go back to the queue for the next one.
     Stop,
     /// Run the daemon in the foreground (hooks start it on demand; you rarely need this).
-    Run,
+    Run {
+        /// Leave the caller's process tree first (how hooks start it).
+        #[arg(long, hide = true)]
+        detach: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -1,9 +1,15 @@
 //! The per-user daemon: owns the engine, the compiled plugins, the task store and the worker
 //! pool, so background tasks outlive the hook processes that start them.
 //!
-//! - Exactly one per user (per `FASTHOOKS_HOME`): an exclusive `flock` on `run/daemon.lock` is
-//!   held for the daemon's whole life; a second daemon that cannot take it exits at once.
-//! - Found through `run/daemon.sock` in a 0700 directory; the socket is 0600.
+//! - Exactly one per store: an exclusive `flock` on `daemon.lock` next to the store (the data
+//!   directory, not the runtime directory, which can vanish) is held for the daemon's whole
+//!   life; a second daemon that cannot take it exits at once.
+//! - Found through `run/daemon.sock` in a 0700 directory; the socket is 0600. If the socket goes
+//!   (the runtime directory deleted, say), the daemon listens again within a quarter second,
+//!   so hooks find it rather than start another.
+//! - Started by a hook, it leaves the hook's process tree at once (`daemon run --detach` forks
+//!   and the parent exits): killing the hook and everything under it, as Claude Code does on a
+//!   timeout, leaves the daemon and its compiles and tasks running.
 //! - Exits after `idle_timeout` with no request and no pending or running task.
 //! - A client of a newer version, or of a later build of this version, asks it to step aside: it
 //!   stops accepting, puts its running tasks back in the queue (the next daemon runs them again)
@@ -65,7 +71,9 @@ impl DaemonConfig {
 
 /// Take the daemon lock without blocking. `None`: another daemon holds it.
 fn try_lock(paths: &Paths) -> anyhow::Result<Option<File>> {
-    let path = paths.runtime.join(fasthooks_ipc::paths::LOCK_FILE);
+    fasthooks_ipc::private::create_dir(&paths.data)
+        .with_context(|| format!("cannot create {}", paths.data.display()))?;
+    let path = paths.data.join(fasthooks_ipc::paths::LOCK_FILE);
     let file = fasthooks_ipc::private::open_file(
         &path,
         File::options().create(true).truncate(false).write(true),
@@ -91,6 +99,49 @@ struct Daemon {
     connections: AtomicUsize,
     stopping: AtomicBool,
     socket: std::path::PathBuf,
+    /// The socket file this daemon listens on, to notice when it is gone or replaced.
+    socket_id: std::sync::Mutex<Option<(u64, u64)>>,
+    paths: Paths,
+    pool: ConnectionThreads,
+}
+
+/// Leave the process tree of the hook that started us: fork, and let the parent exit. Done
+/// first thing, while this process has one thread.
+pub fn detach() {
+    // SAFETY: no other thread exists yet; the child only continues this program.
+    match unsafe { libc::fork() } {
+        0 => {}
+        -1 => tracing::warn!("cannot fork to detach: {}", std::io::Error::last_os_error()),
+        _ => std::process::exit(0),
+    }
+}
+
+/// The (device, inode) of the socket file at `path`, if there is one.
+fn socket_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|meta| (meta.dev(), meta.ino()))
+}
+
+fn bind(socket: &std::path::Path) -> anyhow::Result<UnixListener> {
+    let _ = std::fs::remove_file(socket);
+    let listener = UnixListener::bind(socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let _ = std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600));
+    Ok(listener)
+}
+
+fn accept_loop(daemon: Arc<Daemon>, listener: UnixListener) {
+    for connection in listener.incoming() {
+        if daemon.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = connection else { continue };
+        daemon.touch();
+        daemon.connections.fetch_add(1, Ordering::SeqCst);
+        daemon.pool.handle(&daemon, stream);
+    }
 }
 
 /// Run the daemon in this process until it is idle, stopped or replaced.
@@ -136,11 +187,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         Some(TaskAccess::ready(tasks.clone())),
     ));
 
-    let _ = std::fs::remove_file(&socket);
-    let listener = UnixListener::bind(&socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    let _ = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600));
-
+    let listener = bind(&socket)?;
     let daemon = Arc::new(Daemon {
         dispatcher,
         tasks,
@@ -151,26 +198,20 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         last_activity_ms: AtomicU64::new(0),
         connections: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
+        socket_id: std::sync::Mutex::new(socket_id(&socket)),
         socket: socket.clone(),
+        paths: paths.clone(),
+        pool: ConnectionThreads::default(),
     });
     tracing::info!(pid = std::process::id(), socket = %socket.display(), "daemon started");
-    let janitor = daemon.clone();
+    let accepting = daemon.clone();
     std::thread::Builder::new()
-        .name("fasthooks-janitor".into())
-        .spawn(move || janitor.janitor_loop())
-        .context("cannot start the janitor thread")?;
-
-    let pool = ConnectionThreads::default();
-    for connection in listener.incoming() {
-        if daemon.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = connection else { continue };
-        daemon.touch();
-        daemon.connections.fetch_add(1, Ordering::SeqCst);
-        pool.handle(&daemon, stream);
-    }
-    drop(lock);
+        .name("fasthooks-accept".into())
+        .spawn(move || accept_loop(accepting, listener))
+        .context("cannot start the accept thread")?;
+    // The lock is held until the process exits (the janitor ends it).
+    let _lock = lock;
+    daemon.janitor_loop();
     Ok(())
 }
 
@@ -360,10 +401,34 @@ impl Daemon {
         std::process::exit(0);
     }
 
+    /// The socket went (or another file took its place): listen on a fresh one.
+    fn listen_again(self: &Arc<Self>) {
+        tracing::warn!(socket = %self.socket.display(), "the socket is gone (was the runtime directory removed?): listening again");
+        if let Err(err) = self.paths.ensure_private_runtime_dir() {
+            tracing::error!("cannot recreate the runtime directory: {err}");
+            return;
+        }
+        match bind(&self.socket) {
+            Ok(listener) => {
+                *self.socket_id.lock().unwrap() = socket_id(&self.socket);
+                let accepting = self.clone();
+                let _ = std::thread::Builder::new()
+                    .name("fasthooks-accept".into())
+                    .spawn(move || accept_loop(accepting, listener));
+            }
+            Err(err) => tracing::error!("{err:#}"),
+        }
+    }
+
     fn janitor_loop(self: Arc<Self>) {
         let mut last_purge = Instant::now();
         loop {
             std::thread::sleep(Duration::from_millis(250));
+            if !self.stopping.load(Ordering::SeqCst)
+                && socket_id(&self.socket) != *self.socket_id.lock().unwrap()
+            {
+                self.listen_again();
+            }
             if last_purge.elapsed() >= Duration::from_secs(5) {
                 self.tasks.purge_expired();
                 last_purge = Instant::now();

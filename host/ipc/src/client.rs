@@ -200,7 +200,7 @@ fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String
     let exe =
         std::env::current_exe().map_err(|err| format!("cannot find my own executable: {err}"))?;
     let mut command = Command::new(exe);
-    command.args(["daemon", "run"]);
+    command.args(["daemon", "run", "--detach"]);
     if let Some(home) = home_flag {
         command.arg("--home").arg(home);
     }
@@ -210,7 +210,8 @@ fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     // SAFETY: setsid is async-signal-safe; it detaches the daemon from the hook's session and
-    // process group, so Claude Code ending the hook does not end the daemon.
+    // process group, so Claude Code ending the hook does not end the daemon. (`--detach` then
+    // leaves the hook's process tree too: the process this starts forks and exits at once.)
     unsafe {
         command.pre_exec(|| {
             libc::setsid();
