@@ -200,3 +200,40 @@ fn tasks_added_in_process_never_delay_or_lose_the_answer() {
         run.elapsed
     );
 }
+
+#[test]
+fn a_corrupt_store_is_moved_aside_and_tasks_work_again() {
+    let home = Home::new();
+    let data = home.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("fasthooks.db"), vec![0x5A; 32 << 10]).unwrap();
+    let lab = plugin("task-lab");
+    let args = ["--plugin", lab.to_str().unwrap()];
+    let context = |run: &fasthooks_e2e::HookRun| -> serde_json::Value {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(
+            run.stdout_json()["hookSpecificOutput"]["additionalContext"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let added = context(&home.hook(
+        &args,
+        &fasthooks_e2e::prompt_event("add echo key=k arg=back"),
+    ));
+    assert!(added.get("error").is_none(), "{added}");
+    let waited = context(&home.hook(&args, &fasthooks_e2e::prompt_event("wait k 10000")));
+    assert_eq!(waited["value"], "back");
+    let aside: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("fasthooks.db.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the corrupt file is kept aside once");
+    assert!(
+        home.log().contains("the task store was corrupt"),
+        "and logged: {}",
+        home.log()
+    );
+}

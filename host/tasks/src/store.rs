@@ -123,6 +123,29 @@ pub struct Store {
     pub(crate) reader: Mutex<Connection>,
 }
 
+fn is_corruption(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Rename the store file and its -wal and -shm companions out of the way; the new name.
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let aside = path.with_file_name(format!("{STORE_FILE}.corrupt-{secs}"));
+    std::fs::rename(path, &aside)?;
+    for suffix in ["-wal", "-shm"] {
+        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
+        if companion.exists() {
+            let _ = std::fs::rename(&companion, format!("{}{suffix}", aside.display()));
+        }
+    }
+    Ok(aside)
+}
+
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -173,7 +196,29 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl Store {
+    /// Open (or create) the store in `data_dir`. A file that is not a database, or a corrupt
+    /// one, is moved aside as `fasthooks.db.corrupt-<unix time>` (with its -wal and -shm),
+    /// logged, and replaced by a fresh store: tasks and state start empty rather than being
+    /// unavailable until someone deletes the file by hand.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        match Store::open_file(data_dir) {
+            Err(StoreError::Open { path, source }) if is_corruption(&source) => {
+                let aside = move_aside(&path).map_err(|err| StoreError::CreateDir {
+                    dir: data_dir.to_owned(),
+                    source: err,
+                })?;
+                tracing::error!(
+                    store = %path.display(),
+                    moved_to = %aside.display(),
+                    "the task store was corrupt ({source}): moved aside, starting a fresh one"
+                );
+                Store::open_file(data_dir)
+            }
+            other => other,
+        }
+    }
+
+    fn open_file(data_dir: &Path) -> Result<Store, StoreError> {
         fasthooks_ipc::private::create_dir(data_dir).map_err(|source| StoreError::CreateDir {
             dir: data_dir.to_owned(),
             source,
@@ -420,6 +465,28 @@ fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_corrupt_store_is_moved_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_FILE);
+        std::fs::write(&path, vec![0xA5; 64 << 10]).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.load_tasks().unwrap().is_empty(), "a fresh store");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let aside = names
+            .iter()
+            .find(|n| n.starts_with("fasthooks.db.corrupt-") && !n.ends_with("-wal"))
+            .unwrap_or_else(|| panic!("moved aside: {names:?}"));
+        assert_eq!(
+            std::fs::read(dir.path().join(aside)).unwrap(),
+            vec![0xA5; 64 << 10],
+            "kept as it was"
+        );
+    }
+
     use super::*;
 
     #[test]
