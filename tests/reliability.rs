@@ -237,3 +237,69 @@ fn a_corrupt_store_is_moved_aside_and_tasks_work_again() {
         home.log()
     );
 }
+
+#[test]
+fn a_plugin_that_holds_its_share_of_instances_cannot_starve_a_guard() {
+    let home = Home::new();
+    let hostile = plugin("hostile");
+    let command = |timeout_ms: &str, extra: &[&str]| {
+        let mut command = home.command();
+        command
+            .env("FASTHOOKS_MAX_INSTANCES_PER_PLUGIN", "3")
+            .args([
+                "--plugin",
+                hostile.to_str().unwrap(),
+                "--timeout-ms",
+                timeout_ms,
+            ])
+            .args(extra);
+        command
+    };
+    let sleep = fasthooks_e2e::prompt_event("sleep").to_string();
+    let guard = plugin("guard");
+    // Start the daemon and compile both plugins first, so every hook below goes to it.
+    let warm = fasthooks_e2e::run_command(
+        &mut command("1000", &["--plugin", guard.to_str().unwrap()]),
+        bash_event("ls").to_string().as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
+    // Three calls that sleep in a host call hold the hostile plugin's whole share.
+    let holders: Vec<_> = (0..3)
+        .map(|_| {
+            let mut command = command("10000", &[]);
+            let sleep = sleep.clone();
+            std::thread::spawn(move || {
+                fasthooks_e2e::run_command(&mut command, sleep.as_bytes(), Duration::from_secs(60))
+            })
+        })
+        .collect();
+    // A fourth call of it is refused at once, blamed on it, while the guard in the same
+    // command answers. (Until the holders are inside, a fourth call just runs: retry.)
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let refused = loop {
+        let run = fasthooks_e2e::run_command(
+            &mut command("1000", &["--plugin", guard.to_str().unwrap()]),
+            bash_event("rm -rf /").to_string().as_bytes(),
+            Duration::from_secs(30),
+        );
+        assert!(
+            run.stdout.contains("\"deny\""),
+            "the guard answers: {}",
+            run.stderr
+        );
+        if run.stderr.contains("share of the instance pool") {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "never refused: {}", run.stderr);
+    };
+    assert!(
+        refused.stderr.contains("plugin hostile"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    for holder in holders {
+        holder.join().unwrap();
+    }
+}

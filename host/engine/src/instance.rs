@@ -78,21 +78,20 @@ fn with_instance<R: Send>(
     call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
-    // Waits on tasks may legitimately take until the wait deadline; past that, plus the CPU
-    // budget, the guest can only be stuck in a host call.
-    let wall_limit = timeout
-        + context
-            .wait_deadline
-            .saturating_duration_since(Instant::now())
-        + Duration::from_secs(1);
     let cancel = context.cancel.clone();
     let runtime = if context.grants.net_hosts.is_empty() {
         &RUNTIME
     } else {
         &RUNTIME_WITH_IO
     };
+    let _slot = crate::share::take(&context.plugin.path)
+        .map_err(|err| CallFailure::Setup(err.to_string()))?;
     let mut store =
         new_store(engine, context).map_err(|err| CallFailure::Setup(err.to_string()))?;
+    // The wall-clock end of the call: its time limit plus a small margin, pushed back by the
+    // time the guest spends waiting on tasks (see `InstanceState::extend_deadline`). It stops a
+    // guest blocked in a host call (a sleep, a socket read), which the epoch deadline cannot.
+    let wall = store.data().wall_deadline.clone();
     let outcome = runtime.with(|runtime| {
         runtime.block_on(async {
             let run = async {
@@ -105,7 +104,8 @@ fn with_instance<R: Send>(
                 }
             };
             tokio::select! {
-                result = tokio::time::timeout(wall_limit, run) => result.ok(),
+                result = run => Some(result),
+                () = wall_clock_end(&wall) => None,
                 () = cancelled => None,
             }
         })
@@ -118,6 +118,17 @@ fn with_instance<R: Send>(
         // Abandoned while blocked in a host call.
         None if cancel.load(Ordering::Relaxed) => Err(CallFailure::Cancelled),
         None => Err(CallFailure::TimedOut(timeout)),
+    }
+}
+
+/// Resolves when the wall clock passes `deadline` (which may move later meanwhile).
+async fn wall_clock_end(deadline: &std::sync::Mutex<Instant>) {
+    loop {
+        let until = *deadline.lock().unwrap_or_else(|e| e.into_inner());
+        if Instant::now() >= until {
+            return;
+        }
+        tokio::time::sleep_until(until.into()).await;
     }
 }
 

@@ -16,7 +16,8 @@
 //!   and the rounds that show every plugin a rewritten tool input.
 //! - [`plugin`]: a plugin file, its hash, what its `describe()` says, the loader that compiles
 //!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares.
-//! - [`instance`]: one call into a fresh instance, bounded, its failure in one line.
+//! - [`instance`]: one call into a fresh instance, bounded, its failure in one line;
+//!   [`share`]: each plugin's share of the instances a process runs at once.
 //! - [`sandbox`]: what one instance gets: granted files (opened without following links),
 //!   network, environment, limits; [`sandbox::write_policy`] and [`sandbox::filesystem`]: what
 //!   a plugin may change inside its write grants (`.claude/`, `.git/`, links), applied to the
@@ -49,5 +50,6 @@ pub mod logging;
 pub mod plugin;
 pub mod runtime;
 pub mod sandbox;
+pub mod share;
 pub mod task_runner;
 pub mod wit;

@@ -32,6 +32,10 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use write_policy::WritePolicy;
 
+/// How far past its time limit a call blocked in a host call may run before it is stopped
+/// (a computing guest is stopped by the epoch deadline, within a few milliseconds).
+pub const WALL_MARGIN: Duration = Duration::from_millis(250);
+
 /// Bytes of guest stdout/stderr kept per call for the log.
 const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
 
@@ -56,6 +60,9 @@ pub struct InstanceState {
     pub cwd: String,
     pub grants: Arc<Grants>,
     pub deadline: Instant,
+    /// When the call ends by the wall clock, whatever the guest is doing: the deadline plus
+    /// [`WALL_MARGIN`], moved with it. Shared with the future that enforces it.
+    pub wall_deadline: Arc<std::sync::Mutex<Instant>>,
     /// Waits on tasks end by this time whatever timeout the guest asked for.
     pub wait_deadline: Instant,
     /// The sandbox tasks added from this instance will run in.
@@ -117,6 +124,7 @@ impl InstanceState {
     /// Push the deadline back, for host calls that legitimately block (waiting on a task).
     pub fn extend_deadline(&mut self, by: Duration) {
         self.deadline += by;
+        *self.wall_deadline.lock().unwrap_or_else(|e| e.into_inner()) += by;
     }
 
     /// The task namespace of this instance: its plugin and session.
@@ -209,6 +217,9 @@ pub fn new_store(
         cwd: request.cwd,
         grants: request.grants,
         deadline: Instant::now() + request.timeout,
+        wall_deadline: Arc::new(std::sync::Mutex::new(
+            Instant::now() + request.timeout + WALL_MARGIN,
+        )),
         wait_deadline: request.wait_deadline,
         tasks: request.tasks,
         cancel: request.cancel,
