@@ -320,32 +320,26 @@ impl TaskService {
     }
 
     pub fn cancel_all(&self, ns: &Namespace) -> u32 {
-        let mut table = self.lock();
-        let ids: Vec<i64> = table
-            .in_namespace(ns)
-            .filter(|t| !t.status.is_terminal())
-            .map(|t| t.id)
-            .collect();
-        for &id in &ids {
-            self.cancel_locked(&mut table, id);
-        }
-        drop(table);
-        self.changed.notify_all();
-        ids.len() as u32
+        let now = now_ms();
+        self.cancel_where(|t| &t.namespace == ns && !t.is_expired(now))
     }
 
     /// Cancel every unfinished task of a plugin (by file path or by name) and/or of a session:
     /// `fasthooks-host tasks cancel`. How many were cancelled.
     pub fn cancel_matching(&self, plugin: Option<&str>, session: Option<&str>) -> u32 {
+        self.cancel_where(|t| {
+            plugin.is_none_or(|p| t.namespace.plugin_path == p || t.namespace.plugin_name == p)
+                && session.is_none_or(|s| t.namespace.session == s)
+        })
+    }
+
+    /// Cancel every unfinished task `chosen` picks; how many.
+    fn cancel_where(&self, chosen: impl Fn(&TaskRecord) -> bool) -> u32 {
         let mut table = self.lock();
         let ids: Vec<i64> = table
             .tasks
             .values()
-            .filter(|t| !t.status.is_terminal())
-            .filter(|t| {
-                plugin.is_none_or(|p| t.namespace.plugin_path == p || t.namespace.plugin_name == p)
-            })
-            .filter(|t| session.is_none_or(|s| t.namespace.session == s))
+            .filter(|t| !t.status.is_terminal() && chosen(t))
             .map(|t| t.id)
             .collect();
         for &id in &ids {
