@@ -303,3 +303,35 @@ fn a_plugin_that_holds_its_share_of_instances_cannot_starve_a_guard() {
         holder.join().unwrap();
     }
 }
+
+#[test]
+fn a_fail_closed_deny_arrives_inside_the_hook_deadline() {
+    let home = Home::new();
+    let hostile = plugin("hostile");
+    // Compiled once beforehand: the deadline is about the call, not a cold compile.
+    let warm = home.hook(&["--plugin", hostile.to_str().unwrap()], &bash_event("ls"));
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
+    for mode in [&[][..], &["--inline"][..]] {
+        let mut args = vec![
+            "--plugin",
+            hostile.to_str().unwrap(),
+            "--fail-closed",
+            "--deadline-ms",
+            "1500",
+        ];
+        args.extend_from_slice(mode);
+        // The plugin spins; its own --timeout-ms (10 s by default) is longer than the hook's.
+        let run = home.hook(&args, &bash_event("hostile-loop"));
+        assert_eq!(run.code, 0, "{mode:?}: {}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny",
+            "{mode:?}"
+        );
+        assert!(
+            run.elapsed < Duration::from_millis(2500),
+            "{mode:?}: the deny came after {:?}",
+            run.elapsed
+        );
+    }
+}

@@ -42,6 +42,8 @@ pub struct CallContext {
 impl CallContext {
     /// `handle()` (or the `describe()` that precedes it) for one plugin of a hook request;
     /// [`CallContext::matched`] is set for `handle`.
+    /// A call in a hook: its grants, its limits, and a time limit that also ends before the
+    /// hook's deadline, so the answer (a `--fail-closed` deny included) is out by then.
     pub fn hook(
         plugin: PluginId,
         sha256: &str,
@@ -58,7 +60,7 @@ impl CallContext {
             cwd: event.cwd.clone(),
             grants: Arc::new(spec.grants.clone()),
             memory_bytes: request.limits.memory_bytes,
-            timeout: request.limits.handle_timeout,
+            timeout: within_hook_deadline(request.limits.handle_timeout, wait_deadline),
             wait_deadline,
             task_timeout: request.limits.task_timeout,
             tasks,
@@ -118,4 +120,16 @@ impl CallContext {
             cwd: self.cwd.clone(),
         }
     }
+}
+
+/// Time the hook keeps, past its plugins' calls, to merge and print the answer (beyond the
+/// margin by which a call blocked in a host call may overrun).
+const ANSWER_MARGIN: Duration = Duration::from_millis(50);
+
+/// `timeout`, cut so that the call ends (host calls included) before `hook_deadline`.
+fn within_hook_deadline(timeout: Duration, hook_deadline: Instant) -> Duration {
+    let left = hook_deadline
+        .saturating_duration_since(Instant::now())
+        .saturating_sub(crate::sandbox::WALL_MARGIN + ANSWER_MARGIN);
+    timeout.min(left.max(Duration::from_millis(1)))
 }

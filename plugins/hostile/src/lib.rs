@@ -20,8 +20,8 @@
 //! - anything else: no opinion.
 //!
 //! It also subscribes to PreToolUse for Bash, and traps when the command contains
-//! `hostile-trap` (so a real Claude Code session can be crashed on cue); other commands get no
-//! opinion.
+//! `hostile-trap` (so a real Claude Code session can be crashed on cue) and spins when it
+//! contains `hostile-loop`; other commands get no opinion.
 
 wit_bindgen::generate!({
     world: "plugin",
@@ -75,6 +75,12 @@ impl Guest for Hostile {
         if event.name == "PreToolUse" {
             if event.raw_json.contains("hostile-trap") {
                 panic!("hostile plugin asked to trap by the command");
+            }
+            if event.raw_json.contains("hostile-loop") {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
             }
             return Ok(empty);
         }
