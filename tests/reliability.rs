@@ -335,3 +335,34 @@ fn a_fail_closed_deny_arrives_inside_the_hook_deadline() {
         );
     }
 }
+
+#[test]
+fn a_stuck_plugin_listed_first_does_not_cost_the_guard_its_deny() {
+    let home = Home::new();
+    let (hostile, guard) = (plugin("hostile"), plugin("guard"));
+    let args = [
+        "--plugin",
+        hostile.to_str().unwrap(),
+        "--plugin",
+        guard.to_str().unwrap(),
+        "--deadline-ms",
+        "1500",
+    ];
+    let warm = home.hook(&args, &bash_event("ls"));
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
+    // hostile spins until the deadline; the guard runs beside it, not after it.
+    let run = home.hook(&args, &bash_event("rm -rf / # hostile-loop"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("plugin hostile"), "{}", run.stderr);
+    assert!(
+        run.elapsed < Duration::from_millis(2500),
+        "{:?}",
+        run.elapsed
+    );
+}

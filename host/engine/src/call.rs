@@ -122,6 +122,10 @@ impl CallContext {
     }
 }
 
+/// How far past its time limit a call blocked in a host call may run before it is stopped
+/// (a computing guest is stopped by the epoch deadline, within a few milliseconds).
+pub const WALL_MARGIN: Duration = Duration::from_millis(250);
+
 /// Time the hook keeps, past its plugins' calls, to merge and print the answer (beyond the
 /// margin by which a call blocked in a host call may overrun).
 const ANSWER_MARGIN: Duration = Duration::from_millis(50);
@@ -130,6 +134,6 @@ const ANSWER_MARGIN: Duration = Duration::from_millis(50);
 fn within_hook_deadline(timeout: Duration, hook_deadline: Instant) -> Duration {
     let left = hook_deadline
         .saturating_duration_since(Instant::now())
-        .saturating_sub(crate::sandbox::WALL_MARGIN + ANSWER_MARGIN);
+        .saturating_sub(WALL_MARGIN + ANSWER_MARGIN);
     timeout.min(left.max(Duration::from_millis(1)))
 }

@@ -1,4 +1,5 @@
-//! The path of one hook call: event in, every subscribed plugin run in order, responses merged,
+//! The path of one hook call: event in, every subscribed plugin run (side by side, each in its
+//! own limits), responses merged in command order,
 //! Claude Code wire format out. The daemon runs this for requests that arrive over its socket;
 //! a hook process runs the very same code in-process ([`crate::inline`]).
 //!
@@ -172,17 +173,41 @@ impl Dispatcher {
         rendered
     }
 
-    /// Every plugin once, in order, on `event`: the merged answer and who failed.
+    /// Every plugin once on `event`, all at the same time (each within its own limits, so a
+    /// slow or stuck plugin costs the others nothing), merged in command order: the merged
+    /// answer and who failed.
     fn run_round(
         &self,
         request: &HookRequest,
         event: &HookEvent,
         wait_deadline: Instant,
     ) -> (Response, Vec<PluginFailure>) {
+        let run = |spec: &PluginSpec| self.run_plugin(spec, request, event, wait_deadline);
+        let outcomes: Vec<Result<Option<Response>, PluginFailure>> =
+            match request.plugins.as_slice() {
+                [only] => vec![run(only)],
+                specs => std::thread::scope(|scope| {
+                    let running: Vec<_> = specs
+                        .iter()
+                        .map(|spec| (spec, scope.spawn(move || run(spec))))
+                        .collect();
+                    running
+                        .into_iter()
+                        .map(|(spec, handle)| {
+                            handle.join().unwrap_or_else(|_| {
+                                Err(PluginFailure {
+                                    plugin: spec.path.display().to_string(),
+                                    message: "crashed the host thread that ran it".into(),
+                                })
+                            })
+                        })
+                        .collect()
+                }),
+            };
         let mut merged = Response::none();
         let mut failures = Vec::new();
-        for spec in &request.plugins {
-            match self.run_plugin(spec, request, event, wait_deadline) {
+        for outcome in outcomes {
+            match outcome {
                 Ok(Some(response)) => merged.merge(response),
                 Ok(None) => {}
                 Err(failure) => {

@@ -19,7 +19,8 @@ use std::time::Duration;
 /// The hook arguments, as clap parses them (positions are taken from the [`ArgMatches`]).
 #[derive(Args, Debug, Clone, Default)]
 pub struct HookArgs {
-    /// A plugin component (.wasm). Repeat for several; they run in this order.
+    /// A plugin component (.wasm). Repeat for several; they run side by side and their
+    /// answers merge in this order.
     #[arg(long = "plugin", value_name = "PATH")]
     plugins: Vec<PathBuf>,
     /// Let the preceding plugin read DIR (and below). Repeatable.

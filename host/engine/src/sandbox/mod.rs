@@ -15,7 +15,7 @@ pub mod filesystem;
 pub mod network;
 pub mod write_policy;
 
-use crate::call::{CallContext, PluginId};
+use crate::call::{CallContext, PluginId, WALL_MARGIN};
 use fasthooks_ipc::{Grants, TaskSandbox};
 use fasthooks_tasks::{Namespace, TaskAccess};
 use filesystem::{GuardedFilesystem, GuardedView};
@@ -31,10 +31,6 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use write_policy::WritePolicy;
-
-/// How far past its time limit a call blocked in a host call may run before it is stopped
-/// (a computing guest is stopped by the epoch deadline, within a few milliseconds).
-pub const WALL_MARGIN: Duration = Duration::from_millis(250);
 
 /// Bytes of guest stdout/stderr kept per call for the log.
 const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
