@@ -361,7 +361,7 @@ mod bad_input {
                 "--plugin",
                 plugin("hostile").to_str().unwrap().to_owned().leak(),
             ];
-            args.extend_from_slice(&["--timeout-ms", "200", "--deadline-ms", "300"]);
+            args.extend_from_slice(&["--timeout-ms", "200", "--deadline-ms", "1000"]);
             args.extend_from_slice(mode);
             let run = home.hook(&args, &prompt_event("sleep"));
             assert_clean_failure(&run, "did not finish within 200 ms");

@@ -329,6 +329,11 @@ fn a_fail_closed_deny_arrives_inside_the_hook_deadline() {
             "{mode:?}"
         );
         assert!(
+            run.stderr.contains("all the hook's --deadline-ms left it"),
+            "{mode:?}: the stop names the deadline: {}",
+            run.stderr
+        );
+        assert!(
             run.elapsed < Duration::from_millis(2500),
             "{mode:?}: the deny came after {:?}",
             run.elapsed

@@ -29,6 +29,8 @@ pub struct CallContext {
     pub memory_bytes: usize,
     /// CPU-time budget of the call (epoch deadline; host waits are not charged).
     pub timeout: Duration,
+    /// The budget was cut to what the hook's `--deadline-ms` left (so a stop says so).
+    pub timeout_cut: bool,
     /// Waits on tasks inside this call end by then.
     pub wait_deadline: Instant,
     /// How long tasks added from this call may run.
@@ -61,6 +63,8 @@ impl CallContext {
             grants: Arc::new(spec.grants.clone()),
             memory_bytes: request.limits.memory_bytes,
             timeout: within_hook_deadline(request.limits.handle_timeout, wait_deadline),
+            timeout_cut: within_hook_deadline(request.limits.handle_timeout, wait_deadline)
+                < request.limits.handle_timeout,
             wait_deadline,
             task_timeout: request.limits.task_timeout,
             tasks,
@@ -80,6 +84,7 @@ impl CallContext {
             grants: Arc::default(),
             memory_bytes: limits.memory_bytes,
             timeout: limits.handle_timeout,
+            timeout_cut: false,
             wait_deadline: Instant::now(),
             task_timeout: limits.task_timeout,
             tasks: None,
@@ -103,6 +108,7 @@ impl CallContext {
             grants: Arc::new(sandbox.grants.clone()),
             memory_bytes: sandbox.memory_bytes,
             timeout,
+            timeout_cut: false,
             wait_deadline: Instant::now() + timeout,
             task_timeout: timeout,
             tasks: Some(tasks),

@@ -16,6 +16,12 @@ use wasmtime::{Engine, Store, Trap};
 pub enum CallFailure {
     #[error("did not finish within {} ms and was stopped", .0.as_millis())]
     TimedOut(Duration),
+    /// Stopped at what the hook's `--deadline-ms` left it (less than its `--timeout-ms`).
+    #[error(
+        "was stopped after {} ms, all the hook's --deadline-ms left it",
+        .0.as_millis()
+    )]
+    OutOfHookTime(Duration),
     #[error("cancelled")]
     Cancelled,
     #[error("crashed: {0}")]
@@ -78,6 +84,11 @@ fn with_instance<R: Send>(
     call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
+    let timed_out = if context.timeout_cut {
+        CallFailure::OutOfHookTime(timeout)
+    } else {
+        CallFailure::TimedOut(timeout)
+    };
     let cancel = context.cancel.clone();
     let runtime = if context.grants.net_hosts.is_empty() {
         &RUNTIME
@@ -114,10 +125,10 @@ fn with_instance<R: Send>(
     match outcome {
         Some(Ok(Ok(value))) => Ok(value),
         Some(Ok(Err(err))) => Err(CallFailure::Returned(err)),
-        Some(Err(err)) => Err(classify(&store, &err, timeout)),
+        Some(Err(err)) => Err(classify(&store, &err, timed_out)),
         // Abandoned while blocked in a host call.
         None if cancel.load(Ordering::Relaxed) => Err(CallFailure::Cancelled),
-        None => Err(CallFailure::TimedOut(timeout)),
+        None => Err(timed_out),
     }
 }
 
@@ -132,9 +143,13 @@ async fn wall_clock_end(deadline: &std::sync::Mutex<Instant>) {
     }
 }
 
-fn classify(store: &Store<InstanceState>, err: &wasmtime::Error, timeout: Duration) -> CallFailure {
+fn classify(
+    store: &Store<InstanceState>,
+    err: &wasmtime::Error,
+    timed_out: CallFailure,
+) -> CallFailure {
     match store.data().interrupted {
-        Some(Interruption::DeadlineExceeded) => return CallFailure::TimedOut(timeout),
+        Some(Interruption::DeadlineExceeded) => return timed_out,
         Some(Interruption::Cancelled) => return CallFailure::Cancelled,
         None => {}
     }
