@@ -1,3 +1,6 @@
+//! Over 600 lines: one end-to-end test per install behaviour (layouts, grants, limits,
+//! targets, uninstall), all through the same `Setup`.
+//!
 //! `fasthooks-host install` and `uninstall` on real settings files in temporary projects: what
 //! they write, that they merge without disturbing anything else, idempotence, backups, exact
 //! removal, and refusing files they cannot parse.
@@ -573,4 +576,45 @@ fn a_plugin_that_does_not_load_is_not_installed() {
         out.stderr
     );
     let _: &Path = setup.dir.path();
+}
+
+#[test]
+fn the_hook_deadline_is_kept_below_the_entries_timeout() {
+    let setup = Setup::new();
+    // A 10 s entry: the default 54 s deadline would not fit, so install writes 9 s.
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--hook-timeout",
+        "10",
+    ]);
+    let settings = setup.settings();
+    let entry = &settings["hooks"]["PreToolUse"][0]["hooks"][0];
+    assert_eq!(entry["timeout"], 10);
+    assert!(
+        entry["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("--deadline-ms 9000"),
+        "{entry}"
+    );
+    // A deadline given that does not fit is refused, naming both flags.
+    let run = setup.run(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--hook-timeout",
+        "10",
+        "--deadline-ms",
+        "20000",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("--deadline-ms 20000 is not below the entries' timeout (10 s)")
+            && run.stderr.contains("--hook-timeout"),
+        "{}",
+        run.stderr
+    );
 }

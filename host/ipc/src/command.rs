@@ -70,7 +70,8 @@ pub struct HookArgs {
     /// How long one background task may run before it is stopped (and failed) [default: 300000].
     #[arg(long, value_name = "MS")]
     task_timeout_ms: Option<u64>,
-    /// The whole hook call, waits on tasks included, answers within this [default: 60000].
+    /// The whole hook call, waits on tasks included, answers within this [default: 54000,
+    /// below Claude Code's 60 s hook timeout].
     #[arg(long, value_name = "MS")]
     deadline_ms: Option<u64>,
     /// Put cache, store, socket and logs under DIR instead of the XDG directories.

@@ -156,7 +156,10 @@ impl Limits {
     pub const DEFAULT_MEMORY_MB: usize = 256;
     pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
     pub const DEFAULT_TASK_TIMEOUT_MS: u64 = 300_000;
-    pub const DEFAULT_DEADLINE_MS: u64 = 60_000;
+    /// Below Claude Code's default hook timeout (60 s), so the hook answers before it is killed.
+    pub const DEFAULT_DEADLINE_MS: u64 = 54_000;
+    /// Claude Code's timeout for a command hook entry without a `timeout` of its own.
+    pub const CLAUDE_CODE_DEFAULT_TIMEOUT_MS: u64 = 60_000;
 }
 
 impl Default for Limits {

@@ -20,6 +20,10 @@
 //!   given; directories are made absolute, except those written with `$CLAUDE_PROJECT_DIR` (or
 //!   another `$VARIABLE`), which stay for the shell to expand when the hook runs.
 //!
+//! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
+//! declares and a `--deadline-ms` that does not fit the entries' timeout, and notes what write
+//! grants leave read-only.
+//!
 //! How the file is treated:
 //! - merged, never rewritten wholesale: keys keep their order, other entries stay where they
 //!   are, new groups go at the end of their event's list, new events at the end of `hooks`;
@@ -34,6 +38,7 @@
 //! - a file that is not valid JSON, or whose `hooks` are not shaped as Claude Code expects, is
 //!   left untouched: exit 1 with a message naming the file.
 
+mod checks;
 mod file;
 mod settings;
 mod shell;
@@ -42,8 +47,7 @@ use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
 use fasthooks_ipc::hook_io::finish;
-use fasthooks_ipc::request::GrantKind;
-use fasthooks_ipc::{Capability, Grant, HOST_BINARY, HookCommand, Paths};
+use fasthooks_ipc::{Grant, HOST_BINARY, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
 use fasthooks_protocol::{Rendered, matcher};
 use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
@@ -95,14 +99,15 @@ fn into_rendered(result: anyhow::Result<String>) -> Rendered {
 }
 
 fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyhow::Result<String> {
-    let command = HookCommand::parse(&args.hook, matches)?;
+    let mut command = HookCommand::parse(&args.hook, matches)?;
+    checks::fit_deadline(&mut command, args.hook_timeout)?;
     let (command, expandable) = absolute(command)?;
     let file = args.target.settings_file()?;
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
     for plugin in &command.plugins {
         let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)?;
-        check_grants(&info.name, plugin, &info.capabilities)?;
+        checks::check_grants(&info.name, plugin, &info.capabilities)?;
         subscriptions.extend(
             info.subscriptions
                 .iter()
@@ -151,45 +156,13 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     out.push_str(&format!("\ncommand: {}", plan.command));
-    for line in write_grant_notes(&command) {
+    for line in checks::write_grant_notes(&command) {
         out.push_str(&format!("\n{line}"));
     }
     if let Some(backup) = backup {
         out.push_str(&format!("\nprevious file kept as {}", backup.display()));
     }
     Ok(out)
-}
-
-/// What a write grant means for the places Claude Code and git run commands from.
-fn write_grant_notes(command: &HookCommand) -> Vec<String> {
-    let mut notes = Vec::new();
-    for plugin in &command.plugins {
-        let lifted = plugin.grants.contains(&Grant::WriteClaudeAndGit);
-        for grant in &plugin.grants {
-            let Grant::Write(dir) = grant else { continue };
-            let text = dir.display();
-            let holds = crate::sandbox::write_policy::READ_ONLY_NAMES
-                .iter()
-                .any(|name| dir.join(name).exists())
-                || text.to_string().contains('$');
-            if lifted {
-                notes.push(format!(
-                    "warning: {} may change .claude/ and .git/ inside {text} \
-                     (--allow-write-claude-and-git): Claude Code and git run the commands \
-                     written there, outside any sandbox",
-                    plugin.path.display()
-                ));
-            } else if holds {
-                notes.push(format!(
-                    "note: .claude/ and .git/ inside {text} stay read-only for {} \
-                     (Claude Code and git run commands from them); \
-                     --allow-write-claude-and-git would lift that",
-                    plugin.path.display()
-                ));
-            }
-        }
-    }
-    notes
 }
 
 fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
@@ -346,39 +319,6 @@ fn is_name(text: &str) -> bool {
     !text.is_empty()
         && !text.starts_with(|c: char| c.is_ascii_digit())
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Refuse a plugin that would be refused at every event for a capability it was not granted.
-fn check_grants(
-    name: &str,
-    plugin: &fasthooks_ipc::PluginArgs,
-    capabilities: &[Capability],
-) -> anyhow::Result<()> {
-    let kinds: Vec<GrantKind> = plugin
-        .grants
-        .iter()
-        .filter_map(|grant| match grant {
-            Grant::Read(_) => Some(GrantKind::Read),
-            Grant::Write(_) => Some(GrantKind::Write),
-            Grant::Env(_) => Some(GrantKind::Env),
-            Grant::Net(_) => Some(GrantKind::Net),
-            Grant::Agent => Some(GrantKind::Agent),
-            Grant::WriteClaudeAndGit
-            | Grant::AgentTools(_)
-            | Grant::AgentMaxTurns(_)
-            | Grant::AgentMaxBudgetUsd(_)
-            | Grant::Sha256(_) => None,
-        })
-        .collect();
-    match capabilities.iter().find(|c| !c.granted_by(&kinds)) {
-        Some(missing) => Err(anyhow!(
-            "plugin {name} ({}) needs the {} capability: add {} after its --plugin",
-            plugin.path.display(),
-            missing.name(),
-            missing.flag()
-        )),
-        None => Ok(()),
-    }
 }
 
 /// The command line for settings.json: each word quoted for `sh -c` where it needs it, the
@@ -552,35 +492,5 @@ mod tests {
             line,
             "/opt/fasthooks-host --allow-read \"$CLAUDE_PROJECT_DIR/docs\""
         );
-    }
-
-    #[test]
-    fn capabilities_need_their_grants() {
-        use Capability::*;
-        let plugin = |grants: Vec<Grant>| fasthooks_ipc::PluginArgs {
-            path: "/p/x.wasm".into(),
-            grants,
-        };
-        let dir = || PathBuf::from("/d");
-        assert!(check_grants("x", &plugin(vec![]), &[]).is_ok());
-        let err = check_grants("x", &plugin(vec![]), &[ReadFiles])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("--allow-read DIR") && err.contains("/p/x.wasm"),
-            "{err}"
-        );
-        assert!(
-            check_grants(
-                "x",
-                &plugin(vec![Grant::Write(dir())]),
-                &[ReadFiles, WriteFiles]
-            )
-            .is_ok()
-        );
-        assert!(check_grants("x", &plugin(vec![Grant::Read(dir())]), &[WriteFiles]).is_err());
-        let all = vec![Grant::Net("h".into()), Grant::Env("E".into()), Grant::Agent];
-        assert!(check_grants("x", &plugin(all), &[Network, Environment, Agent]).is_ok());
-        assert!(check_grants("x", &plugin(vec![Grant::Net("h".into())]), &[Agent]).is_err());
     }
 }
