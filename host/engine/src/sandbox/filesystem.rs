@@ -223,6 +223,52 @@ impl GuardedView<'_> {
     }
 }
 
+/// The operations that change one name in a directory and nothing else.
+#[derive(Clone, Copy)]
+enum PathChange {
+    CreateDirectory,
+    RemoveDirectory,
+    UnlinkFile,
+}
+
+impl GuardedView<'_> {
+    /// `change` at `path` from `fd`, checked when the policy is active.
+    async fn change_at(
+        &mut self,
+        change: PathChange,
+        fd: Resource<Descriptor>,
+        path: String,
+    ) -> FsResult<()> {
+        if !self.policy.active() {
+            return self.unchecked_change(change, fd, path).await;
+        }
+        let parent = self.writable_parent(&fd, &path).await?;
+        let result = self
+            .unchecked_change(change, parent.dir(), parent.name.clone())
+            .await;
+        self.close(parent);
+        result
+    }
+
+    async fn unchecked_change(
+        &mut self,
+        change: PathChange,
+        fd: Resource<Descriptor>,
+        path: String,
+    ) -> FsResult<()> {
+        let inner = &mut self.inner;
+        match change {
+            PathChange::CreateDirectory => {
+                HostDescriptor::create_directory_at(inner, fd, path).await
+            }
+            PathChange::RemoveDirectory => {
+                HostDescriptor::remove_directory_at(inner, fd, path).await
+            }
+            PathChange::UnlinkFile => HostDescriptor::unlink_file_at(inner, fd, path).await,
+        }
+    }
+}
+
 fn writes(oflags: types::OpenFlags, flags: types::DescriptorFlags) -> bool {
     oflags.intersects(
         types::OpenFlags::CREATE | types::OpenFlags::TRUNCATE | types::OpenFlags::EXCLUSIVE,
@@ -283,15 +329,7 @@ impl HostDescriptor for GuardedView<'_> {
         fd: Resource<types::Descriptor>,
         path: String,
     ) -> FsResult<()> {
-        if !self.policy.active() {
-            return HostDescriptor::create_directory_at(&mut self.inner, fd, path).await;
-        }
-        let parent = self.writable_parent(&fd, &path).await?;
-        let result =
-            HostDescriptor::create_directory_at(&mut self.inner, parent.dir(), parent.name.clone())
-                .await;
-        self.close(parent);
-        result
+        self.change_at(PathChange::CreateDirectory, fd, path).await
     }
 
     async fn set_times_at(
@@ -377,15 +415,7 @@ impl HostDescriptor for GuardedView<'_> {
         fd: Resource<types::Descriptor>,
         path: String,
     ) -> FsResult<()> {
-        if !self.policy.active() {
-            return HostDescriptor::remove_directory_at(&mut self.inner, fd, path).await;
-        }
-        let parent = self.writable_parent(&fd, &path).await?;
-        let result =
-            HostDescriptor::remove_directory_at(&mut self.inner, parent.dir(), parent.name.clone())
-                .await;
-        self.close(parent);
-        result
+        self.change_at(PathChange::RemoveDirectory, fd, path).await
     }
 
     async fn rename_at(
@@ -449,15 +479,7 @@ impl HostDescriptor for GuardedView<'_> {
         fd: Resource<types::Descriptor>,
         path: String,
     ) -> FsResult<()> {
-        if !self.policy.active() {
-            return HostDescriptor::unlink_file_at(&mut self.inner, fd, path).await;
-        }
-        let parent = self.writable_parent(&fd, &path).await?;
-        let result =
-            HostDescriptor::unlink_file_at(&mut self.inner, parent.dir(), parent.name.clone())
-                .await;
-        self.close(parent);
-        result
+        self.change_at(PathChange::UnlinkFile, fd, path).await
     }
 
     // What follows is wasmtime-wasi's implementation, unchanged.
