@@ -377,3 +377,50 @@ fn a_deleted_runtime_directory_does_not_start_a_second_daemon() {
     }
     assert_eq!(daemons_of(home.path()), pids, "still the one daemon");
 }
+
+#[test]
+fn a_daemon_killed_mid_hook_is_retried_in_process() {
+    let home = Home::new();
+    let (hostile, echo) = (plugin("hostile"), plugin("echo"));
+    let args = [
+        "--plugin",
+        hostile.to_str().unwrap(),
+        "--plugin",
+        echo.to_str().unwrap(),
+        "--timeout-ms",
+        "1500",
+    ];
+    let mut event = fasthooks_e2e::prompt_event("sleep");
+    event["echo_response"] = serde_json::json!({"decision": "block", "reason": "echo's answer"});
+    // Start the daemon (and compile both) first.
+    let warm = home.hook(&args, &fasthooks_e2e::prompt_event("hello"));
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
+    let pids = daemons_of(home.path());
+    assert_eq!(pids.len(), 1);
+    // The hook is in the daemon (hostile asleep) when the daemon is killed.
+    let mut command = home.command();
+    command.args(args);
+    let body = event.to_string();
+    let hook = std::thread::spawn(move || {
+        fasthooks_e2e::run_command(&mut command, body.as_bytes(), Duration::from_secs(60))
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !home.log().contains("hostile: asleep in a host call") {
+        assert!(Instant::now() < deadline, "the call reached the daemon");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    unsafe { libc::kill(pids[0] as i32, libc::SIGKILL) };
+    let run = hook.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout_json()["reason"],
+        "echo's answer",
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the daemon ended before answering"),
+        "{}",
+        run.stderr
+    );
+}

@@ -31,11 +31,10 @@ pub enum ClientError {
     NoAnswer(String),
 }
 
-/// The longest a hook waits for the daemon's answer once the daemon has taken the request.
+/// The longest a hook waits for the daemon's answer once the daemon has taken the request:
+/// the hook's deadline (every plugin call ends before it) and a moment to send the answer.
 pub fn answer_deadline(request: &HookRequest) -> Duration {
-    request.limits.hook_deadline
-        + request.limits.handle_timeout * (request.plugins.len() as u32)
-        + Duration::from_secs(5)
+    request.limits.hook_deadline + Duration::from_millis(500)
 }
 
 pub fn run_hook(
@@ -91,6 +90,17 @@ pub fn run_hook(
             Ok(Reply::Hook(rendered)) => Ok(rendered),
             Ok(Reply::Error(err)) => Err(NoAnswer(err)),
             Ok(other) => Err(NoAnswer(format!("unexpected daemon reply {other:?}"))),
+            // Gone before answering (killed, crashed): the hook runs in-process instead.
+            Err(err)
+                if !matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(Unavailable(format!(
+                    "the daemon ended before answering: {err}"
+                )))
+            }
             Err(err) => Err(NoAnswer(format!(
                 "no answer from the daemon within {answer_deadline:?}: {err}"
             ))),

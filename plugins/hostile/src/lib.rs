@@ -7,7 +7,8 @@
 //! - `print`: writes to stdout and stderr (which must never reach the hook's stdout), then
 //!   returns some context.
 //! - `error`: returns an error from `handle`.
-//! - `sleep`: sleeps for a day inside a WASI call (the host must still stop it).
+//! - `sleep`: logs `hostile: asleep in a host call`, then sleeps for a day inside a WASI call
+//!   (the host must still stop it).
 //! - `escape DIR PORT`: tries to get out of its sandbox and reports what worked, as JSON in the
 //!   context: read `DIR/secret.txt`, write `DIR/written.txt`, read `/etc/passwd`, see the
 //!   environment, connect to `127.0.0.1:PORT`. With no grants, everything must fail.
@@ -127,6 +128,11 @@ impl Guest for Hostile {
             }
             "error" => Err("hostile plugin returned an error on purpose".into()),
             "sleep" => {
+                // Said first, so a test can tell the call is in progress.
+                fasthooks::hooks::log::log(
+                    fasthooks::hooks::types::LogLevel::Info,
+                    "hostile: asleep in a host call",
+                );
                 // Blocked in a host call (WASI poll), where no epoch deadline reaches.
                 std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
                 Ok(empty)
