@@ -205,6 +205,24 @@ impl GuardedView<'_> {
         .await
     }
 
+    /// The two checked parents of an operation from one path to another (rename, link).
+    async fn writable_pair(
+        &mut self,
+        old_fd: &Resource<Descriptor>,
+        old_path: &str,
+        new_fd: &Resource<Descriptor>,
+        new_path: &str,
+    ) -> FsResult<(Parent, Parent)> {
+        let old = self.writable_parent(old_fd, old_path).await?;
+        match self.writable_parent(new_fd, new_path).await {
+            Ok(new) => Ok((old, new)),
+            Err(err) => {
+                self.close(old);
+                Err(err)
+            }
+        }
+    }
+
     /// Refuse a link as the last name of an operation that would follow it.
     async fn not_a_link(&mut self, parent: &Parent) -> FsResult<()> {
         let stat = HostDescriptor::stat_at(
@@ -384,18 +402,14 @@ impl HostDescriptor for GuardedView<'_> {
             .await;
         }
         // A hard link to a file is that file: the source must be writable too.
-        let old = self.writable_parent(&fd, &old_path).await?;
+        let (old, new) = self
+            .writable_pair(&fd, &old_path, &new_descriptor, &new_path)
+            .await?;
         if let Err(err) = self.not_a_link(&old).await {
             self.close(old);
+            self.close(new);
             return Err(err);
         }
-        let new = match self.writable_parent(&new_descriptor, &new_path).await {
-            Ok(new) => new,
-            Err(err) => {
-                self.close(old);
-                return Err(err);
-            }
-        };
         let result = HostDescriptor::link_at(
             &mut self.inner,
             old.dir(),
@@ -429,14 +443,9 @@ impl HostDescriptor for GuardedView<'_> {
             return HostDescriptor::rename_at(&mut self.inner, fd, old_path, new_fd, new_path)
                 .await;
         }
-        let old = self.writable_parent(&fd, &old_path).await?;
-        let new = match self.writable_parent(&new_fd, &new_path).await {
-            Ok(new) => new,
-            Err(err) => {
-                self.close(old);
-                return Err(err);
-            }
-        };
+        let (old, new) = self
+            .writable_pair(&fd, &old_path, &new_fd, &new_path)
+            .await?;
         let result = HostDescriptor::rename_at(
             &mut self.inner,
             old.dir(),
