@@ -124,33 +124,31 @@ impl Dispatcher {
         if request.plugins.is_empty() {
             return Rendered::error("no plugin given: add --plugin PATH to the hook command");
         }
-        let original = tool_input(&event);
+        // No JSON is parsed here unless a plugin rewrites the input (the hot path has none).
         let mut event = event;
         let mut rounds = 0;
         let (mut merged, failures) = loop {
             let (merged, failures) = self.run_round(request, &event, wait_deadline);
-            let rewritten = merged
-                .updated_input
-                .clone()
-                .filter(|input| Some(input) != tool_input(&event).as_ref());
-            let Some(input) = rewritten.filter(|_| original.is_some() && !merged.is_blocking())
-            else {
+            let rewritten = merged.updated_input.clone().filter(|input| {
+                !merged.is_blocking() && tool_input(&event).is_some_and(|current| current != *input)
+            });
+            let Some(input) = rewritten else {
                 break (merged, failures);
             };
             // The tool input was rewritten: every plugin sees the new input before the tool
             // may run with it. (A plugin may see one event more than once this way.)
-            rounds += 1;
-            if rounds >= MAX_INPUT_ROUNDS || Instant::now() >= wait_deadline {
+            if rounds + 1 >= MAX_INPUT_ROUNDS || Instant::now() >= wait_deadline {
                 return render(&event.name, &input_kept_changing());
             }
             match with_tool_input(&event, input) {
                 Some(next) => event = next,
                 None => break (merged, failures),
             }
+            rounds += 1;
         };
         if merged.is_blocking() {
             merged.updated_input = None;
-        } else if tool_input(&event) != original {
+        } else if rounds > 0 {
             // What every plugin saw in the last round, and so what the tool runs with.
             merged.updated_input = tool_input(&event);
         }
