@@ -274,25 +274,33 @@ fn a_plugin_that_holds_its_share_of_instances_cannot_starve_a_guard() {
             })
         })
         .collect();
-    // A fourth call of it is refused at once, blamed on it, while the guard in the same
-    // command answers. (Until the holders are inside, a fourth call just runs: retry.)
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let refused = loop {
-        let run = fasthooks_e2e::run_command(
-            &mut command("1000", &["--plugin", guard.to_str().unwrap()]),
-            bash_event("rm -rf /").to_string().as_bytes(),
-            Duration::from_secs(30),
-        );
+    // Until all three are inside (each says so in the log before it sleeps).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while home.log().matches("hostile: asleep in a host call").count() < 3 {
         assert!(
-            run.stdout.contains("\"deny\""),
-            "the guard answers: {}",
-            run.stderr
+            Instant::now() < deadline,
+            "the holders got in: {}",
+            home.log()
         );
-        if run.stderr.contains("share of the instance pool") {
-            break run;
-        }
-        assert!(Instant::now() < deadline, "never refused: {}", run.stderr);
-    };
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A fourth call of it is refused at once, blamed on it, while the guard in the same
+    // command answers.
+    let refused = fasthooks_e2e::run_command(
+        &mut command("1000", &["--plugin", guard.to_str().unwrap()]),
+        bash_event("rm -rf /").to_string().as_bytes(),
+        Duration::from_secs(30),
+    );
+    assert!(
+        refused.stdout.contains("\"deny\""),
+        "the guard answers: {}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("share of the instance pool"),
+        "{}",
+        refused.stderr
+    );
     assert!(
         refused.stderr.contains("plugin hostile"),
         "{}",

@@ -43,8 +43,7 @@ pub struct CallContext {
 
 impl CallContext {
     /// `handle()` (or the `describe()` that precedes it) for one plugin of a hook request;
-    /// [`CallContext::matched`] is set for `handle`.
-    /// A call in a hook: its grants, its limits, and a time limit that also ends before the
+    /// [`CallContext::matched`] is set for `handle`. Its time limit also ends before the
     /// hook's deadline, so the answer (a `--fail-closed` deny included) is out by then.
     pub fn hook(
         plugin: PluginId,
@@ -55,6 +54,7 @@ impl CallContext {
         wait_deadline: Instant,
         tasks: Option<TaskAccess>,
     ) -> CallContext {
+        let timeout = within_hook_deadline(request.limits.handle_timeout, wait_deadline);
         CallContext {
             plugin: Arc::new(plugin),
             plugin_sha256: sha256.to_owned(),
@@ -62,9 +62,8 @@ impl CallContext {
             cwd: event.cwd.clone(),
             grants: Arc::new(spec.grants.clone()),
             memory_bytes: request.limits.memory_bytes,
-            timeout: within_hook_deadline(request.limits.handle_timeout, wait_deadline),
-            timeout_cut: within_hook_deadline(request.limits.handle_timeout, wait_deadline)
-                < request.limits.handle_timeout,
+            timeout,
+            timeout_cut: timeout < request.limits.handle_timeout,
             wait_deadline,
             task_timeout: request.limits.task_timeout,
             tasks,
