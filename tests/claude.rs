@@ -125,7 +125,27 @@ impl World {
     }
 
     /// `claude -p PROMPT --output-format json EXTRA…` in the project, offline.
+    /// Run `claude -p PROMPT` and check it succeeded.
     fn claude(&self, prompt: &str, extra: &[&str]) -> ClaudeRun {
+        let run = self.claude_run(prompt, extra);
+        assert_eq!(
+            run.code,
+            0,
+            "claude -p failed: {run:?}\nrequests:\n{}\nfasthooks log:\n{}",
+            self.model.summary(),
+            self.fasthooks.log()
+        );
+        assert_eq!(
+            run.json()["is_error"],
+            false,
+            "claude -p reported an error: {}",
+            run.stdout
+        );
+        run
+    }
+
+    /// Run `claude -p PROMPT` to its end, whatever the end.
+    fn claude_run(&self, prompt: &str, extra: &[&str]) -> ClaudeRun {
         let mut command = Command::new(claude_binary());
         command
             .arg("-p")
@@ -189,19 +209,6 @@ impl World {
             elapsed: start.elapsed(),
         };
         self.model.assert_no_loop();
-        assert_eq!(
-            run.code,
-            0,
-            "claude -p failed: {run:?}\nrequests:\n{}\nfasthooks log:\n{}",
-            self.model.summary(),
-            self.fasthooks.log()
-        );
-        assert_eq!(
-            run.json()["is_error"],
-            false,
-            "claude -p reported an error: {}",
-            run.stdout
-        );
         eprintln!("claude -p {prompt:?} took {:?}", run.elapsed);
         run
     }
@@ -552,6 +559,113 @@ fn a_sub_agent_has_no_tools_unless_the_user_grants_them() {
     let mut tools = request.tool_names();
     tools.sort();
     assert_eq!(tools, ["Grep", "Read"]);
+}
+
+/// The sub-agent's requests to the model for `prompt` (see [`sub_agent_request`]).
+fn sub_agent_requests(world: &World, prompt: &str) -> Vec<Request> {
+    world
+        .model
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_main() && r.mentions(prompt) && !r.mentions(&format!(" {prompt}")))
+        .collect()
+}
+
+/// A model that answers every turn by reading a file: an agent loop that only ends at a limit.
+fn endless_reader(world_file: &str) -> Vec<Vec<Block>> {
+    vec![vec![tool(
+        "Read",
+        serde_json::json!({ "file_path": world_file }),
+    )]]
+}
+
+#[test]
+fn a_sub_agent_gets_at_most_the_turns_the_user_allows() {
+    let world = World::new(vec![vec![text("placeholder")]]);
+    let notes = world.project().join("notes.txt");
+    std::fs::write(&notes, "more to read\n").unwrap();
+    world
+        .model
+        .set_script(endless_reader(&notes.display().to_string()));
+    world.install(&[
+        "--plugin",
+        &plugin_arg("task-lab"),
+        "--allow-agent",
+        "--allow-agent-tools",
+        "Read",
+        "--agent-max-turns",
+        "2",
+    ]);
+    // The plugin asks for 50 turns; the user allows 2. The session itself stops after its
+    // first turn, so every further request is the sub-agent's.
+    let session = world.claude_run(
+        "agent-ask 50 100 Keep-reading",
+        &["--allowedTools", "Bash", "--max-turns", "1"],
+    );
+    assert_eq!(session.json()["subtype"], "error_max_turns", "{session:?}");
+    let asked = sub_agent_requests(&world, "Keep-reading");
+    assert_eq!(
+        asked.len(),
+        2,
+        "the sub-agent stopped at the user's 2 turns:\n{}",
+        world.model.summary()
+    );
+    // The plugin hears why, and says so to the session.
+    let main = world
+        .main_requests()
+        .into_iter()
+        .find(|r| r.mentions("agent-ask 50 100"))
+        .expect("the session's request");
+    assert!(
+        main.mentions("the sub-agent ended with error_max_turns"),
+        "{:?}",
+        main.texts()
+    );
+}
+
+#[test]
+fn a_sub_agent_spends_at_most_the_budget_the_user_allows() {
+    let world = World::new(vec![vec![text("placeholder")]]);
+    let notes = world.project().join("notes.txt");
+    std::fs::write(&notes, "more to read\n").unwrap();
+    world
+        .model
+        .set_script(endless_reader(&notes.display().to_string()));
+    // Every turn reports ten million input tokens: dollars per turn at any model's price.
+    world.model.set_input_tokens(10_000_000);
+    world.install(&[
+        "--plugin",
+        &plugin_arg("task-lab"),
+        "--allow-agent",
+        "--allow-agent-tools",
+        "Read",
+        "--agent-max-budget-usd",
+        "0.05",
+    ]);
+    // The plugin asks for 5 turns and $100; the user allows 5 cents, spent by the first turn.
+    let session = world.claude_run(
+        "agent-ask 5 10000 Spend-freely",
+        &["--allowedTools", "Bash", "--max-turns", "1"],
+    );
+    assert_eq!(session.json()["subtype"], "error_max_turns", "{session:?}");
+    let asked = sub_agent_requests(&world, "Spend-freely");
+    assert_eq!(
+        asked.len(),
+        1,
+        "the sub-agent stopped when the user's budget was spent:\n{}",
+        world.model.summary()
+    );
+    // The plugin hears why, and says so to the session.
+    let main = world
+        .main_requests()
+        .into_iter()
+        .find(|r| r.mentions("agent-ask 5 10000"))
+        .expect("the session's request");
+    assert!(
+        main.mentions("the sub-agent ended with error_max_budget_usd"),
+        "{:?}",
+        main.texts()
+    );
 }
 
 #[test]

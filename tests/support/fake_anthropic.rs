@@ -149,6 +149,8 @@ struct State {
     main_requests: usize,
     max_main_requests: usize,
     overflowed: bool,
+    /// The input tokens each answer reports (what the CLI's spending is computed from).
+    input_tokens: u64,
 }
 
 /// The server. Dropping it stops it.
@@ -174,6 +176,7 @@ impl FakeAnthropic {
             main_requests: 0,
             max_main_requests: MAX_MAIN_REQUESTS,
             overflowed: false,
+            input_tokens: 100,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -208,6 +211,12 @@ impl FakeAnthropic {
     pub fn set_script(&self, script: Vec<Vec<Block>>) {
         assert!(!script.is_empty(), "a script needs at least one turn");
         self.state.lock().unwrap().script = script;
+    }
+
+    /// Report `tokens` input tokens in every answer from now on: a large number makes each
+    /// turn cost the CLI real (pretend) money, for tests of spending limits.
+    pub fn set_input_tokens(&self, tokens: u64) {
+        self.state.lock().unwrap().input_tokens = tokens;
     }
 
     /// Every request so far.
@@ -417,7 +426,7 @@ fn answer(request: &Request, state: &mut State) -> Reply {
     } else {
         "end_turn"
     };
-    let usage = json!({"input_tokens": 100, "output_tokens": 10});
+    let usage = json!({"input_tokens": state.input_tokens, "output_tokens": 10});
     if request.body["stream"] != true {
         return Reply::Json(json!({
             "id": id, "type": "message", "role": "assistant", "model": model,
@@ -430,7 +439,7 @@ fn answer(request: &Request, state: &mut State) -> Reply {
         json!({"type": "message_start", "message": {
             "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
             "stop_reason": null, "stop_sequence": null,
-            "usage": {"input_tokens": 100, "output_tokens": 1},
+            "usage": {"input_tokens": state.input_tokens, "output_tokens": 1},
         }}),
     )];
     for (index, block) in content.iter().enumerate() {

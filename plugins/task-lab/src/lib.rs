@@ -34,6 +34,7 @@
 //! | `state-keys SCOPE` | `{"value":["K",...]}` |
 //! | `agent TEXT` | `{"value":"ANSWER"}`: a Claude sub-agent's answer to TEXT (needs `--allow-agent`) |
 //! | `agent-tools T1,T2 TEXT` | the same, asking for a sub-agent with tools T1 and T2 |
+//! | `agent-ask TURNS CENTS TEXT` | the same, asking for a sub-agent with `Read`, TURNS turns and a budget of CENTS US cents |
 //!
 //! Any failure: `{"error":"..."}`; an unknown command: `{"error":"unknown command `X`"}`.
 //!
@@ -210,6 +211,8 @@ pub enum Command {
     Agent(String),
     /// `agent-tools TOOL,TOOL TEXT`
     AgentTools(Vec<String>, String),
+    /// `agent-ask TURNS CENTS TEXT`
+    AgentAsk(u32, u32, String),
 }
 
 /// Splits off the first word of `text` (after leading spaces): `(word, rest)`.
@@ -314,6 +317,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-keys" => "state-keys SCOPE",
         "agent" => "agent TEXT",
         "agent-tools" => "agent-tools TOOL,TOOL TEXT",
+        "agent-ask" => "agent-ask TURNS CENTS TEXT",
         other => return Err(format!("unknown command `{other}`")),
     };
     let mut words = Words {
@@ -341,6 +345,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "state-keys" => Command::StateKeys(words.scope()?),
         "agent" => Command::Agent(words.text()?),
         "agent-tools" => Command::AgentTools(words.keys()?, words.text()?),
+        "agent-ask" => Command::AgentAsk(
+            words.number("TURNS")?,
+            words.number("CENTS")?,
+            words.text()?,
+        ),
         _ => unreachable!("every command name has a usage above"),
     };
     words.end()?;
@@ -533,6 +542,15 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
                 fasthooks_sdk::agent::AgentRequest::new(prompt.as_str())
                     .max_turns(1)
                     .allowed_tools(tools.iter().map(String::as_str)),
+            ),
+            Value::String,
+        ),
+        Command::AgentAsk(turns, cents, prompt) => answer(
+            fasthooks_sdk::agent::query(
+                fasthooks_sdk::agent::AgentRequest::new(prompt.as_str())
+                    .max_turns(*turns)
+                    .max_budget_usd(f64::from(*cents) / 100.0)
+                    .allowed_tools(["Read"]),
             ),
             Value::String,
         ),
