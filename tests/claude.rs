@@ -1,3 +1,6 @@
+//! Over 600 lines: every test against the real Claude Code CLI drives it through one `World`
+//! (a project, a fasthooks home, a fake model server); splitting would copy that driver.
+//!
 //! The real Claude Code CLI, end to end and offline: `claude -p` runs in a temporary project
 //! whose `.claude/settings.json` was written by `fasthooks-host install`, against a fake
 //! Anthropic Messages API on 127.0.0.1 that scripts the model's turns. Each scenario asserts

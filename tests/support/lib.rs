@@ -3,6 +3,7 @@
 //! stderr and the exit code), and never let a hung process hang the test suite.
 
 pub mod fake_anthropic;
+pub mod lab;
 
 use serde_json::Value;
 use std::io::Write;
@@ -152,7 +153,8 @@ impl Drop for Home {
     }
 }
 
-/// Spawn, feed stdin on its own thread (large events exceed the pipe buffer), wait with a limit.
+/// Spawn, feed stdin and drain stdout and stderr on their own threads (large events and
+/// answers exceed a pipe's buffer), wait with a limit.
 pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> HookRun {
     let start = Instant::now();
     let mut child = command
@@ -166,10 +168,19 @@ pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> Hook
     let writer = std::thread::spawn(move || {
         let _ = pipe.write_all(&input);
     });
+    let drain = |mut from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = from.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
     let deadline = start + limit;
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -178,14 +189,13 @@ pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> Hook
             );
         }
         std::thread::sleep(Duration::from_millis(2));
-    }
-    let output = child.wait_with_output().expect("output");
+    };
     let elapsed = start.elapsed();
     let _ = writer.join();
     HookRun {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
+        code: status.code().unwrap_or(-1),
         elapsed,
     }
 }

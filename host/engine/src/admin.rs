@@ -119,30 +119,38 @@ pub fn cancel_tasks(
     };
     let cancelled = match client::ask(&paths, request) {
         Ok(Some(Reply::Cancelled(n))) => n,
-        Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
-        Ok(None) => {
-            let service = fasthooks_tasks::Store::open(&paths.data).and_then(|store| {
-                fasthooks_tasks::TaskService::open(
-                    store,
-                    fasthooks_tasks::TaskConfig::default(),
-                    false,
-                )
-            });
-            match service {
-                Ok(service) => {
-                    let n = service.cancel_matching(plugin.as_deref(), session.as_deref());
-                    service.store().flush();
-                    n
-                }
-                Err(err) => return finish(Rendered::error(format!("tasks cancel: {err}"))),
-            }
+        Ok(Some(Reply::Error(err))) => {
+            return finish(Rendered::error(format!("tasks cancel: {err}")));
         }
+        Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
+        // No daemon: cancel in the store, owning it meanwhile like any other process would.
+        Ok(None) => match cancel_in_store(&paths, plugin.as_deref(), session.as_deref()) {
+            Ok(n) => n,
+            Err(err) => return finish(Rendered::error(format!("tasks cancel: {err}"))),
+        },
         Err(err) => return finish(Rendered::error(err)),
     };
     finish(ok(format!(
         "{cancelled} task{} cancelled",
         if cancelled == 1 { "" } else { "s" }
     )))
+}
+
+fn cancel_in_store(
+    paths: &Paths,
+    plugin: Option<&str>,
+    session: Option<&str>,
+) -> Result<u32, String> {
+    use fasthooks_tasks::{Store, StoreOwner, Takeover, TaskConfig, TaskService};
+    let owner = StoreOwner::take_within(&paths.data, crate::task_owner::OWNER_WAIT, || false)
+        .map_err(|err| err.to_string())?
+        .ok_or("the task store is in use by a hook process; try again in a moment")?;
+    let store = Store::open(&paths.data).map_err(|err| err.to_string())?;
+    let service = TaskService::open(store, owner, TaskConfig::default(), Takeover::RunOwnTasks)
+        .map_err(|err| err.to_string())?;
+    service
+        .cancel_matching(plugin, session)
+        .map_err(|err| err.to_string())
 }
 
 fn table(tasks: &[TaskSummary]) -> String {

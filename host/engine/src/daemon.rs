@@ -22,8 +22,9 @@ use crate::task_runner::PluginTaskRunner;
 use anyhow::Context;
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::wire::{self as ipc, DaemonStatus, Envelope, Identity, Reply, Request};
-use fasthooks_tasks::{Store, TaskAccess, TaskConfig, TaskService};
-use std::fs::File;
+use fasthooks_tasks::{
+    RemoteCall, Store, StoreOwner, Takeover, TaskAccess, TaskConfig, TaskService,
+};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::Arc;
@@ -65,25 +66,6 @@ impl DaemonConfig {
         DaemonConfig {
             idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)),
             tasks,
-        }
-    }
-}
-
-/// Take the daemon lock without blocking. `None`: another daemon holds it.
-fn try_lock(paths: &Paths) -> anyhow::Result<Option<File>> {
-    fasthooks_ipc::private::create_dir(&paths.data)
-        .with_context(|| format!("cannot create {}", paths.data.display()))?;
-    let path = paths.data.join(fasthooks_ipc::paths::LOCK_FILE);
-    let file = fasthooks_ipc::private::open_file(
-        &path,
-        File::options().create(true).truncate(false).write(true),
-    )
-    .with_context(|| format!("cannot open {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(err)) => {
-            Err(err).with_context(|| format!("cannot lock {}", path.display()))
         }
     }
 }
@@ -156,11 +138,13 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     // One daemon: if the lock is held, either a live daemon answers (we are not needed) or the
     // holder is on its way out (wait for it briefly).
     let socket = paths.socket();
-    let lock = {
+    let owner = {
         let give_up = Instant::now() + Duration::from_secs(5);
         loop {
-            if let Some(lock) = try_lock(paths)? {
-                break lock;
+            if let Some(owner) = StoreOwner::try_take(&paths.data)
+                .with_context(|| format!("cannot own the store in {}", paths.data.display()))?
+            {
+                break owner;
             }
             if UnixStream::connect(&socket).is_ok() || Instant::now() > give_up {
                 return Ok(());
@@ -178,7 +162,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     );
     let store = Store::open(&paths.data)?;
     let store_path = store.path().display().to_string();
-    let tasks = TaskService::open(store, config.tasks, true)?;
+    let tasks = TaskService::open(store, owner, config.tasks, Takeover::RunEverything)?;
     tasks.start_workers(Arc::new(PluginTaskRunner {
         loader: loader.clone(),
     }));
@@ -209,8 +193,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         .name("fasthooks-accept".into())
         .spawn(move || accept_loop(accepting, listener))
         .context("cannot start the accept thread")?;
-    // The lock is held until the process exits (the janitor ends it).
-    let _lock = lock;
+    // The store stays owned (its lock held by the task service) until the process exits.
     daemon.janitor_loop();
     Ok(())
 }
@@ -307,6 +290,10 @@ impl Daemon {
                 return;
             }
         };
+        if envelope.is_stale() {
+            tracing::warn!("a request arrived after its client had given up on it: dropped");
+            return;
+        }
         if envelope.client != self.identity {
             if envelope.client.supersedes(&self.identity) {
                 let _ = ipc::write_frame(
@@ -359,10 +346,16 @@ impl Daemon {
                     .map(|t| t.summary())
                     .collect(),
             ),
-            Request::CancelTasks { plugin, session } => Reply::Cancelled(
-                self.tasks
-                    .cancel_matching(plugin.as_deref(), session.as_deref()),
-            ),
+            Request::CancelTasks { plugin, session } => {
+                match self
+                    .tasks
+                    .cancel_matching(plugin.as_deref(), session.as_deref())
+                {
+                    Ok(count) => Reply::Cancelled(count),
+                    Err(err) => Reply::Error(err.to_string()),
+                }
+            }
+            Request::TaskCall(call) => Reply::TaskAnswer(self.answer_task_call(call)),
             Request::Stop => {
                 let _ = ipc::write_frame(&mut stream, &Reply::Stopping);
                 self.shut_down(1);
@@ -370,6 +363,19 @@ impl Daemon {
             }
         };
         let _ = ipc::write_frame(&mut stream, &reply);
+    }
+
+    /// A guest's task or state call from a hook run in-process: answered as if the guest ran
+    /// here, since this daemon owns the store.
+    fn answer_task_call(&self, call: serde_json::Value) -> serde_json::Value {
+        let answer = serde_json::from_value::<RemoteCall>(call)
+            .map_err(|err| format!("unreadable task call: {err}"))
+            .and_then(|call| self.tasks.answer(&call.namespace, call.call));
+        // The answer is on disk before the caller hears it, as for a hook's own calls.
+        self.tasks.store().flush();
+        serde_json::to_value(answer).unwrap_or_else(|err| {
+            serde_json::to_value(Err::<(), String>(err.to_string())).unwrap_or_default()
+        })
     }
 
     fn status(&self) -> DaemonStatus {

@@ -23,7 +23,7 @@ use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
 use fasthooks_ipc::{HookRequest, Paths, PluginSpec};
 use fasthooks_protocol::{HookEvent, Rendered, Response, error_line, events, fail_closed, render};
-use fasthooks_tasks::{Store, TaskAccess, TaskConfig, TaskService};
+use fasthooks_tasks::TaskAccess;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -84,16 +84,10 @@ impl Dispatcher {
             PluginLoader::new(engine, &paths.cache)
                 .map_err(|err| anyhow::anyhow!("cannot link the host interfaces: {err:#}"))?,
         );
-        let data_dir = paths.data.clone();
-        let runner_loader = loader.clone();
-        let tasks = TaskAccess::lazy(move || {
-            let store = Store::open(&data_dir)?;
-            let service = TaskService::open(store, TaskConfig::default(), false)?;
-            service.start_workers(Arc::new(PluginTaskRunner {
-                loader: runner_loader.clone(),
-            }));
-            Ok(service)
+        let runner = Arc::new(PluginTaskRunner {
+            loader: loader.clone(),
         });
+        let tasks = crate::task_owner::in_process_access(paths, runner);
         Ok(Dispatcher::new(loader, Some(tasks)))
     }
 
@@ -109,7 +103,7 @@ impl Dispatcher {
     /// returns, so the answer Claude Code sees never gets ahead of what a crash would keep.
     pub fn run(&self, request: &HookRequest, stdin: &[u8]) -> Rendered {
         let rendered = self.run_uncommitted(request, stdin);
-        if let Some(tasks) = self.tasks.as_ref().and_then(TaskAccess::if_open) {
+        if let Some(tasks) = self.tasks.as_ref().and_then(TaskAccess::if_owned) {
             tasks.store().flush();
         }
         rendered

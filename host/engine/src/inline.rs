@@ -48,22 +48,32 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
     code
 }
 
-/// Tasks added in this process run here, after the answer, until they finish or the hook's
-/// deadline passes. One still running then is failed "host restarted" by the next daemon.
+/// Tasks added in this process (when it owns the store) run here, after the answer, until they
+/// finish or the hook's deadline passes. One still running then goes back to the queue, and
+/// the next daemon runs it.
 fn finish_tasks(dispatcher: &Dispatcher, request: &HookRequest, started: std::time::Instant) {
-    let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_open()) else {
+    let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_owned()) else {
         return;
     };
+    // The time left, less what handing a running task back takes.
     let left = request
         .limits
         .hook_deadline
-        .saturating_sub(started.elapsed());
+        .saturating_sub(started.elapsed())
+        .saturating_sub(HAND_BACK);
     let wait = left.min(request.limits.task_timeout + Duration::from_secs(1));
     if !tasks.wait_idle(wait) {
-        tracing::warn!("in-process tasks still running at the hook's deadline ({wait:?} waited)");
+        tracing::warn!(
+            "in-process tasks still running at the hook's deadline ({wait:?} waited): queued again for the daemon"
+        );
     }
-    tasks.store().flush();
+    tasks.stop(HAND_BACK);
 }
+
+/// How long a task still running at the deadline has to let go (one epoch tick is enough for
+/// guest code); one stuck in a host call past it stays "running" in the store, and the next
+/// owner fails it "host restarted".
+const HAND_BACK: Duration = Duration::from_millis(200);
 
 /// Point stdout and stderr at /dev/null, so whoever reads them sees their end at once.
 fn close_output() {

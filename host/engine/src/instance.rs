@@ -122,6 +122,10 @@ fn with_instance<R: Send>(
         })
     });
     log_guest_output(&store);
+    // Only a call that returned has really received what it popped.
+    store
+        .data_mut()
+        .settle_taken(matches!(outcome, Some(Ok(_))));
     match outcome {
         Some(Ok(Ok(value))) => Ok(value),
         Some(Ok(Err(err))) => Err(CallFailure::Returned(err)),

@@ -24,7 +24,9 @@
 //!   guest's `wasi:filesystem`. Calls are built from [`call::CallContext`].
 //! - [`wit`]: the generated bindings of `wit/`; [`host`]: one module per interface the host
 //!   serves a plugin (`tasks`, `state`, `agent`, `log`).
-//! - [`task_runner`]: how a worker of `fasthooks-tasks` runs a task in a fresh instance.
+//! - [`task_runner`]: how a worker of `fasthooks-tasks` runs a task in a fresh instance;
+//!   [`task_owner`]: how a hook run in-process reaches the task store (owns it, or asks the
+//!   daemon that does).
 //! - [`runtime`]: the one wasmtime `Engine` and its epoch ticker.
 //!
 //! Around it:
@@ -51,5 +53,6 @@ pub mod plugin;
 pub mod runtime;
 pub mod sandbox;
 pub mod share;
+pub mod task_owner;
 pub mod task_runner;
 pub mod wit;

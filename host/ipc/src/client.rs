@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 /// How long a hook waits for a freshly started daemon to listen.
 const START_DEADLINE: Duration = Duration::from_secs(3);
+/// How long before the client of [`ask_within`] gives up the daemon must have taken the request.
+const TAKE_BEFORE_GIVING_UP: Duration = Duration::from_secs(1);
+
 /// How long a connected daemon has to acknowledge a request before it is considered hung.
 const ACK_DEADLINE: Duration = Duration::from_secs(2);
 
@@ -46,16 +49,18 @@ pub fn run_hook(
     use ClientError::{NoAnswer, Unavailable};
     let identity = Identity::current();
     let answer_deadline = answer_deadline(request);
-    let envelope = Envelope {
+    let mut envelope = Envelope {
         client: identity,
         request: Request::Hook {
             request: request.clone(),
             event,
         },
+        accept_by_ms: None,
     };
     // A replaced daemon exits; the second attempt starts its successor.
     for _attempt in 0..3 {
         let mut stream = connect_or_start(paths, home_flag).map_err(Unavailable)?;
+        envelope.accept_by_ms = Some(ipc::monotonic_ms() + ACK_DEADLINE.as_millis() as u64);
         // A stopped or stuck daemon must not hold the hook: a large event fills the socket's
         // buffer, so writing is bounded as well as reading.
         stream
@@ -142,19 +147,40 @@ fn connect_trusted(paths: &Paths) -> Result<Option<UnixStream>, String> {
     }
 }
 
+/// Does a daemon of this user listen on the socket (through a trusted runtime directory)?
+pub fn daemon_listening(paths: &Paths) -> bool {
+    matches!(connect_trusted(paths), Ok(Some(_)))
+}
+
 /// Send a non-hook request to a running daemon (never starts one). `Ok(None)`: none running.
 pub fn ask(paths: &Paths, request: Request) -> Result<Option<Reply>, String> {
+    ask_within(paths, request, Duration::from_secs(10))
+}
+
+/// [`ask`], giving up when the request cannot be sent or answered within `limit`.
+pub fn ask_within(
+    paths: &Paths,
+    request: Request,
+    limit: Duration,
+) -> Result<Option<Reply>, String> {
     let Some(mut stream) = connect_trusted(paths)? else {
         return Ok(None);
     };
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(limit))
+        .and_then(|()| stream.set_write_timeout(Some(limit)))
         .map_err(|e| e.to_string())?;
     ipc::write_frame(
         &mut stream,
         &Envelope {
             client: Identity::current(),
             request,
+            // Taken a second before the client gives up, or not at all: what the daemon
+            // does for it then has time to reach the client.
+            accept_by_ms: Some(
+                ipc::monotonic_ms()
+                    + limit.saturating_sub(TAKE_BEFORE_GIVING_UP).as_millis() as u64,
+            ),
         },
     )
     .map_err(|e| e.to_string())?;

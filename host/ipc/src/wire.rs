@@ -72,6 +72,35 @@ fn version_key(version: &str) -> Vec<u64> {
 pub struct Envelope {
     pub client: Identity,
     pub request: Request,
+    /// When the client stops waiting to hear the daemon took the request ([`monotonic_ms`]).
+    /// A daemon that reads it later (it was stopped, or overloaded) drops it unanswered: the
+    /// client has run the hook in-process by then, and it must not run twice.
+    #[serde(default)]
+    pub accept_by_ms: Option<u64>,
+}
+
+/// How long before `accept_by_ms` the daemon stops taking a request: the time its "accepted"
+/// needs to reach a client that is about to give up.
+pub const ACCEPT_MARGIN_MS: u64 = 50;
+
+impl Envelope {
+    /// Has the client given up on this request (or is about to)?
+    pub fn is_stale(&self) -> bool {
+        self.accept_by_ms
+            .is_some_and(|by| monotonic_ms() + ACCEPT_MARGIN_MS >= by)
+    }
+}
+
+/// Milliseconds on the machine's monotonic clock: the same for every process on it, and never
+/// moved by a change of the wall-clock time.
+pub fn monotonic_ms() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec to write to; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,6 +119,9 @@ pub enum Request {
         plugin: Option<String>,
         session: Option<String>,
     },
+    /// A guest's task or state call from a hook run in-process, for the daemon that owns the
+    /// store to answer (a `fasthooks_tasks::RemoteCall`, as JSON).
+    TaskCall(serde_json::Value),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +160,8 @@ pub enum Reply {
     Tasks(Vec<TaskSummary>),
     /// How many tasks `CancelTasks` cancelled.
     Cancelled(u32),
+    /// The answer to a `TaskCall`: a `Result<fasthooks_tasks::TaskAnswer, String>`, as JSON.
+    TaskAnswer(serde_json::Value),
     /// The client is a newer build: this daemon is shutting down so a new one can start.
     Replaced {
         daemon: Identity,

@@ -1,44 +1,46 @@
-//! How an instance reaches the task service.
+//! How an instance reaches the task store.
 
+use crate::call::TaskPort;
 use crate::scheduler::TaskService;
 use crate::store::StoreError;
 use std::sync::Arc;
 
-type Opener = Box<dyn Fn() -> Result<Arc<TaskService>, StoreError> + Send + Sync>;
+type Opener = Box<dyn Fn() -> Result<TaskPort, StoreError> + Send + Sync>;
 
-/// How an instance reaches the task service: already running (daemon), or opened on first use
-/// (an `--inline` hook process pays for the store only if a plugin touches tasks or state).
+/// How an instance reaches the task store: owned and running (daemon), or reached on first use
+/// (an in-process hook pays for the store only if a plugin touches tasks or state, and then
+/// owns it or asks the daemon that does).
 #[derive(Clone)]
 pub struct TaskAccess(Arc<TaskAccessInner>);
 
 struct TaskAccessInner {
     /// The first attempt's outcome, kept: a store that failed to open is not retried per call.
-    service: std::sync::OnceLock<Result<Arc<TaskService>, Arc<StoreError>>>,
+    port: std::sync::OnceLock<Result<TaskPort, Arc<StoreError>>>,
     open: Option<Opener>,
 }
 
 impl TaskAccess {
     pub fn ready(service: Arc<TaskService>) -> TaskAccess {
         let cell = std::sync::OnceLock::new();
-        let _ = cell.set(Ok(service));
+        let _ = cell.set(Ok(TaskPort::Owner(service)));
         TaskAccess(Arc::new(TaskAccessInner {
-            service: cell,
+            port: cell,
             open: None,
         }))
     }
 
     pub fn lazy(
-        open: impl Fn() -> Result<Arc<TaskService>, StoreError> + Send + Sync + 'static,
+        open: impl Fn() -> Result<TaskPort, StoreError> + Send + Sync + 'static,
     ) -> TaskAccess {
         TaskAccess(Arc::new(TaskAccessInner {
-            service: std::sync::OnceLock::new(),
+            port: std::sync::OnceLock::new(),
             open: Some(Box::new(open)),
         }))
     }
 
-    pub fn get(&self) -> Result<Arc<TaskService>, Arc<StoreError>> {
+    pub fn get(&self) -> Result<TaskPort, Arc<StoreError>> {
         self.0
-            .service
+            .port
             .get_or_init(|| match &self.0.open {
                 Some(open) => open().map_err(Arc::new),
                 None => Err(Arc::new(StoreError::NotOpen)),
@@ -46,8 +48,11 @@ impl TaskAccess {
             .clone()
     }
 
-    /// The service if something already opened it.
-    pub fn if_open(&self) -> Option<Arc<TaskService>> {
-        self.0.service.get().and_then(|r| r.as_ref().ok()).cloned()
+    /// The service, if this process opened the store and owns it.
+    pub fn if_owned(&self) -> Option<Arc<TaskService>> {
+        match self.0.port.get() {
+            Some(Ok(TaskPort::Owner(service))) => Some(service.clone()),
+            _ => None,
+        }
     }
 }

@@ -12,13 +12,21 @@
 //! - [`record`]: what one task is: its namespace, status, value, sandbox.
 //! - [`limits`]: every bound on what a plugin's tasks may hold, and `add`'s refusals.
 //! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
-//!   the waits (`waits`) sleep on its condition variable.
+//!   the waits (`waits`) sleep on its condition variable; `delivery` hands results to a
+//!   guest call and deletes them only once it returned.
 //! - [`store`]: the durable store and its writer thread.
 //! - [`state`]: plugin state (session or global) in the same store.
+//! - [`owner`]: the one process that owns a store (the daemon, or an in-process hook when no
+//!   daemon does).
+//! - [`call`]: a guest's task or state call as a value, answered by the owner, locally or for
+//!   another process ([`TaskPort`]).
 //! - [`access`]: how an instance reaches the service (ready, or opened on first use).
 
 pub mod access;
+pub mod call;
+mod delivery;
 pub mod limits;
+pub mod owner;
 pub mod record;
 pub mod scheduler;
 pub mod state;
@@ -27,9 +35,11 @@ mod table;
 mod waits;
 
 pub use access::TaskAccess;
+pub use call::{RemoteCall, RemoteOwner, StateScope, TaskAnswer, TaskCall, TaskPort};
+pub use owner::StoreOwner;
 pub use record::{Namespace, TaskRecord, TaskStatus};
 pub use scheduler::{
-    AddError, AddOptions, TaskConfig, TaskFailure, TaskOrigin, TaskRunner, TaskService,
+    AddError, AddOptions, Takeover, TaskConfig, TaskFailure, TaskOrigin, TaskRunner, TaskService,
 };
 pub use state::{StateError, StateNamespace};
-pub use store::{Store, StoreError};
+pub use store::{Store, StoreError, WriteError};

@@ -37,6 +37,10 @@ impl Default for TaskConfig {
     }
 }
 
+/// Results taken by a guest call are put back if the call has not said how it ended after
+/// this long (longer than any call may run).
+pub const ABANDONED_DELIVERY_MS: u64 = 30 * 60 * 1000;
+
 /// Why `add` refused a task; the guest sees the message.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
@@ -72,5 +76,10 @@ pub enum AddError {
         held: u64,
         needs: u64,
         quota: u64,
+    },
+    #[error("tasks.add({name}) was not added: {source}")]
+    NotSaved {
+        name: String,
+        source: crate::store::WriteError,
     },
 }

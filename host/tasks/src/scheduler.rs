@@ -17,8 +17,9 @@
 //!   "host restarted", which `pop-errors` reports once.
 
 pub use crate::limits::*;
+use crate::owner::StoreOwner;
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
-use crate::store::{Store, StoreError, StoreOp, TaskUpdate};
+use crate::store::{Store, StoreError, StoreOp, TaskUpdate, Ticket, WriteError};
 use crate::table::Table;
 use fasthooks_ipc::TaskSandbox;
 use std::hash::{BuildHasher, Hasher};
@@ -27,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// What `add` needs beyond name and arguments.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AddOptions {
     pub key: Option<String>,
     pub ttl_seconds: Option<u32>,
@@ -56,7 +57,7 @@ fn capped(mut text: String, limit: usize) -> String {
 }
 
 /// Where a task runs: the build of the plugin that added it, with its grants and limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TaskOrigin {
     pub plugin_sha256: String,
     pub sandbox: TaskSandbox,
@@ -84,6 +85,17 @@ pub trait TaskRunner: Send + Sync + 'static {
     ) -> Result<String, TaskFailure>;
 }
 
+/// What a new owner of the store does with the tasks its predecessor left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takeover {
+    /// The daemon: tasks left running died with their owner and fail ("host restarted");
+    /// pending ones are queued and run.
+    RunEverything,
+    /// A hook run in-process: the dead running tasks fail as well, but the pending ones wait
+    /// for the daemon; this process runs only the tasks it adds.
+    RunOwnTasks,
+}
+
 pub struct TaskService {
     table: Mutex<Table>,
     /// Notified on every task state change (waiters) and on new work (workers).
@@ -91,10 +103,12 @@ pub struct TaskService {
     work: Condvar,
     store: Store,
     config: TaskConfig,
+    /// Held for the service's life: nobody else runs or writes this store's tasks meanwhile.
+    _owner: StoreOwner,
 }
 
 fn fresh_id() -> i64 {
-    // Random ids: an inline hook process and the daemon may add tasks to the same store at once.
+    // Random ids: unique across the processes that own the store one after the other.
     let mut hasher = std::hash::RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()
@@ -106,13 +120,13 @@ fn fresh_id() -> i64 {
 }
 
 impl TaskService {
-    /// Load the store. With `recover`, the process owns the queue: tasks that were running when
-    /// the previous owner died are failed, pending ones are queued again. A hook process running
-    /// `--inline` passes false: it sees results but only runs the tasks it adds itself.
+    /// Load the store its `owner` owns. Tasks that were running when the previous owner went
+    /// are failed; pending ones are queued again if `takeover` says so.
     pub fn open(
         store: Store,
+        owner: StoreOwner,
         config: TaskConfig,
-        recover: bool,
+        takeover: Takeover,
     ) -> Result<Arc<TaskService>, StoreError> {
         let mut table = Table::default();
         let now = now_ms();
@@ -121,17 +135,15 @@ impl TaskService {
                 store.submit(StoreOp::Delete(task.id));
                 continue;
             }
-            if recover {
-                match task.status {
-                    TaskStatus::Running => {
-                        task.status = TaskStatus::Failed;
-                        task.error = Some(HOST_RESTARTED.into());
-                        task.finished_ms = Some(now);
-                        store.submit(StoreOp::Update(TaskUpdate::of(&task)));
-                    }
-                    TaskStatus::Pending => table.enqueue(&task),
-                    _ => {}
+            match task.status {
+                TaskStatus::Running => {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(HOST_RESTARTED.into());
+                    task.finished_ms = Some(now);
+                    store.submit(StoreOp::Update(TaskUpdate::of(&task)));
                 }
+                TaskStatus::Pending if takeover == Takeover::RunEverything => table.enqueue(&task),
+                _ => {}
             }
             table.insert(task);
         }
@@ -142,6 +154,7 @@ impl TaskService {
             work: Condvar::new(),
             store,
             config,
+            _owner: owner,
         }))
     }
 
@@ -158,8 +171,8 @@ impl TaskService {
     }
 
     /// Record a state change of an existing task.
-    fn persist(&self, task: &TaskRecord) {
-        self.store.submit(StoreOp::Update(TaskUpdate::of(task)));
+    fn persist(&self, task: &TaskRecord) -> Ticket {
+        self.store.submit(StoreOp::Update(TaskUpdate::of(task)))
     }
 
     pub fn start_workers(self: &Arc<Self>, runner: Arc<dyn TaskRunner>) {
@@ -268,24 +281,26 @@ impl TaskService {
             started_ms: None,
             finished_ms: None,
         };
-        self.store.submit(StoreOp::Insert(Box::new(task.clone())));
+        let ticket = self.store.submit(StoreOp::Insert(Box::new(task.clone())));
         table.enqueue(&task);
         table.insert(task.clone());
         drop(table);
         self.work.notify_one();
+        if let Err(source) = self.store.confirm(ticket) {
+            // Not on disk: the task must not run as if it had been added.
+            let mut table = self.lock();
+            if let Some(flag) = table.running.get(&task.id) {
+                flag.store(true, Ordering::Relaxed);
+            }
+            table.remove(task.id);
+            drop(table);
+            self.changed.notify_all();
+            return Err(AddError::NotSaved {
+                name: shown,
+                source,
+            });
+        }
         Ok(task)
-    }
-
-    /// The value of a completed task, removing it.
-    pub fn pop(&self, ns: &Namespace, key: &str) -> Option<String> {
-        let mut table = self.lock();
-        let task = table
-            .lookup(ns, key)
-            .filter(|t| t.status == TaskStatus::Completed)?;
-        let id = task.id;
-        let task = table.remove(id)?;
-        self.store.submit(StoreOp::Delete(id));
-        task.value
     }
 
     pub fn get(&self, ns: &Namespace, key: &str) -> Option<TaskRecord> {
@@ -304,29 +319,36 @@ impl TaskService {
         }
     }
 
-    pub fn cancel(&self, ns: &Namespace, key: &str) -> bool {
+    /// Cancel `key` if it has not finished. A cancel that cannot be saved is an error: the task
+    /// is stopped now, but the store would run it again after a restart.
+    pub fn cancel(&self, ns: &Namespace, key: &str) -> Result<bool, WriteError> {
         let mut table = self.lock();
         let Some(id) = table
             .lookup(ns, key)
             .filter(|t| !t.status.is_terminal())
             .map(|t| t.id)
         else {
-            return false;
+            return Ok(false);
         };
-        self.cancel_locked(&mut table, id);
+        let ticket = self.cancel_locked(&mut table, id);
         drop(table);
         self.changed.notify_all();
-        true
+        ticket.map_or(Ok(()), |t| self.store.confirm(t))?;
+        Ok(true)
     }
 
-    pub fn cancel_all(&self, ns: &Namespace) -> u32 {
+    pub fn cancel_all(&self, ns: &Namespace) -> Result<u32, WriteError> {
         let now = now_ms();
         self.cancel_where(|t| &t.namespace == ns && !t.is_expired(now))
     }
 
     /// Cancel every unfinished task of a plugin (by file path or by name) and/or of a session:
     /// `fasthooks-host tasks cancel`. How many were cancelled.
-    pub fn cancel_matching(&self, plugin: Option<&str>, session: Option<&str>) -> u32 {
+    pub fn cancel_matching(
+        &self,
+        plugin: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<u32, WriteError> {
         self.cancel_where(|t| {
             plugin.is_none_or(|p| t.namespace.plugin_path == p || t.namespace.plugin_name == p)
                 && session.is_none_or(|s| t.namespace.session == s)
@@ -334,7 +356,7 @@ impl TaskService {
     }
 
     /// Cancel every unfinished task `chosen` picks; how many.
-    fn cancel_where(&self, chosen: impl Fn(&TaskRecord) -> bool) -> u32 {
+    fn cancel_where(&self, chosen: impl Fn(&TaskRecord) -> bool) -> Result<u32, WriteError> {
         let mut table = self.lock();
         let ids: Vec<i64> = table
             .tasks
@@ -342,15 +364,19 @@ impl TaskService {
             .filter(|t| !t.status.is_terminal() && chosen(t))
             .map(|t| t.id)
             .collect();
+        let mut tickets: Option<Ticket> = None;
         for &id in &ids {
-            self.cancel_locked(&mut table, id);
+            if let Some(ticket) = self.cancel_locked(&mut table, id) {
+                tickets = Some(tickets.map_or(ticket, |t| t.through(ticket)));
+            }
         }
         drop(table);
         self.changed.notify_all();
-        ids.len() as u32
+        tickets.map_or(Ok(()), |t| self.store.confirm(t))?;
+        Ok(ids.len() as u32)
     }
 
-    fn cancel_locked(&self, table: &mut Table, id: i64) {
+    fn cancel_locked(&self, table: &mut Table, id: i64) -> Option<Ticket> {
         let was_pending = table
             .tasks
             .get(&id)
@@ -359,7 +385,7 @@ impl TaskService {
             flag.store(true, Ordering::Relaxed);
         }
         if !table.tasks.contains_key(&id) {
-            return;
+            return None;
         }
         table.update(id, |task| {
             task.status = TaskStatus::Cancelled;
@@ -370,39 +396,7 @@ impl TaskService {
         if was_pending {
             table.left_queue(&snapshot.namespace.session);
         }
-        self.persist(&snapshot);
-    }
-
-    fn take_where(&self, ns: &Namespace, status: TaskStatus) -> Vec<TaskRecord> {
-        let mut table = self.lock();
-        let mut ids: Vec<(u64, i64)> = table
-            .in_namespace(ns)
-            .filter(|t| t.status == status)
-            .map(|t| (t.finished_ms.unwrap_or(0), t.id))
-            .collect();
-        ids.sort();
-        ids.into_iter()
-            .filter_map(|(_, id)| {
-                self.store.submit(StoreOp::Delete(id));
-                table.remove(id)
-            })
-            .collect()
-    }
-
-    /// Every completed result, removed, in completion order.
-    pub fn pop_all(&self, ns: &Namespace) -> Vec<(String, String)> {
-        self.take_where(ns, TaskStatus::Completed)
-            .into_iter()
-            .map(|t| (t.key, t.value.unwrap_or_default()))
-            .collect()
-    }
-
-    /// Every failed task with its error, removed: each failure is reported once.
-    pub fn pop_errors(&self, ns: &Namespace) -> Vec<(String, String)> {
-        self.take_where(ns, TaskStatus::Failed)
-            .into_iter()
-            .map(|t| (t.key, t.error.unwrap_or_default()))
-            .collect()
+        Some(self.persist(&snapshot))
     }
 
     /// Every task (for `fasthooks-host tasks` and status), optionally of one session.
@@ -448,6 +442,7 @@ impl TaskService {
             table.remove(id);
             self.store.submit(StoreOp::Delete(id));
         }
+        self.put_back_abandoned(&mut table);
         expired.len()
     }
 

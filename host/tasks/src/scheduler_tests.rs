@@ -53,6 +53,30 @@ struct Fixture {
     runner: Arc<ScriptedRunner>,
 }
 
+/// Pop `key` as a guest call that then returns: the result leaves the store.
+fn popped(service: &TaskService, ns: &Namespace, key: &str) -> Option<String> {
+    let task = service.pop(ns, key)?;
+    service.settle(&[task.id], true).unwrap();
+    task.value
+}
+
+/// Pop every failure as a guest call that then returns.
+fn errors_popped(service: &TaskService, ns: &Namespace) -> Vec<(String, String)> {
+    let tasks = service.pop_errors(ns);
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+    service.settle(&ids, true).unwrap();
+    tasks
+        .into_iter()
+        .map(|t| (t.key, t.error.unwrap_or_default()))
+        .collect()
+}
+
+fn owner(dir: &std::path::Path) -> crate::owner::StoreOwner {
+    crate::owner::StoreOwner::try_take(dir)
+        .unwrap()
+        .expect("nobody else owns a test's store")
+}
+
 fn fixture(workers: usize, max_queued: usize) -> Fixture {
     fixture_in(tempfile::tempdir().unwrap(), workers, max_queued)
 }
@@ -65,7 +89,8 @@ fn fixture_in(dir: tempfile::TempDir, workers: usize, max_queued: usize) -> Fixt
         max_queued_per_session: max_queued,
         ..TaskConfig::default()
     };
-    let service = TaskService::open(store, config, true).unwrap();
+    let service =
+        TaskService::open(store, owner(dir.path()), config, Takeover::RunEverything).unwrap();
     let runner = Arc::new(ScriptedRunner {
         started: AtomicUsize::new(0),
         order: Mutex::new(Vec::new()),
@@ -117,13 +142,16 @@ fn pop_returns_a_completed_value_once_and_only_to_its_session() {
         Some("42")
     );
     assert_eq!(
-        f.service.pop(&ns("s2"), "value"),
+        popped(&f.service, &ns("s2"), "value"),
         None,
         "another session sees nothing"
     );
     assert!(f.service.has(&ns("s1"), None));
-    assert_eq!(f.service.pop(&ns("s1"), "value").as_deref(), Some("42"));
-    assert_eq!(f.service.pop(&ns("s1"), "value"), None, "popped once");
+    assert_eq!(
+        popped(&f.service, &ns("s1"), "value").as_deref(),
+        Some("42")
+    );
+    assert_eq!(popped(&f.service, &ns("s1"), "value"), None, "popped once");
 }
 
 #[test]
@@ -154,7 +182,7 @@ fn wait_any_returns_early_when_nothing_can_complete() {
     let f = fixture(2, 100);
     add(&f, "s", "fail", "null", keyed("a"));
     add(&f, "s", "spin", "null", keyed("b"));
-    assert!(f.service.cancel(&ns("s"), "b"));
+    assert!(f.service.cancel(&ns("s"), "b").unwrap());
     let start = Instant::now();
     let keys = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
     assert_eq!(
@@ -177,9 +205,9 @@ fn wait_all_returns_the_completed_ones() {
         f.service.wait_all(&ns("s"), &keys, Duration::from_secs(5)),
         vec![("a".to_owned(), "1".to_owned())]
     );
-    assert_eq!(f.service.pop_errors(&ns("s")).len(), 1);
+    assert_eq!(errors_popped(&f.service, &ns("s")).len(), 1);
     assert_eq!(
-        f.service.pop_errors(&ns("s")).len(),
+        errors_popped(&f.service, &ns("s")).len(),
         0,
         "each error is reported once"
     );
@@ -192,7 +220,7 @@ fn cancel_stops_a_running_task_and_frees_its_worker() {
     while f.runner.started.load(Ordering::SeqCst) == 0 {
         std::thread::sleep(Duration::from_millis(1));
     }
-    assert!(f.service.cancel(&ns("s"), "forever"));
+    assert!(f.service.cancel(&ns("s"), "forever").unwrap());
     assert_eq!(
         f.service.get(&ns("s"), "forever").unwrap().status,
         TaskStatus::Cancelled
@@ -275,7 +303,7 @@ fn ttl_counts_from_completion() {
             .is_some()
     );
     std::thread::sleep(Duration::from_millis(1100));
-    assert_eq!(f.service.pop(&ns("s"), "value"), None, "expired");
+    assert_eq!(popped(&f.service, &ns("s"), "value"), None, "expired");
     assert_eq!(f.service.purge_expired(), 1);
 }
 
@@ -297,7 +325,7 @@ fn the_per_session_queue_is_bounded() {
     f.service
         .add(&ns("other"), "value", "0", keyed("x"), &origin())
         .expect("other sessions are not affected");
-    f.service.cancel_all(&ns("s"));
+    f.service.cancel_all(&ns("s")).unwrap();
 }
 
 #[test]
@@ -307,12 +335,13 @@ fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
         let store = Store::open(dir.path()).unwrap();
         let service = TaskService::open(
             store,
+            owner(dir.path()),
             TaskConfig {
                 workers: 1,
                 max_queued_per_session: 10,
                 ..TaskConfig::default()
             },
-            true,
+            Takeover::RunEverything,
         )
         .unwrap();
         // No workers: simulate "one was running" by hand, one pending.
@@ -339,7 +368,7 @@ fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
         Some("1")
     );
     assert_eq!(
-        f.service.pop_errors(&ns("s")),
+        errors_popped(&f.service, &ns("s")),
         vec![("running".to_owned(), HOST_RESTARTED.to_owned())]
     );
 }
@@ -427,7 +456,8 @@ fn a_plugins_tasks_share_one_store_quota_across_sessions() {
         max_queued_per_session: 100,
         max_stored_bytes_per_plugin: 10_000,
     };
-    let service = TaskService::open(store, config, true).unwrap();
+    let service =
+        TaskService::open(store, owner(dir.path()), config, Takeover::RunEverything).unwrap();
     let big = format!("\"{}\"", "x".repeat(3_000));
     // A new session each time: the quota is the plugin's, not the session's.
     for session in ["a", "b", "c"] {
@@ -450,4 +480,28 @@ fn a_plugins_tasks_share_one_store_quota_across_sessions() {
     service
         .add(&other, "value", &big, keyed("k"), &origin())
         .unwrap();
+}
+
+#[test]
+fn a_popped_result_leaves_only_when_the_call_that_took_it_returns() {
+    let f = fixture(1, 10);
+    f.service
+        .add(&ns("s"), "value", "7", keyed("k"), &origin())
+        .unwrap();
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "k", Duration::from_secs(5))
+            .as_deref(),
+        Some("7")
+    );
+    // Taken by a call that then traps: nobody sees it meanwhile, and it comes back.
+    let taken = f.service.pop(&ns("s"), "k").expect("completed");
+    assert!(f.service.get(&ns("s"), "k").is_none(), "taken");
+    f.service.settle(&[taken.id], false).unwrap();
+    assert_eq!(
+        popped(&f.service, &ns("s"), "k").as_deref(),
+        Some("7"),
+        "back"
+    );
+    assert!(f.service.get(&ns("s"), "k").is_none(), "delivered once");
 }

@@ -71,10 +71,49 @@ struct WriterMessage {
     op: StoreOp,
 }
 
+/// How far the writer got, and which recent batches it could not commit.
 #[derive(Default)]
 struct Progress {
-    committed: Mutex<u64>,
+    state: Mutex<Committed>,
     changed: Condvar,
+}
+
+#[derive(Default)]
+struct Committed {
+    /// Every write up to this submission number has been tried.
+    upto: u64,
+    /// Recent batches that failed to commit: (first, last) submission number and why.
+    failures: std::collections::VecDeque<(u64, u64, Arc<str>)>,
+}
+
+/// Failed batches remembered for [`Store::confirm`]; a write asks about its own batch right
+/// after submitting it, so a short history is enough.
+const FAILURES_KEPT: usize = 256;
+
+/// Submitted writes (one, or a span of them), to [`Store::confirm`] once they must be known
+/// to be on disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    first: u64,
+    last: u64,
+}
+
+impl Ticket {
+    /// The writes of both tickets and everything submitted between them.
+    pub fn through(self, later: Ticket) -> Ticket {
+        Ticket {
+            first: self.first.min(later.first),
+            last: self.last.max(later.last),
+        }
+    }
+}
+
+/// A write the store could not commit (a full disk, a read-only or vanished file).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the task store could not save it ({reason}); free space for {}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub reason: Arc<str>,
 }
 
 struct Submitter {
@@ -104,6 +143,12 @@ pub enum StoreError {
     Writer(std::io::Error),
     #[error("background tasks and state are not available in this process")]
     NotOpen,
+    #[error("cannot take ownership of the task store: {0}")]
+    Lock(std::io::Error),
+    #[error(
+        "the task store is in use by another hook process run in-process, and no daemon answers; try again once it ends, or let the daemon run (see `fasthooks-host status`)"
+    )]
+    Busy,
 }
 
 impl StoreError {
@@ -256,21 +301,48 @@ impl Store {
     }
 
     /// Queue a write; it is committed with the next batch.
-    pub fn submit(&self, op: StoreOp) {
+    pub fn submit(&self, op: StoreOp) -> Ticket {
         let mut submitter = self.submitter.lock().unwrap();
         submitter.submitted += 1;
         let seq = submitter.submitted;
         let _ = submitter.sender.send(WriterMessage { seq, op });
+        Ticket {
+            first: seq,
+            last: seq,
+        }
     }
 
     /// Block until everything submitted before this call is committed. Free when nothing is
     /// outstanding, which is the common case for a hook that did not touch tasks.
     pub fn flush(&self) {
         let target = self.submitter.lock().unwrap().submitted;
-        let mut committed = self.progress.committed.lock().unwrap();
-        while *committed < target {
+        drop(self.tried(target));
+    }
+
+    /// Block until the writes behind `ticket` were tried; whether they reached the disk. A
+    /// guest call that changes tasks waits for this, so a write that fails is its error, not a
+    /// success that vanishes later.
+    pub fn confirm(&self, ticket: Ticket) -> Result<(), WriteError> {
+        let committed = self.tried(ticket.last);
+        match committed
+            .failures
+            .iter()
+            .find(|(first, last, _)| *first <= ticket.last && ticket.first <= *last)
+        {
+            Some((_, _, reason)) => Err(WriteError {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn tried(&self, seq: u64) -> std::sync::MutexGuard<'_, Committed> {
+        let mut committed = self.progress.state.lock().unwrap();
+        while committed.upto < seq {
             committed = self.progress.changed.wait(committed).unwrap();
         }
+        committed
     }
 
     pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
@@ -362,13 +434,23 @@ fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress:
                 break;
             }
         }
-        // Progress is published even when the commit fails (the error is logged): a flush must
-        // never hang a hook.
+        // Progress is published even when the commit fails: a flush must never hang a hook.
+        // The failure is kept for the writes' own callers to hear (see `Store::confirm`).
+        let lowest = batch.iter().map(|m| m.seq).min().unwrap_or(0);
         let highest = batch.iter().map(|m| m.seq).max().unwrap_or(0);
-        if let Err(err) = commit(&mut conn, batch) {
+        let failure = commit(&mut conn, batch).err();
+        let mut committed = progress.state.lock().unwrap();
+        if let Some(err) = failure {
             tracing::error!("task store write failed: {err}");
+            if committed.failures.len() == FAILURES_KEPT {
+                committed.failures.pop_front();
+            }
+            committed
+                .failures
+                .push_back((lowest, highest, err.to_string().into()));
         }
-        *progress.committed.lock().unwrap() = highest;
+        committed.upto = highest;
+        drop(committed);
         progress.changed.notify_all();
     }
 }
@@ -464,93 +546,5 @@ fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn a_corrupt_store_is_moved_aside_and_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(STORE_FILE);
-        std::fs::write(&path, vec![0xA5; 64 << 10]).unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert!(store.load_tasks().unwrap().is_empty(), "a fresh store");
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        let aside = names
-            .iter()
-            .find(|n| n.starts_with("fasthooks.db.corrupt-") && !n.ends_with("-wal"))
-            .unwrap_or_else(|| panic!("moved aside: {names:?}"));
-        assert_eq!(
-            std::fs::read(dir.path().join(aside)).unwrap(),
-            vec![0xA5; 64 << 10],
-            "kept as it was"
-        );
-    }
-
-    use super::*;
-
-    #[test]
-    fn a_batch_folds_each_task_into_one_write() {
-        use crate::record::{Namespace, TaskRecord};
-        let task = |id: i64| TaskRecord {
-            id,
-            namespace: Namespace {
-                plugin_name: "p".into(),
-                plugin_path: "/p".into(),
-                session: "s".into(),
-            },
-            key: format!("k{id}"),
-            name: "n".into(),
-            args: "null".into(),
-            plugin_sha256: "sha".into(),
-            sandbox: Default::default(),
-            status: TaskStatus::Pending,
-            priority: 0,
-            ttl_seconds: 300,
-            value: None,
-            error: None,
-            created_ms: 1,
-            started_ms: None,
-            finished_ms: None,
-        };
-        let mut done = task(1);
-        done.status = TaskStatus::Completed;
-        done.value = Some("42".into());
-        let batch = vec![
-            WriterMessage {
-                seq: 1,
-                op: StoreOp::Insert(Box::new(task(1))),
-            },
-            WriterMessage {
-                seq: 2,
-                op: StoreOp::Insert(Box::new(task(2))),
-            },
-            WriterMessage {
-                seq: 3,
-                op: StoreOp::Update(TaskUpdate::of(&done)),
-            },
-            WriterMessage {
-                seq: 4,
-                op: StoreOp::Delete(2),
-            },
-            WriterMessage {
-                seq: 5,
-                op: StoreOp::Delete(3),
-            },
-        ];
-        let writes = fold(batch);
-        assert_eq!(
-            writes.len(),
-            2,
-            "task 2 was added and removed within the batch"
-        );
-        match &writes[0] {
-            (1, Net::Insert(task)) => assert_eq!(
-                (task.status, task.value.as_deref()),
-                (TaskStatus::Completed, Some("42"))
-            ),
-            _ => panic!("task 1 is inserted in its final state"),
-        }
-        assert!(matches!(writes[1], (3, Net::Delete)));
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

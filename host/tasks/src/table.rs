@@ -39,6 +39,10 @@ pub(crate) struct Table {
     pub(crate) bytes_per_plugin: HashMap<String, u64>,
     pub(crate) next_seq: u64,
     pub(crate) stopping: bool,
+    /// Results taken by a guest call that has not ended yet, by id, with when they were taken:
+    /// deleted once the call ends normally, put back if it traps or is stopped
+    /// (`TaskService::settle`). Nobody else sees them meanwhile.
+    pub(crate) delivering: HashMap<i64, (TaskRecord, u64)>,
 }
 
 /// What one task record costs in the store: the texts a plugin chose.

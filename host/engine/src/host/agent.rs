@@ -200,7 +200,7 @@ impl crate::wit::agent::Host for InstanceState {
             self.wait_deadline,
             self.cancel.clone(),
         );
-        self.waiting(|| query(&request, &cwd, deadline, &cancel))
+        self.waiting(|_| query(&request, &cwd, deadline, &cancel))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The host's side of each interface a plugin imports, one module per WIT interface, all on
 //! the instance's [`InstanceState`]:
 //!
-//! - [`tasks`]: background tasks, served by the task service (daemon, or an `--inline` hook);
+//! - [`tasks`]: background tasks, answered by the store's owner (the daemon, or this process
+//!   when it owns the store: see `fasthooks_tasks::owner`);
 //! - [`state`]: plugin state in the same store;
 //! - [`agent`]: Claude sub-agents through the Claude Code CLI, for plugins granted `--allow-agent`;
 //! - [`log`]: the guest's log lines into the host's log;
@@ -16,8 +17,7 @@ pub mod state;
 pub mod tasks;
 
 use crate::sandbox::InstanceState;
-use fasthooks_tasks::TaskService;
-use std::sync::Arc;
+use fasthooks_tasks::{TaskAnswer, TaskCall};
 use std::time::{Duration, Instant};
 
 impl crate::wit::types::Host for InstanceState {}
@@ -31,11 +31,14 @@ fn not_available(what: &str) -> String {
 }
 
 impl InstanceState {
-    pub(crate) fn task_service(&self, call: &str) -> Result<Arc<TaskService>, String> {
-        match &self.tasks {
-            Some(access) => access.get().map_err(|err| format!("{call}: {err}")),
-            None => Err(not_available(call)),
-        }
+    /// Send one task or state call to the store's owner (this process, or the daemon), scoped
+    /// to this instance's plugin and session. An unreachable store's error names the call.
+    pub(crate) fn tasks_call(&self, what: &str, call: TaskCall) -> Result<TaskAnswer, String> {
+        let port = match &self.tasks {
+            Some(access) => access.get().map_err(|err| format!("{what}: {err}"))?,
+            None => return Err(not_available(what)),
+        };
+        port.call(&self.namespace(), call)
     }
 
     /// A guest timeout, cut to what is left of this call's wait budget.
@@ -45,9 +48,9 @@ impl InstanceState {
     }
 
     /// Run a blocking wait without charging it to the guest's CPU deadline.
-    pub(crate) fn waiting<R>(&mut self, wait: impl FnOnce() -> R) -> R {
+    pub(crate) fn waiting<R>(&mut self, wait: impl FnOnce(&Self) -> R) -> R {
         let started = Instant::now();
-        let result = wait();
+        let result = wait(self);
         self.extend_deadline(started.elapsed());
         result
     }

@@ -1,55 +1,43 @@
-//! `fasthooks:hooks/state`: a small persistent key-value store per plugin, session or global.
+//! `fasthooks:hooks/state`: a small persistent key-value store per plugin, session or global,
+//! answered by the task store's owner like the `tasks` calls.
 
 use crate::sandbox::InstanceState;
 use crate::wit::state::Host;
-use crate::wit::types::StateScope;
-use fasthooks_tasks::{StateError, StateNamespace, TaskService};
-use std::sync::Arc;
+use crate::wit::types::StateScope as WitScope;
+use fasthooks_tasks::{StateScope, TaskCall};
 
-impl InstanceState {
-    fn state_namespace(
-        &self,
-        scope: StateScope,
-        call: &str,
-    ) -> Result<(Arc<TaskService>, StateNamespace), String> {
-        let service = self.task_service(call)?;
-        let scope = match scope {
-            StateScope::Session => format!("session:{}", self.session_id),
-            StateScope::Global => "global".to_owned(),
-        };
-        Ok((
-            service,
-            StateNamespace {
-                plugin_name: self.plugin.name.clone(),
-                plugin_path: self.plugin.path.display().to_string(),
-                scope,
-            },
-        ))
+fn scope(scope: WitScope) -> StateScope {
+    match scope {
+        WitScope::Session => StateScope::Session,
+        WitScope::Global => StateScope::Global,
     }
-}
-
-fn store_error(err: StateError) -> String {
-    err.to_string()
 }
 
 impl Host for InstanceState {
-    fn get(&mut self, scope: StateScope, key: String) -> Result<Option<String>, String> {
-        let (service, ns) = self.state_namespace(scope, "state.get")?;
-        service.store().state_get(&ns, &key).map_err(store_error)
+    fn get(&mut self, at: WitScope, key: String) -> Result<Option<String>, String> {
+        let call = TaskCall::StateGet {
+            scope: scope(at),
+            key,
+        };
+        self.tasks_call("state.get", call)?.text()
     }
-    fn set(&mut self, scope: StateScope, key: String, value: String) -> Result<(), String> {
-        let (service, ns) = self.state_namespace(scope, "state.set")?;
-        service
-            .store()
-            .state_set(&ns, &key, &value)
-            .map_err(|err| format!("state.set: {err}"))
+    fn set(&mut self, at: WitScope, key: String, value: String) -> Result<(), String> {
+        let call = TaskCall::StateSet {
+            scope: scope(at),
+            key,
+            value,
+        };
+        self.tasks_call("state.set", call)?.done()
     }
-    fn delete(&mut self, scope: StateScope, key: String) -> Result<bool, String> {
-        let (service, ns) = self.state_namespace(scope, "state.delete")?;
-        service.store().state_delete(&ns, &key).map_err(store_error)
+    fn delete(&mut self, at: WitScope, key: String) -> Result<bool, String> {
+        let call = TaskCall::StateDelete {
+            scope: scope(at),
+            key,
+        };
+        self.tasks_call("state.delete", call)?.flag()
     }
-    fn keys(&mut self, scope: StateScope) -> Result<Vec<String>, String> {
-        let (service, ns) = self.state_namespace(scope, "state.keys")?;
-        service.store().state_keys(&ns).map_err(store_error)
+    fn keys(&mut self, at: WitScope) -> Result<Vec<String>, String> {
+        self.tasks_call("state.keys", TaskCall::StateKeys(scope(at)))?
+            .keys()
     }
 }

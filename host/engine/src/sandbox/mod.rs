@@ -68,6 +68,8 @@ pub struct InstanceState {
     pub interrupted: Option<Interruption>,
     /// What `routing.matched-subscriptions` answers.
     pub matched: Vec<u32>,
+    /// Results this call popped: deleted from the store only once the call has returned.
+    pub taken: Vec<i64>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -221,6 +223,7 @@ pub fn new_store(
         cancel: request.cancel,
         interrupted: None,
         matched: request.matched,
+        taken: Vec::new(),
         stdout,
         stderr,
     };

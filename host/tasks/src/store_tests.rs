@@ -1,0 +1,88 @@
+#[test]
+fn a_corrupt_store_is_moved_aside_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STORE_FILE);
+    std::fs::write(&path, vec![0xA5; 64 << 10]).unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.load_tasks().unwrap().is_empty(), "a fresh store");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let aside = names
+        .iter()
+        .find(|n| n.starts_with("fasthooks.db.corrupt-") && !n.ends_with("-wal"))
+        .unwrap_or_else(|| panic!("moved aside: {names:?}"));
+    assert_eq!(
+        std::fs::read(dir.path().join(aside)).unwrap(),
+        vec![0xA5; 64 << 10],
+        "kept as it was"
+    );
+}
+
+use super::*;
+
+#[test]
+fn a_batch_folds_each_task_into_one_write() {
+    use crate::record::{Namespace, TaskRecord};
+    let task = |id: i64| TaskRecord {
+        id,
+        namespace: Namespace {
+            plugin_name: "p".into(),
+            plugin_path: "/p".into(),
+            session: "s".into(),
+        },
+        key: format!("k{id}"),
+        name: "n".into(),
+        args: "null".into(),
+        plugin_sha256: "sha".into(),
+        sandbox: Default::default(),
+        status: TaskStatus::Pending,
+        priority: 0,
+        ttl_seconds: 300,
+        value: None,
+        error: None,
+        created_ms: 1,
+        started_ms: None,
+        finished_ms: None,
+    };
+    let mut done = task(1);
+    done.status = TaskStatus::Completed;
+    done.value = Some("42".into());
+    let batch = vec![
+        WriterMessage {
+            seq: 1,
+            op: StoreOp::Insert(Box::new(task(1))),
+        },
+        WriterMessage {
+            seq: 2,
+            op: StoreOp::Insert(Box::new(task(2))),
+        },
+        WriterMessage {
+            seq: 3,
+            op: StoreOp::Update(TaskUpdate::of(&done)),
+        },
+        WriterMessage {
+            seq: 4,
+            op: StoreOp::Delete(2),
+        },
+        WriterMessage {
+            seq: 5,
+            op: StoreOp::Delete(3),
+        },
+    ];
+    let writes = fold(batch);
+    assert_eq!(
+        writes.len(),
+        2,
+        "task 2 was added and removed within the batch"
+    );
+    match &writes[0] {
+        (1, Net::Insert(task)) => assert_eq!(
+            (task.status, task.value.as_deref()),
+            (TaskStatus::Completed, Some("42"))
+        ),
+        _ => panic!("task 1 is inserted in its final state"),
+    }
+    assert!(matches!(writes[1], (3, Net::Delete)));
+}
