@@ -15,8 +15,8 @@ use fasthooks_engine::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use fasthooks_engine::task_runner::PluginTaskRunner;
 use fasthooks_ipc::{Grants, TaskSandbox};
 use fasthooks_tasks::{
-    AddOptions, Namespace, Store, TaskConfig, TaskFailure, TaskOrigin, TaskRecord, TaskRunner,
-    TaskService,
+    AddOptions, Namespace, Store, StoreOwner, Takeover, TaskConfig, TaskFailure, TaskOrigin,
+    TaskRecord, TaskRunner, TaskService,
 };
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -126,7 +126,10 @@ fn main() {
         max_queued_per_session: args.tasks + 1,
         ..TaskConfig::default()
     };
-    let service = TaskService::open(store, config, true).unwrap();
+    let owner = StoreOwner::try_take(&home.path().join("data"))
+        .unwrap()
+        .expect("the bench's own store");
+    let service = TaskService::open(store, owner, config, Takeover::RunEverything).unwrap();
     let runner = Arc::new(TimedRunner {
         inner: PluginTaskRunner {
             loader: loader.clone(),
@@ -186,7 +189,9 @@ fn main() {
         assert!(value.is_some());
         let finished = runner.finished.lock().unwrap()[&task.id];
         latencies.push(woke.saturating_duration_since(finished));
-        service.pop(&ns, &key);
+        if let Some(popped) = service.pop(&ns, &key) {
+            service.settle(&[popped.id], true).unwrap();
+        }
     }
     latencies.sort();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
