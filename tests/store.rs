@@ -206,3 +206,21 @@ fn results_too_large_for_the_guest_are_not_lost() {
         Some(0)
     );
 }
+
+#[test]
+fn a_task_an_in_process_hook_could_not_finish_is_run_by_the_daemon() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "handed-back");
+    // No daemon: the hook owns the store, answers, and runs its task until its deadline...
+    let (added, _) = lab.run_with(
+        &["--inline", "--deadline-ms", "1500"],
+        "add sleep key=long arg=2500",
+    );
+    assert_eq!(added["status"], "pending", "{added}");
+    assert!(!home.path().join("run/daemon.sock").exists(), "no daemon yet");
+    // ...then hands it back instead of failing it: the daemon started next runs it.
+    assert_eq!(
+        lab.value("wait long 15000"),
+        serde_json::json!({"slept_ms": 2500})
+    );
+}

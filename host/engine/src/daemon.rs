@@ -3,7 +3,9 @@
 //!
 //! - Exactly one per store: an exclusive `flock` on `daemon.lock` next to the store (the data
 //!   directory, not the runtime directory, which can vanish) is held for the daemon's whole
-//!   life; a second daemon that cannot take it exits at once.
+//!   life (it is the store's owner, see `fasthooks_tasks::owner`); a second daemon exits as
+//!   soon as the first listens, and one that finds the store owned by a hook run in-process
+//!   waits for it to finish, then runs what it left.
 //! - Found through `run/daemon.sock` in a 0700 directory; the socket is 0600. If the socket goes
 //!   (the runtime directory deleted, say), the daemon listens again within a quarter second,
 //!   so hooks find it rather than start another.
@@ -23,7 +25,7 @@ use anyhow::Context;
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::wire::{self as ipc, DaemonStatus, Envelope, Identity, Reply, Request};
 use fasthooks_tasks::{
-    RemoteCall, Store, StoreOwner, Takeover, TaskAccess, TaskConfig, TaskService,
+    RemoteCall, Store, StoreOwner, Takeover, TaskAccess, TaskAnswer, TaskConfig, TaskService,
 };
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -32,6 +34,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a starting daemon waits for the store's owner to let go (a daemon stopping, or a
+/// hook run in-process finishing its tasks within its deadline) before it leaves it be.
+const OWNER_WAIT: Duration = Duration::from_secs(70);
 pub const IDLE_TIMEOUT_ENV: &str = "FASTHOOKS_IDLE_TIMEOUT_SECS";
 pub const WORKERS_ENV: &str = "FASTHOOKS_WORKERS";
 pub const MAX_QUEUED_ENV: &str = "FASTHOOKS_MAX_QUEUED_PER_SESSION";
@@ -135,11 +140,12 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     for dir in paths.all() {
         fasthooks_ipc::private::tighten_tree(dir);
     }
-    // One daemon: if the lock is held, either a live daemon answers (we are not needed) or the
-    // holder is on its way out (wait for it briefly).
+    // One daemon: if the lock is held, either a live daemon answers (we are not needed), or the
+    // holder is on its way out: a daemon stopping, or a hook run in-process finishing its tasks
+    // (for at most its deadline). Wait for it, then take over its queue.
     let socket = paths.socket();
     let owner = {
-        let give_up = Instant::now() + Duration::from_secs(5);
+        let give_up = Instant::now() + OWNER_WAIT;
         loop {
             if let Some(owner) = StoreOwner::try_take(&paths.data)
                 .with_context(|| format!("cannot own the store in {}", paths.data.display()))?
@@ -285,6 +291,8 @@ impl Daemon {
         let _ = stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
         let envelope: Envelope = match ipc::read_frame(&mut stream) {
             Ok(envelope) => envelope,
+            // A client that only checked the daemon listens.
+            Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => return,
             Err(err) => {
                 tracing::warn!("unreadable request: {err}");
                 return;
@@ -295,7 +303,10 @@ impl Daemon {
             return;
         }
         if envelope.client != self.identity {
-            if envelope.client.supersedes(&self.identity) {
+            // Only a hook replaces the daemon: a task call from a newer hook run in-process
+            // is answered like one from this build.
+            let hook = matches!(envelope.request, Request::Hook { .. });
+            if hook && envelope.client.supersedes(&self.identity) {
                 let _ = ipc::write_frame(
                     &mut stream,
                     &Reply::Replaced {
@@ -355,7 +366,16 @@ impl Daemon {
                     Err(err) => Reply::Error(err.to_string()),
                 }
             }
-            Request::TaskCall(call) => Reply::TaskAnswer(self.answer_task_call(call)),
+            Request::TaskCall(call) => {
+                let (answer, taken) = self.answer_task_call(call);
+                if ipc::write_frame(&mut stream, &Reply::TaskAnswer(answer)).is_err() {
+                    // The client never got them: they go back for the next pop.
+                    if let Err(err) = self.tasks.settle(&taken, false) {
+                        tracing::warn!("results a client did not receive not put back: {err}");
+                    }
+                }
+                return;
+            }
             Request::Stop => {
                 let _ = ipc::write_frame(&mut stream, &Reply::Stopping);
                 self.shut_down(1);
@@ -366,16 +386,19 @@ impl Daemon {
     }
 
     /// A guest's task or state call from a hook run in-process: answered as if the guest ran
-    /// here, since this daemon owns the store.
-    fn answer_task_call(&self, call: serde_json::Value) -> serde_json::Value {
+    /// here, since this daemon owns the store. Also the ids of results it took, if any.
+    fn answer_task_call(&self, call: serde_json::Value) -> (serde_json::Value, Vec<i64>) {
         let answer = serde_json::from_value::<RemoteCall>(call)
             .map_err(|err| format!("unreadable task call: {err}"))
             .and_then(|call| self.tasks.answer(&call.namespace, call.call));
-        // The answer is on disk before the caller hears it, as for a hook's own calls.
-        self.tasks.store().flush();
-        serde_json::to_value(answer).unwrap_or_else(|err| {
+        let taken = match &answer {
+            Ok(TaskAnswer::Taken { ids, .. }) => ids.clone(),
+            _ => Vec::new(),
+        };
+        let value = serde_json::to_value(answer).unwrap_or_else(|err| {
             serde_json::to_value(Err::<(), String>(err.to_string())).unwrap_or_default()
-        })
+        });
+        (value, taken)
     }
 
     fn status(&self) -> DaemonStatus {

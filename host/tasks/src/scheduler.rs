@@ -228,9 +228,7 @@ impl TaskService {
         }
         // Replacing a key: the earlier task goes, cancelled if it had not finished.
         let replaced = table.by_key.get(&(ns.clone(), key.clone())).copied();
-        let replaced_was_queued = replaced
-            .and_then(|id| table.tasks.get(&id))
-            .is_some_and(|t| t.status == TaskStatus::Pending);
+        let replaced_was_queued = replaced.is_some_and(|id| table.queued.contains(&id));
         let queued = table
             .queued_per_session
             .get(&ns.session)
@@ -282,16 +280,12 @@ impl TaskService {
             finished_ms: None,
         };
         let ticket = self.store.submit(StoreOp::Insert(Box::new(task.clone())));
-        table.enqueue(&task);
         table.insert(task.clone());
         drop(table);
-        self.work.notify_one();
-        if let Err(source) = self.store.confirm(ticket) {
-            // Not on disk: the task must not run as if it had been added.
-            let mut table = self.lock();
-            if let Some(flag) = table.running.get(&task.id) {
-                flag.store(true, Ordering::Relaxed);
-            }
+        // Queued only once it is on disk: a task that could not be saved never runs.
+        let saved = self.store.confirm(ticket);
+        let mut table = self.lock();
+        if let Err(source) = saved {
             table.remove(task.id);
             drop(table);
             self.changed.notify_all();
@@ -299,6 +293,15 @@ impl TaskService {
                 name: shown,
                 source,
             });
+        }
+        let still_pending = table
+            .tasks
+            .get(&task.id)
+            .is_some_and(|t| t.status == TaskStatus::Pending);
+        if still_pending && !table.stopping {
+            table.enqueue(&task);
+            drop(table);
+            self.work.notify_one();
         }
         Ok(task)
     }
@@ -394,7 +397,7 @@ impl TaskService {
         });
         let snapshot = table.tasks[&id].clone();
         if was_pending {
-            table.left_queue(&snapshot.namespace.session);
+            table.left_queue(id, &snapshot.namespace.session);
         }
         Some(self.persist(&snapshot))
     }
@@ -480,7 +483,7 @@ impl TaskService {
                             task.status = TaskStatus::Running;
                             task.started_ms = Some(now_ms());
                             let task = task.clone();
-                            table.left_queue(&task.namespace.session);
+                            table.left_queue(task.id, &task.namespace.session);
                             let cancel = Arc::new(AtomicBool::new(false));
                             table.running.insert(task.id, cancel.clone());
                             self.persist(&task);

@@ -146,7 +146,7 @@ pub enum StoreError {
     #[error("cannot take ownership of the task store: {0}")]
     Lock(std::io::Error),
     #[error(
-        "the task store is in use by another hook process run in-process, and no daemon answers; try again once it ends, or let the daemon run (see `fasthooks-host status`)"
+        "the task store is owned by another process that does not answer hooks (a hook run in-process finishing its tasks, or a daemon starting or stopping); try again in a moment"
     )]
     Busy,
 }

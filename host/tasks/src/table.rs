@@ -34,6 +34,9 @@ pub(crate) struct Table {
     pub(crate) by_key: HashMap<(Namespace, String), i64>,
     pub(crate) queue: BinaryHeap<QueueEntry>,
     pub(crate) queued_per_session: HashMap<String, usize>,
+    /// The ids in `queue` that still count in `queued_per_session` (a pending task loaded for
+    /// another owner to run is pending without being queued here).
+    pub(crate) queued: std::collections::HashSet<i64>,
     pub(crate) running: HashMap<i64, Arc<AtomicBool>>,
     /// Bytes each plugin file's tasks hold in the store ([`stored_bytes`]), for its quota.
     pub(crate) bytes_per_plugin: HashMap<String, u64>,
@@ -77,6 +80,7 @@ impl Table {
             order: Reverse((task.created_ms, self.next_seq)),
             id: task.id,
         });
+        self.queued.insert(task.id);
         *self
             .queued_per_session
             .entry(task.namespace.session.clone())
@@ -84,7 +88,10 @@ impl Table {
     }
 
     /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
-    pub(crate) fn left_queue(&mut self, session: &str) {
+    pub(crate) fn left_queue(&mut self, id: i64, session: &str) {
+        if !self.queued.remove(&id) {
+            return;
+        }
         if let Some(count) = self.queued_per_session.get_mut(session) {
             *count = count.saturating_sub(1);
         }
@@ -131,7 +138,7 @@ impl Table {
             self.by_key.remove(&index);
         }
         if task.status == TaskStatus::Pending {
-            self.left_queue(&task.namespace.session);
+            self.left_queue(id, &task.namespace.session);
         }
         Some(task)
     }
