@@ -217,7 +217,10 @@ fn a_task_an_in_process_hook_could_not_finish_is_run_by_the_daemon() {
         "add sleep key=long arg=2500",
     );
     assert_eq!(added["status"], "pending", "{added}");
-    assert!(!home.path().join("run/daemon.sock").exists(), "no daemon yet");
+    assert!(
+        !home.path().join("run/daemon.sock").exists(),
+        "no daemon yet"
+    );
     // ...then hands it back instead of failing it: the daemon started next runs it.
     assert_eq!(
         lab.value("wait long 15000"),

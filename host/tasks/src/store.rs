@@ -11,7 +11,6 @@
 use crate::record::{Namespace, TaskRecord, TaskStatus};
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -116,9 +115,75 @@ pub struct WriteError {
     pub reason: Arc<str>,
 }
 
-struct Submitter {
-    sender: Sender<WriterMessage>,
+/// Writes waiting for a commit, and the one connection that commits them. Committed by the
+/// writer thread in batches, or by a caller that needs its own write confirmed and finds the
+/// connection free: it commits the whole queue itself rather than wait for the writer thread
+/// to be scheduled (on a busy machine, most of a confirmation's cost).
+struct Writer {
+    queue: Mutex<Queue>,
+    /// Notified when the queue gains work (or closes), for the writer thread.
+    work: Condvar,
+    conn: Mutex<Connection>,
+    progress: Progress,
+}
+
+#[derive(Default)]
+struct Queue {
+    messages: Vec<WriterMessage>,
     submitted: u64,
+    closed: bool,
+}
+
+/// The most writes one transaction takes.
+const MAX_BATCH: usize = 4096;
+
+impl Writer {
+    /// Commit what is queued, in order: the caller holds the connection, so nobody commits a
+    /// later batch before this one.
+    fn commit_queued(&self, conn: &mut Connection) {
+        let batch: Vec<WriterMessage> = {
+            let mut queue = self.queue.lock().unwrap();
+            let take = queue.messages.len().min(MAX_BATCH);
+            queue.messages.drain(..take).collect()
+        };
+        if batch.is_empty() {
+            return;
+        }
+        // Progress is published even when the commit fails: a flush must never hang a hook.
+        // The failure is kept for the writes' own callers to hear (see `Store::confirm`).
+        let lowest = batch.first().map_or(0, |m| m.seq);
+        let highest = batch.last().map_or(0, |m| m.seq);
+        let failure = commit(conn, batch).err();
+        let mut committed = self.progress.state.lock().unwrap();
+        if let Some(err) = failure {
+            tracing::error!("task store write failed: {err}");
+            if committed.failures.len() == FAILURES_KEPT {
+                committed.failures.pop_front();
+            }
+            committed
+                .failures
+                .push_back((lowest, highest, err.to_string().into()));
+        }
+        committed.upto = highest;
+        drop(committed);
+        self.progress.changed.notify_all();
+    }
+
+    /// The writer thread: commit whatever is queued until the store is dropped.
+    fn run(&self) {
+        loop {
+            {
+                let mut queue = self.queue.lock().unwrap();
+                while queue.messages.is_empty() {
+                    if queue.closed {
+                        return;
+                    }
+                    queue = self.work.wait(queue).unwrap();
+                }
+            }
+            self.commit_queued(&mut self.conn.lock().unwrap());
+        }
+    }
 }
 
 /// The store cannot be opened or read.
@@ -162,8 +227,7 @@ impl StoreError {
 
 pub struct Store {
     path: PathBuf,
-    submitter: Mutex<Submitter>,
-    progress: Arc<Progress>,
+    writer: Arc<Writer>,
     /// A separate connection for the synchronous `state` interface and for reads.
     pub(crate) reader: Mutex<Connection>,
 }
@@ -278,20 +342,20 @@ impl Store {
         let writer = open_connection(&path).map_err(StoreError::open(&path))?;
         migrate(&writer).map_err(StoreError::open(&path))?;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
-        let (sender, receiver) = channel();
-        let progress = Arc::new(Progress::default());
-        let writer_progress = progress.clone();
+        let writer = Arc::new(Writer {
+            queue: Mutex::new(Queue::default()),
+            work: Condvar::new(),
+            conn: Mutex::new(writer),
+            progress: Progress::default(),
+        });
+        let thread_writer = writer.clone();
         std::thread::Builder::new()
             .name("fasthooks-store".into())
-            .spawn(move || write_loop(writer, receiver, writer_progress))
+            .spawn(move || thread_writer.run())
             .map_err(StoreError::Writer)?;
         Ok(Store {
             path,
-            submitter: Mutex::new(Submitter {
-                sender,
-                submitted: 0,
-            }),
-            progress,
+            writer,
             reader: Mutex::new(reader),
         })
     }
@@ -302,10 +366,16 @@ impl Store {
 
     /// Queue a write; it is committed with the next batch.
     pub fn submit(&self, op: StoreOp) -> Ticket {
-        let mut submitter = self.submitter.lock().unwrap();
-        submitter.submitted += 1;
-        let seq = submitter.submitted;
-        let _ = submitter.sender.send(WriterMessage { seq, op });
+        let ticket = self.enqueue(op);
+        self.writer.work.notify_one();
+        ticket
+    }
+
+    fn enqueue(&self, op: StoreOp) -> Ticket {
+        let mut queue = self.writer.queue.lock().unwrap();
+        queue.submitted += 1;
+        let seq = queue.submitted;
+        queue.messages.push(WriterMessage { seq, op });
         Ticket {
             first: seq,
             last: seq,
@@ -315,7 +385,7 @@ impl Store {
     /// Block until everything submitted before this call is committed. Free when nothing is
     /// outstanding, which is the common case for a hook that did not touch tasks.
     pub fn flush(&self) {
-        let target = self.submitter.lock().unwrap().submitted;
+        let target = self.writer.queue.lock().unwrap().submitted;
         drop(self.tried(target));
     }
 
@@ -337,12 +407,27 @@ impl Store {
         }
     }
 
+    /// Block until write `seq` was tried, committing the queue in this thread when the
+    /// connection is free. Never waits for nothing: the writer thread was woken for `seq`.
     fn tried(&self, seq: u64) -> std::sync::MutexGuard<'_, Committed> {
-        let mut committed = self.progress.state.lock().unwrap();
-        while committed.upto < seq {
-            committed = self.progress.changed.wait(committed).unwrap();
+        let progress = &self.writer.progress;
+        loop {
+            let committed = progress.state.lock().unwrap();
+            if committed.upto >= seq {
+                return committed;
+            }
+            drop(committed);
+            match self.writer.conn.try_lock() {
+                Ok(mut conn) => self.writer.commit_queued(&mut conn),
+                Err(_) => {
+                    // Someone is committing: hear when they are done, then look again.
+                    let committed = progress.state.lock().unwrap();
+                    if committed.upto < seq {
+                        drop(progress.changed.wait(committed).unwrap());
+                    }
+                }
+            }
         }
-        committed
     }
 
     pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
@@ -351,6 +436,14 @@ impl Store {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+impl Drop for Store {
+    /// The writer thread commits what is still queued, then ends.
+    fn drop(&mut self) {
+        self.writer.queue.lock().unwrap().closed = true;
+        self.writer.work.notify_one();
     }
 }
 
@@ -422,37 +515,6 @@ fn sandbox_from_text(text: &str) -> fasthooks_ipc::TaskSandbox {
         tracing::warn!("task sandbox unreadable, running it with no grants: {err}");
         fasthooks_ipc::TaskSandbox::default()
     })
-}
-
-/// Take whatever is queued, commit it in one transaction, release the flush tickets it covers.
-fn write_loop(mut conn: Connection, receiver: Receiver<WriterMessage>, progress: Arc<Progress>) {
-    while let Ok(first) = receiver.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = receiver.try_recv() {
-            batch.push(more);
-            if batch.len() >= 4096 {
-                break;
-            }
-        }
-        // Progress is published even when the commit fails: a flush must never hang a hook.
-        // The failure is kept for the writes' own callers to hear (see `Store::confirm`).
-        let lowest = batch.iter().map(|m| m.seq).min().unwrap_or(0);
-        let highest = batch.iter().map(|m| m.seq).max().unwrap_or(0);
-        let failure = commit(&mut conn, batch).err();
-        let mut committed = progress.state.lock().unwrap();
-        if let Some(err) = failure {
-            tracing::error!("task store write failed: {err}");
-            if committed.failures.len() == FAILURES_KEPT {
-                committed.failures.pop_front();
-            }
-            committed
-                .failures
-                .push_back((lowest, highest, err.to_string().into()));
-        }
-        committed.upto = highest;
-        drop(committed);
-        progress.changed.notify_all();
-    }
 }
 
 /// Fold a batch into one write per task: a busy queue often adds, starts, finishes (and even
