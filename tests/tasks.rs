@@ -222,6 +222,53 @@ fn higher_priority_runs_first_with_a_single_worker() {
 }
 
 #[test]
+fn plugins_take_turns_for_the_workers_whatever_the_priorities() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("flood.wasm");
+    std::fs::copy(plugin("task-lab"), &copy).unwrap();
+    let flood = Lab::new(&home, "fair")
+        .running_file(&copy)
+        .with_env("FASTHOOKS_WORKERS", "1");
+    let other = Lab::new(&home, "fair").with_env("FASTHOOKS_WORKERS", "1");
+    flood.run("add sleep key=blocker arg=2000");
+    let keys: Vec<String> = (0..10).map(|n| format!("f{n}")).collect();
+    for key in &keys {
+        flood.run(&format!(
+            "add order key={key} priority=2147483647 arg={key}"
+        ));
+    }
+    other.run("add order key=mine arg=mine");
+    assert_eq!(
+        flood.value("get blocker")["status"],
+        "running",
+        "every task was queued while the one worker was busy"
+    );
+    let ran_at = |value: &Value| -> u64 {
+        let value: Value = match value.as_str() {
+            Some(text) => serde_json::from_str(text).unwrap(),
+            None => value.clone(),
+        };
+        value["ran_at_us"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{value}"))
+    };
+    let mine = ran_at(&other.value("wait mine 15000"));
+    let flooded = flood.value(&format!("wait-all {} 15000", keys.join(",")));
+    let before: Vec<&Value> = flooded
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| ran_at(&o["value"]) < mine)
+        .collect();
+    assert!(
+        before.len() <= 1,
+        "the other plugin waited for one of the flood's tasks at most, not {}: {before:?}",
+        before.len()
+    );
+}
+
+#[test]
 fn a_trapping_task_is_reported_once_by_pop_errors() {
     let home = Home::new();
     let lab = Lab::new(&home, "s");

@@ -8,7 +8,8 @@
 //! Semantics, including where they improve on the seed:
 //! - Identity is (plugin, session, key); the key defaults to the task name. Re-adding a key
 //!   replaces the earlier task, cancelling it if it is still pending or running.
-//! - Higher priority runs first, FIFO within a priority.
+//! - Plugin files take turns for a free worker; within a plugin's tasks higher priority runs
+//!   first, FIFO within a priority (see `table`).
 //! - TTL counts from completion (default 300 s); pending and running tasks never expire; expired
 //!   results are purged.
 //! - `cancel` of a running task interrupts its instance (epoch check) and marks it cancelled at
@@ -471,7 +472,7 @@ impl TaskService {
                     if table.stopping {
                         return;
                     }
-                    match table.queue.pop() {
+                    match table.next_queued() {
                         Some(entry) => {
                             let Some(task) = table
                                 .tasks

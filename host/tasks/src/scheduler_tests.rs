@@ -505,3 +505,49 @@ fn a_popped_result_leaves_only_when_the_call_that_took_it_returns() {
     );
     assert!(f.service.get(&ns("s"), "k").is_none(), "delivered once");
 }
+
+#[test]
+fn plugins_take_turns_whatever_the_priorities() {
+    let f = fixture(1, 100);
+    let flood = ns("s");
+    let other = Namespace {
+        plugin_path: "/other.wasm".into(),
+        ..ns("s")
+    };
+    // The worker is busy while the queues fill.
+    f.service
+        .add(&flood, "sleep", "100", keyed("blocker"), &origin())
+        .unwrap();
+    for n in 0..5 {
+        let options = AddOptions {
+            key: Some(format!("flood{n}")),
+            priority: Some(i32::MAX),
+            ..Default::default()
+        };
+        f.service
+            .add(&flood, "value", "1", options, &origin())
+            .unwrap();
+    }
+    f.service
+        .add(&other, "value", "2", keyed("other"), &origin())
+        .unwrap();
+    assert_eq!(
+        f.service
+            .wait(&other, "other", Duration::from_secs(5))
+            .as_deref(),
+        Some("2")
+    );
+    f.service.wait_all(
+        &flood,
+        &(0..5).map(|n| format!("flood{n}")).collect::<Vec<_>>(),
+        Duration::from_secs(5),
+    );
+    let order = f.runner.order.lock().unwrap().clone();
+    assert_eq!(
+        order,
+        [
+            "blocker", "flood0", "other", "flood1", "flood2", "flood3", "flood4"
+        ],
+        "after the plugin whose turn it was, the other plugin's task"
+    );
+}

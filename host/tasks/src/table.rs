@@ -1,5 +1,10 @@
-//! The scheduler's in-memory table: every task by id and by key, the priority queue (higher
-//! priority first, FIFO within one), and the counts the queue bounds are checked against.
+//! The scheduler's in-memory table: every task by id and by key, the queue, and the counts the
+//! queue bounds are checked against.
+//!
+//! The queue is fair across plugin files: each has its own priority queue (higher priority
+//! first, FIFO within one), and the plugins with queued work take turns for a free worker. So a
+//! plugin's flood, even at the highest priority, delays another plugin's task by at most one
+//! task per worker: priority orders a plugin's own tasks, never someone else's.
 
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
 use std::cmp::{Ordering as CmpOrdering, Reverse};
@@ -32,7 +37,10 @@ impl PartialOrd for QueueEntry {
 pub(crate) struct Table {
     pub(crate) tasks: HashMap<i64, TaskRecord>,
     pub(crate) by_key: HashMap<(Namespace, String), i64>,
-    pub(crate) queue: BinaryHeap<QueueEntry>,
+    /// Each plugin file's queued tasks.
+    pub(crate) queues: HashMap<String, BinaryHeap<QueueEntry>>,
+    /// The plugin files with queued tasks, in the order they get the next free worker.
+    pub(crate) turns: std::collections::VecDeque<String>,
     pub(crate) queued_per_session: HashMap<String, usize>,
     /// The ids in `queue` that still count in `queued_per_session` (a pending task loaded for
     /// another owner to run is pending without being queued here).
@@ -75,7 +83,15 @@ impl Table {
 
     pub(crate) fn enqueue(&mut self, task: &TaskRecord) {
         self.next_seq += 1;
-        self.queue.push(QueueEntry {
+        let plugin = &task.namespace.plugin_path;
+        let queue = match self.queues.get_mut(plugin) {
+            Some(queue) => queue,
+            None => {
+                self.turns.push_back(plugin.clone());
+                self.queues.entry(plugin.clone()).or_default()
+            }
+        };
+        queue.push(QueueEntry {
             priority: task.priority,
             order: Reverse((task.created_ms, self.next_seq)),
             id: task.id,
@@ -85,6 +101,26 @@ impl Table {
             .queued_per_session
             .entry(task.namespace.session.clone())
             .or_default() += 1;
+    }
+
+    /// The next queued entry: the first in the queue of the plugin whose turn it is, which then
+    /// goes to the back of the line if it has more.
+    pub(crate) fn next_queued(&mut self) -> Option<QueueEntry> {
+        while let Some(plugin) = self.turns.pop_front() {
+            let Some(queue) = self.queues.get_mut(&plugin) else {
+                continue;
+            };
+            let entry = queue.pop();
+            if queue.is_empty() {
+                self.queues.remove(&plugin);
+            } else {
+                self.turns.push_back(plugin);
+            }
+            if entry.is_some() {
+                return entry;
+            }
+        }
+        None
     }
 
     /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
