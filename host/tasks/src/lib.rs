@@ -14,7 +14,7 @@
 //! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
 //!   the waits (`waits`) sleep on its condition variable; `delivery` hands results to a
 //!   guest call and deletes them only once it returned.
-//! - [`store`]: the durable store and its writer thread.
+//! - [`store`]: the durable store; `writer`: its group commit and which writes failed.
 //! - [`state`]: plugin state (session or global) in the same store.
 //! - [`owner`]: the one process that owns a store (the daemon, or an in-process hook when no
 //!   daemon does).
@@ -33,6 +33,7 @@ pub mod state;
 pub mod store;
 mod table;
 mod waits;
+mod writer;
 
 pub use access::TaskAccess;
 pub use call::{RemoteCall, RemoteOwner, StateScope, TaskAnswer, TaskCall, TaskPort};

@@ -108,3 +108,16 @@ pub fn now_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
+
+/// The sandbox column: JSON, written and read only here.
+pub(crate) fn sandbox_text(sandbox: &fasthooks_ipc::TaskSandbox) -> String {
+    serde_json::to_string(sandbox).expect("a sandbox serializes")
+}
+
+/// A sandbox that no longer reads (written by another version) runs the task with no grants.
+pub(crate) fn sandbox_from_text(text: &str) -> fasthooks_ipc::TaskSandbox {
+    serde_json::from_str(text).unwrap_or_else(|err| {
+        tracing::warn!("task sandbox unreadable, running it with no grants: {err}");
+        fasthooks_ipc::TaskSandbox::default()
+    })
+}

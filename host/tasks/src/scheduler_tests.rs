@@ -518,6 +518,11 @@ fn plugins_take_turns_whatever_the_priorities() {
     f.service
         .add(&flood, "sleep", "100", keyed("blocker"), &origin())
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while f.service.get(&flood, "blocker").unwrap().status != TaskStatus::Running {
+        assert!(Instant::now() < deadline, "the blocker started");
+        std::thread::yield_now();
+    }
     for n in 0..5 {
         let options = AddOptions {
             key: Some(format!("flood{n}")),
