@@ -424,3 +424,60 @@ fn a_daemon_killed_mid_hook_is_retried_in_process() {
         run.stderr
     );
 }
+
+#[test]
+fn a_compile_started_for_a_hook_that_was_killed_completes_and_is_kept() {
+    let home = Home::new();
+    let compiles = |log: &str| log.matches("compiling a plugin build").count();
+    let compiled = |log: &str| {
+        log.lines()
+            .any(|line| line.contains("compiled") && line.contains("elapsed_ms"))
+    };
+    // A fresh home, and a large plugin (a JavaScript engine inside) that takes seconds to
+    // compile: it has never been compiled here.
+    let large = plugin("commit-style-js");
+    let mut hook = home
+        .command()
+        .args(["--plugin", large.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = hook.stdin.take().unwrap();
+        stdin
+            .write_all(bash_event("ls").to_string().as_bytes())
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while compiles(&home.log()) == 0 {
+        assert!(Instant::now() < deadline, "the daemon started compiling");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Claude Code gives up on the hook (a timeout, Esc): the hook and its tree are killed.
+    let pid = hook.id();
+    assert!(!compiled(&home.log()), "killed while compiling");
+    for child in descendants(pid) {
+        unsafe { libc::kill(child as i32, libc::SIGKILL) };
+    }
+    hook.kill().unwrap();
+    hook.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !compiled(&home.log()) {
+        assert!(
+            Instant::now() < deadline,
+            "the compile finished: {}",
+            home.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The next hook uses it: no second compile.
+    let run = home.hook(
+        &["--plugin", large.to_str().unwrap()],
+        &bash_event("git commit -m 'wip'"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(compiles(&home.log()), 1, "{}", home.log());
+}

@@ -50,7 +50,15 @@ impl CompileCache {
                 }
             }
         }
+        // Seconds for a large plugin: worth a line, and what tests wait for.
+        let started = std::time::Instant::now();
+        tracing::info!(sha256 = %&sha256[..sha256.len().min(12)], "compiling a plugin build");
         let compiled = engine.precompile_component(bytes)?;
+        tracing::info!(
+            sha256 = %&sha256[..sha256.len().min(12)],
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "compiled"
+        );
         match write_atomically(&path, &compiled) {
             // SAFETY: as above; just written from `precompile_component`.
             Ok(()) => unsafe { Component::deserialize_file(engine, &path) },

@@ -1,12 +1,14 @@
 //! The durable store: task records and plugin state in SQLite (WAL mode), one file under the data
 //! directory.
 //!
-//! Writes go through one writer thread that commits them in batches (group commit), so thousands
-//! of task transitions per second cost a handful of transactions. `flush()` is the durability
-//! barrier: it returns once everything submitted before it is committed. The daemon calls it
-//! before answering a hook, so whatever a hook did (add, pop, cancel) survives a crash of the
-//! daemon the moment Claude Code sees the answer. WAL with `synchronous=NORMAL` keeps committed
-//! data across a killed process (not across power loss, which a hook host does not promise).
+//! Writes are queued and committed in batches (group commit, see `writer`), so thousands of
+//! task transitions per second cost a handful of transactions. A write a guest asked for (add,
+//! cancel, the removal of what it popped) is confirmed before its call returns
+//! ([`Store::confirm`]): it is on disk, or the guest gets the error. So whatever a hook did
+//! survives a crash of the daemon the moment Claude Code sees the answer. `flush()` waits for
+//! everything submitted (what a hook saw complete, an owner letting go of the store); with
+//! guests confirming each write, the queue never holds more than a few writes per caller. WAL with `synchronous=NORMAL` keeps committed data across a killed process
+//! (not across power loss, which a hook host does not promise).
 
 use crate::record::{Namespace, TaskRecord, TaskStatus};
 use crate::writer::{Committed, Progress, Queue, Writer, WriterMessage};
