@@ -618,3 +618,52 @@ fn the_hook_deadline_is_kept_below_the_entries_timeout() {
         run.stderr
     );
 }
+
+#[test]
+fn session_end_gets_a_deadline_inside_its_short_budget() {
+    let setup = Setup::new();
+    let command_of = |settings: &Value, event: &str| -> String {
+        settings["hooks"][event][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{event}: {settings}"))
+            .to_owned()
+    };
+    let out = setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("echo"),
+        "--events",
+        "PreToolUse,SessionEnd",
+    ]);
+    let settings = setup.settings();
+    // Claude Code gives every SessionEnd hook together 1.5 s: that handler must end before.
+    assert!(
+        command_of(&settings, "SessionEnd").contains("--deadline-ms 1350"),
+        "{settings}"
+    );
+    assert!(
+        !command_of(&settings, "PreToolUse").contains("--deadline-ms"),
+        "the others keep the default, which fits their 60 s: {settings}"
+    );
+    assert!(
+        out.contains("SessionEnd runs with --deadline-ms 1350"),
+        "install says so: {out}"
+    );
+
+    // A --hook-timeout raises SessionEnd's budget too: then one deadline fits every entry.
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("echo"),
+        "--events",
+        "PreToolUse,SessionEnd",
+        "--hook-timeout",
+        "20",
+    ]);
+    let settings = setup.settings();
+    assert_eq!(
+        command_of(&settings, "SessionEnd"),
+        command_of(&settings, "PreToolUse")
+    );
+    assert!(command_of(&settings, "SessionEnd").contains("--deadline-ms 18000"));
+}

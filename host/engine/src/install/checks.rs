@@ -63,6 +63,22 @@ pub fn fit_deadline(
     }
 }
 
+/// Claude Code's budget for all SessionEnd hooks together, unless a settings `timeout` raises
+/// it (to at most [`SESSION_END_MAX_MS`]).
+pub const SESSION_END_BUDGET_MS: u64 = 1_500;
+pub const SESSION_END_MAX_MS: u64 = 60_000;
+
+/// The `--deadline-ms` a SessionEnd handler needs, when the command's own does not fit the
+/// budget Claude Code gives SessionEnd hooks: 90% of it.
+pub fn session_end_deadline(command: &HookCommand, entry_timeout_secs: Option<u64>) -> Option<u64> {
+    let budget = entry_timeout_secs.map_or(SESSION_END_BUDGET_MS, |s| {
+        s.saturating_mul(1000).min(SESSION_END_MAX_MS)
+    });
+    let fits = budget * 9 / 10;
+    let deadline = command.deadline_ms.unwrap_or(Limits::DEFAULT_DEADLINE_MS);
+    (deadline > fits).then_some(fits)
+}
+
 /// What a write grant means for the places Claude Code and git run commands from.
 pub fn write_grant_notes(command: &HookCommand) -> Vec<String> {
     let mut notes = Vec::new();

@@ -21,8 +21,9 @@
 //!   another `$VARIABLE`), which stay for the shell to expand when the hook runs.
 //!
 //! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
-//! declares and a `--deadline-ms` that does not fit the entries' timeout, and notes what write
-//! grants leave read-only.
+//! declares and a `--deadline-ms` that does not fit the entries' timeout, fits SessionEnd's
+//! handler to its shorter budget, and notes what write grants leave read-only. [`settings`]
+//! edits the file's syntax tree ([`one_line`] keeps one-line objects on one line).
 //!
 //! How the file is treated:
 //! - merged, never rewritten wholesale: keys keep their order, other entries stay where they
@@ -40,6 +41,7 @@
 
 mod checks;
 mod file;
+mod one_line;
 mod settings;
 mod shell;
 
@@ -120,10 +122,35 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         .iter()
         .map(|p| p.path.display().to_string())
         .collect();
+    let entries = entries_for(&subscriptions, &args.events)?;
+    // SessionEnd hooks share a budget of their own (1.5 s unless a timeout raises it): its
+    // handler gets a deadline that fits.
+    let mut event_commands = Vec::new();
+    let mut notes = Vec::new();
+    if entries.iter().any(|e| e.event == "SessionEnd")
+        && let Some(deadline) = checks::session_end_deadline(&command, args.hook_timeout)
+    {
+        let mut session_end = command.clone();
+        session_end.deadline_ms = Some(deadline);
+        event_commands.push((
+            "SessionEnd".to_owned(),
+            command_line(&host_binary()?, &session_end.to_args(), &expandable)?,
+        ));
+        notes.push(format!(
+            "note: SessionEnd runs with --deadline-ms {deadline}: Claude Code gives SessionEnd hooks {} ms in all{}",
+            deadline * 10 / 9,
+            if args.hook_timeout.is_none() {
+                " (--hook-timeout raises it, to 60 s at most); work that takes longer belongs in a background task"
+            } else {
+                ""
+            }
+        ));
+    }
     let plan = Plan {
         command: command_line(&host_binary()?, &command.to_args(), &expandable)?,
-        entries: entries_for(&subscriptions, &args.events)?,
+        entries,
         timeout: args.hook_timeout,
+        event_commands,
     };
     if plan.entries.is_empty() {
         return Err(anyhow!(
@@ -156,7 +183,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     out.push_str(&format!("\ncommand: {}", plan.command));
-    for line in checks::write_grant_notes(&command) {
+    for line in notes.into_iter().chain(checks::write_grant_notes(&command)) {
         out.push_str(&format!("\n{line}"));
     }
     if let Some(backup) = backup {

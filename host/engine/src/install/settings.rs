@@ -30,6 +30,7 @@
 //! to a one-line object spreads it over lines (folded back for `timeout`); appending drops blank
 //! lines just inside the brackets; a container a removal empties is written `{}` / `[]`.
 
+use super::one_line::append_scalar;
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{
     CstContainerNode, CstInputValue, CstLeafNode, CstNode, CstObject, CstRootNode,
@@ -50,6 +51,19 @@ pub struct Plan {
     pub command: String,
     /// The handler's `timeout` (seconds), if any.
     pub timeout: Option<u64>,
+    /// Events whose handler runs another command than `command` (SessionEnd's, with a
+    /// deadline that fits its shorter budget).
+    pub event_commands: Vec<(String, String)>,
+}
+
+impl Plan {
+    /// The command the handler of `event` runs.
+    pub fn command_for(&self, event: &str) -> &str {
+        self.event_commands
+            .iter()
+            .find(|(e, _)| e == event)
+            .map_or(&self.command, |(_, command)| command)
+    }
 }
 
 /// Why the settings cannot be edited. Nothing was changed.
@@ -90,7 +104,7 @@ pub fn apply_install(
                 return false;
             }
             placed.push(event.to_owned());
-            edited |= update_handler(handler, plan);
+            edited |= update_handler(handler, plan, event);
             true
         })?;
         edited |= removed > 0;
@@ -214,13 +228,14 @@ fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
 
 /// Set the handler's `command` and (when the plan has one) `timeout`, touching only values that
 /// differ. Returns whether anything changed.
-fn update_handler(handler: &CstObject, plan: &Plan) -> bool {
+fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
     let mut changed = false;
-    if string_prop(handler, "command").as_deref() != Some(plan.command.as_str()) {
+    let command = plan.command_for(event);
+    if string_prop(handler, "command").as_deref() != Some(command) {
         let prop = handler
             .get("command")
             .expect("an ours handler has a command");
-        prop.set_value(plan.command.clone().into());
+        prop.set_value(command.to_owned().into());
         changed = true;
     }
     if let Some(timeout) = plan.timeout {
@@ -242,73 +257,14 @@ fn update_handler(handler: &CstObject, plan: &Plan) -> bool {
     changed
 }
 
-/// Append a property with a one-line value to `object`, keeping an object written on one line on
-/// one line (`jsonc-parser` spreads it over several lines first; this folds it back).
-fn append_scalar(object: &CstObject, name: &str, value: CstInputValue) {
-    let children = object.children();
-    if children.iter().any(CstNode::is_newline) {
-        object.append(name, value);
-        return;
-    }
-    // The spacing inside the braces and after the commas, as written.
-    let inner = &children[1..children.len() - 1];
-    let space_of = |node: Option<&CstNode>| match node {
-        Some(CstNode::Leaf(CstLeafNode::Whitespace(ws))) => ws.value(),
-        _ => String::new(),
-    };
-    let open = space_of(inner.first());
-    let close = if inner.len() > 1 {
-        space_of(inner.last())
-    } else {
-        String::new()
-    };
-    let after_comma = inner
-        .iter()
-        .position(CstNode::is_comma)
-        .map(|i| space_of(inner.get(i + 1)))
-        .unwrap_or_else(|| " ".to_owned());
-    object.append(name, value);
-    // Now `{ NL WS p1 , NL WS p2 … NL [WS] }`: every line break goes, and the indentation after
-    // it becomes the spacing written on the one line.
-    let children = object.children();
-    let last = children.len() - 1;
-    let mut index = 0;
-    while index < children.len() {
-        if let CstNode::Leaf(CstLeafNode::Newline(newline)) = &children[index] {
-            let before_open = index == 1;
-            let space = match children.get(index + 1) {
-                Some(CstNode::Leaf(CstLeafNode::Whitespace(ws))) => {
-                    index += 1;
-                    Some(ws.clone())
-                }
-                _ => None,
-            };
-            let before_close = index + 1 == last;
-            let wanted = if before_open {
-                &open
-            } else if before_close {
-                &close
-            } else {
-                &after_comma
-            };
-            newline.clone().remove();
-            if let Some(space) = space {
-                if wanted.is_empty() {
-                    space.remove();
-                } else {
-                    space.set_value(wanted.clone());
-                }
-            }
-        }
-        index += 1;
-    }
-}
-
 /// The group a plan entry adds: `{"matcher": m, "hooks": [{"type", "command", "timeout"}]}`.
 fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
     let mut handler = vec![
         ("type".to_owned(), "command".into()),
-        ("command".to_owned(), plan.command.clone().into()),
+        (
+            "command".to_owned(),
+            plan.command_for(&entry.event).to_owned().into(),
+        ),
     ];
     if let Some(timeout) = plan.timeout {
         handler.push(("timeout".to_owned(), timeout.into()));

@@ -24,6 +24,7 @@ fn plan(plugin: &str, entries: &[(&str, Option<&str>)]) -> Plan {
             })
             .collect(),
         timeout: None,
+        event_commands: Vec::new(),
     }
 }
 
@@ -685,6 +686,7 @@ fn update_in_place_keeps_its_position_and_line_shape() {
     let spaced = r#"{"hooks": {"Stop": [{"hooks": [{ "type": "command",  "command": "/opt/fh/fasthooks-host --plugin /p/guard.wasm" }]}]}}"#;
     let stop = Plan {
         timeout: Some(1),
+        event_commands: Vec::new(),
         ..plan("/p/guard.wasm", &[("Stop", None)])
     };
     assert_eq!(
@@ -817,6 +819,7 @@ fn uninstall_install_round_trips() {
         plan("/p/guard.wasm", &[("Stop", None)]),
         Plan {
             timeout: Some(10),
+            event_commands: Vec::new(),
             ..plan(
                 "/p/guard.wasm",
                 &[
