@@ -227,3 +227,40 @@ fn a_task_an_in_process_hook_could_not_finish_is_run_by_the_daemon() {
         serde_json::json!({"slept_ms": 2500})
     );
 }
+
+/// The daemon's resident memory, in bytes.
+fn resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in {status}"));
+    kib << 10
+}
+
+#[test]
+fn queued_tasks_arguments_wait_on_disk_not_in_the_daemons_memory() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "heavy").with_env("FASTHOOKS_WORKERS", "1");
+    // The one worker is busy: everything added next stays queued.
+    lab.run("add sleep key=blocker arg=60000");
+    lab.run("add echo key=warm arg=x");
+    let pid = daemon_pid(&home);
+    let before = resident_bytes(pid);
+    let big = "z".repeat(2 << 20);
+    for n in 0..40 {
+        let added = lab.run(&format!("add echo key=q{n} arg={big}"));
+        assert!(added.get("error").is_none(), "{added}");
+    }
+    let grown = resident_bytes(pid).saturating_sub(before);
+    assert!(
+        grown < 40 << 20,
+        "80 MiB of queued arguments grew the daemon by {} MiB",
+        grown >> 20
+    );
+    lab.run("cancel blocker");
+    // They are all there, and run with their arguments.
+    let first = lab.value("wait q0 20000");
+    assert_eq!(first.as_str().map(str::len), Some(big.len()));
+}

@@ -37,6 +37,10 @@ impl Default for TaskConfig {
     }
 }
 
+/// Arguments longer than this wait on disk, not in memory, until their task runs: what the
+/// daemon holds for queued tasks grows with their number, not with their arguments.
+pub const ARGS_KEPT_IN_MEMORY: usize = 4 << 10;
+
 /// Results taken by a guest call are put back if the call has not said how it ended after
 /// this long (longer than any call may run).
 pub const ABANDONED_DELIVERY_MS: u64 = 30 * 60 * 1000;

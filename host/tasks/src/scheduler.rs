@@ -146,7 +146,9 @@ impl TaskService {
                 TaskStatus::Pending if takeover == Takeover::RunEverything => table.enqueue(&task),
                 _ => {}
             }
+            let id = task.id;
             table.insert(task);
+            table.leave_args_on_disk(id);
         }
         store.flush();
         Ok(Arc::new(TaskService {
@@ -299,6 +301,7 @@ impl TaskService {
             .tasks
             .get(&task.id)
             .is_some_and(|t| t.status == TaskStatus::Pending);
+        table.leave_args_on_disk(task.id);
         if still_pending && !table.stopping {
             table.enqueue(&task);
             drop(table);
@@ -466,7 +469,7 @@ impl TaskService {
 
     fn work_loop(self: Arc<Self>, runner: &dyn TaskRunner) {
         loop {
-            let (task, cancel) = {
+            let (mut task, cancel, args_on_disk) = {
                 let mut table = self.lock();
                 loop {
                     if table.stopping {
@@ -488,12 +491,23 @@ impl TaskService {
                             let cancel = Arc::new(AtomicBool::new(false));
                             table.running.insert(task.id, cancel.clone());
                             self.persist(&task);
-                            break (task, cancel);
+                            let args_on_disk = table.args_on_disk.contains_key(&task.id);
+                            break (task, cancel, args_on_disk);
                         }
                         None => table = self.work.wait(table).unwrap(),
                     }
                 }
             };
+            if args_on_disk {
+                match self.store.task_args(task.id) {
+                    Ok(args) => task.args = args,
+                    Err(err) => {
+                        let why = format!("its arguments could not be read back: {err}");
+                        self.finish(task.id, Err(TaskFailure::Failed(why)));
+                        continue;
+                    }
+                }
+            }
             // No notification: waiters only wake for finished tasks.
             let result = runner.run(&self, &task, cancel);
             self.finish(task.id, result);

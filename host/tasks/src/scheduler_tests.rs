@@ -556,3 +556,34 @@ fn plugins_take_turns_whatever_the_priorities() {
         "after the plugin whose turn it was, the other plugin's task"
     );
 }
+
+#[test]
+fn long_arguments_wait_on_disk_and_reach_the_task() {
+    let f = fixture(1, 10);
+    f.service
+        .add(&ns("s"), "sleep", "100", keyed("blocker"), &origin())
+        .unwrap();
+    let long = format!("\"{}\"", "a".repeat(64 << 10));
+    let task = f
+        .service
+        .add(&ns("s"), "value", &long, keyed("long"), &origin())
+        .unwrap();
+    {
+        let table = f.service.lock();
+        assert_eq!(
+            table.tasks[&task.id].args, "",
+            "not held in memory while queued"
+        );
+        assert!(
+            table.held_bytes("/p.wasm") >= long.len() as u64,
+            "still counted in the plugin's quota"
+        );
+    }
+    assert_eq!(
+        f.service
+            .wait(&ns("s"), "long", Duration::from_secs(5))
+            .as_deref(),
+        Some(long.as_str()),
+        "the task ran with its arguments"
+    );
+}

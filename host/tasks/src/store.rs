@@ -267,6 +267,20 @@ impl Store {
         }
     }
 
+    /// The arguments of task `id`, as stored (for a task whose arguments were left on disk).
+    pub fn task_args(&self, id: i64) -> Result<String, StoreError> {
+        self.reader
+            .lock()
+            .unwrap()
+            .query_row("SELECT args FROM tasks WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .map_err(|source| StoreError::Read {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
     pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
         let conn = self.reader.lock().unwrap();
         load_tasks(&conn).map_err(|source| StoreError::Read {

@@ -54,6 +54,9 @@ pub(crate) struct Table {
     /// deleted once the call ends normally, put back if it traps or is stopped
     /// (`TaskService::settle`). Nobody else sees them meanwhile.
     pub(crate) delivering: HashMap<i64, (TaskRecord, u64)>,
+    /// Tasks whose arguments were left on disk (`args` emptied in memory), with their length,
+    /// which still counts in the plugin's bytes.
+    pub(crate) args_on_disk: HashMap<i64, usize>,
 }
 
 /// What one task record costs in the store: the texts a plugin chose.
@@ -164,10 +167,24 @@ impl Table {
         *held = (*held + after).saturating_sub(before);
     }
 
+    /// Once task `id` is on disk, long arguments need not stay in memory: the worker that
+    /// runs it reads them back ([`crate::store::Store::task_args`]).
+    pub(crate) fn leave_args_on_disk(&mut self, id: i64) {
+        if let Some(task) = self
+            .tasks
+            .get_mut(&id)
+            .filter(|t| t.args.len() > crate::limits::ARGS_KEPT_IN_MEMORY)
+        {
+            self.args_on_disk.insert(id, task.args.len());
+            task.args = String::new();
+        }
+    }
+
     pub(crate) fn remove(&mut self, id: i64) -> Option<TaskRecord> {
         let task = self.tasks.remove(&id)?;
+        let on_disk = self.args_on_disk.remove(&id).unwrap_or(0) as u64;
         if let Some(held) = self.bytes_per_plugin.get_mut(&task.namespace.plugin_path) {
-            *held = held.saturating_sub(stored_bytes(&task));
+            *held = held.saturating_sub(stored_bytes(&task) + on_disk);
         }
         let index = (task.namespace.clone(), task.key.clone());
         if self.by_key.get(&index) == Some(&id) {
