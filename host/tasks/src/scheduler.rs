@@ -282,7 +282,9 @@ impl TaskService {
             started_ms: None,
             finished_ms: None,
         };
-        let ticket = self.store.submit(StoreOp::Insert(Box::new(task.clone())));
+        let ticket = self
+            .store
+            .submit_to_confirm(StoreOp::Insert(Box::new(task.clone())));
         table.insert(task.clone());
         drop(table);
         // Queued only once it is on disk: a task that could not be saved never runs.

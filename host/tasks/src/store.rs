@@ -21,7 +21,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub const STORE_FILE: &str = "fasthooks.db";
-const SCHEMA_VERSION: i64 = 1;
+/// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
+/// each write cost more pages).
+const SCHEMA_VERSION: i64 = 2;
 
 /// The store cannot be opened or read.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +128,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              started_ms INTEGER,
              finished_ms INTEGER
          );
-         CREATE INDEX IF NOT EXISTS tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
          CREATE TABLE IF NOT EXISTS state (
              plugin_name TEXT NOT NULL,
              plugin_path TEXT NOT NULL,
@@ -136,7 +137,8 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              updated_ms INTEGER NOT NULL,
              PRIMARY KEY (plugin_name, plugin_path, scope, key)
          );
-         PRAGMA user_version = 1;
+         DROP INDEX IF EXISTS tasks_by_namespace;
+         PRAGMA user_version = 2;
          COMMIT;",
     )
 }
@@ -206,6 +208,13 @@ impl Store {
         let ticket = self.enqueue(op);
         self.writer.work.notify_one();
         ticket
+    }
+
+    /// Queue a write its caller is about to [`confirm`](Store::confirm): the writer thread is
+    /// not woken, since the confirming caller commits it (waking a thread per write would cost
+    /// more than the commit).
+    pub fn submit_to_confirm(&self, op: StoreOp) -> Ticket {
+        self.enqueue(op)
     }
 
     fn enqueue(&self, op: StoreOp) -> Ticket {

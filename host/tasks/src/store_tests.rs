@@ -86,3 +86,31 @@ fn a_batch_folds_each_task_into_one_write() {
     }
     assert!(matches!(writes[1], (3, Net::Delete)));
 }
+
+#[test]
+fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let conn = store.reader.lock().unwrap();
+        conn.execute_batch(
+            "CREATE INDEX tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
+             INSERT INTO tasks VALUES (7, 'p', '/p', 's', 'k', 'n', 'null', 'sha', '{}', 'pending', 0, 300, NULL, NULL, 1, NULL, NULL);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let indexes: i64 = store
+        .reader
+        .lock()
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_by_namespace'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 0);
+    assert_eq!(store.load_tasks().unwrap().len(), 1);
+}
