@@ -574,100 +574,83 @@ fn sub_agent_requests(world: &World, prompt: &str) -> Vec<Request> {
         .collect()
 }
 
-/// A model that answers every turn by reading a file: an agent loop that only ends at a limit.
-fn endless_reader(world_file: &str) -> Vec<Vec<Block>> {
-    vec![vec![tool(
+/// A sub-agent against a model that answers every turn by reading a file (an agent loop that
+/// only ends at a limit), the plugin asking `agent-ask TURNS CENTS PROMPT` under the user's
+/// `caps`. The session stops after its own first turn, so every further request is the
+/// sub-agent's. Checks that it made `requests` requests and ended with `ending`, which the
+/// plugin told the session.
+fn endless_sub_agent(
+    tokens_per_turn: u64,
+    caps: &[&str],
+    ask: &str,
+    prompt: &str,
+    requests: usize,
+    ending: &str,
+) {
+    let world = World::new(vec![vec![text("placeholder")]]);
+    let notes = world.project().join("notes.txt");
+    std::fs::write(&notes, "more to read\n").unwrap();
+    world.model.set_script(vec![vec![tool(
         "Read",
-        serde_json::json!({ "file_path": world_file }),
-    )]]
+        serde_json::json!({ "file_path": notes.display().to_string() }),
+    )]]);
+    world.model.set_input_tokens(tokens_per_turn);
+    let mut args = vec![
+        "--plugin".to_owned(),
+        plugin_arg("task-lab"),
+        "--allow-agent".to_owned(),
+        "--allow-agent-tools".to_owned(),
+        "Read".to_owned(),
+    ];
+    args.extend(caps.iter().map(|c| c.to_string()));
+    world.install(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let session = world.claude_run(
+        &format!("agent-ask {ask} {prompt}"),
+        &["--allowedTools", "Bash", "--max-turns", "1"],
+    );
+    assert_eq!(session.json()["subtype"], "error_max_turns", "{session:?}");
+    assert_eq!(
+        sub_agent_requests(&world, prompt).len(),
+        requests,
+        "the sub-agent stopped at the user's limit ({caps:?}):\n{}",
+        world.model.summary()
+    );
+    let main = world
+        .main_requests()
+        .into_iter()
+        .find(|r| r.mentions(&format!("agent-ask {ask}")))
+        .expect("the session's request");
+    assert!(
+        main.mentions(&format!("the sub-agent ended with {ending}")),
+        "{:?}",
+        main.texts()
+    );
 }
 
 #[test]
 fn a_sub_agent_gets_at_most_the_turns_the_user_allows() {
-    let world = World::new(vec![vec![text("placeholder")]]);
-    let notes = world.project().join("notes.txt");
-    std::fs::write(&notes, "more to read\n").unwrap();
-    world
-        .model
-        .set_script(endless_reader(&notes.display().to_string()));
-    world.install(&[
-        "--plugin",
-        &plugin_arg("task-lab"),
-        "--allow-agent",
-        "--allow-agent-tools",
-        "Read",
-        "--agent-max-turns",
-        "2",
-    ]);
-    // The plugin asks for 50 turns; the user allows 2. The session itself stops after its
-    // first turn, so every further request is the sub-agent's.
-    let session = world.claude_run(
-        "agent-ask 50 100 Keep-reading",
-        &["--allowedTools", "Bash", "--max-turns", "1"],
-    );
-    assert_eq!(session.json()["subtype"], "error_max_turns", "{session:?}");
-    let asked = sub_agent_requests(&world, "Keep-reading");
-    assert_eq!(
-        asked.len(),
+    // The plugin asks for 50 turns; the user allows 2.
+    endless_sub_agent(
+        100,
+        &["--agent-max-turns", "2"],
+        "50 100",
+        "Keep-reading",
         2,
-        "the sub-agent stopped at the user's 2 turns:\n{}",
-        world.model.summary()
-    );
-    // The plugin hears why, and says so to the session.
-    let main = world
-        .main_requests()
-        .into_iter()
-        .find(|r| r.mentions("agent-ask 50 100"))
-        .expect("the session's request");
-    assert!(
-        main.mentions("the sub-agent ended with error_max_turns"),
-        "{:?}",
-        main.texts()
+        "error_max_turns",
     );
 }
 
 #[test]
 fn a_sub_agent_spends_at_most_the_budget_the_user_allows() {
-    let world = World::new(vec![vec![text("placeholder")]]);
-    let notes = world.project().join("notes.txt");
-    std::fs::write(&notes, "more to read\n").unwrap();
-    world
-        .model
-        .set_script(endless_reader(&notes.display().to_string()));
-    // Every turn reports ten million input tokens: dollars per turn at any model's price.
-    world.model.set_input_tokens(10_000_000);
-    world.install(&[
-        "--plugin",
-        &plugin_arg("task-lab"),
-        "--allow-agent",
-        "--allow-agent-tools",
-        "Read",
-        "--agent-max-budget-usd",
-        "0.05",
-    ]);
-    // The plugin asks for 5 turns and $100; the user allows 5 cents, spent by the first turn.
-    let session = world.claude_run(
-        "agent-ask 5 10000 Spend-freely",
-        &["--allowedTools", "Bash", "--max-turns", "1"],
-    );
-    assert_eq!(session.json()["subtype"], "error_max_turns", "{session:?}");
-    let asked = sub_agent_requests(&world, "Spend-freely");
-    assert_eq!(
-        asked.len(),
+    // Ten million input tokens a turn: dollars per turn at any model's price. The plugin asks
+    // for 5 turns and $100; the user allows 5 cents, spent by the first turn.
+    endless_sub_agent(
+        10_000_000,
+        &["--agent-max-budget-usd", "0.05"],
+        "5 10000",
+        "Spend-freely",
         1,
-        "the sub-agent stopped when the user's budget was spent:\n{}",
-        world.model.summary()
-    );
-    // The plugin hears why, and says so to the session.
-    let main = world
-        .main_requests()
-        .into_iter()
-        .find(|r| r.mentions("agent-ask 5 10000"))
-        .expect("the session's request");
-    assert!(
-        main.mentions("the sub-agent ended with error_max_budget_usd"),
-        "{:?}",
-        main.texts()
+        "error_max_budget_usd",
     );
 }
 
