@@ -44,14 +44,19 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
     // added never delay it or put it at risk.
     let code = finish(rendered);
     close_output();
-    finish_tasks(&dispatcher, &request, started);
+    finish_tasks(&dispatcher, &request, started, args.home.as_deref());
     code
 }
 
 /// Tasks added in this process (when it owns the store) run here, after the answer, until they
-/// finish or the hook's deadline passes. One still running then goes back to the queue, and
-/// the next daemon runs it.
-fn finish_tasks(dispatcher: &Dispatcher, request: &HookRequest, started: std::time::Instant) {
+/// finish or the hook's deadline passes. One still running then goes back to the queue, and a
+/// daemon started now runs it once this process has exited.
+fn finish_tasks(
+    dispatcher: &Dispatcher,
+    request: &HookRequest,
+    started: std::time::Instant,
+    home: Option<&std::path::Path>,
+) {
     let Some(tasks) = dispatcher.tasks().and_then(|t| t.if_owned()) else {
         return;
     };
@@ -68,6 +73,14 @@ fn finish_tasks(dispatcher: &Dispatcher, request: &HookRequest, started: std::ti
         );
     }
     tasks.stop(HAND_BACK);
+    // Tasks still to run outlive this hook: a daemon takes them over once this process lets
+    // go of the store (it waits for that), even when every hook runs `--inline`.
+    if tasks.has_unfinished() {
+        let paths = Paths::resolve(home);
+        if let Err(err) = fasthooks_ipc::client::start_daemon(&paths, home) {
+            tracing::warn!("tasks left for a daemon, which could not be started: {err}");
+        }
+    }
 }
 
 /// How long a task still running at the deadline has to let go (one epoch tick is enough for

@@ -229,7 +229,9 @@ fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStrea
     }
 }
 
-fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String> {
+/// Start a daemon in the background (detached from this process's session and tree), for
+/// `paths`; it exits at once if one already runs.
+pub fn start_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<Child, String> {
     paths
         .ensure_private_runtime_dir()
         .map_err(|err| format!("untrusted runtime directory: {err}"))?;

@@ -5,8 +5,10 @@
 //! fresh WebAssembly instance), and a later hook pops its result. No WebAssembly here.
 //!
 //! ```text
-//! tasks.add ──> scheduler (priority queue, waits, cancel) ──> TaskRunner (engine) ──> result
-//!                   └─ every change ──> store (SQLite WAL, group commit) ──> next daemon
+//! guest call ──> TaskPort ──> owner of the store (this process, or the daemon over its socket)
+//!   tasks.add ──> scheduler (per-plugin turns, priority, waits, cancel) ──> TaskRunner ──> result
+//!                   └─ every change ──> store (SQLite WAL, group commit; a guest's own
+//!                      writes confirmed before its call returns) ──> next owner
 //! ```
 //!
 //! - [`record`]: what one task is: its namespace, status, value, sandbox.

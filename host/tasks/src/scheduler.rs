@@ -422,6 +422,11 @@ impl TaskService {
         tasks
     }
 
+    /// Is any task of the store waiting to run or running (whoever's it is)?
+    pub fn has_unfinished(&self) -> bool {
+        self.lock().tasks.values().any(|t| !t.status.is_terminal())
+    }
+
     /// Pending plus running tasks (the daemon does not go idle while there are any).
     pub fn active_count(&self) -> usize {
         let table = self.lock();
