@@ -395,6 +395,7 @@ impl Daemon {
             Ok(TaskAnswer::Taken { ids, .. }) => ids.clone(),
             _ => Vec::new(),
         };
+        self.tasks.handed_to_another_process(&taken);
         let value = serde_json::to_value(answer).unwrap_or_else(|err| {
             serde_json::to_value(Err::<(), String>(err.to_string())).unwrap_or_default()
         });

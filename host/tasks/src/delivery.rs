@@ -14,11 +14,10 @@ impl TaskService {
     /// Take results out of the table for a guest call: nobody else sees them from now on, but
     /// they stay in the store until [`TaskService::settle`] says whether the call received them.
     fn take(&self, table: &mut Table, ids: impl IntoIterator<Item = i64>) -> Vec<TaskRecord> {
-        let now = now_ms();
         let mut taken = Vec::new();
         for id in ids {
             if let Some(task) = table.remove(id) {
-                table.delivering.insert(id, (task.clone(), now));
+                table.delivering.insert(id, (task.clone(), None));
                 taken.push(task);
             }
         }
@@ -98,13 +97,28 @@ impl TaskService {
         self.take_where(ns, TaskStatus::Failed)
     }
 
-    /// Put back what calls took and never settled (their process died meanwhile).
+    /// Results `ids` went to a call in another process, which settles them over the socket;
+    /// if it never does (it died), [`TaskService::put_back_abandoned`] gives them back. A call
+    /// in this process always settles when it ends, however long it runs.
+    pub fn handed_to_another_process(&self, ids: &[i64]) {
+        let now = now_ms();
+        let mut table = self.lock();
+        for id in ids {
+            if let Some((_, handed)) = table.delivering.get_mut(id) {
+                *handed = Some(now);
+            }
+        }
+    }
+
+    /// Put back what calls in other processes took and never settled (they died meanwhile).
     pub(crate) fn put_back_abandoned(&self, table: &mut Table) {
         let now = now_ms();
         let abandoned: Vec<i64> = table
             .delivering
             .iter()
-            .filter(|(_, (_, taken))| now.saturating_sub(*taken) > ABANDONED_DELIVERY_MS)
+            .filter(|(_, (_, handed))| {
+                handed.is_some_and(|at| now.saturating_sub(at) > ABANDONED_DELIVERY_MS)
+            })
             .map(|(id, _)| *id)
             .collect();
         let abandoned = abandoned

@@ -41,8 +41,8 @@ impl Default for TaskConfig {
 /// daemon holds for queued tasks grows with their number, not with their arguments.
 pub const ARGS_KEPT_IN_MEMORY: usize = 4 << 10;
 
-/// Results taken by a guest call are put back if the call has not said how it ended after
-/// this long (longer than any call may run).
+/// Results handed to a guest call in another process are put back if it has not said how the
+/// call ended after this long (it died meanwhile).
 pub const ABANDONED_DELIVERY_MS: u64 = 30 * 60 * 1000;
 
 /// Why `add` refused a task; the guest sees the message.

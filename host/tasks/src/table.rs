@@ -50,10 +50,11 @@ pub(crate) struct Table {
     pub(crate) bytes_per_plugin: HashMap<String, u64>,
     pub(crate) next_seq: u64,
     pub(crate) stopping: bool,
-    /// Results taken by a guest call that has not ended yet, by id, with when they were taken:
-    /// deleted once the call ends normally, put back if it traps or is stopped
-    /// (`TaskService::settle`). Nobody else sees them meanwhile.
-    pub(crate) delivering: HashMap<i64, (TaskRecord, u64)>,
+    /// Results taken by a guest call that has not ended yet, by id: deleted once the call ends
+    /// normally, put back if it traps or is stopped (`TaskService::settle`). Nobody else sees
+    /// them meanwhile. For a call from another process, when they were handed over: that
+    /// process may die before it settles.
+    pub(crate) delivering: HashMap<i64, (TaskRecord, Option<u64>)>,
     /// Tasks whose arguments were left on disk (`args` emptied in memory), with their length,
     /// which still counts in the plugin's bytes.
     pub(crate) args_on_disk: HashMap<i64, usize>,
