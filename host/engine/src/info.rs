@@ -59,6 +59,17 @@ impl PluginInfo {
             return Err(InfoError::NoName);
         }
         for sub in &self.subscriptions {
+            // A near miss of a known event is a typo that would never fire; a name far from
+            // every known one may be an event newer than this host, and is let through.
+            if sub.event != "*"
+                && fasthooks_protocol::events::event_spec(&sub.event).is_none()
+                && let Some(meant) = fasthooks_protocol::events::suggest(&sub.event)
+            {
+                return Err(InfoError::UnknownEvent {
+                    event: sub.event.clone(),
+                    meant,
+                });
+            }
             Matcher::parse(&sub.event, &sub.matcher).map_err(|source| InfoError::Matcher {
                 event: sub.event.clone(),
                 source,
@@ -75,6 +86,10 @@ pub enum InfoError {
     NoName,
     #[error("describe(): subscription to {event}: {source}")]
     Matcher { event: String, source: MatcherError },
+    #[error(
+        "describe(): subscription to `{event}`: Claude Code has no such event; did you mean `{meant}`? (event names are case-sensitive)"
+    )]
+    UnknownEvent { event: String, meant: &'static str },
 }
 
 fn capability(capability: types::Capability) -> Capability {
@@ -84,5 +99,39 @@ fn capability(capability: types::Capability) -> Capability {
         types::Capability::Network => Capability::Network,
         types::Capability::Environment => Capability::Environment,
         types::Capability::Agent => Capability::Agent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscribed_to(event: &str) -> PluginInfo {
+        PluginInfo {
+            name: "p".into(),
+            version: "1".into(),
+            subscriptions: vec![Subscription {
+                event: event.into(),
+                matcher: String::new(),
+            }],
+            capabilities: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_event_is_refused_with_the_one_meant() {
+        let err = subscribed_to("PreTooluse")
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `PreToolUse`"), "{err}");
+        assert!(subscribed_to("PreToolUse").validate().is_ok());
+        assert!(subscribed_to("*").validate().is_ok());
+        // Far from every known event: perhaps one newer than this host.
+        assert!(
+            subscribed_to("SomethingClaudeCodeAddsLater")
+                .validate()
+                .is_ok()
+        );
     }
 }
