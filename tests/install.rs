@@ -556,6 +556,11 @@ fn a_plugin_that_does_not_load_is_not_installed() {
             "/nonexistent/review.wasm",
         ),
         (plugin_path("not-a-plugin"), "is not a fasthooks plugin"),
+        // A typo of an event would be written into the settings and never fire.
+        (
+            plugin_path("misspelt-event"),
+            "`PreTooluse`: Claude Code has no such event; did you mean `PreToolUse`?",
+        ),
     ] {
         let out = setup.run(&["install", "--plugin", &path]);
         assert_eq!(out.code, 1, "{path}");

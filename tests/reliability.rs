@@ -379,3 +379,29 @@ fn a_stuck_plugin_listed_first_does_not_cost_the_guard_its_deny() {
         run.elapsed
     );
 }
+
+#[test]
+fn a_plugin_subscribed_to_a_misspelt_event_fails_alone_and_says_what_was_meant() {
+    let home = Home::new();
+    let (misspelt, guard) = (plugin("misspelt-event"), plugin("guard"));
+    let run = home.hook(
+        &[
+            "--plugin",
+            misspelt.to_str().unwrap(),
+            "--plugin",
+            guard.to_str().unwrap(),
+        ],
+        &bash_event("rm -rf /"),
+    );
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "guard still answers: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `PreToolUse`?"),
+        "{}",
+        run.stderr
+    );
+}
