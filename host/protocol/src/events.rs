@@ -190,6 +190,34 @@ pub fn fails_closed(name: &str) -> bool {
     matches!(name, "PreToolUse" | "PermissionRequest")
 }
 
+/// Claude Code's built-in tools, as `tool_name` spells them (protocol reference §2.3 and the
+/// captured events): what a tool event's exact-name matcher is checked against for case.
+pub const KNOWN_TOOLS: &[&str] = &[
+    "Agent",
+    "Bash",
+    "BashOutput",
+    "Edit",
+    "ExitPlanMode",
+    "Glob",
+    "Grep",
+    "KillShell",
+    "LS",
+    "MultiEdit",
+    "NotebookEdit",
+    "Read",
+    "Skill",
+    "SlashCommand",
+    "Task",
+    "TaskCreate",
+    "TaskGet",
+    "TaskList",
+    "TaskUpdate",
+    "TodoWrite",
+    "WebFetch",
+    "WebSearch",
+    "Write",
+];
+
 /// The known event closest to a misspelt `name` (`PreTooluse` → `PreToolUse`), if any is close.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();

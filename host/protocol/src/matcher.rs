@@ -120,6 +120,27 @@ impl Matcher {
     }
 }
 
+/// For an exact-name matcher on a tool event: each name that matches no built-in tool but one
+/// in another case (`write` → `Write`), with the tool meant. Claude Code compares names
+/// case-sensitively, so such a matcher never fires.
+pub fn miscased_tools(event: &str, matcher: &Matcher) -> Vec<(String, &'static str)> {
+    if spec_or_unknown(event).subject != crate::events::MatchSubject::Field("tool_name") {
+        return Vec::new();
+    }
+    matcher
+        .names()
+        .unwrap_or_default()
+        .iter()
+        .filter(|name| !crate::events::KNOWN_TOOLS.contains(&name.as_str()))
+        .filter_map(|name| {
+            crate::events::KNOWN_TOOLS
+                .iter()
+                .find(|tool| tool.eq_ignore_ascii_case(name))
+                .map(|tool| (name.clone(), *tool))
+        })
+        .collect()
+}
+
 fn is_exact_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | ',' | '|')
 }
@@ -295,5 +316,23 @@ mod table {
             assert_eq!(Value::Bool(matched), case["expected"], "{case}");
         }
         assert!(cases.len() >= 50);
+    }
+
+    #[test]
+    fn a_tool_name_in_the_wrong_case_is_found() {
+        let matcher = |text| Matcher::lenient("PreToolUse", text);
+        assert_eq!(
+            miscased_tools("PreToolUse", &matcher("write|Edit")),
+            [("write".to_owned(), "Write")]
+        );
+        assert!(miscased_tools("PreToolUse", &matcher("Write|mcp__x__y")).is_empty());
+        assert!(
+            miscased_tools("PreToolUse", &matcher("^write$")).is_empty(),
+            "a regex"
+        );
+        assert!(
+            miscased_tools("SessionStart", &matcher("bash")).is_empty(),
+            "not a tool"
+        );
     }
 }

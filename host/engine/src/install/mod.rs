@@ -107,14 +107,17 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let file = args.target.settings_file()?;
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
+    let mut warnings = Vec::new();
     for plugin in &command.plugins {
         let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)?;
         checks::check_grants(&info.name, plugin, &info.capabilities)?;
-        subscriptions.extend(
-            info.subscriptions
-                .iter()
-                .map(|s| (s.event.clone(), s.matcher.clone())),
-        );
+        let subscribed: Vec<(String, String)> = info
+            .subscriptions
+            .iter()
+            .map(|s| (s.event.clone(), s.matcher.clone()))
+            .collect();
+        warnings.extend(checks::matcher_warnings(&info.name, &subscribed));
+        subscriptions.extend(subscribed);
         described.push(format!("{} {}", info.name, info.version));
     }
     let plugins: Vec<String> = command
@@ -126,7 +129,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     // SessionEnd hooks share a budget of their own (1.5 s unless a timeout raises it): its
     // handler gets a deadline that fits.
     let mut event_commands = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes = warnings;
     if entries.iter().any(|e| e.event == "SessionEnd")
         && let Some(deadline) = checks::session_end_deadline(&command, args.hook_timeout)
     {
