@@ -96,6 +96,14 @@ fn status_and_stop() {
     let (code, out) = status(&home);
     assert_eq!(code, 0);
     assert!(out.starts_with("running: pid "), "{out}");
+    // Where the details are: the log, which the daemon has written to.
+    let log = home.path().join("logs/fasthooks.log");
+    assert!(out.contains(&format!("log: {}", log.display())), "{out}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("daemon started")
+    );
     let stop = home.run(&["daemon", "stop"], b"");
     assert_eq!((stop.code, stop.stdout.trim()), (0, "stopped"));
     assert_eq!(status(&home).0, 3);

@@ -31,7 +31,7 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
         },
         DaemonAction::Status => match client::ask(&paths, Request::Status) {
             Ok(Some(Reply::Status(status))) => finish(ok(format!(
-                "running: pid {}, fasthooks-host {}, up {}, {} workers, {} tasks pending or running, idle exit after {} s\nstore: {}\nsocket: {}",
+                "running: pid {}, fasthooks-host {}, up {}, {} workers, {} tasks pending or running, idle exit after {} s\nstore: {}\nsocket: {}\nlog: {}",
                 status.pid,
                 status.identity.version,
                 age(status.uptime_ms),
@@ -39,10 +39,15 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
                 status.pending_or_running,
                 status.idle_timeout_secs,
                 status.store,
-                paths.socket().display()
+                paths.socket().display(),
+                paths.logs.join(crate::logging::LOG_FILE).display()
             ))),
             Ok(None) => {
-                println!("not running (socket {})", paths.socket().display());
+                println!(
+                    "not running (socket {})\nlog: {}",
+                    paths.socket().display(),
+                    paths.logs.join(crate::logging::LOG_FILE).display()
+                );
                 ExitCode::from(NOT_RUNNING)
             }
             Ok(Some(other)) => finish(Rendered::error(format!("unexpected reply {other:?}"))),
