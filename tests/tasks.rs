@@ -5,10 +5,9 @@
 //! task API reachable from a UserPromptSubmit event whose prompt is a command (see
 //! plugins/task-lab). Each hook is a separate `fasthooks-host` process, as with Claude Code.
 
-use fasthooks_e2e::lab::{Lab, daemon_pid};
+use fasthooks_e2e::lab::{Lab, daemon_pid, kill_daemon};
 use fasthooks_e2e::{Home, plugin, prompt_event};
 use serde_json::Value;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Tests that measure time take this, and so does the one that floods the machine with hook
@@ -304,15 +303,7 @@ fn results_survive_a_killed_daemon() {
     assert_eq!(lab.value("get pending")["status"], "pending");
 
     let pid = daemon_pid(&home);
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(Instant::now() < deadline, "daemon {pid} survived SIGKILL");
-        std::thread::yield_now();
-    }
+    kill_daemon(pid);
 
     // The next hook starts a new daemon, which recovers the store.
     assert_eq!(
