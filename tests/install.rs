@@ -672,3 +672,18 @@ fn session_end_gets_a_deadline_inside_its_short_budget() {
     );
     assert!(command_of(&settings, "SessionEnd").contains("--deadline-ms 18000"));
 }
+
+#[test]
+fn a_tool_matcher_in_the_wrong_case_is_installed_with_a_warning() {
+    let setup = Setup::new();
+    let out = setup.ok(&["install", "--plugin", &plugin_path("miscased-matcher")]);
+    assert!(
+        out.contains("`write` never fires: tool names are case-sensitive; did you mean `Write`?"),
+        "{out}"
+    );
+    // Installed as the plugin asked: the user decides.
+    assert_eq!(
+        setup.settings()["hooks"]["PreToolUse"][0]["matcher"],
+        "write|Edit"
+    );
+}

@@ -269,3 +269,52 @@ fn queued_tasks_arguments_wait_on_disk_not_in_the_daemons_memory() {
     let first = lab.value("wait q0 20000");
     assert_eq!(first.as_str().map(str::len), Some(big.len()));
 }
+
+#[test]
+fn two_in_process_hooks_without_a_daemon_take_turns_and_the_second_is_told() {
+    use std::io::{Read, Write};
+    let home = Home::new();
+    let lab = Lab::new(&home, "turns");
+    // The first owns the store while its task runs on after its answer, until its deadline.
+    let mut event = prompt_event("add sleep key=hold arg=10000");
+    event["session_id"] = "turns".into();
+    let mut first = lab
+        .command(&["--inline", "--deadline-ms", "4000"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    first
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(event.to_string().as_bytes())
+        .unwrap();
+    // Its answer comes, and its stdout closes, while it still runs the task.
+    let mut answer = String::new();
+    first
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut answer)
+        .unwrap();
+    assert!(answer.contains("pending"), "{answer}");
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "still running its task"
+    );
+
+    // The second waits its turn briefly, then hears why its task call failed; it still answers.
+    let (second, run) = lab.run_with(&["--inline"], "add echo key=later arg=1");
+    let error = second["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("the task store is owned by another process"),
+        "{second}"
+    );
+    assert!(
+        run.elapsed >= std::time::Duration::from_millis(900),
+        "it waited its turn"
+    );
+    first.wait().unwrap();
+}

@@ -86,7 +86,8 @@ pub fn matcher_warnings(plugin: &str, subscriptions: &[(String, String)]) -> Vec
         let matcher = fasthooks_protocol::Matcher::lenient(event, text);
         for (name, tool) in fasthooks_protocol::matcher::miscased_tools(event, &matcher) {
             warnings.push(format!(
-                "warning: {plugin} subscribes to {event} with matcher `{text}`, whose `{name}`                  never fires: tool names are case-sensitive; did you mean `{tool}`?"
+                "warning: {plugin} subscribes to {event} with matcher `{text}`, whose `{name}` \
+                 never fires: tool names are case-sensitive; did you mean `{tool}`?"
             ));
         }
     }
