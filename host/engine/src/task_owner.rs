@@ -30,18 +30,14 @@ const DAEMON_ANSWER_MARGIN: Duration = Duration::from_secs(2);
 pub fn in_process_access(paths: &Paths, runner: Arc<dyn TaskRunner>) -> TaskAccess {
     let paths = paths.clone();
     TaskAccess::lazy(move || {
-        let owner = match StoreOwner::try_take(&paths.data).map_err(StoreError::Lock)? {
+        // Owned at once if free; given up on as soon as a daemon listens (it owns the store).
+        let owner =
+            StoreOwner::take_within(&paths.data, OWNER_WAIT, || client::daemon_listening(&paths))
+                .map_err(StoreError::Lock)?;
+        let owner = match owner {
             Some(owner) => owner,
             None if client::daemon_listening(&paths) => return Ok(daemon(&paths)),
-            None => match StoreOwner::take_within(&paths.data, OWNER_WAIT, || {
-                client::daemon_listening(&paths)
-            })
-            .map_err(StoreError::Lock)?
-            {
-                Some(owner) => owner,
-                None if client::daemon_listening(&paths) => return Ok(daemon(&paths)),
-                None => return Err(StoreError::Busy),
-            },
+            None => return Err(StoreError::Busy),
         };
         let store = Store::open(&paths.data)?;
         let service =
