@@ -144,19 +144,12 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     // holder is on its way out: a daemon stopping, or a hook run in-process finishing its tasks
     // (for at most its deadline). Wait for it, then take over its queue.
     let socket = paths.socket();
-    let owner = {
-        let give_up = Instant::now() + OWNER_WAIT;
-        loop {
-            if let Some(owner) = StoreOwner::try_take(&paths.data)
-                .with_context(|| format!("cannot own the store in {}", paths.data.display()))?
-            {
-                break owner;
-            }
-            if UnixStream::connect(&socket).is_ok() || Instant::now() > give_up {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    let owner = StoreOwner::take_within(&paths.data, OWNER_WAIT, || {
+        UnixStream::connect(&socket).is_ok()
+    })
+    .with_context(|| format!("cannot own the store in {}", paths.data.display()))?;
+    let Some(owner) = owner else {
+        return Ok(());
     };
 
     let engine = new_engine(EngineSettings::for_daemon())
