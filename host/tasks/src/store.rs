@@ -180,7 +180,12 @@ impl Store {
         })?;
         let writer = open_connection(&path).map_err(StoreError::open(&path))?;
         migrate(&writer).map_err(StoreError::open(&path))?;
+        // Checkpoints are the writer thread's (see `writer`), never a committing caller's.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::open(&path))?;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
+        let checkpointer = open_connection(&path).map_err(StoreError::open(&path))?;
         let writer = Arc::new(Writer {
             queue: Mutex::new(Queue::default()),
             work: Condvar::new(),
@@ -190,7 +195,7 @@ impl Store {
         let thread_writer = writer.clone();
         std::thread::Builder::new()
             .name("fasthooks-store".into())
-            .spawn(move || thread_writer.run())
+            .spawn(move || thread_writer.run(checkpointer))
             .map_err(StoreError::Writer)?;
         Ok(Store {
             path,
@@ -205,8 +210,11 @@ impl Store {
 
     /// Queue a write; it is committed with the next batch.
     pub fn submit(&self, op: StoreOp) -> Ticket {
-        let ticket = self.enqueue(op);
-        self.writer.work.notify_one();
+        let mut queue = self.writer.queue.lock().unwrap();
+        let ticket = enqueue(&mut queue, op);
+        if queue.writer_idle {
+            self.writer.work.notify_one();
+        }
         ticket
     }
 
@@ -214,18 +222,7 @@ impl Store {
     /// not woken, since the confirming caller commits it (waking a thread per write would cost
     /// more than the commit).
     pub fn submit_to_confirm(&self, op: StoreOp) -> Ticket {
-        self.enqueue(op)
-    }
-
-    fn enqueue(&self, op: StoreOp) -> Ticket {
-        let mut queue = self.writer.queue.lock().unwrap();
-        queue.submitted += 1;
-        let seq = queue.submitted;
-        queue.messages.push(WriterMessage { seq, op });
-        Ticket {
-            first: seq,
-            last: seq,
-        }
+        enqueue(&mut self.writer.queue.lock().unwrap(), op)
     }
 
     /// Block until everything submitted before this call is committed. Free when nothing is
@@ -296,6 +293,16 @@ impl Store {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+fn enqueue(queue: &mut Queue, op: StoreOp) -> Ticket {
+    queue.submitted += 1;
+    let seq = queue.submitted;
+    queue.messages.push(WriterMessage { seq, op });
+    Ticket {
+        first: seq,
+        last: seq,
     }
 }
 

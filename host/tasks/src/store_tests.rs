@@ -114,3 +114,56 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
     assert_eq!(indexes, 0);
     assert_eq!(store.load_tasks().unwrap().len(), 1);
 }
+
+/// Committing callers never checkpoint (their commits stay cheap); the writer thread must, or
+/// the WAL would grow without end: the database file itself grows once it does.
+#[test]
+fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
+    use crate::record::{Namespace, TaskRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let db_size = || {
+        std::fs::metadata(dir.path().join(STORE_FILE))
+            .unwrap()
+            .len()
+    };
+    let before = db_size();
+    for id in 1..=i64::from(crate::writer::CHECKPOINT_EVERY) + 1 {
+        let task = TaskRecord {
+            id,
+            namespace: Namespace {
+                plugin_name: "p".into(),
+                plugin_path: "/p".into(),
+                session: "s".into(),
+            },
+            key: format!("k{id}"),
+            name: "n".into(),
+            args: format!("\"{}\"", "x".repeat(200)),
+            plugin_sha256: "sha".into(),
+            sandbox: Default::default(),
+            status: TaskStatus::Pending,
+            priority: 0,
+            ttl_seconds: 300,
+            value: None,
+            error: None,
+            created_ms: 1,
+            started_ms: None,
+            finished_ms: None,
+        };
+        let ticket = store.submit_to_confirm(StoreOp::Insert(Box::new(task)));
+        store.confirm(ticket).unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while db_size() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint after {} commits: the database file stayed at {before} bytes",
+            crate::writer::CHECKPOINT_EVERY + 1
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        store.load_tasks().unwrap().len(),
+        crate::writer::CHECKPOINT_EVERY as usize + 1
+    );
+}

@@ -48,13 +48,8 @@ impl TaskService {
         timeout: Duration,
     ) -> Vec<(String, String)> {
         // One entry per distinct key, in first-seen order, as in fasthooks.
-        let mut distinct: Vec<&String> = Vec::with_capacity(keys.len());
-        for key in keys {
-            if !distinct.contains(&key) {
-                distinct.push(key);
-            }
-        }
-        let keys = distinct;
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        let keys: Vec<&String> = keys.iter().filter(|key| seen.insert(*key)).collect();
         // One key at a time: each wake-up looks at one task, not at all of them.
         let deadline = Instant::now() + timeout;
         for &key in &keys {

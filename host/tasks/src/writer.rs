@@ -1,12 +1,20 @@
 //! The store's writer: writes queued in submission order and committed in batches (group
 //! commit), by the writer thread or by a caller that needs its own write confirmed; which
 //! batches failed, so each write's caller can hear it ([`crate::store::Store::confirm`]).
+//!
+//! Checkpoints (copying the WAL back into the database, with their fsyncs) stay off the path
+//! of a caller waiting for its commit: the committing connection never checkpoints; the writer
+//! thread does, on a connection of its own, every [`CHECKPOINT_EVERY`] commits.
 
 use crate::record::sandbox_text;
 use crate::record::{TaskRecord, TaskStatus};
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
+
+/// Commits between two checkpoints (SQLite's own default is about 1,000 pages of WAL: a few
+/// hundred of our commits).
+pub(crate) const CHECKPOINT_EVERY: u32 = 256;
 
 pub enum StoreOp {
     /// A new task.
@@ -123,6 +131,17 @@ pub(crate) struct Queue {
     pub(crate) messages: Vec<WriterMessage>,
     pub(crate) submitted: u64,
     pub(crate) closed: bool,
+    /// The writer thread sleeps until there is work: only then does a submission wake it
+    /// (a wake-up per write would cost more than the write).
+    pub(crate) writer_idle: bool,
+    /// Commits since the last checkpoint.
+    pub(crate) commits_since_checkpoint: u32,
+}
+
+impl Queue {
+    fn checkpoint_due(&self) -> bool {
+        self.commits_since_checkpoint >= CHECKPOINT_EVERY
+    }
 }
 
 /// The most writes one transaction takes.
@@ -135,6 +154,12 @@ impl Writer {
         let batch: Vec<WriterMessage> = {
             let mut queue = self.queue.lock().unwrap();
             let take = queue.messages.len().min(MAX_BATCH);
+            if take > 0 {
+                queue.commits_since_checkpoint += 1;
+                if queue.checkpoint_due() && queue.writer_idle {
+                    self.work.notify_one();
+                }
+            }
             queue.messages.drain(..take).collect()
         };
         if batch.is_empty() {
@@ -160,20 +185,37 @@ impl Writer {
         self.progress.changed.notify_all();
     }
 
-    /// The writer thread: commit whatever is queued until the store is dropped.
-    pub(crate) fn run(&self) {
+    /// The writer thread: commit whatever is queued, and checkpoint, until the store is
+    /// dropped. `checkpointer` is a connection of its own, so a checkpoint never holds the
+    /// committing connection.
+    pub(crate) fn run(&self, checkpointer: Connection) {
         loop {
-            {
-                let mut queue = self.queue.lock().unwrap();
-                while queue.messages.is_empty() {
-                    if queue.closed {
-                        return;
-                    }
-                    queue = self.work.wait(queue).unwrap();
+            let mut queue = self.queue.lock().unwrap();
+            while queue.messages.is_empty() && !queue.checkpoint_due() {
+                if queue.closed {
+                    return;
                 }
+                queue.writer_idle = true;
+                queue = self.work.wait(queue).unwrap();
+                queue.writer_idle = false;
             }
+            if queue.checkpoint_due() {
+                queue.commits_since_checkpoint = 0;
+                drop(queue);
+                checkpoint(&checkpointer);
+                continue;
+            }
+            drop(queue);
             self.commit_queued(&mut self.conn.lock().unwrap());
         }
+    }
+}
+
+/// Copy what the WAL holds back into the database without waiting for anyone (PASSIVE): a
+/// reader in the middle of a transaction only means the rest waits for the next one.
+fn checkpoint(conn: &Connection) {
+    if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!("task store checkpoint failed: {err}");
     }
 }
 
