@@ -22,12 +22,11 @@ fn a_corrupt_store_is_moved_aside_and_replaced() {
 
 use super::*;
 
-#[test]
-fn a_batch_folds_each_task_into_one_write() {
-    use crate::record::{Namespace, TaskRecord};
-    let task = |id: i64| TaskRecord {
+/// A pending task `id` of one plugin and session, keyed `k{id}`.
+fn task(id: i64) -> crate::record::TaskRecord {
+    crate::record::TaskRecord {
         id,
-        namespace: Namespace {
+        namespace: crate::record::Namespace {
             plugin_name: "p".into(),
             plugin_path: "/p".into(),
             session: "s".into(),
@@ -45,7 +44,11 @@ fn a_batch_folds_each_task_into_one_write() {
         created_ms: 1,
         started_ms: None,
         finished_ms: None,
-    };
+    }
+}
+
+#[test]
+fn a_batch_folds_each_task_into_one_write() {
     let mut done = task(1);
     done.status = TaskStatus::Completed;
     done.value = Some("42".into());
@@ -119,7 +122,6 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
 /// the WAL would grow without end: the database file itself grows once it does.
 #[test]
 fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
-    use crate::record::{Namespace, TaskRecord};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let db_size = || {
@@ -129,26 +131,9 @@ fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
     };
     let before = db_size();
     for id in 1..=i64::from(crate::writer::CHECKPOINT_EVERY) + 1 {
-        let task = TaskRecord {
-            id,
-            namespace: Namespace {
-                plugin_name: "p".into(),
-                plugin_path: "/p".into(),
-                session: "s".into(),
-            },
-            key: format!("k{id}"),
-            name: "n".into(),
+        let task = crate::record::TaskRecord {
             args: format!("\"{}\"", "x".repeat(200)),
-            plugin_sha256: "sha".into(),
-            sandbox: Default::default(),
-            status: TaskStatus::Pending,
-            priority: 0,
-            ttl_seconds: 300,
-            value: None,
-            error: None,
-            created_ms: 1,
-            started_ms: None,
-            finished_ms: None,
+            ..task(id)
         };
         let ticket = store.submit_to_confirm(StoreOp::Insert(Box::new(task)));
         store.confirm(ticket).unwrap();
