@@ -271,6 +271,63 @@ fn queued_tasks_arguments_wait_on_disk_not_in_the_daemons_memory() {
 }
 
 #[test]
+fn one_sessions_write_volume_does_not_hold_up_another_sessions_hooks() {
+    let home = Home::new();
+    let heavy = Lab::new(&home, "heavy");
+    let light = Lab::new(&home, "light");
+    light.run("add echo key=warm arg=x");
+    // Session "heavy" writes 2 MiB per hook (its argument, then its result) as fast as it can.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let light_hooks = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let big = "z".repeat(2 << 20);
+            for n in 0..40 {
+                let added = heavy.run(&format!("add echo key=h{n} arg={big}"));
+                assert!(added.get("error").is_none(), "{added}");
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        // Meanwhile session "light" adds and pops small tasks, each hook with a deadline the
+        // heavy session's writes would blow if light's hooks waited for them (every hook once
+        // waited for the whole store's queue to be flushed).
+        let mut hooks = Vec::new();
+        let mut n = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let (added, run) = light.run_with(
+                &["--deadline-ms", "2000"],
+                &format!("add echo key=l{n} arg=x"),
+            );
+            assert!(added.get("error").is_none(), "{added}: {}", run.stderr);
+            let (waited, run_wait) =
+                light.run_with(&["--deadline-ms", "2000"], &format!("wait l{n} 1000"));
+            assert_eq!(
+                waited["value"], "x",
+                "light's own task ran: {}",
+                run_wait.stderr
+            );
+            hooks.push(run.elapsed.max(run_wait.elapsed));
+            n += 1;
+        }
+        hooks
+    });
+    assert!(
+        light_hooks.len() >= 3,
+        "the light session's hooks ran alongside the heavy one's ({} did)",
+        light_hooks.len()
+    );
+    let slowest = light_hooks.iter().max().unwrap();
+    assert!(
+        *slowest < std::time::Duration::from_millis(2000),
+        "every light hook answered within its deadline; the slowest took {slowest:?}"
+    );
+    // And the heavy session lost nothing.
+    assert_eq!(
+        heavy.value("wait h39 10000").as_str().map(str::len),
+        Some(2 << 20)
+    );
+}
+
+#[test]
 fn two_in_process_hooks_without_a_daemon_take_turns_and_the_second_is_told() {
     use std::io::{Read, Write};
     let home = Home::new();

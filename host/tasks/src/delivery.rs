@@ -110,9 +110,9 @@ impl TaskService {
         }
     }
 
-    /// Put back what calls in other processes took and never settled (they died meanwhile).
-    pub(crate) fn put_back_abandoned(&self, table: &mut Table) {
-        let now = now_ms();
+    /// Put back what calls in other processes took and never settled (they died meanwhile),
+    /// as of `now`.
+    pub(crate) fn put_back_abandoned(&self, table: &mut Table, now: u64) {
         let abandoned: Vec<i64> = table
             .delivering
             .iter()

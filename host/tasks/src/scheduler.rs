@@ -442,10 +442,16 @@ impl TaskService {
         .is_some()
     }
 
-    /// Drop expired results from memory and the store.
+    /// Drop expired results from memory and the store, and put back results handed to
+    /// another process that never settled them.
     pub fn purge_expired(&self) -> usize {
+        self.purge_expired_at(now_ms())
+    }
+
+    /// [`TaskService::purge_expired`] as of `now` (ms since the epoch): the clock is the
+    /// caller's, so a test can step past a 30-minute limit without waiting for it.
+    pub(crate) fn purge_expired_at(&self, now: u64) -> usize {
         let mut table = self.lock();
-        let now = now_ms();
         let expired: Vec<i64> = table
             .tasks
             .values()
@@ -456,7 +462,7 @@ impl TaskService {
             table.remove(id);
             self.store.submit(StoreOp::Delete(id));
         }
-        self.put_back_abandoned(&mut table);
+        self.put_back_abandoned(&mut table, now);
         expired.len()
     }
 

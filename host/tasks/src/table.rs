@@ -1,10 +1,11 @@
 //! The scheduler's in-memory table: every task by id and by key, the queue, and the counts the
 //! queue bounds are checked against.
 //!
-//! The queue is fair across plugin files: each has its own priority queue (higher priority
-//! first, FIFO within one), and the plugins with queued work take turns for a free worker. So a
-//! plugin's flood, even at the highest priority, delays another plugin's task by at most one
-//! task per worker: priority orders a plugin's own tasks, never someone else's.
+//! The queue is fair at two levels. Plugin files with queued work take turns for a free
+//! worker; within a plugin file, its sessions take turns; each session's tasks run by priority
+//! (higher first, FIFO within one). So a flood, even at the highest priority, delays another
+//! plugin's task, or another session's task of the same plugin, by at most one task per
+//! worker: priority orders one session's own tasks, never someone else's.
 
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
 use std::cmp::{Ordering as CmpOrdering, Reverse};
@@ -33,14 +34,75 @@ impl PartialOrd for QueueEntry {
     }
 }
 
+/// Queues that take turns: each named queue with work gives one item, then goes to the back of
+/// the line.
+pub(crate) struct Turns<Q> {
+    queues: HashMap<String, Q>,
+    line: std::collections::VecDeque<String>,
+}
+
+impl<Q> Default for Turns<Q> {
+    fn default() -> Self {
+        Turns {
+            queues: HashMap::new(),
+            line: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+/// What a [`Turns`] holds: it drops a queue once the queue is empty.
+pub(crate) trait Drained {
+    fn is_drained(&self) -> bool;
+}
+
+impl<T: Ord> Drained for BinaryHeap<T> {
+    fn is_drained(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<Q> Drained for Turns<Q> {
+    fn is_drained(&self) -> bool {
+        self.queues.is_empty()
+    }
+}
+
+impl<Q: Default + Drained> Turns<Q> {
+    /// The queue called `name`, joining the back of the line if it is new.
+    fn entry(&mut self, name: &str) -> &mut Q {
+        if !self.queues.contains_key(name) {
+            self.line.push_back(name.to_owned());
+        }
+        self.queues.entry(name.to_owned()).or_default()
+    }
+
+    /// One item from the queue whose turn it is (`take` gets it out); queues that give
+    /// nothing are skipped.
+    fn next<T>(&mut self, mut take: impl FnMut(&mut Q) -> Option<T>) -> Option<T> {
+        while let Some(name) = self.line.pop_front() {
+            let Some(queue) = self.queues.get_mut(&name) else {
+                continue;
+            };
+            let item = take(queue);
+            if queue.is_drained() {
+                self.queues.remove(&name);
+            } else {
+                self.line.push_back(name);
+            }
+            if item.is_some() {
+                return item;
+            }
+        }
+        None
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Table {
     pub(crate) tasks: HashMap<i64, TaskRecord>,
     pub(crate) by_key: HashMap<(Namespace, String), i64>,
-    /// Each plugin file's queued tasks.
-    pub(crate) queues: HashMap<String, BinaryHeap<QueueEntry>>,
-    /// The plugin files with queued tasks, in the order they get the next free worker.
-    pub(crate) turns: std::collections::VecDeque<String>,
+    /// Queued tasks, by plugin file and then by session, each level taking turns.
+    pub(crate) queue: Turns<Turns<BinaryHeap<QueueEntry>>>,
     pub(crate) queued_per_session: HashMap<String, usize>,
     /// The ids in `queue` that still count in `queued_per_session` (a pending task loaded for
     /// another owner to run is pending without being queued here).
@@ -87,19 +149,14 @@ impl Table {
 
     pub(crate) fn enqueue(&mut self, task: &TaskRecord) {
         self.next_seq += 1;
-        let plugin = &task.namespace.plugin_path;
-        let queue = match self.queues.get_mut(plugin) {
-            Some(queue) => queue,
-            None => {
-                self.turns.push_back(plugin.clone());
-                self.queues.entry(plugin.clone()).or_default()
-            }
-        };
-        queue.push(QueueEntry {
-            priority: task.priority,
-            order: Reverse((task.created_ms, self.next_seq)),
-            id: task.id,
-        });
+        self.queue
+            .entry(&task.namespace.plugin_path)
+            .entry(&task.namespace.session)
+            .push(QueueEntry {
+                priority: task.priority,
+                order: Reverse((task.created_ms, self.next_seq)),
+                id: task.id,
+            });
         self.queued.insert(task.id);
         *self
             .queued_per_session
@@ -107,24 +164,11 @@ impl Table {
             .or_default() += 1;
     }
 
-    /// The next queued entry: the first in the queue of the plugin whose turn it is, which then
-    /// goes to the back of the line if it has more.
+    /// The next queued entry: the first of the session whose turn it is within the plugin
+    /// file whose turn it is; each goes to the back of its line if it has more.
     pub(crate) fn next_queued(&mut self) -> Option<QueueEntry> {
-        while let Some(plugin) = self.turns.pop_front() {
-            let Some(queue) = self.queues.get_mut(&plugin) else {
-                continue;
-            };
-            let entry = queue.pop();
-            if queue.is_empty() {
-                self.queues.remove(&plugin);
-            } else {
-                self.turns.push_back(plugin);
-            }
-            if entry.is_some() {
-                return entry;
-            }
-        }
-        None
+        self.queue
+            .next(|sessions| sessions.next(|tasks| tasks.pop()))
     }
 
     /// Bookkeeping when a task leaves the pending state (started, cancelled or replaced).
