@@ -128,3 +128,7 @@ impl TaskService {
         self.put_back(table, abandoned);
     }
 }
+
+#[cfg(test)]
+#[path = "delivery_tests.rs"]
+mod tests;

@@ -34,6 +34,8 @@ pub mod scheduler;
 pub mod state;
 pub mod store;
 mod table;
+#[cfg(test)]
+mod test_fixture;
 mod waits;
 mod writer;
 
