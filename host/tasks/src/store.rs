@@ -21,6 +21,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub const STORE_FILE: &str = "fasthooks.db";
+/// What the WAL file keeps of its size when it starts over (SQLite's `journal_size_limit`).
+const WAL_KEPT_BYTES: i64 = 16 << 20;
 /// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
 /// each write cost more pages).
 const SCHEMA_VERSION: i64 = 2;
@@ -183,6 +185,10 @@ impl Store {
         // Checkpoints are the writer thread's (see `writer`), never a committing caller's.
         writer
             .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::open(&path))?;
+        // A WAL that grew in a burst is cut back when it starts over.
+        writer
+            .pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
             .map_err(StoreError::open(&path))?;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
         let checkpointer = open_connection(&path).map_err(StoreError::open(&path))?;

@@ -152,3 +152,30 @@ fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
         crate::writer::CHECKPOINT_EVERY as usize + 1
     );
 }
+
+/// Under a steady stream of commits a checkpoint that never holds the committing connection
+/// never completes, so the WAL never starts over: it would hold everything ever written.
+#[test]
+fn under_a_steady_stream_of_commits_the_wal_starts_over_instead_of_growing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let wal = dir.path().join(format!("{STORE_FILE}-wal"));
+    let args = format!("\"{}\"", "x".repeat(64 << 10));
+    let mut largest = 0;
+    // 128 MiB written, 64 KiB a commit, with no pause for the checkpoints to catch up.
+    for id in 1..=2048 {
+        let task = crate::record::TaskRecord {
+            args: args.clone(),
+            ..task(id)
+        };
+        let ticket = store.submit_to_confirm(StoreOp::Insert(Box::new(task)));
+        store.confirm(ticket).unwrap();
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    assert!(
+        largest < 64 << 20,
+        "the WAL reached {} MiB for 128 MiB written",
+        largest >> 20
+    );
+    assert_eq!(store.load_tasks().unwrap().len(), 2048);
+}

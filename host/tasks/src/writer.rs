@@ -4,7 +4,10 @@
 //!
 //! Checkpoints (copying the WAL back into the database, with their fsyncs) stay off the path
 //! of a caller waiting for its commit: the committing connection never checkpoints; the writer
-//! thread does, on a connection of its own, every [`CHECKPOINT_EVERY`] commits.
+//! thread does, on a connection of its own, every [`CHECKPOINT_EVERY`] commits. Only when the
+//! WAL has grown past [`WAL_FRAMES_KEPT`] (commits never paused long enough for a checkpoint
+//! to complete) does it hold the committing connection, for the last few frames, so that the
+//! WAL starts over instead of growing without end.
 
 use crate::record::sandbox_text;
 use crate::record::{TaskRecord, TaskStatus};
@@ -15,6 +18,10 @@ use std::sync::{Arc, Condvar, Mutex};
 /// Commits between two checkpoints (SQLite's own default is about 1,000 pages of WAL: a few
 /// hundred of our commits).
 pub(crate) const CHECKPOINT_EVERY: u32 = 256;
+
+/// The WAL's length, in frames (pages), past which a checkpoint holds the committing
+/// connection to finish (16 MiB of 4 KiB pages).
+pub(crate) const WAL_FRAMES_KEPT: i64 = 4096;
 
 pub enum StoreOp {
     /// A new task.
@@ -202,7 +209,15 @@ impl Writer {
             if queue.checkpoint_due() {
                 queue.commits_since_checkpoint = 0;
                 drop(queue);
-                checkpoint(&checkpointer);
+                // While callers go on committing, a checkpoint never catches up with the
+                // last frames, the WAL never starts over, and every commit extends a growing
+                // file (hundreds of MiB in a benchmark). Past `WAL_FRAMES_KEPT`, the frames
+                // added since the bulk was copied are copied with nobody committing.
+                if checkpoint(&checkpointer) > WAL_FRAMES_KEPT {
+                    let committing = self.conn.lock().unwrap();
+                    checkpoint(&checkpointer);
+                    drop(committing);
+                }
                 continue;
             }
             drop(queue);
@@ -212,10 +227,17 @@ impl Writer {
 }
 
 /// Copy what the WAL holds back into the database without waiting for anyone (PASSIVE): a
-/// reader in the middle of a transaction only means the rest waits for the next one.
-fn checkpoint(conn: &Connection) {
-    if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-        tracing::warn!("task store checkpoint failed: {err}");
+/// reader in the middle of a transaction only means the rest waits for the next one. The
+/// frames the WAL holds (copied or not: it starts over only once all of them are).
+fn checkpoint(conn: &Connection) -> i64 {
+    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        row.get::<_, i64>(1)
+    }) {
+        Ok(frames) => frames,
+        Err(err) => {
+            tracing::warn!("task store checkpoint failed: {err}");
+            0
+        }
     }
 }
 
