@@ -6,7 +6,11 @@
 //! instance + run-task call" with no scheduler and no store: the ceiling the task system is
 //! compared against.
 //!
-//! usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]
+//! The durable rate is measured with one adding thread (a hook adding tasks one after the
+//! other: each add waits for its own commit) and with `--adders A` threads adding at once (hooks
+//! of several sessions: their commits are grouped).
+//!
+//! usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--adders A] [--task NAME] [--args JSON]
 
 use fasthooks_engine::call::{CallContext, PluginId};
 use fasthooks_engine::instance;
@@ -27,6 +31,7 @@ struct Args {
     plugin: String,
     tasks: usize,
     workers: usize,
+    adders: usize,
     task: String,
     args: String,
 }
@@ -39,6 +44,7 @@ fn parse_args() -> Args {
         workers: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2),
+        adders: 4,
         task: "noop".into(),
         args: "null".into(),
     };
@@ -46,6 +52,7 @@ fn parse_args() -> Args {
         match arg.as_str() {
             "--tasks" => args.tasks = raw.next().unwrap().parse().unwrap(),
             "--workers" => args.workers = raw.next().unwrap().parse().unwrap(),
+            "--adders" => args.adders = raw.next().unwrap().parse().unwrap(),
             "--task" => args.task = raw.next().unwrap(),
             "--args" => args.args = raw.next().unwrap(),
             _ => args.plugin = arg,
@@ -53,7 +60,7 @@ fn parse_args() -> Args {
     }
     assert!(
         !args.plugin.is_empty(),
-        "usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--task NAME] [--args JSON]"
+        "usage: tasks PLUGIN.wasm [--tasks N] [--workers W] [--adders A] [--task NAME] [--args JSON]"
     );
     args
 }
@@ -152,26 +159,39 @@ fn main() {
         plugin_sha256: file.sha256.clone(),
         sandbox,
     };
-    let keys: Vec<String> = (0..args.tasks).map(|i| format!("t{i}")).collect();
-    let start = Instant::now();
-    for key in &keys {
-        let options = AddOptions {
-            key: Some(key.clone()),
-            ..Default::default()
-        };
-        service
-            .add(&ns, &args.task, &args.args, options, &origin)
-            .unwrap();
+    let add_all = |keys: &[String]| {
+        for key in keys {
+            let options = AddOptions {
+                key: Some(key.clone()),
+                ..Default::default()
+            };
+            service
+                .add(&ns, &args.task, &args.args, options, &origin)
+                .unwrap();
+        }
+    };
+    for adders in [1, args.adders.max(1)] {
+        let keys: Vec<String> = (0..args.tasks).map(|i| format!("a{adders}-{i}")).collect();
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            for share in keys.chunks(keys.len().div_ceil(adders)) {
+                scope.spawn(|| add_all(share));
+            }
+        });
+        let done = service.wait_all(&ns, &keys, Duration::from_secs(600));
+        service.store().flush();
+        let elapsed = start.elapsed();
+        assert_eq!(done.len(), keys.len(), "every task completed");
+        let durable_rate = keys.len() as f64 / elapsed.as_secs_f64();
+        let label = format!(
+            "durable, {adders} adding thread{}:",
+            if adders == 1 { "" } else { "s" }
+        );
+        println!(
+            "  {label:<36}{durable_rate:>9.0} tasks/s  ({:.2}x the baseline)",
+            durable_rate / raw_rate
+        );
     }
-    let done = service.wait_all(&ns, &keys, Duration::from_secs(600));
-    service.store().flush();
-    let elapsed = start.elapsed();
-    assert_eq!(done.len(), keys.len(), "every task completed");
-    let durable_rate = keys.len() as f64 / elapsed.as_secs_f64();
-    println!(
-        "  durable: add → run → commit          {durable_rate:>9.0} tasks/s  ({:.2}x the baseline)",
-        durable_rate / raw_rate
-    );
 
     // Wait wake-up: a waiter blocked in wait() vs the moment the task's instance returned.
     let mut latencies = Vec::new();

@@ -12,6 +12,9 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "fasthooks-host",
+    // The front execs this binary for everything but a hook: usage lines name the command
+    // users type, not argv[0].
+    bin_name = "fasthooks-host",
     version,
     about = "Run Claude Code hooks as sandboxed WebAssembly components",
     long_about = "Run Claude Code hooks as sandboxed WebAssembly components.\n\n\
@@ -31,6 +34,18 @@ pub enum Command {
     /// Print what a plugin declares (name, version, subscriptions, capabilities) as JSON.
     Describe {
         plugin: PathBuf,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
+    /// Show what a plugin is and asks for, before you grant or install it: name, version,
+    /// sha256, contract version, events and matchers, capabilities with the flag that grants
+    /// each, the interfaces it imports, and an install command pinned to this build.
+    #[command(after_help = "Example:\n  fasthooks-host inspect ./review.wasm")]
+    Inspect {
+        plugin: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },

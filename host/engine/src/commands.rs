@@ -10,6 +10,9 @@ pub fn main() -> ExitCode {
         Some(Command::Describe { plugin, home }) => {
             crate::describe::command(&plugin, home.as_deref())
         }
+        Some(Command::Inspect { plugin, json, home }) => {
+            crate::inspect::command(&plugin, json, home.as_deref())
+        }
         Some(Command::Daemon { action, home }) => crate::admin::daemon(action, home.as_deref()),
         Some(Command::Tasks {
             action:

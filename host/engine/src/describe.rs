@@ -3,12 +3,13 @@
 use crate::call::CallContext;
 use crate::dispatch::Dispatcher;
 use crate::info::PluginInfo;
-use crate::plugin::{PluginError, PluginFile};
+use crate::plugin::{LoadedPlugin, PluginError, PluginFile};
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_protocol::Rendered;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub fn command(plugin: &Path, home: Option<&Path>) -> ExitCode {
     let paths = Paths::resolve(home);
@@ -27,6 +28,15 @@ pub fn command(plugin: &Path, home: Option<&Path>) -> ExitCode {
 
 /// Load a plugin and ask it what it declares (its `describe()`), without handling any event.
 pub fn describe_plugin(paths: &Paths, plugin: &Path) -> anyhow::Result<(PluginInfo, PluginFile)> {
+    let (loaded, file, _) = load_for_describe(paths, plugin)?;
+    Ok((loaded.info.clone(), file))
+}
+
+/// [`describe_plugin`], keeping the loaded build and its engine (to look at the component).
+pub fn load_for_describe(
+    paths: &Paths,
+    plugin: &Path,
+) -> anyhow::Result<(Arc<LoadedPlugin>, PluginFile, wasmtime::Engine)> {
     let dispatcher = Dispatcher::in_process(paths)?;
     let file = PluginFile::read(plugin)?;
     let loader = dispatcher.loader();
@@ -39,5 +49,5 @@ pub fn describe_plugin(paths: &Paths, plugin: &Path) -> anyhow::Result<(PluginIn
             )
         })
         .map_err(|err: PluginError| anyhow::anyhow!("plugin {}: {err}", plugin.display()))?;
-    Ok((loaded.info.clone(), file))
+    Ok((loaded, file, loader.engine().clone()))
 }

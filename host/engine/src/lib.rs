@@ -8,14 +8,15 @@
 //! request ──> dispatch ──> plugin (file, compile_cache) ──> instance (sandbox, wit + host/*)
 //!                │                                             └─ tasks ──> task_runner
 //!                └──> merged response, rendered (fasthooks-protocol)
-//! daemon: socket ──> dispatch;   inline: stdin ──> dispatch;   admin, install, describe
+//! daemon: socket ──> dispatch;   inline: stdin ──> dispatch;   admin, install, describe, inspect
 //! ```
 //!
 //! The path of one call:
 //! - [`dispatch`]: one hook request: every plugin in order, the failure policy, the merge,
 //!   and the rounds that show every plugin a rewritten tool input.
 //! - [`plugin`]: a plugin file, its hash, what its `describe()` says, the loader that compiles
-//!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares.
+//!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares, and
+//!   [`inspect`] shows it to a user before they grant it anything.
 //! - [`instance`]: one call into a fresh instance, bounded, its failure in one line;
 //!   [`share`]: each plugin's share of the instances a process runs at once.
 //! - [`sandbox`]: what one instance gets: granted files (opened without following links),
@@ -46,6 +47,7 @@ pub mod dispatch;
 pub mod host;
 pub mod info;
 pub mod inline;
+pub mod inspect;
 pub mod install;
 pub mod instance;
 pub mod logging;

@@ -43,7 +43,7 @@ mod checks;
 mod file;
 mod one_line;
 mod settings;
-mod shell;
+pub(crate) mod shell;
 
 use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;

@@ -1,0 +1,152 @@
+//! Sharing a plugin safely: `inspect` shows what a plugin is and asks for before anyone grants
+//! it anything, through the real binary and real plugin builds.
+
+use fasthooks_e2e::{Home, plugin, run_command};
+use serde_json::Value;
+use std::time::Duration;
+
+fn inspect(home: &Home, args: &[&str]) -> fasthooks_e2e::HookRun {
+    let mut command = home.command();
+    command.arg("inspect").args(args);
+    run_command(&mut command, b"", Duration::from_secs(60))
+}
+
+fn sha256_of(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn inspect_shows_the_build_its_subscriptions_and_the_grants_it_asks_for() {
+    let home = Home::new();
+    let path = plugin("needs-grants");
+    let run = inspect(&home, &[path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    let sha = sha256_of(&path);
+    assert!(out.starts_with("needs-grants 0.1.0\n"), "{out}");
+    assert!(out.contains(&format!("sha256        {sha}")), "{out}");
+    assert!(
+        out.contains("built against fasthooks:hooks@0.1.1 (this host serves 0.1.1)"),
+        "{out}"
+    );
+    assert!(out.contains("PreToolUse           Write|Edit"), "{out}");
+    assert!(
+        out.contains("read-files           granted by --allow-read DIR"),
+        "{out}"
+    );
+    assert!(
+        out.contains("agent                granted by --allow-agent"),
+        "{out}"
+    );
+    assert!(out.contains("fasthooks:hooks      "), "{out}");
+    assert!(
+        out.contains(&format!("--sha256 {sha} --allow-read DIR --allow-agent")),
+        "the install line pins the build and names every grant: {out}"
+    );
+
+    // The same, for programs.
+    let run = inspect(&home, &["--json", path.to_str().unwrap()]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["sha256"], sha.as_str());
+    assert_eq!(json["contract"], "0.1.1");
+    assert_eq!(
+        json["capabilities"],
+        serde_json::json!([
+            {"capability": "read-files", "granted_by": "--allow-read DIR"},
+            {"capability": "agent", "granted_by": "--allow-agent"},
+        ])
+    );
+    assert_eq!(
+        json["subscriptions"],
+        serde_json::json!([{"event": "PreToolUse", "matcher": "Write|Edit"}])
+    );
+}
+
+#[test]
+fn a_plugin_built_against_an_older_contract_says_so() {
+    let home = Home::new();
+    let old = fasthooks_e2e::workspace_root().join("tests/fixtures/plugins/guard-wit-0.1.0.wasm");
+    let run = inspect(&home, &[old.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("built against fasthooks:hooks@0.1.0 (this host serves 0.1.1)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("nothing: it runs with no files, network, environment or sub-agent"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_install_line_inspect_prints_installs_that_build() {
+    let home = Home::new();
+    let project = tempfile::tempdir().unwrap();
+    let path = plugin("guard");
+    let run = inspect(&home, &[path.to_str().unwrap()]);
+    let line = run
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fasthooks-host "))
+        .unwrap_or_else(|| panic!("an install line: {}", run.stdout))
+        .to_owned();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut command = home.command();
+    command
+        .args(&words)
+        .arg("--project-dir")
+        .arg(project.path());
+    let installed = run_command(&mut command, b"", Duration::from_secs(60));
+    assert_eq!(installed.code, 0, "{line}: {}", installed.stderr);
+    let settings = std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains(&format!("--sha256 {}", sha256_of(&path))),
+        "{settings}"
+    );
+}
+
+#[test]
+fn inspecting_a_file_that_is_not_a_plugin_fails_in_one_line() {
+    let home = Home::new();
+    let run = inspect(&home, &[plugin("not-a-plugin").to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn install_refuses_a_plugin_whose_capabilities_are_not_granted() {
+    let home = Home::new();
+    let project = tempfile::tempdir().unwrap();
+    let path = plugin("needs-grants");
+    let install = |grants: &[&str]| {
+        let mut command = home.command();
+        command
+            .args(["install", "--plugin", path.to_str().unwrap()])
+            .args(grants)
+            .arg("--project-dir")
+            .arg(project.path());
+        run_command(&mut command, b"", Duration::from_secs(60))
+    };
+    let refused = install(&["--allow-agent"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("needs the read-files capability: add --allow-read DIR after its --plugin"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!project.path().join(".claude/settings.json").exists());
+    let data = project.path().display().to_string();
+    let installed = install(&["--allow-read", &data, "--allow-agent"]);
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
+}
