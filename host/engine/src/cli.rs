@@ -37,6 +37,9 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// Run one event through plugins without Claude Code: the answer Claude Code would get
+    /// (stdout, stderr, exit code), the plugins' log lines and the tasks they queued.
+    Test(Box<crate::test_run::TestArgs>),
     /// Show what a plugin is and asks for, before you grant or install it: name, version,
     /// sha256, contract version, events and matchers, capabilities with the flag that grants
     /// each, the interfaces it imports, and an install command pinned to this build.

@@ -37,6 +37,12 @@ pub fn main() -> ExitCode {
             crate::install::install(&args, matches)
         }
         Some(Command::Uninstall(args)) => crate::install::uninstall(&args),
+        Some(Command::Test(args)) => {
+            let matches = matches
+                .subcommand_matches("test")
+                .expect("clap parsed this subcommand");
+            crate::test_run::command(&args, matches)
+        }
         None => crate::inline::run_hook(&cli.hook, &matches),
     }
 }

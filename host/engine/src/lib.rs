@@ -34,7 +34,8 @@
 //! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
 //!   [`inline`]: the same hook in this process, with its watchdog.
 //! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`), [`install`]
-//!   (Claude Code settings), [`logging`].
+//!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
+//!   with sample events for every event), [`logging`].
 
 pub mod admin;
 pub mod call;
@@ -57,4 +58,5 @@ pub mod sandbox;
 pub mod share;
 pub mod task_owner;
 pub mod task_runner;
+pub mod test_run;
 pub mod wit;

@@ -1,0 +1,186 @@
+//! Writing a plugin without Claude Code in the loop: `fasthooks-host test` runs one event
+//! through real plugin builds and shows what Claude Code would get, the log and the tasks.
+
+use fasthooks_e2e::{Home, HookRun, plugin, run_command, workspace_root};
+use std::time::Duration;
+
+fn test(home: &Home, args: &[&str]) -> HookRun {
+    let mut command = home.command();
+    command.arg("test").args(args);
+    run_command(&mut command, b"", Duration::from_secs(60))
+}
+
+fn section<'a>(out: &'a str, title: &str) -> Vec<&'a str> {
+    out.lines()
+        .skip_while(|l| *l != title)
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect()
+}
+
+#[test]
+fn a_sample_event_shows_the_answer_claude_code_would_get() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--example",
+            "PreToolUse:Bash",
+            "--tool-input",
+            r#"{"command":"rm -rf /"}"#,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("event      PreToolUse (Bash), the sample event\nexit code  0\n"),
+        "{}",
+        run.stdout
+    );
+    let stdout = section(&run.stdout, "stdout");
+    let answer: serde_json::Value = serde_json::from_str(stdout[0]).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert_eq!(section(&run.stdout, "tasks"), ["(none queued)"]);
+
+    // The same plugin, a harmless command: no opinion, nothing printed.
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--example",
+            "PreToolUse:Bash",
+        ],
+    );
+    assert_eq!(section(&run.stdout, "stdout"), ["(empty)"]);
+}
+
+#[test]
+fn queued_tasks_are_shown_and_run_only_when_asked() {
+    let home = Home::new();
+    let analyze = plugin("analyze");
+    let args = [
+        "--plugin",
+        analyze.to_str().unwrap(),
+        "--example",
+        "PreToolUse:Write",
+    ];
+    let run = test(&home, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tasks = section(&run.stdout, "tasks");
+    assert!(
+        tasks[0].starts_with("analyze_code  analyze_code  pending  args: {"),
+        "{tasks:?}"
+    );
+    assert!(tasks[1].contains("add --run-tasks"), "{tasks:?}");
+
+    let run = test(&home, &[&args[..], &["--run-tasks"]].concat());
+    let tasks = section(&run.stdout, "tasks");
+    assert!(
+        tasks[0].starts_with("analyze_code  analyze_code  completed  value: {"),
+        "{tasks:?}"
+    );
+    assert!(tasks[0].contains(r#""language":"Rust""#), "{tasks:?}");
+
+    // Neither run touched the user's store, nor started a daemon.
+    let mut list = home.command();
+    list.args(["tasks", "--json"]);
+    let listed = run_command(&mut list, b"", Duration::from_secs(30));
+    assert_eq!(listed.stdout.trim(), "[]", "{}", listed.stderr);
+    let mut status = home.command();
+    status.args(["daemon", "status"]);
+    let status = run_command(&mut status, b"", Duration::from_secs(30));
+    assert_eq!(status.code, 3, "no daemon was started: {}", status.stdout);
+}
+
+#[test]
+fn an_event_file_runs_as_claude_code_sent_it_and_failures_show_as_claude_code_sees_them() {
+    let home = Home::new();
+    let event = workspace_root().join("tests/fixtures/2.1.332/UserPromptSubmit.json");
+    let event = event.to_str().unwrap();
+    let hostile = plugin("hostile");
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            hostile.to_str().unwrap(),
+            "--event",
+            event,
+            "--prompt",
+            "trap",
+        ],
+    );
+    assert_eq!(run.code, 0, "the test itself ran: {}", run.stderr);
+    assert!(
+        run.stdout.contains("UserPromptSubmit, from "),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("exit code  1\n"), "{}", run.stdout);
+    let stderr = section(&run.stdout, "stderr");
+    assert!(
+        stderr[0].contains("plugin hostile") && stderr[0].contains("trap"),
+        "{stderr:?}"
+    );
+
+    // The plugin's own log lines are shown.
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            hostile.to_str().unwrap(),
+            "--event",
+            event,
+            "--prompt",
+            "fs log 2 0 hello-log",
+        ],
+    );
+    let log = section(&run.stdout, "log");
+    assert_eq!(
+        log.iter().filter(|l| l.contains("hello-log")).count(),
+        2,
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--example",
+            "PreTooluse:Bash",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean PreToolUse?"),
+        "{}",
+        run.stderr
+    );
+    let run = test(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--example",
+            "Stop:Bash",
+        ],
+    );
+    assert!(run.stderr.contains("Stop has no tool"), "{}", run.stderr);
+    let run = test(&home, &["--plugin", guard.to_str().unwrap()]);
+    assert_eq!(
+        run.code, 1,
+        "--event or --example is required: {}",
+        run.stderr
+    );
+}
