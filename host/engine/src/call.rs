@@ -39,6 +39,34 @@ pub struct CallContext {
     pub cancel: Arc<AtomicBool>,
     /// `handle` only: the subscriptions (indices into `describe()`) the event matched.
     pub matched: Vec<u32>,
+    /// What the call is for, in its log lines.
+    pub called: Called,
+}
+
+/// What a call is for: its log lines carry the event or the task key (with the plugin and the
+/// session), so `fasthooks-host logs` can pick them out.
+#[derive(Debug, Clone, Default)]
+pub enum Called {
+    #[default]
+    Describe,
+    Event(String),
+    Task(String),
+}
+
+impl Called {
+    pub fn event(&self) -> Option<&str> {
+        match self {
+            Called::Event(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    pub fn task(&self) -> Option<&str> {
+        match self {
+            Called::Task(key) => Some(key),
+            _ => None,
+        }
+    }
 }
 
 impl CallContext {
@@ -69,6 +97,7 @@ impl CallContext {
             tasks,
             cancel: Arc::new(AtomicBool::new(false)),
             matched: Vec::new(),
+            called: Called::Event(event.name.clone()),
         }
     }
 
@@ -89,6 +118,7 @@ impl CallContext {
             tasks: None,
             cancel: Arc::default(),
             matched: Vec::new(),
+            called: Called::Describe,
         }
     }
 
@@ -113,6 +143,7 @@ impl CallContext {
             tasks: Some(tasks),
             cancel,
             matched: Vec::new(),
+            called: Called::Task(task.key.clone()),
         }
     }
 

@@ -52,6 +52,33 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// Show the host's log (plugins' lines, failures, tasks), picked by plugin, session, event
+    /// or task key; --follow keeps printing new lines.
+    #[command(
+        after_help = "Examples:\n  fasthooks-host logs --plugin guard --lines 20\n  fasthooks-host logs --session 7c1d2e3f --follow"
+    )]
+    Logs {
+        /// Only lines of this plugin (its name, as in describe()).
+        #[arg(long, value_name = "NAME")]
+        plugin: Option<String>,
+        /// Only lines of this session.
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// Only lines of hook calls for this event.
+        #[arg(long, value_name = "EVENT")]
+        event: Option<String>,
+        /// Only lines of the background task with this key.
+        #[arg(long, value_name = "KEY")]
+        task: Option<String>,
+        /// How many of the last matching lines to show (0: all).
+        #[arg(long, short = 'n', value_name = "N", default_value_t = 100)]
+        lines: usize,
+        /// Keep printing matching lines as they are written.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
     /// The per-user daemon that runs hooks and background tasks.
     Daemon {
         #[command(subcommand)]

@@ -13,6 +13,23 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect { plugin, json, home }) => {
             crate::inspect::command(&plugin, json, home.as_deref())
         }
+        Some(Command::Logs {
+            plugin,
+            session,
+            event,
+            task,
+            lines,
+            follow,
+            home,
+        }) => {
+            let filter = crate::log_view::LogFilter {
+                plugin,
+                session,
+                event,
+                task,
+            };
+            crate::log_view::command(&filter, lines, follow, home.as_deref())
+        }
         Some(Command::Daemon { action, home }) => crate::admin::daemon(action, home.as_deref()),
         Some(Command::Tasks {
             action:

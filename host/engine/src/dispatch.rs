@@ -207,7 +207,13 @@ impl Dispatcher {
                 Ok(Some(response)) => merged.merge(response),
                 Ok(None) => {}
                 Err(failure) => {
-                    tracing::error!(plugin = %failure.plugin, event = %event.name, "{}", failure.message);
+                    tracing::error!(
+                        plugin = %failure.plugin,
+                        session = %event.session_id,
+                        event = %event.name,
+                        "{}",
+                        crate::host::log::guest_line(&failure.message, usize::MAX)
+                    );
                     failures.push(failure);
                 }
             }

@@ -195,13 +195,15 @@ fn last_words(stderr: &str) -> Option<String> {
 }
 
 fn log_guest_output(store: &Store<InstanceState>) {
-    let (stdout, stderr) = store.data().captured_output();
-    let (plugin, path) = (store.data().plugin.name.as_str(), &store.data().plugin.path);
+    let state = store.data();
+    let (stdout, stderr) = state.captured_output();
+    let (plugin, path) = (state.plugin.name.as_str(), &state.plugin.path);
+    let (session, event, task) = state.log_fields();
     for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         for line in text.lines() {
-            let line = fasthooks_protocol::one_line(line, 16 << 10);
+            let line = crate::host::log::guest_line(line, 16 << 10);
             crate::host::log::within_rate(path, plugin, || {
-                tracing::info!(plugin, stream, "{line}")
+                tracing::info!(plugin, session, event, task, stream, "{line}")
             });
         }
     }
@@ -219,6 +221,7 @@ pub fn describe(
     let context = CallContext {
         timeout: context.timeout.min(DESCRIBE_TIMEOUT),
         wait_deadline: Instant::now(),
+        called: crate::call::Called::Describe,
         ..context
     };
     with_instance(engine, pre, context, |plugin, store| {

@@ -35,7 +35,8 @@
 //!   [`inline`]: the same hook in this process, with its watchdog.
 //! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`), [`install`]
 //!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
-//!   with sample events for every event), [`logging`].
+//!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
+//!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task).
 
 pub mod admin;
 pub mod call;
@@ -51,6 +52,7 @@ pub mod inline;
 pub mod inspect;
 pub mod install;
 pub mod instance;
+pub mod log_view;
 pub mod logging;
 pub mod plugin;
 pub mod runtime;

@@ -8,6 +8,7 @@
 //! tasks of a plugin or a session at once.
 
 use crate::call::CallContext;
+use crate::host::log::guest_line;
 use crate::instance;
 use crate::plugin::PluginLoader;
 use fasthooks_tasks::{TaskAccess, TaskFailure, TaskRecord, TaskRunner, TaskService};
@@ -23,6 +24,43 @@ pub struct PluginTaskRunner {
 
 impl TaskRunner for PluginTaskRunner {
     fn run(
+        &self,
+        service: &Arc<TaskService>,
+        task: &TaskRecord,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<String, TaskFailure> {
+        let result = self.run_in_instance(service, task, cancel);
+        // A failure is the guest's to pop, and the user's to find in the log.
+        let (plugin, session, key) = (
+            &task.namespace.plugin_name,
+            &task.namespace.session,
+            &task.key,
+        );
+        match &result {
+            Err(TaskFailure::Returned(error)) => tracing::warn!(
+                plugin,
+                session,
+                task = key,
+                name = task.name,
+                "task returned an error: {}",
+                guest_line(error, usize::MAX)
+            ),
+            Err(TaskFailure::Failed(why)) => tracing::warn!(
+                plugin,
+                session,
+                task = key,
+                name = task.name,
+                "task failed: {}",
+                guest_line(why, usize::MAX)
+            ),
+            Err(TaskFailure::Cancelled) | Ok(_) => {}
+        }
+        result
+    }
+}
+
+impl PluginTaskRunner {
+    fn run_in_instance(
         &self,
         service: &Arc<TaskService>,
         task: &TaskRecord,

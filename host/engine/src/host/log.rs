@@ -1,4 +1,5 @@
-//! `fasthooks:hooks/log`: the guest's log lines into the host's log, tagged with the plugin.
+//! `fasthooks:hooks/log`: the guest's log lines into the host's log, tagged with the plugin,
+//! the session, and the event or the task key the call is for.
 //!
 //! Each line is escaped into one line and capped, so a guest cannot forge the log's other lines,
 //! and each plugin (by file, not by the name it gives itself) has a rate: a burst of
@@ -30,6 +31,13 @@ struct Bucket {
 fn buckets() -> &'static Mutex<HashMap<PathBuf, Bucket>> {
     static BUCKETS: OnceLock<Mutex<HashMap<PathBuf, Bucket>>> = OnceLock::new();
     BUCKETS.get_or_init(Default::default)
+}
+
+/// A guest's text as one log line: escaped into one line, capped at `max` bytes, and with
+/// `="` written `=\"`, so it cannot pass for the fields the host appends (`plugin="…"`,
+/// `session="…"`), which `fasthooks-host logs` picks lines by.
+pub fn guest_line(text: &str, max: usize) -> String {
+    fasthooks_protocol::one_line(text, max).replace("=\"", "=\\\"")
 }
 
 /// Run `emit` (which logs one line) if `plugin` is within its rate.
@@ -73,13 +81,14 @@ pub fn within_rate(plugin: &Path, name: &str, emit: impl FnOnce()) {
 impl Host for InstanceState {
     fn log(&mut self, level: LogLevel, message: String) {
         let plugin = self.plugin.name.as_str();
-        let message = fasthooks_protocol::one_line(&message, MAX_MESSAGE_BYTES);
+        let (session, event, task) = self.log_fields();
+        let message = guest_line(&message, MAX_MESSAGE_BYTES);
         within_rate(&self.plugin.path, plugin, || match level {
-            LogLevel::Trace => tracing::trace!(plugin, "{message}"),
-            LogLevel::Debug => tracing::debug!(plugin, "{message}"),
-            LogLevel::Info => tracing::info!(plugin, "{message}"),
-            LogLevel::Warn => tracing::warn!(plugin, "{message}"),
-            LogLevel::Error => tracing::error!(plugin, "{message}"),
+            LogLevel::Trace => tracing::trace!(plugin, session, event, task, "{message}"),
+            LogLevel::Debug => tracing::debug!(plugin, session, event, task, "{message}"),
+            LogLevel::Info => tracing::info!(plugin, session, event, task, "{message}"),
+            LogLevel::Warn => tracing::warn!(plugin, session, event, task, "{message}"),
+            LogLevel::Error => tracing::error!(plugin, session, event, task, "{message}"),
         });
     }
 }
@@ -96,6 +105,10 @@ mod tests {
             "a\\nfasthooks-host: forged"
         );
         assert!(one_line(&"x".repeat(1 << 20)).len() < MAX_MESSAGE_BYTES + 16);
+        assert_eq!(
+            guest_line(r#"x plugin="guard" {"json":"kept"}"#, 100),
+            r#"x plugin=\"guard" {"json":"kept"}"#
+        );
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct InstanceState {
     pub matched: Vec<u32>,
     /// Results this call popped: deleted from the store only once the call has returned.
     pub taken: Vec<i64>,
+    /// What the call is for, in its log lines.
+    pub called: crate::call::Called,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -84,6 +86,13 @@ impl WasiView for InstanceState {
 }
 
 impl InstanceState {
+    /// The session, event and task key of this call, as its log lines carry them (absent
+    /// ones are left out of the line).
+    pub fn log_fields(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        let session = Some(self.session_id.as_str()).filter(|s| !s.is_empty());
+        (session, self.called.event(), self.called.task())
+    }
+
     fn guarded_filesystem(&mut self) -> GuardedView<'_> {
         GuardedView {
             inner: wasmtime_wasi::filesystem::WasiFilesystemCtxView {
@@ -223,6 +232,7 @@ pub fn new_store(
         cancel: request.cancel,
         interrupted: None,
         matched: request.matched,
+        called: request.called,
         taken: Vec::new(),
         stdout,
         stderr,

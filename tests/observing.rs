@@ -1,0 +1,106 @@
+//! Watching what plugins do: every log line names its plugin, session and event or task key,
+//! task failures are logged, and `fasthooks-host logs` picks lines out and follows the log.
+
+use fasthooks_e2e::lab::Lab;
+use fasthooks_e2e::{Home, plugin, prompt_event, run_command};
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+fn hostile_logs(home: &Home, session: &str, word: &str) {
+    let mut event = prompt_event(&format!("fs log 1 0 {word}"));
+    event["session_id"] = session.into();
+    let mut command = home.command();
+    command.args(["--plugin", plugin("hostile").to_str().unwrap()]);
+    let run = run_command(
+        &mut command,
+        event.to_string().as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+fn logs(home: &Home, args: &[&str]) -> Vec<String> {
+    let mut command = home.command();
+    command.arg("logs").args(args);
+    let run = run_command(&mut command, b"", Duration::from_secs(30));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn log_lines_name_their_plugin_session_and_event_and_can_be_picked_by_them() {
+    let home = Home::new();
+    hostile_logs(&home, "first", "marker-first");
+    hostile_logs(&home, "second", "marker-second");
+    let first = logs(&home, &["--plugin", "hostile", "--session", "first"]);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].contains("marker-first"), "{first:?}");
+    assert!(
+        first[0].ends_with(r#"plugin="hostile" session="first" event="UserPromptSubmit""#),
+        "{first:?}"
+    );
+    assert_eq!(logs(&home, &["--plugin", "hostile"]).len(), 2);
+    assert!(logs(&home, &["--plugin", "guard"]).is_empty());
+    assert!(logs(&home, &["--event", "PreToolUse"]).is_empty());
+    assert_eq!(
+        logs(&home, &["--plugin", "hostile", "--lines", "1"]).len(),
+        1
+    );
+}
+
+#[test]
+fn a_failed_task_is_logged_with_its_key() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "tasks");
+    lab.run("add trap key=boom");
+    lab.until_status("boom", "failed");
+    let lines = logs(&home, &["--task", "boom"]);
+    let failure = lines
+        .iter()
+        .find(|l| l.contains("WARN task failed: crashed"))
+        .unwrap_or_else(|| panic!("the failure is logged: {lines:?}"));
+    assert!(
+        failure.ends_with(r#"plugin="task-lab" session="tasks" task="boom" name="trap""#),
+        "{failure}"
+    );
+}
+
+#[test]
+fn logs_follow_prints_new_lines_as_they_are_written() {
+    let home = Home::new();
+    hostile_logs(&home, "s", "before-follow");
+    let mut follow = home
+        .command()
+        .args(["logs", "--follow", "--lines", "0", "--plugin", "hostile"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stdout = follow.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let wait_for = |word: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match seen.recv_timeout(left) {
+                Ok(line) if line.contains(word) => return,
+                Ok(_) => {}
+                Err(_) => panic!("{word} never showed up in logs --follow"),
+            }
+        }
+    };
+    wait_for("before-follow");
+    hostile_logs(&home, "s", "after-follow");
+    wait_for("after-follow");
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
