@@ -244,7 +244,8 @@ fn sessions_of_one_plugin_take_turns_for_the_workers_whatever_the_priorities() {
 /// `flood` queues ten tasks at the highest priority behind a busy worker, then `other` queues
 /// one at the default priority: it runs after one of the flood's at most.
 fn a_flood_delays_the_other_by_one_task_at_most(flood: &Lab, other: &Lab) {
-    flood.run("add sleep key=blocker arg=2000");
+    // The one worker is busy until the blocker is cancelled, once everything is queued.
+    flood.run("add loop key=blocker");
     let keys: Vec<String> = (0..10).map(|n| format!("f{n}")).collect();
     for key in &keys {
         flood.run(&format!(
@@ -257,6 +258,7 @@ fn a_flood_delays_the_other_by_one_task_at_most(flood: &Lab, other: &Lab) {
         "running",
         "every task was queued while the one worker was busy"
     );
+    flood.run("cancel blocker");
     let ran_at = |value: &Value| -> u64 {
         let value: Value = match value.as_str() {
             Some(text) => serde_json::from_str(text).unwrap(),

@@ -207,12 +207,16 @@ impl Dispatcher {
                 Ok(Some(response)) => merged.merge(response),
                 Ok(None) => {}
                 Err(failure) => {
+                    // Quoted fields (`logs` reads `name="…"`, escaped), the guest's text capped.
                     tracing::error!(
-                        plugin = %failure.plugin,
-                        session = %event.session_id,
-                        event = %event.name,
+                        plugin = failure.plugin.as_str(),
+                        session = event.session_id.as_str(),
+                        event = event.name.as_str(),
                         "{}",
-                        crate::host::log::guest_line(&failure.message, usize::MAX)
+                        crate::logging::guest_line(
+                            &failure.message,
+                            crate::logging::FAILURE_LINE_BYTES
+                        )
                     );
                     failures.push(failure);
                 }

@@ -141,12 +141,23 @@ fn split_import(name: &str) -> (&str, &str, Option<&str>) {
     }
 }
 
+/// A plugin's own text, shown on one line with control characters escaped: a name or a
+/// matcher cannot move the cursor, clear the screen or fake the lines after it.
+fn shown(text: &str) -> String {
+    fasthooks_protocol::one_line(text, 1024)
+}
+
 fn render(inspection: &Inspection) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let i = inspection;
-    let _ = writeln!(out, "{} {}", i.name, i.version);
-    let _ = writeln!(out, "  file          {} ({})", i.path, size(i.bytes));
+    let _ = writeln!(out, "{} {}", shown(&i.name), shown(&i.version));
+    let _ = writeln!(
+        out,
+        "  file          {} ({})",
+        shown(&i.path),
+        size(i.bytes)
+    );
     let _ = writeln!(out, "  sha256        {}", i.sha256);
     let contract = match &i.contract {
         Some(version) => format!(
@@ -162,14 +173,14 @@ fn render(inspection: &Inspection) -> String {
     }
     for sub in &i.subscriptions {
         let event = if sub.event == "*" {
-            "every event"
+            "every event".to_owned()
         } else {
-            &sub.event
+            shown(&sub.event)
         };
         let matcher = if sub.matcher.is_empty() || sub.matcher == "*" {
             "(any)".to_owned()
         } else {
-            sub.matcher.clone()
+            shown(&sub.matcher)
         };
         let _ = writeln!(out, "    {event:<20} {matcher}");
     }
@@ -193,6 +204,12 @@ fn render(inspection: &Inspection) -> String {
     }
     let _ = writeln!(out, "  to install it, pinned to this build:");
     let _ = write!(out, "    {}", i.install);
+    if !i.capabilities.is_empty() {
+        let _ = write!(
+            out,
+            "\n    (put what you grant in place of the upper-case words: DIR, HOST[:PORT], NAME)"
+        );
+    }
     out
 }
 

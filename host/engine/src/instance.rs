@@ -201,7 +201,7 @@ fn log_guest_output(store: &Store<InstanceState>) {
     let (session, event, task) = state.log_fields();
     for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         for line in text.lines() {
-            let line = crate::host::log::guest_line(line, 16 << 10);
+            let line = crate::logging::guest_line(line, 16 << 10);
             crate::host::log::within_rate(path, plugin, || {
                 tracing::info!(plugin, session, event, task, stream, "{line}")
             });

@@ -8,8 +8,8 @@
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_protocol::Rendered;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -68,13 +68,21 @@ pub fn command(filter: &LogFilter, lines: usize, follow: bool, home: Option<&Pat
     let paths = Paths::resolve(home);
     let current = paths.logs.join(crate::logging::LOG_FILE);
     let previous = paths.logs.join(format!("{}.1", crate::logging::LOG_FILE));
+    // The current file is read once, through one handle, and followed from where that read
+    // ended: no line written meanwhile is missed.
+    let mut followed = std::fs::File::open(&current).ok();
     let mut shown: Vec<String> = Vec::new();
-    for file in [&previous, &current] {
-        if let Ok(text) = std::fs::read_to_string(file) {
-            shown.extend(text.lines().filter(|l| filter.admits(l)).map(str::to_owned));
-        }
+    let mut partial = String::new();
+    if let Ok(bytes) = std::fs::read(&previous) {
+        admitted(&String::from_utf8_lossy(&bytes), filter, &mut shown);
     }
-    if shown.is_empty() && !follow && !current.exists() {
+    if let Some(file) = followed.as_mut() {
+        partial = read_on(file);
+        let complete = partial.rfind('\n').map_or(0, |n| n + 1);
+        admitted(&partial[..complete], filter, &mut shown);
+        partial.drain(..complete);
+    }
+    if shown.is_empty() && !follow && followed.is_none() {
         return finish(Rendered::output(format!(
             "no log yet at {} (it is written once a hook or the daemon has something to say)",
             current.display()
@@ -91,55 +99,66 @@ pub fn command(filter: &LogFilter, lines: usize, follow: bool, home: Option<&Pat
             return ExitCode::SUCCESS;
         }
     }
+    let _ = out.flush();
     drop(out);
     if follow {
-        follow_file(&current, filter);
+        follow_file(&current, followed, partial, filter);
     }
     ExitCode::SUCCESS
 }
 
-/// Print lines `filter` admits as they are appended to `path`, until stdout closes; a rotated
-/// file is followed into its successor.
-fn follow_file(path: &PathBuf, filter: &LogFilter) {
+/// The lines of `text` that `filter` admits, onto `into`.
+fn admitted(text: &str, filter: &LogFilter, into: &mut Vec<String>) {
+    into.extend(text.lines().filter(|l| filter.admits(l)).map(str::to_owned));
+}
+
+/// What `file` holds from its position on (a line cut in the middle of a character, written
+/// by an older version, reads as a replacement character instead of stopping the reader).
+fn read_on(file: &mut std::fs::File) -> String {
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Print lines `filter` admits as they are appended to `path`, from where `file` (opened on
+/// it, or none if it did not exist) was read to, until stdout closes. When the log is
+/// rotated, the old file is read to its end before its successor is followed from the start.
+fn follow_file(
+    path: &Path,
+    mut file: Option<std::fs::File>,
+    mut partial: String,
+    filter: &LogFilter,
+) {
     use std::os::unix::fs::MetadataExt;
-    let open = || std::fs::File::open(path).ok();
-    let mut file = open();
-    let mut inode = file
-        .as_ref()
-        .and_then(|f| f.metadata().ok())
-        .map(|m| m.ino());
-    let mut at = file
-        .as_mut()
-        .and_then(|f| f.seek(SeekFrom::End(0)).ok())
-        .unwrap_or(0);
-    let mut partial = String::new();
+    let inode_of = |f: &std::fs::File| f.metadata().ok().map(|m| m.ino());
+    let mut inode = file.as_ref().and_then(inode_of);
     loop {
-        // Rotated (a new file under the name) or cut: start over on what is there now.
-        let now = std::fs::metadata(path).ok();
-        if now.as_ref().map(MetadataExt::ino) != inode || now.as_ref().is_some_and(|m| m.len() < at)
-        {
-            file = open();
-            inode = now.as_ref().map(MetadataExt::ino);
-            at = 0;
-            partial.clear();
+        if let Some(f) = file.as_mut() {
+            partial.push_str(&read_on(f));
         }
-        let mut grown = String::new();
-        if let Some(f) = file.as_mut()
-            && f.seek(SeekFrom::Start(at)).is_ok()
-            && let Ok(read) = f.read_to_string(&mut grown)
-        {
-            at += read as u64;
+        let named = std::fs::metadata(path).ok().map(|m| m.ino());
+        let rotated = named.is_some() && named != inode;
+        if rotated && let Some(f) = file.as_mut() {
+            // What was written to it between the read above and the rename.
+            partial.push_str(&read_on(f));
         }
-        if !grown.is_empty() {
-            partial.push_str(&grown);
-            let complete = partial.rfind('\n').map_or(0, |n| n + 1);
-            let mut out = std::io::stdout().lock();
-            for line in partial[..complete].lines().filter(|l| filter.admits(l)) {
-                if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                    return;
-                }
+        let complete = if rotated {
+            partial.len()
+        } else {
+            partial.rfind('\n').map_or(0, |n| n + 1)
+        };
+        let mut out = std::io::stdout().lock();
+        for line in partial[..complete].lines().filter(|l| filter.admits(l)) {
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                return;
             }
-            partial.drain(..complete);
+        }
+        drop(out);
+        partial.drain(..complete);
+        if rotated {
+            file = std::fs::File::open(path).ok();
+            inode = file.as_ref().and_then(inode_of);
+            continue;
         }
         std::thread::sleep(FOLLOW_POLL);
     }

@@ -5,6 +5,10 @@
 //! much more than 32 MiB: the size checked is the file's own (several processes write it), a
 //! process that finds the file already rotated by another reopens it, and no line is longer
 //! than [`MAX_LINE_BYTES`]. Plugins' lines have a rate besides ([`crate::host::log`]).
+//!
+//! A line is `TIME LEVEL message field="value" …`: the fields (`plugin`, `session`, `event`,
+//! `task`) come after the message, quoted, and a guest's text in the message is passed
+//! through [`guest_line`] so it cannot pass for them ([`crate::log_view`] reads them back).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -16,6 +20,9 @@ pub const LOG_ENV: &str = "FASTHOOKS_LOG";
 pub use fasthooks_ipc::paths::LOG_FILE;
 
 const ROTATE_AT_BYTES: u64 = 16 << 20;
+/// The longest failure text logged for a plugin call or a task (a guest's error can be
+/// megabytes).
+pub const FAILURE_LINE_BYTES: usize = 16 << 10;
 /// The longest line written; longer ones are cut.
 pub const MAX_LINE_BYTES: usize = 64 << 10;
 
@@ -55,7 +62,12 @@ impl LazyLogFile {
         };
         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         let line: std::borrow::Cow<[u8]> = if buf.len() > MAX_LINE_BYTES {
-            let mut cut = buf[..MAX_LINE_BYTES].to_vec();
+            // Cut on a character boundary: the log stays UTF-8 for whoever reads it back.
+            let mut end = MAX_LINE_BYTES;
+            while end > 0 && (buf[end] & 0xC0) == 0x80 {
+                end -= 1;
+            }
+            let mut cut = buf[..end].to_vec();
             cut.extend_from_slice(" [line cut]\n".as_bytes());
             cut.into()
         } else {
@@ -104,6 +116,13 @@ impl<'a> MakeWriter<'a> for LazyLogFile {
     fn make_writer(&'a self) -> Self::Writer {
         LogWriter(self)
     }
+}
+
+/// A guest's text as one log line: escaped into one line, capped at `max` bytes, and with
+/// `="` written `=\"`, so it cannot pass for the fields the host appends (`plugin="…"`,
+/// `session="…"`), which `fasthooks-host logs` picks lines by.
+pub fn guest_line(text: &str, max: usize) -> String {
+    fasthooks_protocol::one_line(text, max).replace("=\"", "=\\\"")
 }
 
 /// Send `tracing` events of this process to `<logs>/fasthooks.log`.
@@ -161,5 +180,21 @@ mod tests {
             "{total} bytes on disk"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_cut_line_never_splits_a_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_FILE);
+        let log = LazyLogFile {
+            path: path.clone(),
+            file: OnceLock::new(),
+        };
+        for shift in 0..4 {
+            let wide = format!("{}{}", "x".repeat(shift), "é€😀".repeat(MAX_LINE_BYTES));
+            log.write(wide.as_bytes()).unwrap();
+        }
+        let text = std::fs::read_to_string(&path).expect("the log stays UTF-8");
+        assert_eq!(text.lines().count(), 4);
     }
 }

@@ -8,8 +8,9 @@
 //! tasks of a plugin or a session at once.
 
 use crate::call::CallContext;
-use crate::host::log::guest_line;
+use crate::host::log::within_rate;
 use crate::instance;
+use crate::logging::{FAILURE_LINE_BYTES, guest_line};
 use crate::plugin::PluginLoader;
 use fasthooks_tasks::{TaskAccess, TaskFailure, TaskRecord, TaskRunner, TaskService};
 use std::path::PathBuf;
@@ -30,30 +31,21 @@ impl TaskRunner for PluginTaskRunner {
         cancel: Arc<AtomicBool>,
     ) -> Result<String, TaskFailure> {
         let result = self.run_in_instance(service, task, cancel);
-        // A failure is the guest's to pop, and the user's to find in the log.
-        let (plugin, session, key) = (
-            &task.namespace.plugin_name,
-            &task.namespace.session,
-            &task.key,
-        );
-        match &result {
-            Err(TaskFailure::Returned(error)) => tracing::warn!(
-                plugin,
-                session,
-                task = key,
-                name = task.name,
-                "task returned an error: {}",
-                guest_line(error, usize::MAX)
-            ),
-            Err(TaskFailure::Failed(why)) => tracing::warn!(
-                plugin,
-                session,
-                task = key,
-                name = task.name,
-                "task failed: {}",
-                guest_line(why, usize::MAX)
-            ),
-            Err(TaskFailure::Cancelled) | Ok(_) => {}
+        // A failure is the guest's to pop, and the user's to find in the log: capped, and
+        // within the plugin's log rate (a plugin can fail tasks as fast as it adds them).
+        let plugin = task.namespace.plugin_name.as_str();
+        let (session, key, name) = (&task.namespace.session, &task.key, &task.name);
+        let why = match &result {
+            Err(TaskFailure::Returned(error)) => Some(("task returned an error", error)),
+            Err(TaskFailure::Failed(why)) => Some(("task failed", why)),
+            Err(TaskFailure::Cancelled) | Ok(_) => None,
+        };
+        if let Some((what, text)) = why {
+            let text = guest_line(text, FAILURE_LINE_BYTES);
+            let file = std::path::Path::new(&task.namespace.plugin_path);
+            within_rate(file, plugin, || {
+                tracing::warn!(plugin, session, task = key, name, "{what}: {text}")
+            });
         }
         result
     }

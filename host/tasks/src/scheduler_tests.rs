@@ -374,9 +374,9 @@ fn sessions_of_a_plugin_take_turns_whatever_the_priorities() {
 /// at the default: it runs second.
 fn the_other_runs_after_one_of_the_flood(flood: Namespace, other: Namespace) {
     let f = fixture(1, 100);
-    // The worker is busy while the queues fill.
+    // The worker is busy (until cancelled) while the queues fill.
     f.service
-        .add(&flood, "sleep", "100", keyed("blocker"), &origin())
+        .add(&flood, "spin", "null", keyed("blocker"), &origin())
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while f.service.get(&flood, "blocker").unwrap().status != TaskStatus::Running {
@@ -396,6 +396,7 @@ fn the_other_runs_after_one_of_the_flood(flood: Namespace, other: Namespace) {
     f.service
         .add(&other, "value", "2", keyed("other"), &origin())
         .unwrap();
+    f.service.cancel(&flood, "blocker").unwrap();
     assert_eq!(
         f.service
             .wait(&other, "other", Duration::from_secs(5))

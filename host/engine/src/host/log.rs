@@ -33,13 +33,6 @@ fn buckets() -> &'static Mutex<HashMap<PathBuf, Bucket>> {
     BUCKETS.get_or_init(Default::default)
 }
 
-/// A guest's text as one log line: escaped into one line, capped at `max` bytes, and with
-/// `="` written `=\"`, so it cannot pass for the fields the host appends (`plugin="…"`,
-/// `session="…"`), which `fasthooks-host logs` picks lines by.
-pub fn guest_line(text: &str, max: usize) -> String {
-    fasthooks_protocol::one_line(text, max).replace("=\"", "=\\\"")
-}
-
 /// Run `emit` (which logs one line) if `plugin` is within its rate.
 pub fn within_rate(plugin: &Path, name: &str, emit: impl FnOnce()) {
     let now = Instant::now();
@@ -82,7 +75,7 @@ impl Host for InstanceState {
     fn log(&mut self, level: LogLevel, message: String) {
         let plugin = self.plugin.name.as_str();
         let (session, event, task) = self.log_fields();
-        let message = guest_line(&message, MAX_MESSAGE_BYTES);
+        let message = crate::logging::guest_line(&message, MAX_MESSAGE_BYTES);
         within_rate(&self.plugin.path, plugin, || match level {
             LogLevel::Trace => tracing::trace!(plugin, session, event, task, "{message}"),
             LogLevel::Debug => tracing::debug!(plugin, session, event, task, "{message}"),
@@ -106,7 +99,7 @@ mod tests {
         );
         assert!(one_line(&"x".repeat(1 << 20)).len() < MAX_MESSAGE_BYTES + 16);
         assert_eq!(
-            guest_line(r#"x plugin="guard" {"json":"kept"}"#, 100),
+            crate::logging::guest_line(r#"x plugin="guard" {"json":"kept"}"#, 100),
             r#"x plugin=\"guard" {"json":"kept"}"#
         );
     }

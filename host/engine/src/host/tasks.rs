@@ -55,7 +55,8 @@ impl InstanceState {
             delivered: returned,
         };
         if let Err(err) = self.tasks_call("tasks.pop", settle) {
-            tracing::warn!(plugin = %self.plugin.name, "{count} popped results not settled: {err}");
+            let plugin = self.plugin.name.as_str();
+            tracing::warn!(plugin, "{count} popped results not settled: {err}");
         }
     }
 

@@ -109,7 +109,8 @@ impl WritePolicy {
                 link.display()
             ),
         };
-        tracing::warn!(plugin = %self.plugin, "{}", fasthooks_protocol::render::one_line(&why, 1024));
+        let plugin = self.plugin.as_str();
+        tracing::warn!(plugin, "{}", crate::logging::guest_line(&why, 1024));
     }
 }
 

@@ -11,8 +11,10 @@
 //! The plugins run exactly as in a hook (same dispatch, sandbox, grants and limits), against
 //! a task store and log of the test's own, in a temporary directory: the user's tasks, state,
 //! daemon and log are never touched. Compiled plugins come from the user's cache, so a test
-//! after an install (or the other way round) compiles nothing. The sample events are in
-//! [`examples`].
+//! after an install (or the other way round) compiles nothing. Grants are real: a plugin
+//! granted `--allow-write` writes, one granted `--allow-agent` asks a real sub-agent. Without
+//! `--run-tasks` no task runs, so a handler that waits on its own task waits out its wait
+//! and gets none. The sample events are in [`examples`].
 
 pub mod examples;
 
