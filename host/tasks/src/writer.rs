@@ -213,8 +213,10 @@ impl Writer {
                 // last frames, the WAL never starts over, and every commit extends a growing
                 // file (hundreds of MiB in a benchmark). Past `WAL_FRAMES_KEPT`, the frames
                 // added since the bulk was copied are copied with nobody committing.
-                let (frames, copied) = checkpoint(&checkpointer);
-                if frames > WAL_FRAMES_KEPT && copied < frames {
+                // Even when the first one copied every frame it saw, the commit in flight
+                // meanwhile may have appended to the WAL on an older snapshot: only a
+                // checkpoint with nobody committing is sure to let the next commit restart it.
+                if checkpoint(&checkpointer) > WAL_FRAMES_KEPT {
                     let committing = self.conn.lock().unwrap();
                     checkpoint(&checkpointer);
                     drop(committing);
@@ -229,14 +231,14 @@ impl Writer {
 
 /// Copy what the WAL holds back into the database without waiting for anyone (PASSIVE): a
 /// reader in the middle of a transaction only means the rest waits for the next one. The
-/// frames the WAL holds, and how many of them are copied (it starts over only once all are).
-fn checkpoint(conn: &Connection) -> (i64, i64) {
-    let counts = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+/// frames the WAL holds (copied or not: it starts over only once all of them are).
+fn checkpoint(conn: &Connection) -> i64 {
+    let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        row.get::<_, i64>(1)
     });
-    counts.unwrap_or_else(|err| {
+    frames.unwrap_or_else(|err| {
         tracing::warn!("task store checkpoint failed: {err}");
-        (0, 0)
+        0
     })
 }
 
