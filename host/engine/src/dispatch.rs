@@ -52,6 +52,17 @@ fn input_kept_changing() -> Response {
     ))
 }
 
+/// The plugin loader of a process that runs hooks itself (not the daemon): a small engine
+/// with its epoch ticker, compiled plugins from `cache`.
+pub fn hook_process_loader(cache: &std::path::Path) -> anyhow::Result<Arc<PluginLoader>> {
+    let engine = new_engine(EngineSettings::for_hook_process())
+        .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
+    start_epoch_ticker(&engine);
+    let loader = PluginLoader::new(engine, cache)
+        .map_err(|err| anyhow::anyhow!("cannot link the host interfaces: {err:#}"))?;
+    Ok(Arc::new(loader))
+}
+
 pub struct Dispatcher {
     loader: Arc<PluginLoader>,
     tasks: Option<TaskAccess>,
@@ -77,13 +88,7 @@ impl Dispatcher {
     /// The in-process dispatcher of a hook process: a small engine, and a task service opened on
     /// first use (a hook that touches no task or state never opens the store).
     pub fn in_process(paths: &Paths) -> anyhow::Result<Dispatcher> {
-        let engine = new_engine(EngineSettings::for_hook_process())
-            .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
-        start_epoch_ticker(&engine);
-        let loader = Arc::new(
-            PluginLoader::new(engine, &paths.cache)
-                .map_err(|err| anyhow::anyhow!("cannot link the host interfaces: {err:#}"))?,
-        );
+        let loader = hook_process_loader(&paths.cache)?;
         let runner = Arc::new(PluginTaskRunner {
             loader: loader.clone(),
         });

@@ -19,8 +19,6 @@
 pub mod examples;
 
 use crate::dispatch::Dispatcher;
-use crate::plugin::PluginLoader;
-use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
 use clap::{ArgMatches, Args};
 use fasthooks_ipc::hook_io::finish;
@@ -107,13 +105,7 @@ fn run(args: &TestArgs, matches: &ArgMatches) -> anyhow::Result<String> {
     };
     crate::logging::init(paths.logs.clone());
 
-    let engine = new_engine(EngineSettings::for_hook_process())
-        .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
-    start_epoch_ticker(&engine);
-    let loader = Arc::new(
-        PluginLoader::new(engine, &paths.cache)
-            .map_err(|err| anyhow::anyhow!("cannot link the host interfaces: {err:#}"))?,
-    );
+    let loader = crate::dispatch::hook_process_loader(&paths.cache)?;
     let service = open_store(&paths.data)?;
     if args.run_tasks {
         service.start_workers(Arc::new(PluginTaskRunner {
