@@ -184,3 +184,46 @@ fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
         run.stderr
     );
 }
+
+/// `command` run with its stderr on a terminal (through `script`, which gives it a pty), the
+/// way a person runs it; what the terminal showed.
+fn on_a_terminal(home: &Home, command: &str) -> String {
+    let out = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env("FASTHOOKS_HOME", home.path())
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(out.status.success(), "{command}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_first_compile_is_announced_on_a_terminal_and_only_there() {
+    let home = Home::new();
+    let host = fasthooks_e2e::host_binary();
+    let describe = format!(
+        "{} describe {} >/dev/null",
+        host.display(),
+        plugin("guard").display()
+    );
+    let shown = on_a_terminal(&home, &describe);
+    assert!(
+        shown.contains("compiling guard.wasm (") && shown.contains("first time only"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("compiled in "), "{shown:?}");
+    // Compiled once: the next command says nothing.
+    assert_eq!(on_a_terminal(&home, &describe).trim(), "");
+    // Into a pipe (a script reading stderr, or Claude Code reading a hook's), never.
+    let fresh = Home::new();
+    let run = test(
+        &fresh,
+        &[
+            "--plugin",
+            plugin("guard").to_str().unwrap(),
+            "--example",
+            "Stop",
+        ],
+    );
+    assert_eq!(run.stderr, "", "no progress into a pipe");
+}

@@ -30,12 +30,14 @@ impl CompileCache {
         self.root.join(sha256)
     }
 
-    /// The compiled component for these bytes: from the cache, or compiled now and cached.
+    /// The compiled component for these bytes: from the cache, or compiled now and cached. A
+    /// compile is announced on stderr under the name `announce` gives.
     pub fn component(
         &self,
         engine: &Engine,
         sha256: &str,
         bytes: &[u8],
+        announce: Option<&str>,
     ) -> wasmtime::Result<Component> {
         let path = self
             .entry(sha256)
@@ -53,7 +55,16 @@ impl CompileCache {
         // Seconds for a large plugin: worth a line, and what tests wait for.
         let started = std::time::Instant::now();
         tracing::info!(sha256 = %&sha256[..sha256.len().min(12)], "compiling a plugin build");
+        if let Some(name) = announce {
+            eprintln!(
+                "compiling {name} ({:.1} MB), first time only for this build…",
+                bytes.len() as f64 / 1e6
+            );
+        }
         let compiled = engine.precompile_component(bytes)?;
+        if announce.is_some() {
+            eprintln!("compiled in {:.1} s", started.elapsed().as_secs_f64());
+        }
         tracing::info!(
             sha256 = %&sha256[..sha256.len().min(12)],
             elapsed_ms = started.elapsed().as_millis() as u64,

@@ -40,6 +40,7 @@ pub fn load_for_describe(
     let dispatcher = Dispatcher::in_process(paths)?;
     let file = PluginFile::read(plugin)?;
     let loader = dispatcher.loader();
+    loader.announce_compiles();
     let loaded = loader
         .load(&file, |pre| {
             crate::instance::describe(

@@ -30,6 +30,8 @@ pub struct PluginLoader {
     loaded: LoadedPlugins,
     /// What each plugin file held when last looked at: (file fingerprint, SHA-256).
     builds: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, String)>>,
+    /// Say on stderr when a plugin is compiled ([`PluginLoader::announce_compiles`]).
+    announce: std::sync::atomic::AtomicBool,
 }
 
 /// Plugins loaded in this process, by SHA-256. Bounded (a long-lived daemon sees many rebuilds
@@ -119,7 +121,20 @@ impl PluginLoader {
             index_dir,
             loaded: LoadedPlugins::default(),
             builds: Default::default(),
+            announce: Default::default(),
         })
+    }
+
+    /// From now on, a compile (seconds for a Python or JavaScript plugin, once per build) is
+    /// announced on stderr when stderr is a terminal: for commands a person runs (`install`,
+    /// `describe`, `inspect`, `test`). Never for hooks (their stderr is Claude Code's), nor
+    /// into a pipe or file, where a line nobody asked for would break whoever reads it.
+    pub fn announce_compiles(&self) {
+        use std::io::IsTerminal;
+        if std::io::stderr().is_terminal() {
+            self.announce
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Does the plugin file at `path` still hold the build `sha256`? One `stat` when the file is
@@ -201,7 +216,12 @@ impl PluginLoader {
             None => {
                 let bytes = file.bytes()?;
                 check_component_header(bytes)?;
-                self.cache.component(&self.engine, &file.sha256, bytes)
+                let announce = self
+                    .announce
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    .then(|| file.path.file_name().unwrap_or_default().to_string_lossy());
+                self.cache
+                    .component(&self.engine, &file.sha256, bytes, announce.as_deref())
             }
         };
         let component = component.map_err(|err| PluginError::InvalidComponent(one_line(&err)))?;
