@@ -451,6 +451,64 @@ fn the_tasks_command_lists_tasks() {
 }
 
 #[test]
+fn tasks_show_gives_a_task_in_full_and_the_list_filters_by_plugin() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "shown-session");
+    lab.run("add echo key=detail arg=full-value");
+    lab.run("add trap key=broken");
+    lab.value("wait detail 5000");
+    lab.until_status("broken", "failed");
+
+    let show = home.run(&["tasks", "show", "detail"], b"");
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    for line in [
+        "key       detail",
+        "task      echo",
+        "status    completed",
+        "session   shown-session",
+        "args      \"full-value\"",
+        "value     \"full-value\"",
+    ] {
+        assert!(show.stdout.contains(line), "{line}: {}", show.stdout);
+    }
+    let json = home.run(&["tasks", "show", "broken", "--json"], b"");
+    let shown: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(shown[0]["status"], "failed");
+    assert!(
+        shown[0]["error"].as_str().unwrap().contains("crashed"),
+        "{shown}"
+    );
+    let missing = home.run(&["tasks", "show", "detail", "--session", "other"], b"");
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("no such task"),
+        "{}",
+        missing.stderr
+    );
+
+    // The list has the error and the plugin file, and picks by plugin name or file.
+    let list = home.run(&["tasks", "--plugin", "task-lab"], b"");
+    assert!(list.stdout.starts_with("SESSION "), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("ERROR") && list.stdout.contains("FILE"),
+        "{}",
+        list.stdout
+    );
+    assert!(list.stdout.contains("crashed"), "{}", list.stdout);
+    let by_file = home.run(
+        &["tasks", "--plugin", lab.plugin.to_str().unwrap(), "--json"],
+        b"",
+    );
+    let by_file: Value = serde_json::from_str(&by_file.stdout).unwrap();
+    assert_eq!(by_file.as_array().unwrap().len(), 2);
+    assert!(
+        home.run(&["tasks", "--plugin", "guard"], b"")
+            .stdout
+            .contains("no tasks")
+    );
+}
+
+#[test]
 fn cancel_reaches_a_task_blocked_in_a_host_call() {
     let _exclusive = exclusive();
     let home = Home::new();

@@ -69,8 +69,14 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
     }
 }
 
-pub fn tasks(session: Option<&str>, json: bool, home: Option<&Path>) -> ExitCode {
+pub fn tasks(
+    session: Option<&str>,
+    plugin: Option<String>,
+    json: bool,
+    home: Option<&Path>,
+) -> ExitCode {
     let paths = Paths::resolve(home);
+    let plugin = plugin.map(plugin_key);
     let tasks = match client::ask(
         &paths,
         Request::Tasks {
@@ -92,10 +98,121 @@ pub fn tasks(session: Option<&str>, json: bool, home: Option<&Path>) -> ExitCode
             Err(err) => return finish(Rendered::error(err)),
         },
     };
+    let tasks: Vec<TaskSummary> = tasks
+        .into_iter()
+        .filter(|t| {
+            plugin
+                .as_deref()
+                .is_none_or(|p| t.plugin_path == p || t.plugin_name == p)
+        })
+        .collect();
     if json {
         return finish(ok(serde_json::to_string_pretty(&tasks).expect("serializes")));
     }
     finish(ok(table(&tasks)))
+}
+
+/// A plugin as the user names it: a file becomes the canonical path hooks record; anything
+/// else is taken as a plugin's name.
+fn plugin_key(plugin: String) -> String {
+    std::fs::canonicalize(&plugin)
+        .map(|path| path.display().to_string())
+        .unwrap_or(plugin)
+}
+
+/// `fasthooks-host tasks show KEY`: every task with this key (of the plugin and session given),
+/// in full, as the store last committed it (every change a hook saw is committed before its
+/// answer, so this needs no daemon).
+pub fn show_task(
+    key: &str,
+    plugin: Option<String>,
+    session: Option<String>,
+    json: bool,
+    home: Option<&Path>,
+) -> ExitCode {
+    let paths = Paths::resolve(home);
+    let plugin = plugin.map(plugin_key);
+    let now = now_ms();
+    let tasks: Vec<fasthooks_tasks::TaskRecord> =
+        match fasthooks_tasks::store::read_tasks_directly(&paths.data) {
+            Ok(tasks) => tasks
+                .into_iter()
+                .filter(|t| {
+                    t.key == key
+                        && !t.is_expired(now)
+                        && session.as_deref().is_none_or(|s| t.namespace.session == s)
+                        && plugin.as_deref().is_none_or(|p| {
+                            t.namespace.plugin_path == p || t.namespace.plugin_name == p
+                        })
+                })
+                .collect(),
+            Err(err) => return finish(Rendered::error(err)),
+        };
+    if tasks.is_empty() {
+        return finish(Rendered::error(format!(
+            "tasks show {key}: no such task{} (fasthooks-host tasks lists them)",
+            match (&plugin, &session) {
+                (None, None) => String::new(),
+                _ => " for that plugin and session".to_owned(),
+            }
+        )));
+    }
+    if json {
+        let shown: Vec<serde_json::Value> = tasks.iter().map(task_json).collect();
+        return finish(ok(serde_json::to_string_pretty(&shown).expect("serializes")));
+    }
+    let shown: Vec<String> = tasks.iter().map(|t| task_text(t, now)).collect();
+    finish(ok(shown.join("\n\n")))
+}
+
+fn task_json(task: &fasthooks_tasks::TaskRecord) -> serde_json::Value {
+    serde_json::json!({
+        "key": task.key,
+        "name": task.name,
+        "session": task.namespace.session,
+        "plugin": task.namespace.plugin_name,
+        "plugin_path": task.namespace.plugin_path,
+        "status": task.status.as_str(),
+        "priority": task.priority,
+        "ttl_seconds": task.ttl_seconds,
+        "args": task.args,
+        "value": task.value,
+        "error": task.error,
+        "created_ms": task.created_ms,
+        "started_ms": task.started_ms,
+        "finished_ms": task.finished_ms,
+    })
+}
+
+fn task_text(task: &fasthooks_tasks::TaskRecord, now: u64) -> String {
+    let shown = |text: &str| fasthooks_protocol::one_line(text, 4096);
+    let mut lines = vec![
+        format!("key       {}", shown(&task.key)),
+        format!("task      {}", shown(&task.name)),
+        format!("status    {}", task.status.as_str()),
+        format!("session   {}", shown(&task.namespace.session)),
+        format!(
+            "plugin    {} ({})",
+            shown(&task.namespace.plugin_name),
+            task.namespace.plugin_path
+        ),
+        format!("priority  {}   ttl {} s", task.priority, task.ttl_seconds),
+        format!("added     {} ago", age(now.saturating_sub(task.created_ms))),
+    ];
+    if let Some(finished) = task.finished_ms {
+        lines.push(format!(
+            "finished  {} ago",
+            age(now.saturating_sub(finished))
+        ));
+    }
+    lines.push(format!("args      {}", shown(&task.args)));
+    if let Some(value) = &task.value {
+        lines.push(format!("value     {}", shown(value)));
+    }
+    if let Some(error) = &task.error {
+        lines.push(format!("error     {}", shown(error)));
+    }
+    lines.join("\n")
 }
 
 /// `fasthooks-host tasks cancel`: through the daemon when one runs (running tasks are stopped),
@@ -112,11 +229,7 @@ pub fn cancel_tasks(
         ));
     }
     // A plugin given by file is matched by the path hooks record, which is canonical.
-    let plugin = plugin.map(|p| {
-        std::fs::canonicalize(&p)
-            .map(|path| path.display().to_string())
-            .unwrap_or(p)
-    });
+    let plugin = plugin.map(plugin_key);
     let paths = Paths::resolve(home);
     let request = Request::CancelTasks {
         plugin: plugin.clone(),
@@ -159,24 +272,23 @@ fn cancel_in_store(
 }
 
 fn table(tasks: &[TaskSummary]) -> String {
+    const COLUMNS: usize = 7;
     let now = now_ms();
-    let mut rows = vec![[
-        "SESSION".to_owned(),
-        "PLUGIN".into(),
-        "KEY".into(),
-        "STATUS".into(),
-        "AGE".into(),
-    ]];
+    let mut rows =
+        vec![["SESSION", "PLUGIN", "KEY", "STATUS", "AGE", "ERROR", "FILE"].map(str::to_owned)];
     for task in tasks {
+        let error = task.error.as_deref().unwrap_or("");
         rows.push([
             task.session.clone(),
             task.plugin_name.clone(),
             task.key.clone(),
             task.status.clone(),
             age(now.saturating_sub(task.created_ms)),
+            fasthooks_protocol::one_line(error, 60),
+            task.plugin_path.clone(),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
+    let widths: Vec<usize> = (0..COLUMNS)
         .map(|col| {
             rows.iter()
                 .map(|r| r[col].chars().count())

@@ -86,13 +86,20 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
         home: Option<PathBuf>,
     },
-    /// List background tasks: session, plugin, key, status, age (`tasks cancel` stops them).
+    /// List background tasks: session, plugin, key, status, age, error, plugin file
+    /// (`tasks show KEY` for one task's arguments and result, `tasks cancel` to stop them).
+    #[command(
+        after_help = "Examples:\n  fasthooks-host tasks --plugin review\n  fasthooks-host tasks show review:src/lib.rs"
+    )]
     Tasks {
         #[command(subcommand)]
         action: Option<TasksAction>,
         /// Only this session's tasks.
         #[arg(long)]
         session: Option<String>,
+        /// Only this plugin's tasks: its file (as in the hook command) or its name.
+        #[arg(long, value_name = "PATH|NAME")]
+        plugin: Option<String>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -107,6 +114,20 @@ pub enum Command {
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum TasksAction {
+    /// One task in full: its arguments, value or error, times (every plugin's and session's
+    /// task with this key, unless --plugin or --session narrow it).
+    Show {
+        key: String,
+        /// The plugin: its file (as in the hook command) or its name.
+        #[arg(long, value_name = "PATH|NAME")]
+        plugin: Option<String>,
+        /// Only this session's task.
+        #[arg(long)]
+        session: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Cancel the unfinished tasks of a plugin and/or a session (running ones are stopped).
     Cancel {
         /// The plugin: its file (as in the hook command) or its name.

@@ -42,11 +42,23 @@ pub fn main() -> ExitCode {
             ..
         }) => crate::admin::cancel_tasks(plugin, session, all, home.as_deref()),
         Some(Command::Tasks {
+            action:
+                Some(crate::cli::TasksAction::Show {
+                    key,
+                    plugin,
+                    session,
+                    json,
+                }),
+            home,
+            ..
+        }) => crate::admin::show_task(&key, plugin, session, json, home.as_deref()),
+        Some(Command::Tasks {
             action: None,
             session,
+            plugin,
             json,
             home,
-        }) => crate::admin::tasks(session.as_deref(), json, home.as_deref()),
+        }) => crate::admin::tasks(session.as_deref(), plugin, json, home.as_deref()),
         Some(Command::Install(args)) => {
             let matches = matches
                 .subcommand_matches("install")
