@@ -94,6 +94,14 @@ fn host_path() -> String {
         .to_string()
 }
 
+/// The command of the first handler installed for `event`.
+fn command_of(settings: &Value, event: &str) -> String {
+    settings["hooks"][event][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{event}: {settings}"))
+        .to_owned()
+}
+
 fn plugin_path(name: &str) -> String {
     std::fs::canonicalize(plugin(name))
         .unwrap()
@@ -231,13 +239,17 @@ fn grants_and_limits_are_carried_into_the_command() {
     let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
         .as_str()
         .unwrap();
-    let project = project.display();
     assert_eq!(
         command,
         format!(
-            "{} --plugin {project}/plugins/guard.wasm --allow-read {project}/docs --allow-write \"$CLAUDE_PROJECT_DIR\" --allow-env LANG --fail-closed --timeout-ms 500",
+            "{} --plugin \"$CLAUDE_PROJECT_DIR/plugins/guard.wasm\" --allow-read \"$CLAUDE_PROJECT_DIR/docs\" --allow-write \"$CLAUDE_PROJECT_DIR\" --allow-env LANG --fail-closed --timeout-ms 500",
             host_path()
-        )
+        ),
+        "what lives in the project is named from $CLAUDE_PROJECT_DIR, so every clone runs it"
+    );
+    assert!(
+        out.contains("fasthooks-host is not on PATH"),
+        "install says the host's path is this machine's: {out}"
     );
     // The command works where Claude Code runs it.
     let mut sh = Command::new("sh");
@@ -627,12 +639,6 @@ fn the_hook_deadline_is_kept_below_the_entries_timeout() {
 #[test]
 fn session_end_gets_a_deadline_inside_its_short_budget() {
     let setup = Setup::new();
-    let command_of = |settings: &Value, event: &str| -> String {
-        settings["hooks"][event][0]["hooks"][0]["command"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{event}: {settings}"))
-            .to_owned()
-    };
     let out = setup.ok(&[
         "install",
         "--plugin",
@@ -686,4 +692,127 @@ fn a_tool_matcher_in_the_wrong_case_is_installed_with_a_warning() {
         setup.settings()["hooks"]["PreToolUse"][0]["matcher"],
         "write|Edit"
     );
+}
+
+/// A directory holding links to the built `fasthooks-host` and `fasthooks-engine`, side by
+/// side, as a user puts them on PATH; and that PATH.
+fn binaries_on_path(dir: &Path) -> String {
+    let built = std::fs::canonicalize(fasthooks_e2e::host_binary()).unwrap();
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["fasthooks-host", "fasthooks-engine"] {
+        std::os::unix::fs::symlink(built.with_file_name(name), bin.join(name)).unwrap();
+    }
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn a_project_install_runs_in_every_clone_of_the_project() {
+    let setup = Setup::new();
+    let project = setup.project();
+    std::fs::create_dir_all(project.join("hooks")).unwrap();
+    std::fs::copy(plugin("guard"), project.join("hooks/guard.wasm")).unwrap();
+    let path = binaries_on_path(setup.dir.path());
+    let mut install = setup.fasthooks.command();
+    install
+        .args(["install", "--plugin", "hooks/guard.wasm"])
+        .current_dir(&project)
+        .env("HOME", setup.home())
+        .env("PATH", &path);
+    let out = run_command(&mut install, b"", Duration::from_secs(60));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("not on PATH"), "{}", out.stdout);
+    let command = command_of(&setup.settings(), "PreToolUse");
+    assert_eq!(
+        command, "fasthooks-host --plugin \"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\"",
+        "nothing of this machine's paths in a file meant to be committed"
+    );
+
+    // A clone elsewhere: the same settings run the clone's plugin.
+    let clone = setup.dir.path().join("clone");
+    std::fs::create_dir_all(clone.join("hooks")).unwrap();
+    std::fs::copy(
+        project.join("hooks/guard.wasm"),
+        clone.join("hooks/guard.wasm"),
+    )
+    .unwrap();
+    std::fs::remove_file(project.join("hooks/guard.wasm")).unwrap();
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &command])
+        .current_dir(&clone)
+        .env("CLAUDE_PROJECT_DIR", &clone)
+        .env("PATH", &path)
+        .env("FASTHOOKS_HOME", setup.fasthooks.path());
+    let run = run_command(
+        &mut sh,
+        bash_event("rm -rf /").to_string().as_bytes(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+
+    // Uninstall finds the entries by the plugin's path as the user gives it.
+    std::fs::copy(plugin("guard"), project.join("hooks/guard.wasm")).unwrap();
+    let removed = setup.ok(&["uninstall", "--plugin", "hooks/guard.wasm"]);
+    assert!(removed.contains("removed 1 hook entry"), "{removed}");
+}
+
+#[test]
+fn reinstalling_over_an_absolute_entry_replaces_it_with_the_portable_one() {
+    let setup = Setup::new();
+    let project = std::fs::canonicalize(setup.project()).unwrap();
+    std::fs::create_dir_all(project.join("hooks")).unwrap();
+    std::fs::copy(plugin("guard"), project.join("hooks/guard.wasm")).unwrap();
+    // What an earlier version wrote: absolute paths.
+    let old = format!(
+        "{} --plugin {}/hooks/guard.wasm",
+        host_path(),
+        project.display()
+    );
+    setup.write_settings(
+        &json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": old}]}]}})
+            .to_string(),
+    );
+    setup.ok(&["install", "--plugin", "hooks/guard.wasm"]);
+    let groups = setup.settings()["hooks"]["PreToolUse"].clone();
+    assert_eq!(
+        groups.as_array().unwrap().len(),
+        1,
+        "replaced, not added: {groups}"
+    );
+    assert!(
+        command_of(&setup.settings(), "PreToolUse")
+            .contains("\"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
+        "{groups}"
+    );
+}
+
+#[test]
+fn a_home_given_to_install_is_the_installed_hooks_home() {
+    let setup = Setup::new();
+    let elsewhere = setup.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let elsewhere = std::fs::canonicalize(elsewhere).unwrap();
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--home",
+        elsewhere.to_str().unwrap(),
+    ]);
+    let command = command_of(&setup.settings(), "PreToolUse");
+    assert!(
+        command.ends_with(&format!("--home {}", elsewhere.display())),
+        "{command}"
+    );
+    // One inherited from the environment (FASTHOOKS_HOME, as every test here sets) is not
+    // written: it is the installing shell's, not a choice made for the hook.
+    let setup = Setup::new();
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert!(!command_of(&setup.settings(), "PreToolUse").contains("--home"));
 }

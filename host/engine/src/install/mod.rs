@@ -15,10 +15,14 @@
 //!   applies; the host then runs each plugin only for its own subscriptions.
 //! - a plugin that subscribes to every event (`*`) is installed for [`CATCH_ALL_EVENTS`], the
 //!   events a session commonly fires; `--events` names others.
-//! - the command is `<absolute fasthooks-host> --plugin <absolute plugin> <grants…>`, words
-//!   quoted for the shell. Grants and limits given to `install` are carried over in the order
-//!   given; directories are made absolute, except those written with `$CLAUDE_PROJECT_DIR` (or
-//!   another `$VARIABLE`), which stay for the shell to expand when the hook runs.
+//! - the command is `<fasthooks-host> --plugin <plugin> <grants…>`, words quoted for the shell.
+//!   In a project's settings, plugins and granted directories inside the project are written
+//!   `"$CLAUDE_PROJECT_DIR/…"` and the host `fasthooks-host` when PATH finds this very binary,
+//!   so the committed file works in every clone; otherwise paths are absolute. An explicit
+//!   `--home` is carried into the command. Grants and limits given to `install` are carried
+//!   over in the order given; directories are made absolute, except those written with
+//!   `$CLAUDE_PROJECT_DIR` (or another `$VARIABLE`), which stay for the shell to expand when
+//!   the hook runs.
 //!
 //! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
 //! declares and a `--deadline-ms` that does not fit the entries' timeout, fits SessionEnd's
@@ -59,18 +63,27 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 impl Target {
-    pub fn settings_file(&self) -> anyhow::Result<PathBuf> {
+    /// The project whose settings these are (none for `--user`), canonical.
+    pub fn project(&self) -> anyhow::Result<Option<PathBuf>> {
         if self.user {
-            let home = std::env::var_os("HOME")
-                .filter(|home| !home.is_empty())
-                .ok_or_else(|| anyhow!("--user: HOME is not set"))?;
-            return Ok(PathBuf::from(home).join(".claude/settings.json"));
+            return Ok(None);
         }
         let project = match &self.project_dir {
             Some(dir) => std::fs::canonicalize(dir)
                 .map_err(|err| anyhow!("--project-dir {}: {err}", dir.display()))?,
             None => std::env::current_dir()
+                .and_then(std::fs::canonicalize)
                 .map_err(|err| anyhow!("cannot read the current directory: {err}"))?,
+        };
+        Ok(Some(project))
+    }
+
+    pub fn settings_file(&self) -> anyhow::Result<PathBuf> {
+        let Some(project) = self.project()? else {
+            let home = std::env::var_os("HOME")
+                .filter(|home| !home.is_empty())
+                .ok_or_else(|| anyhow!("--user: HOME is not set"))?;
+            return Ok(PathBuf::from(home).join(".claude/settings.json"));
         };
         let name = if self.local {
             "settings.local.json"
@@ -103,11 +116,12 @@ fn into_rendered(result: anyhow::Result<String>) -> Rendered {
 fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyhow::Result<String> {
     let mut command = HookCommand::parse(&args.hook, matches)?;
     checks::fit_deadline(&mut command, args.hook_timeout)?;
-    let (command, expandable) = absolute(command)?;
+    let (mut command, mut expandable) = absolute(command)?;
     let file = args.target.settings_file()?;
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
     let mut warnings = Vec::new();
+    let mut notes_before: Vec<String> = Vec::new();
     for plugin in &command.plugins {
         let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)?;
         checks::check_grants(&info.name, plugin, &info.capabilities)?;
@@ -120,16 +134,47 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         subscriptions.extend(subscribed);
         described.push(format!("{} {}", info.name, info.version));
     }
-    let plugins: Vec<String> = command
-        .plugins
-        .iter()
-        .map(|p| p.path.display().to_string())
-        .collect();
+    // In a project's settings, a plugin or a granted directory inside the project is named from
+    // `$CLAUDE_PROJECT_DIR`, so the command works in every clone.
+    let project = args.target.project()?;
+    let mut plugins: Vec<(String, String)> = Vec::new();
+    for plugin in &mut command.plugins {
+        for grant in &mut plugin.grants {
+            if let Grant::Read(dir) | Grant::Write(dir) = grant
+                && let Some(written) = project.as_deref().and_then(|p| from_project_dir(dir, p))
+            {
+                expandable.insert(written.clone());
+                *dir = PathBuf::from(written);
+            }
+        }
+        let absolute = plugin.path.display().to_string();
+        let written = project
+            .as_deref()
+            .and_then(|dir| from_project_dir(&plugin.path, dir))
+            .unwrap_or_else(|| absolute.clone());
+        if written != absolute {
+            expandable.insert(written.clone());
+            plugin.path = PathBuf::from(&written);
+        }
+        plugins.push((absolute, written));
+    }
+    let (host, host_note) = host_word(project.is_some())?;
+    notes_before.extend(host_note);
+    // `--home` given to install (not inherited from the environment) is the hook's too.
+    let home_words: Vec<String> = match (&args.hook.home, matches.value_source("home")) {
+        (Some(home), Some(clap::parser::ValueSource::CommandLine)) => {
+            let home = std::fs::canonicalize(home)
+                .map_err(|err| anyhow!("--home {}: {err}", home.display()))?;
+            vec!["--home".into(), utf8(&home, "--home")?]
+        }
+        _ => Vec::new(),
+    };
     let entries = entries_for(&subscriptions, &args.events)?;
     // SessionEnd hooks share a budget of their own (1.5 s unless a timeout raises it): its
     // handler gets a deadline that fits.
     let mut event_commands = Vec::new();
     let mut notes = warnings;
+    notes.append(&mut notes_before);
     if entries.iter().any(|e| e.event == "SessionEnd")
         && let Some(deadline) = checks::session_end_deadline(&command, args.hook_timeout)
     {
@@ -137,7 +182,11 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         session_end.deadline_ms = Some(deadline);
         event_commands.push((
             "SessionEnd".to_owned(),
-            command_line(&host_binary()?, &session_end.to_args(), &expandable)?,
+            command_line(
+                &host,
+                &[session_end.to_args(), home_words.clone()].concat(),
+                &expandable,
+            ),
         ));
         notes.push(format!(
             "note: SessionEnd runs with --deadline-ms {deadline}: Claude Code gives SessionEnd hooks {} ms in all{}",
@@ -150,7 +199,11 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     let plan = Plan {
-        command: command_line(&host_binary()?, &command.to_args(), &expandable)?,
+        command: command_line(
+            &host,
+            &[command.to_args(), home_words].concat(),
+            &expandable,
+        ),
         entries,
         timeout: args.hook_timeout,
         event_commands,
@@ -198,15 +251,23 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
 fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     // The plugin file may be gone already: fall back to the absolute path as given.
-    let plugins: Vec<String> = args
+    let project = args.target.project()?;
+    let plugins: Vec<(String, String)> = args
         .plugins
         .iter()
         .map(|p| {
-            std::fs::canonicalize(p)
-                .unwrap_or_else(|_| cwd.join(p))
-                .display()
-                .to_string()
+            let path = std::fs::canonicalize(p).unwrap_or_else(|_| cwd.join(p));
+            let absolute = path.display().to_string();
+            let written = project
+                .as_deref()
+                .and_then(|dir| from_project_dir(&path, dir))
+                .unwrap_or_else(|| absolute.clone());
+            (absolute, written)
         })
+        .collect();
+    let shown: Vec<&str> = plugins
+        .iter()
+        .map(|(absolute, _)| absolute.as_str())
         .collect();
     let file = args.target.settings_file()?;
     if !file.exists() {
@@ -221,7 +282,7 @@ fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
     if removed == 0 {
         return Ok(format!(
             "no hook runs {} in {}: nothing to remove",
-            plugins.join(" + "),
+            shown.join(" + "),
             file.display()
         ));
     }
@@ -229,7 +290,7 @@ fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
     let mut out = format!(
         "removed {removed} hook entr{} for {} from {}",
         if removed == 1 { "y" } else { "ies" },
-        plugins.join(" + "),
+        shown.join(" + "),
         file.display()
     );
     if let Some(backup) = backup {
@@ -238,10 +299,57 @@ fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// Does a settings.json `command` run exactly these plugins? (How an installation's entries
-/// are recognised.)
-fn runs(plugins: &[String]) -> impl Fn(&str) -> bool + '_ {
-    move |command| plugins_of_command(command).is_some_and(|found| found == plugins)
+/// Does a settings.json `command` run exactly these plugins, each named by its absolute path or
+/// by the path it is written with (how an installation's entries are recognised, whichever
+/// way an earlier install wrote them)?
+fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
+    move |command| {
+        plugins_of_command(command).is_some_and(|found| {
+            found.len() == plugins.len()
+                && found
+                    .iter()
+                    .zip(plugins)
+                    .all(|(f, (absolute, written))| f == absolute || f == written)
+        })
+    }
+}
+
+/// `path` as `$CLAUDE_PROJECT_DIR/…` when it lies inside `project` and reads back through the
+/// shell unchanged (no quote, `$`, backquote or backslash in it).
+fn from_project_dir(path: &Path, project: &Path) -> Option<String> {
+    let inside = path.strip_prefix(project).ok()?.to_str()?;
+    let written = format!("$CLAUDE_PROJECT_DIR/{inside}");
+    (!inside.is_empty()
+        && !inside.contains(['"', '$', '`', '\\'])
+        && check_expandable(&written, "--plugin").is_ok())
+    .then_some(written)
+}
+
+/// The host as the command names it: `fasthooks-host` when the one on PATH is this very binary
+/// and the settings belong to a project (every clone finds it the same way), else its absolute
+/// path, with a note when a project's command names a build directory.
+fn host_word(project: bool) -> anyhow::Result<(String, Option<String>)> {
+    let host = host_binary()?;
+    let absolute = utf8(&host, HOST_BINARY)?;
+    if !project {
+        return Ok((shell_quote(&absolute), None));
+    }
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(HOST_BINARY))
+            .find(|candidate| candidate.is_file())
+    });
+    match on_path.and_then(|found| std::fs::canonicalize(found).ok()) {
+        Some(found) if found == host => Ok((HOST_BINARY.to_owned(), None)),
+        _ => Ok((
+            shell_quote(&absolute),
+            Some(format!(
+                "note: {HOST_BINARY} is not on PATH, so the command names {absolute}, which other \
+                 clones of the project may not have; put {HOST_BINARY} and fasthooks-engine side by \
+                 side in a PATH directory and install again"
+            )),
+        )),
+    }
 }
 
 /// A settings file this edit refuses to touch, named with why.
@@ -351,14 +459,11 @@ fn is_name(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The command line for settings.json: each word quoted for `sh -c` where it needs it, the
-/// `expandable` ones in double quotes so the shell expands their `$VARIABLE`s.
-fn command_line(
-    host: &Path,
-    words: &[String],
-    expandable: &HashSet<String>,
-) -> anyhow::Result<String> {
-    let mut line = shell_quote(&utf8(host, HOST_BINARY)?);
+/// The command line for settings.json: `host` (already a shell word), then each word quoted for
+/// `sh -c` where it needs it, the `expandable` ones in double quotes so the shell expands their
+/// `$VARIABLE`s.
+fn command_line(host: &str, words: &[String], expandable: &HashSet<String>) -> String {
+    let mut line = host.to_owned();
     for word in words {
         line.push(' ');
         if expandable.contains(word) {
@@ -367,7 +472,7 @@ fn command_line(
             line.push_str(&shell_quote(word));
         }
     }
-    Ok(line)
+    line
 }
 
 /// The entries for a list of (event, matcher) subscriptions, restricted to `only` when given.
