@@ -26,8 +26,9 @@
 //!
 //! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
 //! declares and a `--deadline-ms` that does not fit the entries' timeout, fits SessionEnd's
-//! handler to its shorter budget, and notes what write grants leave read-only. [`settings`]
-//! edits the file's syntax tree ([`one_line`] keeps one-line objects on one line).
+//! handler to its shorter budget, and notes what write grants leave read-only. [`command`]
+//! writes the command line; [`settings`] edits the file's syntax tree ([`one_line`] keeps
+//! one-line objects on one line).
 //!
 //! How the file is treated:
 //! - merged, never rewritten wholesale: keys keep their order, other entries stay where they
@@ -44,6 +45,7 @@
 //!   left untouched: exit 1 with a message naming the file.
 
 mod checks;
+mod command;
 mod file;
 mod one_line;
 mod settings;
@@ -52,14 +54,14 @@ pub(crate) mod shell;
 use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
+use command::{absolute, command_line, from_project_dir, host_word, utf8};
 use fasthooks_ipc::hook_io::finish;
-use fasthooks_ipc::{Grant, HOST_BINARY, HookCommand, Paths};
+use fasthooks_ipc::{Grant, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
 use fasthooks_protocol::{Rendered, matcher};
 use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
-use shell::{plugins_of_command, shell_quote};
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use shell::plugins_of_command;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 impl Target {
@@ -314,44 +316,6 @@ fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
     }
 }
 
-/// `path` as `$CLAUDE_PROJECT_DIR/…` when it lies inside `project` and reads back through the
-/// shell unchanged (no quote, `$`, backquote or backslash in it).
-fn from_project_dir(path: &Path, project: &Path) -> Option<String> {
-    let inside = path.strip_prefix(project).ok()?.to_str()?;
-    let written = format!("$CLAUDE_PROJECT_DIR/{inside}");
-    (!inside.is_empty()
-        && !inside.contains(['"', '$', '`', '\\'])
-        && check_expandable(&written, "--plugin").is_ok())
-    .then_some(written)
-}
-
-/// The host as the command names it: `fasthooks-host` when the one on PATH is this very binary
-/// and the settings belong to a project (every clone finds it the same way), else its absolute
-/// path, with a note when a project's command names a build directory.
-fn host_word(project: bool) -> anyhow::Result<(String, Option<String>)> {
-    let host = host_binary()?;
-    let absolute = utf8(&host, HOST_BINARY)?;
-    if !project {
-        return Ok((shell_quote(&absolute), None));
-    }
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(HOST_BINARY))
-            .find(|candidate| candidate.is_file())
-    });
-    match on_path.and_then(|found| std::fs::canonicalize(found).ok()) {
-        Some(found) if found == host => Ok((HOST_BINARY.to_owned(), None)),
-        _ => Ok((
-            shell_quote(&absolute),
-            Some(format!(
-                "note: {HOST_BINARY} is not on PATH, so the command names {absolute}, which other \
-                 clones of the project may not have; put {HOST_BINARY} and fasthooks-engine side by \
-                 side in a PATH directory and install again"
-            )),
-        )),
-    }
-}
-
 /// A settings file this edit refuses to touch, named with why.
 fn refuse(file: &std::path::Path, err: &SettingsError) -> anyhow::Error {
     match err {
@@ -361,118 +325,6 @@ fn refuse(file: &std::path::Path, err: &SettingsError) -> anyhow::Error {
         ),
         _ => anyhow!("{}: {err}; nothing was changed", file.display()),
     }
-}
-
-/// `fasthooks-host`, next to the running binary, absolute.
-fn host_binary() -> anyhow::Result<PathBuf> {
-    let exe =
-        std::env::current_exe().map_err(|err| anyhow!("cannot find my own executable: {err}"))?;
-    let host = exe.with_file_name(HOST_BINARY);
-    std::fs::canonicalize(&host).map_err(|err| {
-        anyhow!(
-            "{} is missing ({err}): install it next to {}",
-            host.display(),
-            exe.display()
-        )
-    })
-}
-
-/// The command with plugin paths and directories made absolute (the hook runs in the session's
-/// directory), except directories written with `$VARIABLE`, which stay for the hook's shell to
-/// expand; those are returned too, to be quoted for expansion.
-fn absolute(mut command: HookCommand) -> anyhow::Result<(HookCommand, HashSet<String>)> {
-    let cwd = std::env::current_dir().map_err(|err| anyhow!("current directory: {err}"))?;
-    let canonical = |path: &Path, flag: &str| -> anyhow::Result<PathBuf> {
-        let abs = std::fs::canonicalize(cwd.join(path))
-            .map_err(|err| anyhow!("{flag} {}: {err}", path.display()))?;
-        utf8(&abs, flag)?;
-        Ok(abs)
-    };
-    if command.plugins.is_empty() {
-        anyhow::bail!("no plugin given: add --plugin PATH");
-    }
-    let mut expandable = HashSet::new();
-    for plugin in &mut command.plugins {
-        plugin.path = canonical(&plugin.path, "--plugin")?;
-        for grant in &mut plugin.grants {
-            let flag = grant.flag();
-            if let Grant::Read(dir) | Grant::Write(dir) = grant {
-                let text = dir.display().to_string();
-                if text.contains('$') {
-                    check_expandable(&text, flag)?;
-                    expandable.insert(text);
-                } else {
-                    *dir = canonical(dir, flag)?;
-                }
-            }
-        }
-    }
-    Ok((command, expandable))
-}
-
-fn utf8(path: &Path, flag: &str) -> anyhow::Result<String> {
-    path.to_str().map(str::to_owned).ok_or_else(|| {
-        anyhow!(
-            "{flag} {}: the path is not UTF-8, which settings.json cannot hold",
-            path.display()
-        )
-    })
-}
-
-/// A directory the shell expands when the hook runs: only `$NAME` / `${NAME}` references,
-/// nothing that would run a command or end the double quotes it is written in.
-fn check_expandable(text: &str, flag: &str) -> anyhow::Result<()> {
-    let bad = || {
-        anyhow!(
-            "{flag} {text}: only $NAME or ${{NAME}} may be left for the shell (e.g. \"$CLAUDE_PROJECT_DIR/docs\")"
-        )
-    };
-    if text.contains(['"', '`', '\\']) {
-        return Err(bad());
-    }
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        rest = &rest[at + 1..];
-        let name_len = if let Some(braced) = rest.strip_prefix('{') {
-            let end = braced.find('}').ok_or_else(bad)?;
-            if !is_name(&braced[..end]) {
-                return Err(bad());
-            }
-            end + 2
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            if !is_name(&rest[..end]) {
-                return Err(bad());
-            }
-            end
-        };
-        rest = &rest[name_len..];
-    }
-    Ok(())
-}
-
-fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && !text.starts_with(|c: char| c.is_ascii_digit())
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// The command line for settings.json: `host` (already a shell word), then each word quoted for
-/// `sh -c` where it needs it, the `expandable` ones in double quotes so the shell expands their
-/// `$VARIABLE`s.
-fn command_line(host: &str, words: &[String], expandable: &HashSet<String>) -> String {
-    let mut line = host.to_owned();
-    for word in words {
-        line.push(' ');
-        if expandable.contains(word) {
-            line.push_str(&format!("\"{word}\""));
-        } else {
-            line.push_str(&shell_quote(word));
-        }
-    }
-    line
 }
 
 /// The entries for a list of (event, matcher) subscriptions, restricted to `only` when given.
@@ -607,25 +459,5 @@ mod tests {
             "* takes every tool"
         );
         assert_eq!(picked[1].event, "FileChanged");
-    }
-
-    #[test]
-    fn expandable_directories() {
-        assert!(check_expandable("$CLAUDE_PROJECT_DIR", "--allow-read").is_ok());
-        assert!(check_expandable("${CLAUDE_PROJECT_DIR}/docs", "--allow-read").is_ok());
-        for bad in ["$(rm -rf /)", "$CLAUDE_PROJECT_DIR\"x", "`x`", "${}", "$1"] {
-            assert!(check_expandable(bad, "--allow-read").is_err(), "{bad}");
-        }
-        let expandable = HashSet::from(["$CLAUDE_PROJECT_DIR/docs".to_owned()]);
-        let line = command_line(
-            Path::new("/opt/fasthooks-host"),
-            &["--allow-read".into(), "$CLAUDE_PROJECT_DIR/docs".into()],
-            &expandable,
-        )
-        .unwrap();
-        assert_eq!(
-            line,
-            "/opt/fasthooks-host --allow-read \"$CLAUDE_PROJECT_DIR/docs\""
-        );
     }
 }
