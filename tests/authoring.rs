@@ -10,6 +10,15 @@ fn test(home: &Home, args: &[&str]) -> HookRun {
     run_command(&mut command, b"", Duration::from_secs(60))
 }
 
+/// `test --plugin guard ARGS`.
+fn test_guard(home: &Home, args: &[&str]) -> HookRun {
+    let guard = plugin("guard");
+    test(
+        home,
+        &[&["--plugin", guard.to_str().unwrap()], args].concat(),
+    )
+}
+
 fn section<'a>(out: &'a str, title: &str) -> Vec<&'a str> {
     out.lines()
         .skip_while(|l| *l != title)
@@ -22,12 +31,9 @@ fn section<'a>(out: &'a str, title: &str) -> Vec<&'a str> {
 #[test]
 fn a_sample_event_shows_the_answer_claude_code_would_get() {
     let home = Home::new();
-    let guard = plugin("guard");
-    let run = test(
+    let run = test_guard(
         &home,
         &[
-            "--plugin",
-            guard.to_str().unwrap(),
             "--example",
             "PreToolUse:Bash",
             "--tool-input",
@@ -47,15 +53,7 @@ fn a_sample_event_shows_the_answer_claude_code_would_get() {
     assert_eq!(section(&run.stdout, "tasks"), ["(none queued)"]);
 
     // The same plugin, a harmless command: no opinion, nothing printed.
-    let run = test(
-        &home,
-        &[
-            "--plugin",
-            guard.to_str().unwrap(),
-            "--example",
-            "PreToolUse:Bash",
-        ],
-    );
+    let run = test_guard(&home, &["--example", "PreToolUse:Bash"]);
     assert_eq!(section(&run.stdout, "stdout"), ["(empty)"]);
 }
 
@@ -150,16 +148,7 @@ fn an_event_file_runs_as_claude_code_sent_it_and_failures_show_as_claude_code_se
 #[test]
 fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
     let home = Home::new();
-    let guard = plugin("guard");
-    let run = test(
-        &home,
-        &[
-            "--plugin",
-            guard.to_str().unwrap(),
-            "--example",
-            "PreTooluse:Bash",
-        ],
-    );
+    let run = test_guard(&home, &["--example", "PreTooluse:Bash"]);
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert!(
@@ -167,17 +156,9 @@ fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
         "{}",
         run.stderr
     );
-    let run = test(
-        &home,
-        &[
-            "--plugin",
-            guard.to_str().unwrap(),
-            "--example",
-            "Stop:Bash",
-        ],
-    );
+    let run = test_guard(&home, &["--example", "Stop:Bash"]);
     assert!(run.stderr.contains("Stop has no tool"), "{}", run.stderr);
-    let run = test(&home, &["--plugin", guard.to_str().unwrap()]);
+    let run = test_guard(&home, &[]);
     assert_eq!(
         run.code, 1,
         "--event or --example is required: {}",

@@ -94,6 +94,27 @@ fn host_path() -> String {
         .to_string()
 }
 
+/// An installed `command` run as Claude Code runs it: `sh -c COMMAND` in `dir`, with `env`,
+/// a Bash PreToolUse event for `bash` on stdin.
+fn as_claude_code_runs(
+    setup: &Setup,
+    command: &str,
+    dir: &Path,
+    env: &[(&str, &std::ffi::OsStr)],
+    bash: &str,
+) -> fasthooks_e2e::HookRun {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(dir)
+        .env("FASTHOOKS_HOME", setup.fasthooks.path())
+        .envs(env.iter().copied());
+    run_command(
+        &mut sh,
+        bash_event(bash).to_string().as_bytes(),
+        Duration::from_secs(60),
+    )
+}
+
 /// The command of the first handler installed for `event`.
 fn command_of(settings: &Value, event: &str) -> String {
     settings["hooks"][event][0]["hooks"][0]["command"]
@@ -193,15 +214,7 @@ fn the_written_command_runs_the_plugin() {
     assert_eq!(group["matcher"], "Bash");
     let command = group["hooks"][0]["command"].as_str().unwrap();
     // As Claude Code runs it: `sh -c COMMAND`, the event on stdin, from the project directory.
-    let mut sh = Command::new("sh");
-    sh.args(["-c", command])
-        .current_dir(setup.project())
-        .env("FASTHOOKS_HOME", setup.fasthooks.path());
-    let run = run_command(
-        &mut sh,
-        bash_event("rm -rf /").to_string().as_bytes(),
-        Duration::from_secs(60),
-    );
+    let run = as_claude_code_runs(&setup, command, &setup.project(), &[], "rm -rf /");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
@@ -252,16 +265,9 @@ fn grants_and_limits_are_carried_into_the_command() {
         "install says the host's path is this machine's: {out}"
     );
     // The command works where Claude Code runs it.
-    let mut sh = Command::new("sh");
-    sh.args(["-c", command])
-        .current_dir(setup.project())
-        .env("CLAUDE_PROJECT_DIR", setup.project())
-        .env("FASTHOOKS_HOME", setup.fasthooks.path());
-    let run = run_command(
-        &mut sh,
-        bash_event("ls").to_string().as_bytes(),
-        Duration::from_secs(60),
-    );
+    let project = setup.project();
+    let env = [("CLAUDE_PROJECT_DIR", project.as_os_str())];
+    let run = as_claude_code_runs(&setup, command, &project, &env, "ls");
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (0, "", "")
@@ -741,17 +747,11 @@ fn a_project_install_runs_in_every_clone_of_the_project() {
     )
     .unwrap();
     std::fs::remove_file(project.join("hooks/guard.wasm")).unwrap();
-    let mut sh = Command::new("sh");
-    sh.args(["-c", &command])
-        .current_dir(&clone)
-        .env("CLAUDE_PROJECT_DIR", &clone)
-        .env("PATH", &path)
-        .env("FASTHOOKS_HOME", setup.fasthooks.path());
-    let run = run_command(
-        &mut sh,
-        bash_event("rm -rf /").to_string().as_bytes(),
-        Duration::from_secs(60),
-    );
+    let env = [
+        ("CLAUDE_PROJECT_DIR", clone.as_os_str()),
+        ("PATH", std::ffi::OsStr::new(&path)),
+    ];
+    let run = as_claude_code_runs(&setup, &command, &clone, &env, "rm -rf /");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let answer: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
