@@ -16,11 +16,17 @@ use std::process::ExitCode;
 const NOT_RUNNING: u8 = 3;
 
 pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
-    if let DaemonAction::Run { detach: true } = command {
+    if let DaemonAction::Run { detach: true, .. } = command {
         daemon::detach();
     }
     let paths = Paths::resolve(home);
-    crate::logging::init(paths.logs.clone());
+    match command {
+        DaemonAction::Run {
+            log_to_terminal: true,
+            ..
+        } => crate::logging::init_also_on_stderr(paths.logs.clone()),
+        _ => crate::logging::init(paths.logs.clone()),
+    }
     match command {
         DaemonAction::Run { .. } => match daemon::run(&paths, DaemonConfig::from_env()) {
             Ok(()) => ExitCode::SUCCESS,

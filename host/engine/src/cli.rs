@@ -153,6 +153,9 @@ pub enum DaemonAction {
         /// Leave the caller's process tree first (how hooks start it).
         #[arg(long, hide = true)]
         detach: bool,
+        /// Write the log to this terminal (stderr) as well as to the log file.
+        #[arg(long, conflicts_with = "detach")]
+        log_to_terminal: bool,
     },
 }
 

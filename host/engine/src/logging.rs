@@ -127,6 +127,16 @@ pub fn guest_line(text: &str, max: usize) -> String {
 
 /// Send `tracing` events of this process to `<logs>/fasthooks.log`.
 pub fn init(logs_dir: PathBuf) {
+    start(logs_dir, false);
+}
+
+/// [`init`], and every line on stderr too (`daemon run --log-to-terminal`).
+pub fn init_also_on_stderr(logs_dir: PathBuf) {
+    start(logs_dir, true);
+}
+
+fn start(logs_dir: PathBuf, also_stderr: bool) {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
     let level = match std::env::var(LOG_ENV)
         .unwrap_or_default()
         .to_ascii_lowercase()
@@ -143,12 +153,15 @@ pub fn init(logs_dir: PathBuf) {
         path: logs_dir.join(LOG_FILE),
         file: OnceLock::new(),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(writer)
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_ansi(false)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if also_stderr {
+        builder.with_writer(writer.and(std::io::stderr)).try_init()
+    } else {
+        builder.with_writer(writer).try_init()
+    };
 }
 
 #[cfg(test)]
