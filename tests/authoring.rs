@@ -101,17 +101,18 @@ fn an_event_file_runs_as_claude_code_sent_it_and_failures_show_as_claude_code_se
     let event = workspace_root().join("tests/fixtures/2.1.332/UserPromptSubmit.json");
     let event = event.to_str().unwrap();
     let hostile = plugin("hostile");
-    let run = test(
-        &home,
-        &[
+    let with_prompt = |prompt: &str| {
+        let args = [
             "--plugin",
             hostile.to_str().unwrap(),
             "--event",
             event,
             "--prompt",
-            "trap",
-        ],
-    );
+            prompt,
+        ];
+        test(&home, &args)
+    };
+    let run = with_prompt("trap");
     assert_eq!(run.code, 0, "the test itself ran: {}", run.stderr);
     assert!(
         run.stdout.contains("UserPromptSubmit, from "),
@@ -126,17 +127,7 @@ fn an_event_file_runs_as_claude_code_sent_it_and_failures_show_as_claude_code_se
     );
 
     // The plugin's own log lines are shown.
-    let run = test(
-        &home,
-        &[
-            "--plugin",
-            hostile.to_str().unwrap(),
-            "--event",
-            event,
-            "--prompt",
-            "fs log 2 0 hello-log",
-        ],
-    );
+    let run = with_prompt("fs log 2 0 hello-log");
     let log = section(&run.stdout, "log");
     assert_eq!(
         log.iter().filter(|l| l.contains("hello-log")).count(),

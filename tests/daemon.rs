@@ -492,7 +492,6 @@ fn a_compile_started_for_a_hook_that_was_killed_completes_and_is_kept() {
 
 #[test]
 fn a_daemon_run_in_a_terminal_can_log_there_too() {
-    use std::io::BufRead;
     let home = Home::new();
     let mut daemon = home
         .command()
@@ -500,28 +499,8 @@ fn a_daemon_run_in_a_terminal_can_log_there_too() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let (lines, seen) = std::sync::mpsc::channel();
-    let stderr = daemon.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let wait_for = |word: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            match seen.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) if line.contains(word) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("{word} never reached the daemon's stderr"),
-            }
-        }
-    };
+    let lines = fasthooks_e2e::lines::Lines::of(daemon.stderr.take().unwrap());
+    let wait_for = |word: &str| lines.wait_for(word, Duration::from_secs(20));
     wait_for("daemon started");
     let mut event = fasthooks_e2e::prompt_event("fs log 1 0 on-the-terminal");
     event["session_id"] = "tty".into();

@@ -2,9 +2,9 @@
 //! task failures are logged, and `fasthooks-host logs` picks lines out and follows the log.
 
 use fasthooks_e2e::lab::Lab;
+use fasthooks_e2e::lines::Lines;
 use fasthooks_e2e::{Home, plugin, prompt_event, run_command};
-use std::io::BufRead;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn hostile_logs(home: &Home, session: &str, word: &str) {
     let mut event = prompt_event(&format!("fs log 1 0 {word}"));
@@ -75,29 +75,8 @@ fn logs_follow_prints_new_lines_as_they_are_written() {
             .spawn()
             .unwrap(),
     );
-    let (lines, seen) = std::sync::mpsc::channel();
-    let stdout = follow.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let wait_for = |word: &str| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match seen.recv_timeout(left) {
-                Ok(line) if line.contains(word) => return,
-                Ok(_) => {}
-                Err(_) => panic!("{word} never showed up in logs --follow"),
-            }
-        }
-    };
+    let lines = Lines::of(follow.0.stdout.take().unwrap());
+    let wait_for = |word: &str| lines.wait_for(word, Duration::from_secs(10));
     wait_for("before-follow");
     hostile_logs(&home, "s", "after-follow");
     wait_for("after-follow");

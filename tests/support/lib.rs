@@ -4,6 +4,7 @@
 
 pub mod fake_anthropic;
 pub mod lab;
+pub mod lines;
 
 use serde_json::Value;
 use std::io::Write;

@@ -6,7 +6,7 @@ use crate::daemon::{self, DaemonConfig};
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::client;
 use fasthooks_ipc::hook_io::finish;
-use fasthooks_ipc::wire::{Reply, Request, TaskSummary};
+use fasthooks_ipc::wire::{Reply, Request, TaskSummary, names_plugin};
 use fasthooks_protocol::Rendered;
 use fasthooks_tasks::record::now_ms;
 use std::path::Path;
@@ -109,7 +109,7 @@ pub fn tasks(
         .filter(|t| {
             plugin
                 .as_deref()
-                .is_none_or(|p| t.plugin_path == p || t.plugin_name == p)
+                .is_none_or(|p| names_plugin(p, &t.plugin_name, &t.plugin_path))
         })
         .collect();
     if json {
@@ -148,7 +148,7 @@ pub fn show_task(
                         && !t.is_expired(now)
                         && session.as_deref().is_none_or(|s| t.namespace.session == s)
                         && plugin.as_deref().is_none_or(|p| {
-                            t.namespace.plugin_path == p || t.namespace.plugin_name == p
+                            names_plugin(p, &t.namespace.plugin_name, &t.namespace.plugin_path)
                         })
                 })
                 .collect(),

@@ -135,6 +135,12 @@ pub struct DaemonStatus {
     pub store: String,
 }
 
+/// Does `given`, a plugin as a user names it on the admin commands (`--plugin PATH|NAME`, a
+/// path already made canonical), name the plugin called `name` in file `path`?
+pub fn names_plugin(given: &str, name: &str, path: &str) -> bool {
+    given == path || given == name
+}
+
 /// One background task as the admin commands show it (no arguments, no sandbox).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskSummary {

@@ -359,8 +359,13 @@ impl TaskService {
         session: Option<&str>,
     ) -> Result<u32, WriteError> {
         self.cancel_where(|t| {
-            plugin.is_none_or(|p| t.namespace.plugin_path == p || t.namespace.plugin_name == p)
-                && session.is_none_or(|s| t.namespace.session == s)
+            plugin.is_none_or(|p| {
+                fasthooks_ipc::wire::names_plugin(
+                    p,
+                    &t.namespace.plugin_name,
+                    &t.namespace.plugin_path,
+                )
+            }) && session.is_none_or(|s| t.namespace.session == s)
         })
     }
 

@@ -70,10 +70,12 @@ impl<Q> Drained for Turns<Q> {
 impl<Q: Default + Drained> Turns<Q> {
     /// The queue called `name`, joining the back of the line if it is new.
     fn entry(&mut self, name: &str) -> &mut Q {
+        // Names are copied only for a new queue: this runs for every task added.
         if !self.queues.contains_key(name) {
             self.line.push_back(name.to_owned());
+            self.queues.insert(name.to_owned(), Q::default());
         }
-        self.queues.entry(name.to_owned()).or_default()
+        self.queues.get_mut(name).expect("the queue was just made")
     }
 
     /// One item from the queue whose turn it is (`take` gets it out); queues that give
