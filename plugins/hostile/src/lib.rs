@@ -18,6 +18,7 @@
 //!   `rmdir PATH`, `rename FROM TO`, `link FROM TO` (hard link), `symlink TARGET LINK`; and for
 //!   the network `lookup NAME` (the addresses NAME resolves to) and `connect HOST PORT`; and
 //!   `log N SIZE WORD`: N host log lines, each WORD and SIZE more bytes.
+//! - `forge TEXT`: logs TEXT, and writes it to stderr, word for word (log-field forgery).
 //! - anything else: no opinion.
 //!
 //! It also subscribes to PreToolUse for Bash, and traps when the command contains
@@ -92,6 +93,13 @@ impl Guest for Hostile {
                 additional_context: Some(format!("[{}]", results.join(","))),
                 ..empty
             });
+        }
+        if let Some(text) = prompt.strip_prefix("forge ") {
+            // TEXT as a log line and as a stderr line, word for word: the host's log fields
+            // (`plugin="…"`, `session="…"`) must not be forgeable from a guest's text.
+            fasthooks::hooks::log::log(fasthooks::hooks::types::LogLevel::Info, text);
+            eprintln!("{text}");
+            return Ok(empty);
         }
         if let Some(rest) = prompt.strip_prefix("escape ") {
             return Ok(Response {
