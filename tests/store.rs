@@ -170,6 +170,34 @@ fn on_a_full_disk_an_add_fails_and_what_was_accepted_survives_a_crash() {
     }
 }
 
+/// An add is saved once its call returns, before the database commits it: here the database
+/// cannot (a trigger refuses inserts, as a full disk does), the daemon is killed, and the next
+/// daemon runs the task from the store's journal.
+#[test]
+fn an_accepted_add_the_database_had_not_committed_survives_a_killed_daemon() {
+    let home = Home::new();
+    let lab = Lab::new(&home, "journal");
+    lab.run("add echo key=before arg=one");
+    assert_eq!(lab.value("wait before 5000"), "one");
+    let db = rusqlite::Connection::open(home.path().join("data").join("fasthooks.db")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_room BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let added = lab.run("add echo key=kept arg=two");
+    assert!(added.get("error").is_none(), "accepted: {added}");
+    kill_daemon(daemon_pid(&home));
+    let committed: i64 = db
+        .query_row("SELECT count(*) FROM tasks WHERE key = 'kept'", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(committed, 0, "the database never held it");
+    db.execute_batch("DROP TRIGGER no_room;").unwrap();
+    assert_eq!(lab.value("wait kept 5000"), "two");
+}
+
 #[test]
 fn results_too_large_for_the_guest_are_not_lost() {
     let home = Home::new();

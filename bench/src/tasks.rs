@@ -127,7 +127,6 @@ fn main() {
     println!("  baseline: fresh instance + call     {raw_rate:>9.0} tasks/s");
 
     // Durable: the daemon's scheduler, store and workers.
-    let store = Store::open(&home.path().join("data")).unwrap();
     let config = TaskConfig {
         workers: args.workers,
         max_queued_per_session: args.tasks + 1,
@@ -136,6 +135,7 @@ fn main() {
     let owner = StoreOwner::try_take(&home.path().join("data"))
         .unwrap()
         .expect("the bench's own store");
+    let store = Store::open(&home.path().join("data"), &owner).unwrap();
     let service = TaskService::open(store, owner, config, Takeover::RunEverything).unwrap();
     let runner = Arc::new(TimedRunner {
         inner: PluginTaskRunner {

@@ -269,7 +269,7 @@ fn cancel_in_store(
     let owner = StoreOwner::take_within(&paths.data, crate::task_owner::OWNER_WAIT, || false)
         .map_err(|err| err.to_string())?
         .ok_or("the task store is in use by a hook process; try again in a moment")?;
-    let store = Store::open(&paths.data).map_err(|err| err.to_string())?;
+    let store = Store::open(&paths.data, &owner).map_err(|err| err.to_string())?;
     let service = TaskService::open(store, owner, TaskConfig::default(), Takeover::RunOwnTasks)
         .map_err(|err| err.to_string())?;
     service

@@ -159,7 +159,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         PluginLoader::new(engine, &paths.cache)
             .map_err(|err| anyhow::anyhow!("cannot link host interfaces: {err:#}"))?,
     );
-    let store = Store::open(&paths.data)?;
+    let store = Store::open(&paths.data, &owner)?;
     let store_path = store.path().display().to_string();
     let tasks = TaskService::open(store, owner, config.tasks, Takeover::RunEverything)?;
     tasks.start_workers(Arc::new(PluginTaskRunner {

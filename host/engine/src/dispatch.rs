@@ -104,12 +104,12 @@ impl Dispatcher {
         &self.loader
     }
 
-    /// Handle one hook call. Everything it changed or saw in the task store is committed before
-    /// this returns (its own writes were confirmed as they were made, `Store::confirm`; the
-    /// flush covers a result it saw complete), so the answer Claude Code sees never gets ahead
-    /// of what a crash would keep. The flush is short whatever other sessions write: each of
-    /// their adds waits for its own commit, so the queue holds at most one write per guest call
-    /// and a few per worker.
+    /// Handle one hook call. Everything it changed or saw in the task store is kept before this
+    /// returns (its own writes were saved in the store's journal as they were made,
+    /// `Store::save`; the flush commits a result it saw complete), so the answer Claude Code
+    /// sees never gets ahead of what a crash would keep. The flush is short whatever other
+    /// sessions write: the store's writer thread commits as writes arrive, so the flush finds
+    /// at most the batch in flight and what came in meanwhile.
     pub fn run(&self, request: &HookRequest, stdin: &[u8]) -> Rendered {
         let rendered = self.run_uncommitted(request, stdin);
         if let Some(tasks) = self.tasks.as_ref().and_then(TaskAccess::if_owned) {

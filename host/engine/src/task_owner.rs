@@ -39,7 +39,7 @@ pub fn in_process_access(paths: &Paths, runner: Arc<dyn TaskRunner>) -> TaskAcce
             None if client::daemon_listening(&paths) => return Ok(daemon(&paths)),
             None => return Err(StoreError::Busy),
         };
-        let store = Store::open(&paths.data)?;
+        let store = Store::open(&paths.data, &owner)?;
         let service =
             TaskService::open(store, owner, TaskConfig::default(), Takeover::RunOwnTasks)?;
         service.start_workers(runner.clone());

@@ -7,7 +7,7 @@
 use crate::limits::ABANDONED_DELIVERY_MS;
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
 use crate::scheduler::TaskService;
-use crate::store::{StoreOp, Ticket, WriteError};
+use crate::store::{StoreOp, WriteError};
 use crate::table::Table;
 
 impl TaskService {
@@ -37,16 +37,11 @@ impl TaskService {
             self.put_back(&mut table, taken);
             return Ok(());
         }
-        let mut tickets: Option<Ticket> = None;
-        for task in &taken {
-            let ticket = self.store().submit(StoreOp::Delete(task.id));
-            tickets = Some(tickets.map_or(ticket, |t| t.through(ticket)));
-        }
-        drop(table);
-        match tickets.map_or(Ok(()), |t| self.store().confirm(t)) {
+        let deletes = taken.iter().map(|task| StoreOp::Delete(task.id)).collect();
+        match self.store().save(deletes) {
             Ok(()) => Ok(()),
             Err(err) => {
-                self.put_back(&mut self.lock(), taken);
+                self.put_back(&mut table, taken);
                 Err(err)
             }
         }

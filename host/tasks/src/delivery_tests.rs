@@ -62,13 +62,8 @@ fn a_delivered_result_whose_removal_cannot_be_saved_is_put_back() {
     f.service
         .wait(&ns("s"), "k", Duration::from_secs(5))
         .unwrap();
-    // The store refuses deletes from now on, as a full disk would.
-    let saboteur = rusqlite::Connection::open(f.dir.path().join(crate::store::STORE_FILE)).unwrap();
-    saboteur
-        .execute_batch(
-            "CREATE TRIGGER no_room BEFORE DELETE ON tasks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
-        )
-        .unwrap();
+    // The store refuses writes from now on, as a full disk does.
+    f.service.store().fill_disk();
     let taken = f.service.pop(&ns("s"), "k").expect("completed");
     let err = f.service.settle(&[taken.id], true).unwrap_err();
     assert!(err.to_string().contains("disk is full"), "{err}");
@@ -80,7 +75,7 @@ fn a_delivered_result_whose_removal_cannot_be_saved_is_put_back() {
             .as_deref(),
         Some("7")
     );
-    saboteur.execute_batch("DROP TRIGGER no_room;").unwrap();
+    f.service.store().free_disk();
     assert_eq!(popped(&f.service, &ns("s"), "k").as_deref(), Some("7"));
     assert!(
         f.service.get(&ns("s"), "k").is_none(),

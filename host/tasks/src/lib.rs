@@ -8,7 +8,7 @@
 //! guest call ──> TaskPort ──> owner of the store (this process, or the daemon over its socket)
 //!   tasks.add ──> scheduler (per-plugin turns, priority, waits, cancel) ──> TaskRunner ──> result
 //!                   └─ every change ──> store (SQLite WAL, group commit; a guest's own
-//!                      writes confirmed before its call returns) ──> next owner
+//!                      writes in the journal before its call returns) ──> next owner
 //! ```
 //!
 //! - [`record`]: what one task is: its namespace, status, value, sandbox.
@@ -16,7 +16,9 @@
 //! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
 //!   the waits (`waits`) sleep on its condition variable; `delivery` hands results to a
 //!   guest call and deletes them only once it returned.
-//! - [`store`]: the durable store; `writer`: its group commit and which writes failed.
+//! - [`store`]: the durable store; `writer`: its group commit, and batches kept to be tried
+//!   again; `journal`: the writes promised to guests, until the database holds them; `op`:
+//!   one write.
 //! - [`state`]: plugin state (session or global) in the same store.
 //! - [`owner`]: the one process that owns a store (the daemon, or an in-process hook when no
 //!   daemon does).
@@ -27,7 +29,9 @@
 pub mod access;
 pub mod call;
 mod delivery;
+mod journal;
 pub mod limits;
+mod op;
 pub mod owner;
 pub mod record;
 pub mod scheduler;

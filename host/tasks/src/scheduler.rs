@@ -20,7 +20,7 @@
 pub use crate::limits::*;
 use crate::owner::StoreOwner;
 use crate::record::{Namespace, TaskRecord, TaskStatus, now_ms};
-use crate::store::{Store, StoreError, StoreOp, TaskUpdate, Ticket, WriteError};
+use crate::store::{Store, StoreError, StoreOp, TaskUpdate, WriteError};
 use crate::table::Table;
 use fasthooks_ipc::TaskSandbox;
 use std::hash::{BuildHasher, Hasher};
@@ -174,8 +174,8 @@ impl TaskService {
     }
 
     /// Record a state change of an existing task.
-    fn persist(&self, task: &TaskRecord) -> Ticket {
-        self.store.submit(StoreOp::Update(TaskUpdate::of(task)))
+    fn persist(&self, task: &TaskRecord) {
+        self.store.submit(StoreOp::Update(TaskUpdate::of(task)));
     }
 
     pub fn start_workers(self: &Arc<Self>, runner: Arc<dyn TaskRunner>) {
@@ -258,13 +258,6 @@ impl TaskService {
                 quota: self.config.max_stored_bytes_per_plugin,
             });
         }
-        if let Some(old) = replaced {
-            if let Some(flag) = table.running.get(&old) {
-                flag.store(true, Ordering::Relaxed);
-            }
-            table.remove(old);
-            self.store.submit(StoreOp::Delete(old));
-        }
         let task = TaskRecord {
             id: fresh_id(),
             namespace: ns.clone(),
@@ -282,29 +275,25 @@ impl TaskService {
             started_ms: None,
             finished_ms: None,
         };
-        let ticket = self
-            .store
-            .submit_to_confirm(StoreOp::Insert(Box::new(task.clone())));
-        table.insert(task.clone());
-        drop(table);
-        // Queued only once it is on disk: a task that could not be saved never runs.
-        let saved = self.store.confirm(ticket);
-        let mut table = self.lock();
-        if let Err(source) = saved {
-            table.remove(task.id);
-            drop(table);
-            self.changed.notify_all();
+        // Saved before anything changes: a task that could not be saved is never run, and the
+        // task it would have replaced stays.
+        let mut writes: Vec<StoreOp> = replaced.map(StoreOp::Delete).into_iter().collect();
+        writes.push(StoreOp::Insert(Box::new(task.clone())));
+        if let Err(source) = self.store.save(writes) {
             return Err(AddError::NotSaved {
                 name: shown,
                 source,
             });
         }
-        let still_pending = table
-            .tasks
-            .get(&task.id)
-            .is_some_and(|t| t.status == TaskStatus::Pending);
+        if let Some(old) = replaced {
+            if let Some(flag) = table.running.get(&old) {
+                flag.store(true, Ordering::Relaxed);
+            }
+            table.remove(old);
+        }
+        table.insert(task.clone());
         table.leave_args_on_disk(task.id);
-        if still_pending && !table.stopping {
+        if !table.stopping {
             table.enqueue(&task);
             drop(table);
             self.work.notify_one();
@@ -339,10 +328,10 @@ impl TaskService {
         else {
             return Ok(false);
         };
-        let ticket = self.cancel_locked(&mut table, id);
+        let write = self.cancel_locked(&mut table, id);
         drop(table);
         self.changed.notify_all();
-        ticket.map_or(Ok(()), |t| self.store.confirm(t))?;
+        self.store.save(write.into_iter().collect())?;
         Ok(true)
     }
 
@@ -378,19 +367,18 @@ impl TaskService {
             .filter(|t| !t.status.is_terminal() && chosen(t))
             .map(|t| t.id)
             .collect();
-        let mut tickets: Option<Ticket> = None;
-        for &id in &ids {
-            if let Some(ticket) = self.cancel_locked(&mut table, id) {
-                tickets = Some(tickets.map_or(ticket, |t| t.through(ticket)));
-            }
-        }
+        let writes: Vec<StoreOp> = ids
+            .iter()
+            .filter_map(|&id| self.cancel_locked(&mut table, id))
+            .collect();
         drop(table);
         self.changed.notify_all();
-        tickets.map_or(Ok(()), |t| self.store.confirm(t))?;
+        self.store.save(writes)?;
         Ok(ids.len() as u32)
     }
 
-    fn cancel_locked(&self, table: &mut Table, id: i64) -> Option<Ticket> {
+    /// Cancel task `id` in memory; the write that saves it.
+    fn cancel_locked(&self, table: &mut Table, id: i64) -> Option<StoreOp> {
         let was_pending = table
             .tasks
             .get(&id)
@@ -410,7 +398,7 @@ impl TaskService {
         if was_pending {
             table.left_queue(id, &snapshot.namespace.session);
         }
-        Some(self.persist(&snapshot))
+        Some(StoreOp::Update(TaskUpdate::of(&snapshot)))
     }
 
     /// Every task (for `fasthooks-host tasks` and status), optionally of one session.
@@ -517,6 +505,8 @@ impl TaskService {
                 }
             };
             if args_on_disk {
+                // Saved in the journal, maybe not yet committed to the database it is read from.
+                self.store.flush();
                 match self.store.task_args(task.id) {
                     Ok(args) => task.args = args,
                     Err(err) => {

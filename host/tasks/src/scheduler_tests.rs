@@ -206,10 +206,10 @@ fn the_per_session_queue_is_bounded() {
 fn after_a_crash_pending_tasks_run_and_running_ones_fail() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let (store, owner) = open_store(dir.path());
         let service = TaskService::open(
             store,
-            owner(dir.path()),
+            owner,
             TaskConfig {
                 workers: 1,
                 max_queued_per_session: 10,
@@ -324,14 +324,13 @@ fn every_field_of_a_task_is_bounded() {
 #[test]
 fn a_plugins_tasks_share_one_store_quota_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (store, owner) = open_store(dir.path());
     let config = TaskConfig {
         workers: 1,
         max_queued_per_session: 100,
         max_stored_bytes_per_plugin: 10_000,
     };
-    let service =
-        TaskService::open(store, owner(dir.path()), config, Takeover::RunEverything).unwrap();
+    let service = TaskService::open(store, owner, config, Takeover::RunEverything).unwrap();
     let big = format!("\"{}\"", "x".repeat(3_000));
     // A new session each time: the quota is the plugin's, not the session's.
     for session in ["a", "b", "c"] {

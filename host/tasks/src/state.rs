@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn state_is_scoped_and_bounded() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
         store.state_set(&scope("global"), "k", "v1").unwrap();
         store.state_set(&scope("global"), "k", "v2").unwrap();
         assert_eq!(
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn a_plugins_state_has_one_total_across_scopes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
         let value = "x".repeat(MAX_STATE_VALUE_BYTES - 16);
         let fits = (MAX_STATE_BYTES_PER_PLUGIN as usize) / value.len();
         // A new session scope each time, as a plugin dodging the per-scope bound would.

@@ -1,20 +1,24 @@
 //! The durable store: task records and plugin state in SQLite (WAL mode), one file under the data
-//! directory.
+//! directory, owned by one process at a time (`crate::owner`).
 //!
 //! Writes are queued and committed in batches (group commit, see `writer`), so thousands of
 //! task transitions per second cost a handful of transactions. A write a guest asked for (add,
-//! cancel, the removal of what it popped) is confirmed before its call returns
-//! ([`Store::confirm`]): it is on disk, or the guest gets the error. So whatever a hook did
-//! survives a crash of the daemon the moment Claude Code sees the answer. `flush()` waits for
-//! everything submitted (what a hook saw complete, an owner letting go of the store); with
-//! guests confirming each write, the queue never holds more than a few writes per caller. WAL with `synchronous=NORMAL` keeps committed data across a killed process
-//! (not across power loss, which a hook host does not promise).
+//! cancel, the removal of what it popped) is saved before its call returns ([`Store::save`]):
+//! it is in the store's journal (`crate::journal`), or the guest gets the error. So whatever a
+//! hook did survives a crash of the daemon the moment Claude Code sees the answer: the next
+//! owner applies what the journal holds beyond the database's `journal_mark`. `flush()` commits
+//! everything submitted (what a hook saw complete, an owner letting go of the store). WAL with
+//! `synchronous=NORMAL` keeps committed data across a killed process (not across power loss,
+//! which a hook host does not promise); so does the journal.
 
+use crate::journal::{JOURNAL_CAUGHT_UP_PAST, Journal};
+pub use crate::op::{StoreOp, TaskUpdate};
+use crate::owner::StoreOwner;
 use crate::record::{Namespace, TaskRecord, TaskStatus};
-use crate::writer::{Committed, Progress, Queue, Writer, WriterMessage};
 #[cfg(test)]
-use crate::writer::{Net, fold};
-pub use crate::writer::{StoreOp, TaskUpdate, Ticket, WriteError};
+use crate::writer::Net;
+pub use crate::writer::WriteError;
+use crate::writer::{Progress, Queue, Writer, WriterMessage, commit, fold};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -24,8 +28,8 @@ pub const STORE_FILE: &str = "fasthooks.db";
 /// What the WAL file keeps of its size when it starts over (SQLite's `journal_size_limit`).
 const WAL_KEPT_BYTES: i64 = 16 << 20;
 /// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
-/// each write cost more pages).
-const SCHEMA_VERSION: i64 = 2;
+/// each write cost more pages); 3: `journal_mark`, how far the database holds the journal.
+const SCHEMA_VERSION: i64 = 3;
 
 /// The store cannot be opened or read.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,11 @@ pub enum StoreError {
     Read {
         path: PathBuf,
         source: rusqlite::Error,
+    },
+    #[error("cannot open the task store's journal in {}: {source}", dir.display())]
+    Journal {
+        dir: PathBuf,
+        source: std::io::Error,
     },
     #[error("cannot start the store writer: {0}")]
     Writer(std::io::Error),
@@ -69,6 +78,8 @@ impl StoreError {
 pub struct Store {
     path: PathBuf,
     writer: Arc<Writer>,
+    /// The writer thread, joined on drop: a dropped store has committed what it could.
+    writer_thread: Option<std::thread::JoinHandle<()>>,
     /// A separate connection for the synchronous `state` interface and for reads.
     pub(crate) reader: Mutex<Connection>,
 }
@@ -139,8 +150,13 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              updated_ms INTEGER NOT NULL,
              PRIMARY KEY (plugin_name, plugin_path, scope, key)
          );
+         CREATE TABLE IF NOT EXISTS journal_mark (
+             only INTEGER PRIMARY KEY CHECK (only = 1),
+             applied INTEGER NOT NULL
+         );
+         INSERT OR IGNORE INTO journal_mark VALUES (1, 0);
          DROP INDEX IF EXISTS tasks_by_namespace;
-         PRAGMA user_version = 2;
+         PRAGMA user_version = 3;
          COMMIT;",
     )
 }
@@ -149,8 +165,9 @@ impl Store {
     /// Open (or create) the store in `data_dir`. A file that is not a database, or a corrupt
     /// one, is moved aside as `fasthooks.db.corrupt-<unix time>` (with its -wal and -shm),
     /// logged, and replaced by a fresh store: tasks and state start empty rather than being
-    /// unavailable until someone deletes the file by hand.
-    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+    /// unavailable until someone deletes the file by hand. Only the store's owner opens it:
+    /// the journal is the owner's alone.
+    pub fn open(data_dir: &Path, _owner: &StoreOwner) -> Result<Store, StoreError> {
         match Store::open_file(data_dir) {
             Err(StoreError::Open { path, source }) if is_corruption(&source) => {
                 let aside = move_aside(&path).map_err(|err| StoreError::CreateDir {
@@ -180,7 +197,7 @@ impl Store {
             dir: data_dir.to_owned(),
             source,
         })?;
-        let writer = open_connection(&path).map_err(StoreError::open(&path))?;
+        let mut writer = open_connection(&path).map_err(StoreError::open(&path))?;
         migrate(&writer).map_err(StoreError::open(&path))?;
         // Checkpoints are the writer thread's (see `writer`), never a committing caller's.
         writer
@@ -190,22 +207,33 @@ impl Store {
         writer
             .pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
             .map_err(StoreError::open(&path))?;
+        let (journal, upto) = recover(data_dir, &mut writer).map_err(|err| match err {
+            Recovery::Journal(source) => StoreError::Journal {
+                dir: data_dir.to_owned(),
+                source,
+            },
+            Recovery::Commit(source) => StoreError::Open {
+                path: path.clone(),
+                source,
+            },
+        })?;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
         let checkpointer = open_connection(&path).map_err(StoreError::open(&path))?;
         let writer = Arc::new(Writer {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue::new(journal, upto)),
             work: Condvar::new(),
             conn: Mutex::new(writer),
-            progress: Progress::default(),
+            progress: Progress::new(upto),
         });
         let thread_writer = writer.clone();
-        std::thread::Builder::new()
+        let writer_thread = std::thread::Builder::new()
             .name("fasthooks-store".into())
             .spawn(move || thread_writer.run(checkpointer))
             .map_err(StoreError::Writer)?;
         Ok(Store {
             path,
             writer,
+            writer_thread: Some(writer_thread),
             reader: Mutex::new(reader),
         })
     }
@@ -215,68 +243,87 @@ impl Store {
     }
 
     /// Queue a write; it is committed with the next batch.
-    pub fn submit(&self, op: StoreOp) -> Ticket {
+    pub fn submit(&self, op: StoreOp) {
         let mut queue = self.writer.queue.lock().unwrap();
-        let ticket = enqueue(&mut queue, op);
+        queue.push(op, false);
         if queue.writer_idle {
             self.writer.work.notify_one();
         }
-        ticket
     }
 
-    /// Queue a write its caller is about to [`confirm`](Store::confirm): the writer thread is
-    /// not woken, since the confirming caller commits it (waking a thread per write would cost
-    /// more than the commit).
-    pub fn submit_to_confirm(&self, op: StoreOp) -> Ticket {
-        enqueue(&mut self.writer.queue.lock().unwrap(), op)
+    /// Save writes a guest is told about: in the journal, with one write, before this returns
+    /// (then queued like any other). Either all of them are saved, or none is and the error
+    /// says why. A guest call that changes tasks waits for this, so a write that fails is its
+    /// error, not a success that vanishes later.
+    pub fn save(&self, ops: Vec<StoreOp>) -> Result<(), WriteError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut queue = self.writer.queue.lock().unwrap();
+        if queue.journal.len() > JOURNAL_CAUGHT_UP_PAST {
+            drop(queue);
+            self.flush();
+            queue = self.writer.queue.lock().unwrap();
+            if queue.journaled_upto <= queue.committed_upto {
+                queue.journal.empty();
+            }
+        }
+        let first = queue.submitted + 1;
+        let records: Vec<(u64, &StoreOp)> = (first..).zip(&ops).collect();
+        if let Err(err) = queue.journal.append(&records) {
+            return Err(WriteError {
+                path: self.path.clone(),
+                reason: err.reason().into(),
+            });
+        }
+        drop(records);
+        for op in ops {
+            queue.push(op, true);
+        }
+        if queue.writer_idle {
+            self.writer.work.notify_one();
+        }
+        Ok(())
     }
 
-    /// Block until everything submitted before this call is committed. Free when nothing is
-    /// outstanding, which is the common case for a hook that did not touch tasks.
+    /// Block until everything submitted before this call was tried (committed, or kept to be
+    /// tried again). Free when nothing is outstanding, which is the common case for a hook
+    /// that did not touch tasks.
     pub fn flush(&self) {
         let target = self.writer.queue.lock().unwrap().submitted;
-        drop(self.tried(target));
-    }
-
-    /// Block until the writes behind `ticket` were tried; whether they reached the disk. A
-    /// guest call that changes tasks waits for this, so a write that fails is its error, not a
-    /// success that vanishes later.
-    pub fn confirm(&self, ticket: Ticket) -> Result<(), WriteError> {
-        let committed = self.tried(ticket.last);
-        match committed
-            .failures
-            .iter()
-            .find(|(first, last, _)| *first <= ticket.last && ticket.first <= *last)
-        {
-            Some((_, _, reason)) => Err(WriteError {
-                path: self.path.clone(),
-                reason: reason.clone(),
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// Block until write `seq` was tried, committing the queue in this thread when the
-    /// connection is free. Never waits for nothing: the writer thread was woken for `seq`.
-    fn tried(&self, seq: u64) -> std::sync::MutexGuard<'_, Committed> {
         let progress = &self.writer.progress;
         loop {
-            let committed = progress.state.lock().unwrap();
-            if committed.upto >= seq {
-                return committed;
+            if *progress.upto.lock().unwrap() >= target {
+                return;
             }
-            drop(committed);
             match self.writer.conn.try_lock() {
                 Ok(mut conn) => self.writer.commit_queued(&mut conn),
                 Err(_) => {
                     // Someone is committing: hear when they are done, then look again.
-                    let committed = progress.state.lock().unwrap();
-                    if committed.upto < seq {
-                        drop(progress.changed.wait(committed).unwrap());
+                    let upto = progress.upto.lock().unwrap();
+                    if *upto < target {
+                        drop(progress.changed.wait(upto).unwrap());
                     }
                 }
             }
         }
+    }
+
+    /// From now on the journal refuses every write as a full disk does (`/dev/full`), for
+    /// the tests of what a guest is told.
+    #[cfg(test)]
+    pub(crate) fn fill_disk(&self) {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(crate::journal::JOURNAL_FILE))
+            .unwrap();
+        self.writer.queue.lock().unwrap().journal = Journal::open(dir.path()).unwrap().0;
+    }
+
+    /// The journal back in the data directory, after [`Store::fill_disk`].
+    #[cfg(test)]
+    pub(crate) fn free_disk(&self) {
+        let dir = self.path.parent().expect("the store is in a directory");
+        self.writer.queue.lock().unwrap().journal = Journal::open(dir).unwrap().0;
     }
 
     /// The arguments of task `id`, as stored (for a task whose arguments were left on disk).
@@ -302,21 +349,49 @@ impl Store {
     }
 }
 
-fn enqueue(queue: &mut Queue, op: StoreOp) -> Ticket {
-    queue.submitted += 1;
-    let seq = queue.submitted;
-    queue.messages.push(WriterMessage { seq, op });
-    Ticket {
-        first: seq,
-        last: seq,
+enum Recovery {
+    Journal(std::io::Error),
+    Commit(rusqlite::Error),
+}
+
+/// Apply what the journal holds beyond what the database does (the writes promised to guests
+/// before a crash), then empty it. The journal, and the submission number the store goes on
+/// from.
+fn recover(data_dir: &Path, conn: &mut Connection) -> Result<(Journal, u64), Recovery> {
+    let (mut journal, records) = Journal::open(data_dir).map_err(Recovery::Journal)?;
+    let applied = conn
+        .query_row("SELECT applied FROM journal_mark", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(Recovery::Commit)? as u64;
+    let missing: Vec<WriterMessage> = records
+        .into_iter()
+        .filter(|(seq, _)| *seq > applied)
+        .map(|(seq, op)| WriterMessage {
+            seq,
+            op,
+            journaled: true,
+        })
+        .collect();
+    let upto = missing.last().map_or(applied, |m| m.seq);
+    if !missing.is_empty() {
+        let count = missing.len();
+        commit(conn, &fold(missing), Some(upto)).map_err(Recovery::Commit)?;
+        tracing::info!(writes = count, "applied the task store's journal");
     }
+    journal.empty();
+    Ok((journal, upto))
 }
 
 impl Drop for Store {
-    /// The writer thread commits what is still queued, then ends.
+    /// The writer thread commits what is still queued (what it cannot stays in the journal),
+    /// then ends.
     fn drop(&mut self) {
         self.writer.queue.lock().unwrap().closed = true;
         self.writer.work.notify_one();
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

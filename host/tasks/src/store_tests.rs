@@ -3,7 +3,7 @@ fn a_corrupt_store_is_moved_aside_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(STORE_FILE);
     std::fs::write(&path, vec![0xA5; 64 << 10]).unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
     assert!(store.load_tasks().unwrap().is_empty(), "a fresh store");
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -22,30 +22,7 @@ fn a_corrupt_store_is_moved_aside_and_replaced() {
 
 use super::*;
 
-/// A pending task `id` of one plugin and session, keyed `k{id}`.
-fn task(id: i64) -> crate::record::TaskRecord {
-    crate::record::TaskRecord {
-        id,
-        namespace: crate::record::Namespace {
-            plugin_name: "p".into(),
-            plugin_path: "/p".into(),
-            session: "s".into(),
-        },
-        key: format!("k{id}"),
-        name: "n".into(),
-        args: "null".into(),
-        plugin_sha256: "sha".into(),
-        sandbox: Default::default(),
-        status: TaskStatus::Pending,
-        priority: 0,
-        ttl_seconds: 300,
-        value: None,
-        error: None,
-        created_ms: 1,
-        started_ms: None,
-        finished_ms: None,
-    }
-}
+use crate::test_fixture::task;
 
 #[test]
 fn a_batch_folds_each_task_into_one_write() {
@@ -56,22 +33,27 @@ fn a_batch_folds_each_task_into_one_write() {
         WriterMessage {
             seq: 1,
             op: StoreOp::Insert(Box::new(task(1))),
+            journaled: false,
         },
         WriterMessage {
             seq: 2,
             op: StoreOp::Insert(Box::new(task(2))),
+            journaled: false,
         },
         WriterMessage {
             seq: 3,
             op: StoreOp::Update(TaskUpdate::of(&done)),
+            journaled: false,
         },
         WriterMessage {
             seq: 4,
             op: StoreOp::Delete(2),
+            journaled: false,
         },
         WriterMessage {
             seq: 5,
             op: StoreOp::Delete(3),
+            journaled: false,
         },
     ];
     let writes = fold(batch);
@@ -94,7 +76,7 @@ fn a_batch_folds_each_task_into_one_write() {
 fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
         let conn = store.reader.lock().unwrap();
         conn.execute_batch(
             "CREATE INDEX tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
@@ -103,7 +85,7 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
         )
         .unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
     let indexes: i64 = store
         .reader
         .lock()
@@ -121,9 +103,9 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
 /// Committing callers never checkpoint (their commits stay cheap); the writer thread must, or
 /// the WAL would grow without end: the database file itself grows once it does.
 #[test]
-fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
+fn the_writer_thread_checkpoints_what_flushed_commits_leave_in_the_wal() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
     let db_size = || {
         std::fs::metadata(dir.path().join(STORE_FILE))
             .unwrap()
@@ -135,8 +117,8 @@ fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
             args: format!("\"{}\"", "x".repeat(200)),
             ..task(id)
         };
-        let ticket = store.submit_to_confirm(StoreOp::Insert(Box::new(task)));
-        store.confirm(ticket).unwrap();
+        store.save(vec![StoreOp::Insert(Box::new(task))]).unwrap();
+        store.flush();
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while db_size() == before {
@@ -158,7 +140,7 @@ fn the_writer_thread_checkpoints_what_confirmed_commits_leave_in_the_wal() {
 #[test]
 fn under_a_steady_stream_of_commits_the_wal_starts_over_instead_of_growing() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
     let wal = dir.path().join(format!("{STORE_FILE}-wal"));
     let args = format!("\"{}\"", "x".repeat(64 << 10));
     let mut largest = 0;
@@ -168,8 +150,8 @@ fn under_a_steady_stream_of_commits_the_wal_starts_over_instead_of_growing() {
             args: args.clone(),
             ..task(id)
         };
-        let ticket = store.submit_to_confirm(StoreOp::Insert(Box::new(task)));
-        store.confirm(ticket).unwrap();
+        store.save(vec![StoreOp::Insert(Box::new(task))]).unwrap();
+        store.flush();
         largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
     assert!(
@@ -178,4 +160,116 @@ fn under_a_steady_stream_of_commits_the_wal_starts_over_instead_of_growing() {
         largest >> 20
     );
     assert_eq!(store.load_tasks().unwrap().len(), 2048);
+}
+
+/// A write promised to a guest that the database did not commit before a crash is applied by
+/// the next owner; what the database already holds is not applied again.
+#[test]
+fn the_next_owner_applies_what_the_journal_holds_beyond_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
+        store
+            .save(vec![StoreOp::Insert(Box::new(task(1)))])
+            .unwrap();
+        store.flush();
+    }
+    // The journal a crash leaves: seq 1 is committed (the database's mark), seq 2 is not.
+    let (mut journal, records) = crate::journal::Journal::open(dir.path()).unwrap();
+    assert!(
+        records.is_empty(),
+        "a store closed cleanly leaves an empty journal"
+    );
+    journal
+        .append(&[
+            (1, &StoreOp::Delete(1)),
+            (2, &StoreOp::Insert(Box::new(task(2)))),
+        ])
+        .unwrap();
+    drop(journal);
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
+    let ids: Vec<i64> = store.load_tasks().unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(ids, [1, 2], "seq 2 applied, seq 1 not applied twice");
+    // Nothing submitted since: a flush has nothing to wait for.
+    let store = std::sync::Arc::new(store);
+    let (done, flushed) = std::sync::mpsc::channel();
+    let flushing = store.clone();
+    std::thread::spawn(move || {
+        flushing.flush();
+        done.send(()).unwrap();
+    });
+    flushed
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a flush right after recovery returns");
+    let (_, left) = crate::journal::Journal::open(dir.path()).unwrap();
+    assert!(left.is_empty(), "the journal is emptied once applied");
+    // Later writes go on from the journal's numbers, so a later crash replays only them.
+    store.save(vec![StoreOp::Delete(2)]).unwrap();
+    store.flush();
+    assert_eq!(store.load_tasks().unwrap().len(), 1);
+}
+
+/// A saved write the database cannot commit (here a trigger plays the full disk) is kept and
+/// committed later, by the writer thread while the store is open, or from the journal by the
+/// next owner: the guest was told it is saved.
+#[test]
+fn a_saved_write_the_database_cannot_commit_is_kept_until_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, owner) = crate::test_fixture::open_store(dir.path());
+    let saboteur = Connection::open(dir.path().join(STORE_FILE)).unwrap();
+    let refuse = "CREATE TRIGGER no_room BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;";
+    saboteur.execute_batch(refuse).unwrap();
+    store
+        .save(vec![StoreOp::Insert(Box::new(task(1)))])
+        .unwrap();
+    store.flush();
+    assert!(store.load_tasks().unwrap().is_empty(), "not committed");
+
+    // Committed by the writer thread once the database takes it.
+    saboteur.execute_batch("DROP TRIGGER no_room;").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.load_tasks().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never committed");
+        std::thread::yield_now();
+    }
+
+    // Closed before the database takes it: the next owner applies it.
+    saboteur.execute_batch(refuse).unwrap();
+    store
+        .save(vec![StoreOp::Insert(Box::new(task(2)))])
+        .unwrap();
+    store.flush();
+    drop(store);
+    drop(owner);
+    saboteur.execute_batch("DROP TRIGGER no_room;").unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
+    let ids: Vec<i64> = store.load_tasks().unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(ids, [1, 2]);
+}
+
+/// Under a stream of saves that never pauses, the journal is still emptied: it never holds
+/// much more than what the database has yet to commit.
+#[test]
+fn under_a_steady_stream_of_saves_the_journal_is_emptied_instead_of_growing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
+    let journal = dir.path().join(crate::journal::JOURNAL_FILE);
+    let args = format!("\"{}\"", "x".repeat(64 << 10));
+    let mut largest = 0;
+    // 48 MiB saved, 64 KiB at a time, with no pause for the writer to catch up.
+    for id in 1..=768 {
+        let task = crate::record::TaskRecord {
+            args: args.clone(),
+            ..task(id)
+        };
+        store.save(vec![StoreOp::Insert(Box::new(task))]).unwrap();
+        largest = largest.max(std::fs::metadata(&journal).unwrap().len());
+    }
+    assert!(
+        largest <= crate::journal::JOURNAL_CAUGHT_UP_PAST + (128 << 10),
+        "the journal reached {} MiB for 48 MiB saved",
+        largest >> 20
+    );
+    store.flush();
+    assert_eq!(store.load_tasks().unwrap().len(), 768);
 }

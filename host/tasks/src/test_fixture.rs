@@ -53,7 +53,8 @@ impl TaskRunner for ScriptedRunner {
 }
 
 pub(crate) struct Fixture {
-    pub(crate) dir: tempfile::TempDir,
+    /// The store's directory, removed with the fixture.
+    _dir: tempfile::TempDir,
     pub(crate) service: Arc<TaskService>,
     pub(crate) runner: Arc<ScriptedRunner>,
 }
@@ -82,27 +83,33 @@ pub(crate) fn owner(dir: &std::path::Path) -> crate::owner::StoreOwner {
         .expect("nobody else owns a test's store")
 }
 
+/// The store in `dir`, opened by its owner (this test).
+pub(crate) fn open_store(dir: &std::path::Path) -> (Store, crate::owner::StoreOwner) {
+    let owner = owner(dir);
+    let store = Store::open(dir, &owner).unwrap();
+    (store, owner)
+}
+
 pub(crate) fn fixture(workers: usize, max_queued: usize) -> Fixture {
     fixture_in(tempfile::tempdir().unwrap(), workers, max_queued)
 }
 
 /// A service with running workers over the store in `dir` (which may hold earlier tasks).
 pub(crate) fn fixture_in(dir: tempfile::TempDir, workers: usize, max_queued: usize) -> Fixture {
-    let store = Store::open(dir.path()).unwrap();
+    let (store, owner) = open_store(dir.path());
     let config = TaskConfig {
         workers,
         max_queued_per_session: max_queued,
         ..TaskConfig::default()
     };
-    let service =
-        TaskService::open(store, owner(dir.path()), config, Takeover::RunEverything).unwrap();
+    let service = TaskService::open(store, owner, config, Takeover::RunEverything).unwrap();
     let runner = Arc::new(ScriptedRunner {
         started: AtomicUsize::new(0),
         order: Mutex::new(Vec::new()),
     });
     service.start_workers(runner.clone());
     Fixture {
-        dir,
+        _dir: dir,
         service,
         runner,
     }
@@ -139,5 +146,30 @@ pub(crate) fn keyed(key: &str) -> AddOptions {
     AddOptions {
         key: Some(key.into()),
         ..Default::default()
+    }
+}
+
+/// A pending task `id` of one plugin and session, keyed `k{id}`.
+pub(crate) fn task(id: i64) -> crate::record::TaskRecord {
+    crate::record::TaskRecord {
+        id,
+        namespace: crate::record::Namespace {
+            plugin_name: "p".into(),
+            plugin_path: "/p".into(),
+            session: "s".into(),
+        },
+        key: format!("k{id}"),
+        name: "n".into(),
+        args: "null".into(),
+        plugin_sha256: "sha".into(),
+        sandbox: Default::default(),
+        status: crate::record::TaskStatus::Pending,
+        priority: 0,
+        ttl_seconds: 300,
+        value: None,
+        error: None,
+        created_ms: 1,
+        started_ms: None,
+        finished_ms: None,
     }
 }

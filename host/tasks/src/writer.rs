@@ -1,6 +1,8 @@
-//! The store's writer: writes queued in submission order and committed in batches (group
-//! commit), by the writer thread or by a caller that needs its own write confirmed; which
-//! batches failed, so each write's caller can hear it ([`crate::store::Store::confirm`]).
+//! The store's writer: writes queued in submission order and committed to SQLite in batches
+//! (group commit), by the writer thread or by a caller flushing. A write a guest was promised
+//! ([`crate::store::Store::save`]) is in the journal (`crate::journal`) before it is queued, so a
+//! batch that cannot be committed (a full disk) is kept and tried again, never dropped: until it
+//! commits, the journal is what the next owner of the store recovers it from.
 //!
 //! Checkpoints (copying the WAL back into the database, with their fsyncs) stay off the path
 //! of a caller waiting for its commit: the committing connection never checkpoints; the writer
@@ -9,11 +11,14 @@
 //! to complete) does it hold the committing connection, for the last few frames, so that the
 //! WAL starts over instead of growing without end.
 
+use crate::journal::{JOURNAL_EMPTIED_PAST, Journal};
+use crate::op::{StoreOp, TaskUpdate};
+use crate::record::TaskRecord;
 use crate::record::sandbox_text;
-use crate::record::{TaskRecord, TaskStatus};
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// Commits between two checkpoints (SQLite's own default is about 1,000 pages of WAL: a few
 /// hundred of our commits).
@@ -23,45 +28,8 @@ pub(crate) const CHECKPOINT_EVERY: u32 = 256;
 /// connection to finish (16 MiB of 4 KiB pages).
 pub(crate) const WAL_FRAMES_KEPT: i64 = 4096;
 
-pub enum StoreOp {
-    /// A new task.
-    Insert(Box<TaskRecord>),
-    /// A task changed state.
-    Update(TaskUpdate),
-    Delete(i64),
-}
-
-/// The parts of a task that change after it is added.
-#[derive(Debug, Clone)]
-pub struct TaskUpdate {
-    pub id: i64,
-    pub status: TaskStatus,
-    pub value: Option<String>,
-    pub error: Option<String>,
-    pub started_ms: Option<u64>,
-    pub finished_ms: Option<u64>,
-}
-
-impl TaskUpdate {
-    pub fn of(task: &TaskRecord) -> TaskUpdate {
-        TaskUpdate {
-            id: task.id,
-            status: task.status,
-            value: task.value.clone(),
-            error: task.error.clone(),
-            started_ms: task.started_ms,
-            finished_ms: task.finished_ms,
-        }
-    }
-
-    pub(crate) fn apply(self, task: &mut TaskRecord) {
-        task.status = self.status;
-        task.value = self.value;
-        task.error = self.error;
-        task.started_ms = self.started_ms;
-        task.finished_ms = self.finished_ms;
-    }
-}
+/// How long the writer thread waits before trying a batch again that failed to commit.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// What a batch does to one task, after folding its writes together.
 pub(crate) enum Net {
@@ -70,50 +38,42 @@ pub(crate) enum Net {
     Delete,
 }
 
-/// A write with its submission number; the writer publishes the highest number it committed.
-pub(crate) struct WriterMessage {
-    pub(crate) seq: u64,
-    pub(crate) op: StoreOp,
-}
-
-/// How far the writer got, and which recent batches it could not commit.
-#[derive(Default)]
-pub(crate) struct Progress {
-    pub(crate) state: Mutex<Committed>,
-    pub(crate) changed: Condvar,
-}
-
-#[derive(Default)]
-pub(crate) struct Committed {
-    /// Every write up to this submission number has been tried.
-    pub(crate) upto: u64,
-    /// Recent batches that failed to commit: (first, last) submission number and why.
-    pub(crate) failures: std::collections::VecDeque<(u64, u64, Arc<str>)>,
-}
-
-/// Failed batches remembered for [`Store::confirm`]; a write asks about its own batch right
-/// after submitting it, so a short history is enough.
-pub(crate) const FAILURES_KEPT: usize = 256;
-
-/// Submitted writes (one, or a span of them), to [`Store::confirm`] once they must be known
-/// to be on disk.
-#[derive(Debug, Clone, Copy)]
-pub struct Ticket {
-    pub(crate) first: u64,
-    pub(crate) last: u64,
-}
-
-impl Ticket {
-    /// The writes of both tickets and everything submitted between them.
-    pub fn through(self, later: Ticket) -> Ticket {
-        Ticket {
-            first: self.first.min(later.first),
-            last: self.last.max(later.last),
+impl Net {
+    /// The one write that does what the folded ones did.
+    fn into_op(self, id: i64) -> StoreOp {
+        match self {
+            Net::Insert(task) => StoreOp::Insert(task),
+            Net::Update(update) => StoreOp::Update(update),
+            Net::Delete => StoreOp::Delete(id),
         }
     }
 }
 
-/// A write the store could not commit (a full disk, a read-only or vanished file).
+/// A write with its submission number; the writer publishes the highest number it tried.
+pub(crate) struct WriterMessage {
+    pub(crate) seq: u64,
+    pub(crate) op: StoreOp,
+    /// In the journal: a commit of it records how far the database holds the journal.
+    pub(crate) journaled: bool,
+}
+
+/// How far the writer got: every write up to this submission number has been tried.
+pub(crate) struct Progress {
+    pub(crate) upto: Mutex<u64>,
+    pub(crate) changed: Condvar,
+}
+
+impl Progress {
+    /// Starting from submission number `upto`, which the database holds.
+    pub(crate) fn new(upto: u64) -> Progress {
+        Progress {
+            upto: Mutex::new(upto),
+            changed: Condvar::new(),
+        }
+    }
+}
+
+/// A write the store could not save (a full disk, a read-only or vanished file).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the task store could not save it ({reason}); free space for {}", path.display())]
 pub struct WriteError {
@@ -121,10 +81,9 @@ pub struct WriteError {
     pub reason: Arc<str>,
 }
 
-/// Writes waiting for a commit, and the one connection that commits them. Committed by the
-/// writer thread in batches, or by a caller that needs its own write confirmed and finds the
-/// connection free: it commits the whole queue itself rather than wait for the writer thread
-/// to be scheduled (on a busy machine, most of a confirmation's cost).
+/// Writes waiting for a commit, and the one connection that commits them: the writer thread
+/// in batches, or a caller flushing that finds the connection free (it commits the whole queue
+/// itself rather than wait for the writer thread to be scheduled).
 pub(crate) struct Writer {
     pub(crate) queue: Mutex<Queue>,
     /// Notified when the queue gains work (or closes), for the writer thread.
@@ -133,10 +92,17 @@ pub(crate) struct Writer {
     pub(crate) progress: Progress,
 }
 
-#[derive(Default)]
 pub(crate) struct Queue {
     pub(crate) messages: Vec<WriterMessage>,
     pub(crate) submitted: u64,
+    /// The writes promised to guests, not yet known to be committed.
+    pub(crate) journal: Journal,
+    /// The highest submission number in the journal.
+    pub(crate) journaled_upto: u64,
+    /// The highest submission number the database holds.
+    pub(crate) committed_upto: u64,
+    /// A batch failed to commit and is back at the head of the queue: when to try again.
+    pub(crate) retry_at: Option<Instant>,
     pub(crate) closed: bool,
     /// The writer thread sleeps until there is work: only then does a submission wake it
     /// (a wake-up per write would cost more than the write).
@@ -146,8 +112,39 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
+    /// A queue that goes on from submission number `upto`, which the database holds.
+    pub(crate) fn new(journal: Journal, upto: u64) -> Queue {
+        Queue {
+            messages: Vec::new(),
+            submitted: upto,
+            journal,
+            journaled_upto: upto,
+            committed_upto: upto,
+            retry_at: None,
+            closed: false,
+            writer_idle: false,
+            commits_since_checkpoint: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, op: StoreOp, journaled: bool) {
+        self.submitted += 1;
+        let seq = self.submitted;
+        if journaled {
+            self.journaled_upto = seq;
+        }
+        self.messages.push(WriterMessage { seq, op, journaled });
+    }
+
     fn checkpoint_due(&self) -> bool {
         self.commits_since_checkpoint >= CHECKPOINT_EVERY
+    }
+
+    /// Waiting to try a failed batch again.
+    fn retry_pending(&self) -> Option<Duration> {
+        self.retry_at
+            .and_then(|at| at.checked_duration_since(Instant::now()))
+            .filter(|left| !left.is_zero())
     }
 }
 
@@ -156,7 +153,7 @@ pub(crate) const MAX_BATCH: usize = 4096;
 
 impl Writer {
     /// Commit what is queued, in order: the caller holds the connection, so nobody commits a
-    /// later batch before this one.
+    /// later batch before this one. A batch that fails goes back to the head of the queue.
     pub(crate) fn commit_queued(&self, conn: &mut Connection) {
         let batch: Vec<WriterMessage> = {
             let mut queue = self.queue.lock().unwrap();
@@ -169,26 +166,40 @@ impl Writer {
             }
             queue.messages.drain(..take).collect()
         };
-        if batch.is_empty() {
+        let Some(highest) = batch.last().map(|m| m.seq) else {
             return;
-        }
-        // Progress is published even when the commit fails: a flush must never hang a hook.
-        // The failure is kept for the writes' own callers to hear (see `Store::confirm`).
-        let lowest = batch.first().map_or(0, |m| m.seq);
-        let highest = batch.last().map_or(0, |m| m.seq);
-        let failure = commit(conn, batch).err();
-        let mut committed = self.progress.state.lock().unwrap();
-        if let Some(err) = failure {
-            tracing::error!("task store write failed: {err}");
-            if committed.failures.len() == FAILURES_KEPT {
-                committed.failures.pop_front();
+        };
+        let journaled = batch.iter().any(|m| m.journaled);
+        let writes = fold(batch);
+        let result = commit(conn, &writes, journaled.then_some(highest));
+        {
+            let mut queue = self.queue.lock().unwrap();
+            match result {
+                Ok(()) => {
+                    queue.committed_upto = highest;
+                    queue.retry_at = None;
+                    if queue.journaled_upto <= highest && queue.journal.len() > JOURNAL_EMPTIED_PAST
+                    {
+                        queue.journal.empty();
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(
+                        writes = writes.len(),
+                        "task store commit failed, to be tried again: {err}"
+                    );
+                    queue.retry_at = Some(Instant::now() + RETRY_AFTER);
+                    let again = writes.into_iter().map(|(id, net)| WriterMessage {
+                        seq: highest,
+                        op: net.into_op(id),
+                        journaled,
+                    });
+                    queue.messages.splice(0..0, again);
+                }
             }
-            committed
-                .failures
-                .push_back((lowest, highest, err.to_string().into()));
         }
-        committed.upto = highest;
-        drop(committed);
+        // Progress is published even when the commit failed: a flush must never hang a hook.
+        *self.progress.upto.lock().unwrap() = highest;
         self.progress.changed.notify_all();
     }
 
@@ -198,12 +209,34 @@ impl Writer {
     pub(crate) fn run(&self, checkpointer: Connection) {
         loop {
             let mut queue = self.queue.lock().unwrap();
-            while queue.messages.is_empty() && !queue.checkpoint_due() {
+            loop {
+                if queue.checkpoint_due() {
+                    break;
+                }
+                let retry = queue.retry_pending();
+                if !queue.messages.is_empty() && retry.is_none() {
+                    break;
+                }
                 if queue.closed {
+                    if queue.messages.is_empty() {
+                        // Everything committed: the journal has nothing left to recover.
+                        if queue.journaled_upto <= queue.committed_upto {
+                            queue.journal.empty();
+                        }
+                    } else {
+                        tracing::error!(
+                            writes = queue.messages.len(),
+                            "task store closed with writes it could not commit; those promised \
+                             to guests stay in its journal for the next owner"
+                        );
+                    }
                     return;
                 }
                 queue.writer_idle = true;
-                queue = self.work.wait(queue).unwrap();
+                queue = match retry {
+                    Some(left) => self.work.wait_timeout(queue, left).unwrap().0,
+                    None => self.work.wait(queue).unwrap(),
+                };
                 queue.writer_idle = false;
             }
             if queue.checkpoint_due() {
@@ -249,11 +282,7 @@ pub(crate) fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
     let mut net: std::collections::HashMap<i64, Option<Net>> =
         std::collections::HashMap::with_capacity(batch.len());
     for message in batch {
-        let id = match &message.op {
-            StoreOp::Insert(task) => task.id,
-            StoreOp::Update(update) => update.id,
-            StoreOp::Delete(id) => *id,
-        };
+        let id = message.op.task_id();
         let slot = net.entry(id).or_insert_with(|| {
             order.push(id);
             None
@@ -277,8 +306,14 @@ pub(crate) fn fold(batch: Vec<WriterMessage>) -> Vec<(i64, Net)> {
         .collect()
 }
 
-pub(crate) fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqlite::Result<()> {
-    let writes = fold(batch);
+/// Commit folded writes in one transaction; `journal_upto`: the highest submission number of
+/// the batch, when the batch holds journaled writes, so that the next owner replays only what
+/// the database does not hold.
+pub(crate) fn commit(
+    conn: &mut Connection,
+    writes: &[(i64, Net)],
+    journal_upto: Option<u64>,
+) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare_cached(
@@ -291,6 +326,7 @@ pub(crate) fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqli
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
         for (id, write) in writes {
+            let id = *id;
             match write {
                 Net::Insert(task) => {
                     insert.execute(params![
@@ -328,6 +364,10 @@ pub(crate) fn commit(conn: &mut Connection, batch: Vec<WriterMessage>) -> rusqli
                 }
             }
         }
+    }
+    if let Some(upto) = journal_upto {
+        tx.prepare_cached("UPDATE journal_mark SET applied = ?1")?
+            .execute([upto as i64])?;
     }
     tx.commit()
 }

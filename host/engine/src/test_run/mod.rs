@@ -196,7 +196,7 @@ fn event(args: &TestArgs, cwd: &Path) -> Result<(Value, String), TestError> {
 fn open_store(data: &Path) -> anyhow::Result<Arc<TaskService>> {
     let owner = StoreOwner::try_take(data)?
         .ok_or_else(|| anyhow::anyhow!("the test's own store is taken: {}", data.display()))?;
-    let store = Store::open(data)?;
+    let store = Store::open(data, &owner)?;
     Ok(TaskService::open(
         store,
         owner,
