@@ -79,13 +79,17 @@ impl Journal {
         let mut bytes = Vec::new();
         let size = file.metadata()?.len();
         (&mut file).take(size).read_to_end(&mut bytes)?;
-        let records = decode(&bytes, &path);
-        let journal = Journal {
+        let (records, whole) = decode(&bytes, &path);
+        let mut journal = Journal {
             path,
             file,
-            len: bytes.len() as u64,
+            len: whole as u64,
             torn: false,
         };
+        // Records appended after a torn one would be lost with it: cut it off first.
+        if whole < bytes.len() && journal.file.set_len(journal.len).is_err() {
+            journal.torn = true;
+        }
         Ok((journal, records))
     }
 
@@ -117,6 +121,11 @@ impl Journal {
         self.len
     }
 
+    /// A failed append could not be cut off: nothing is taken until the journal is emptied.
+    pub(crate) fn is_torn(&self) -> bool {
+        self.torn
+    }
+
     /// Empty the journal: the caller knows the database holds everything in it.
     pub(crate) fn empty(&mut self) {
         if self.len == 0 && !self.torn {
@@ -146,8 +155,21 @@ fn encode(seq: u64, op: &StoreOp, out: &mut Vec<u8>) {
     out.extend_from_slice(&payload);
 }
 
-/// The whole records at the start of `bytes`, up to the first torn or damaged one.
-fn decode(mut bytes: &[u8], path: &Path) -> Vec<(u64, StoreOp)> {
+/// The records a journal holds, read without taking it (for a process that does not own the
+/// store); none when there is no journal.
+pub(crate) fn read(data_dir: &Path) -> std::io::Result<Vec<(u64, StoreOp)>> {
+    let path = data_dir.join(JOURNAL_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(decode(&bytes, &path).0),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
+}
+
+/// The whole records at the start of `bytes`, up to the first torn or damaged one, and how
+/// many bytes they take.
+fn decode(all: &[u8], path: &Path) -> (Vec<(u64, StoreOp)>, usize) {
+    let mut bytes = all;
     let mut records = Vec::new();
     while bytes.len() >= HEADER {
         let length = u32::from_le_bytes(bytes[0..4].try_into().unwrap()) as usize;
@@ -172,7 +194,7 @@ fn decode(mut bytes: &[u8], path: &Path) -> Vec<(u64, StoreOp)> {
             "ignoring the end of the task store's journal: a record cut off by a crash"
         );
     }
-    records
+    (records, all.len() - bytes.len())
 }
 
 #[cfg(test)]
@@ -204,8 +226,13 @@ mod tests {
         encode(8, &StoreOp::Delete(4), &mut bytes);
         bytes.truncate(whole + 10);
         std::fs::write(&path, &bytes).unwrap();
-        let (_, records) = Journal::open(dir.path()).unwrap();
+        let (mut journal, records) = Journal::open(dir.path()).unwrap();
         assert_eq!(ids(&records), vec![(5, 1), (6, 2), (7, 3)]);
+        // The torn tail is cut off, so what is appended next is read back.
+        journal.append(&[(8, &StoreOp::Delete(5))]).unwrap();
+        drop(journal);
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(ids(&records), vec![(5, 1), (6, 2), (7, 3), (8, 5)]);
     }
 
     #[test]

@@ -331,7 +331,7 @@ impl TaskService {
         let write = self.cancel_locked(&mut table, id);
         drop(table);
         self.changed.notify_all();
-        self.store.save(write.into_iter().collect())?;
+        self.store.save_or_submit(write.into_iter().collect())?;
         Ok(true)
     }
 
@@ -373,7 +373,7 @@ impl TaskService {
             .collect();
         drop(table);
         self.changed.notify_all();
-        self.store.save(writes)?;
+        self.store.save_or_submit(writes)?;
         Ok(ids.len() as u32)
     }
 
@@ -505,8 +505,6 @@ impl TaskService {
                 }
             };
             if args_on_disk {
-                // Saved in the journal, maybe not yet committed to the database it is read from.
-                self.store.flush();
                 match self.store.task_args(task.id) {
                     Ok(args) => task.args = args,
                     Err(err) => {

@@ -91,13 +91,19 @@ fn is_corruption(err: &rusqlite::Error) -> bool {
     )
 }
 
-/// Rename the store file and its -wal and -shm companions out of the way; the new name.
+/// Rename the store file, its -wal and -shm companions and its journal out of the way; the
+/// new name.
 fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let aside = path.with_file_name(format!("{STORE_FILE}.corrupt-{secs}"));
     std::fs::rename(path, &aside)?;
+    // The journal's records go with the database they were numbered against.
+    let journal = path.with_file_name(crate::journal::JOURNAL_FILE);
+    if journal.exists() {
+        let _ = std::fs::rename(&journal, format!("{}.journal", aside.display()));
+    }
     for suffix in ["-wal", "-shm"] {
         let companion = PathBuf::from(format!("{}{suffix}", path.display()));
         if companion.exists() {
@@ -207,20 +213,26 @@ impl Store {
         writer
             .pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
             .map_err(StoreError::open(&path))?;
-        let (journal, upto) = recover(data_dir, &mut writer).map_err(|err| match err {
+        let recovered = recover(data_dir, &mut writer).map_err(|err| match err {
             Recovery::Journal(source) => StoreError::Journal {
                 dir: data_dir.to_owned(),
                 source,
             },
-            Recovery::Commit(source) => StoreError::Open {
+            Recovery::Mark(source) => StoreError::Open {
                 path: path.clone(),
                 source,
             },
         })?;
+        let upto = recovered.upto;
         let reader = open_connection(&path).map_err(StoreError::open(&path))?;
         let checkpointer = open_connection(&path).map_err(StoreError::open(&path))?;
         let writer = Arc::new(Writer {
-            queue: Mutex::new(Queue::new(journal, upto)),
+            queue: Mutex::new(Queue::recovering(
+                recovered.journal,
+                recovered.committed,
+                recovered.uncommitted,
+                upto,
+            )),
             work: Condvar::new(),
             conn: Mutex::new(writer),
             progress: Progress::new(upto),
@@ -256,6 +268,16 @@ impl Store {
     /// says why. A guest call that changes tasks waits for this, so a write that fails is its
     /// error, not a success that vanishes later.
     pub fn save(&self, ops: Vec<StoreOp>) -> Result<(), WriteError> {
+        self.journal_then_queue(ops, false)
+    }
+
+    /// [`Store::save`], and when the journal refuses the writes, queue them all the same: for
+    /// a change already made in memory (a cancel), which the database may still take.
+    pub fn save_or_submit(&self, ops: Vec<StoreOp>) -> Result<(), WriteError> {
+        self.journal_then_queue(ops, true)
+    }
+
+    fn journal_then_queue(&self, ops: Vec<StoreOp>, queue_refused: bool) -> Result<(), WriteError> {
         if ops.is_empty() {
             return Ok(());
         }
@@ -270,30 +292,35 @@ impl Store {
         }
         let first = queue.submitted + 1;
         let records: Vec<(u64, &StoreOp)> = (first..).zip(&ops).collect();
-        if let Err(err) = queue.journal.append(&records) {
-            return Err(WriteError {
-                path: self.path.clone(),
-                reason: err.reason().into(),
-            });
-        }
+        let saved = queue.journal.append(&records).map_err(|err| WriteError {
+            path: self.path.clone(),
+            reason: err.reason().into(),
+        });
         drop(records);
-        for op in ops {
-            queue.push(op, true);
+        if saved.is_ok() || queue_refused {
+            for op in ops {
+                queue.push(op, saved.is_ok());
+            }
+            if queue.writer_idle {
+                self.writer.work.notify_one();
+            }
         }
-        if queue.writer_idle {
-            self.writer.work.notify_one();
-        }
-        Ok(())
+        saved
     }
 
     /// Block until everything submitted before this call was tried (committed, or kept to be
-    /// tried again). Free when nothing is outstanding, which is the common case for a hook
+    /// tried again; while the writer thread waits to try a failed batch again, at once). Free when nothing is outstanding, which is the common case for a hook
     /// that did not touch tasks.
     pub fn flush(&self) {
         let target = self.writer.queue.lock().unwrap().submitted;
         let progress = &self.writer.progress;
         loop {
             if *progress.upto.lock().unwrap() >= target {
+                return;
+            }
+            // The database refused the last batch: the writer thread tries again, not every
+            // flushing caller.
+            if self.writer.queue.lock().unwrap().retry_pending().is_some() {
                 return;
             }
             match self.writer.conn.try_lock() {
@@ -326,8 +353,26 @@ impl Store {
         self.writer.queue.lock().unwrap().journal = Journal::open(dir).unwrap().0;
     }
 
-    /// The arguments of task `id`, as stored (for a task whose arguments were left on disk).
+    /// The arguments of task `id`, as stored (for a task whose arguments were left on disk):
+    /// from its write still queued, or from the database. The committing connection is held
+    /// meanwhile, so no batch is between the two.
     pub fn task_args(&self, id: i64) -> Result<String, StoreError> {
+        let _committing = self.writer.conn.lock().unwrap();
+        let queued = self
+            .writer
+            .queue
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| match &m.op {
+                StoreOp::Insert(task) if task.id == id => Some(task.args.clone()),
+                _ => None,
+            });
+        if let Some(args) = queued {
+            return Ok(args);
+        }
         self.reader
             .lock()
             .unwrap()
@@ -340,30 +385,41 @@ impl Store {
             })
     }
 
+    /// Every task, as the database and the writes still queued leave them.
     pub fn load_tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
-        let conn = self.reader.lock().unwrap();
-        load_tasks(&conn).map_err(|source| StoreError::Read {
-            path: self.path.clone(),
-            source,
-        })
+        let _committing = self.writer.conn.lock().unwrap();
+        let tasks =
+            load_tasks(&self.reader.lock().unwrap()).map_err(|source| StoreError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        let queue = self.writer.queue.lock().unwrap();
+        Ok(overlay(tasks, queue.messages.iter().map(|m| &m.op)))
     }
 }
 
 enum Recovery {
     Journal(std::io::Error),
-    Commit(rusqlite::Error),
+    Mark(rusqlite::Error),
+}
+
+/// What opening found in the journal.
+struct Recovered {
+    journal: Journal,
+    /// The highest submission number the database holds.
+    committed: u64,
+    /// The journal's writes the database could not take now (a full disk), to try again.
+    uncommitted: Vec<WriterMessage>,
+    /// The highest submission number so far: the store goes on from there.
+    upto: u64,
 }
 
 /// Apply what the journal holds beyond what the database does (the writes promised to guests
-/// before a crash), then empty it. The journal, and the submission number the store goes on
-/// from.
-fn recover(data_dir: &Path, conn: &mut Connection) -> Result<(Journal, u64), Recovery> {
+/// before a crash), then empty it. What the database cannot take now stays queued, and in the
+/// journal: the store opens all the same.
+fn recover(data_dir: &Path, conn: &mut Connection) -> Result<Recovered, Recovery> {
     let (mut journal, records) = Journal::open(data_dir).map_err(Recovery::Journal)?;
-    let applied = conn
-        .query_row("SELECT applied FROM journal_mark", [], |row| {
-            row.get::<_, i64>(0)
-        })
-        .map_err(Recovery::Commit)? as u64;
+    let applied = journal_mark(conn).map_err(Recovery::Mark)?;
     let missing: Vec<WriterMessage> = records
         .into_iter()
         .filter(|(seq, _)| *seq > applied)
@@ -374,13 +430,82 @@ fn recover(data_dir: &Path, conn: &mut Connection) -> Result<(Journal, u64), Rec
         })
         .collect();
     let upto = missing.last().map_or(applied, |m| m.seq);
-    if !missing.is_empty() {
-        let count = missing.len();
-        commit(conn, &fold(missing), Some(upto)).map_err(Recovery::Commit)?;
-        tracing::info!(writes = count, "applied the task store's journal");
+    let count = missing.len();
+    let writes = fold(missing);
+    if count == 0 {
+        journal.empty();
+        return Ok(Recovered {
+            journal,
+            committed: applied,
+            uncommitted: Vec::new(),
+            upto,
+        });
     }
-    journal.empty();
-    Ok((journal, upto))
+    match commit(conn, &writes, Some(upto)) {
+        Ok(()) => {
+            tracing::info!(writes = count, "applied the task store's journal");
+            journal.empty();
+            Ok(Recovered {
+                journal,
+                committed: upto,
+                uncommitted: Vec::new(),
+                upto,
+            })
+        }
+        Err(err) => {
+            tracing::error!(
+                writes = count,
+                "cannot apply the task store's journal yet, to be tried again: {err}"
+            );
+            let uncommitted = writes
+                .into_iter()
+                .map(|(id, net)| WriterMessage {
+                    seq: upto,
+                    op: net.into_op(id),
+                    journaled: true,
+                })
+                .collect();
+            Ok(Recovered {
+                journal,
+                committed: applied,
+                uncommitted,
+                upto,
+            })
+        }
+    }
+}
+
+/// How far the database holds the journal (see `writer::commit`).
+fn journal_mark(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT applied FROM journal_mark", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|applied| applied as u64)
+}
+
+/// `tasks` as the writes `ops` leave them, in order of id.
+fn overlay<'a>(
+    tasks: Vec<TaskRecord>,
+    ops: impl IntoIterator<Item = &'a StoreOp>,
+) -> Vec<TaskRecord> {
+    let mut by_id: std::collections::BTreeMap<i64, TaskRecord> =
+        tasks.into_iter().map(|t| (t.id, t)).collect();
+    for op in ops {
+        match op {
+            StoreOp::Insert(task) => {
+                by_id.insert(task.id, (**task).clone());
+            }
+            StoreOp::Update(update) => {
+                if let Some(task) = by_id.get_mut(&update.id) {
+                    update.clone().apply(task);
+                }
+            }
+            StoreOp::Delete(id) => {
+                by_id.remove(id);
+            }
+        }
+    }
+    by_id.into_values().collect()
 }
 
 impl Drop for Store {
@@ -395,7 +520,8 @@ impl Drop for Store {
     }
 }
 
-/// Read the task table without a daemon (for `fasthooks-host tasks` when none is running).
+/// Read the tasks without owning the store (for `fasthooks-host tasks` when no daemon runs),
+/// with what its journal holds beyond the database.
 pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, StoreError> {
     let path = data_dir.join(STORE_FILE);
     if !path.exists() {
@@ -403,7 +529,19 @@ pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, StoreErro
     }
     let conn = open_connection(&path).map_err(StoreError::open(&path))?;
     migrate(&conn).map_err(StoreError::open(&path))?;
-    load_tasks(&conn).map_err(|source| StoreError::Read { path, source })
+    let read = |source| StoreError::Read {
+        path: path.clone(),
+        source,
+    };
+    let tasks = load_tasks(&conn).map_err(read)?;
+    // What a crashed owner left in the journal, as the next owner will apply it.
+    let applied = journal_mark(&conn).map_err(read)?;
+    let records = crate::journal::read(data_dir).map_err(|source| StoreError::Journal {
+        dir: data_dir.to_owned(),
+        source,
+    })?;
+    let pending = records.iter().filter(|(seq, _)| *seq > applied);
+    Ok(overlay(tasks, pending.map(|(_, op)| op)))
 }
 
 fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {

@@ -3,6 +3,12 @@ fn a_corrupt_store_is_moved_aside_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(STORE_FILE);
     std::fs::write(&path, vec![0xA5; 64 << 10]).unwrap();
+    // Its journal's numbers mean nothing to a fresh database: it goes aside with it.
+    let (mut journal, _) = crate::journal::Journal::open(dir.path()).unwrap();
+    journal
+        .append(&[(9, &StoreOp::Insert(Box::new(task(9))))])
+        .unwrap();
+    drop(journal);
     let (store, _owner) = crate::test_fixture::open_store(dir.path());
     assert!(store.load_tasks().unwrap().is_empty(), "a fresh store");
     let names: Vec<String> = std::fs::read_dir(dir.path())
@@ -11,12 +17,20 @@ fn a_corrupt_store_is_moved_aside_and_replaced() {
         .collect();
     let aside = names
         .iter()
-        .find(|n| n.starts_with("fasthooks.db.corrupt-") && !n.ends_with("-wal"))
+        .find(|n| {
+            n.starts_with("fasthooks.db.corrupt-")
+                && !n.ends_with("-wal")
+                && !n.ends_with(".journal")
+        })
         .unwrap_or_else(|| panic!("moved aside: {names:?}"));
     assert_eq!(
         std::fs::read(dir.path().join(aside)).unwrap(),
         vec![0xA5; 64 << 10],
         "kept as it was"
+    );
+    assert!(
+        names.contains(&format!("{aside}.journal")),
+        "its journal beside it: {names:?}"
     );
 }
 
@@ -211,29 +225,46 @@ fn the_next_owner_applies_what_the_journal_holds_beyond_the_database() {
 
 /// A saved write the database cannot commit (here a trigger plays the full disk) is kept and
 /// committed later, by the writer thread while the store is open, or from the journal by the
-/// next owner: the guest was told it is saved.
+/// next owner, which opens the store even while the database still refuses it: the guest was
+/// told it is saved.
 #[test]
 fn a_saved_write_the_database_cannot_commit_is_kept_until_it_can() {
     let dir = tempfile::tempdir().unwrap();
     let (store, owner) = crate::test_fixture::open_store(dir.path());
     let saboteur = Connection::open(dir.path().join(STORE_FILE)).unwrap();
     let refuse = "CREATE TRIGGER no_room BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;";
+    let committed = || -> i64 {
+        saboteur
+            .query_row("SELECT count(*) FROM tasks", [], |row| row.get(0))
+            .unwrap()
+    };
+    let ids = |tasks: Vec<crate::record::TaskRecord>| -> Vec<i64> {
+        tasks.iter().map(|t| t.id).collect()
+    };
     saboteur.execute_batch(refuse).unwrap();
-    store
-        .save(vec![StoreOp::Insert(Box::new(task(1)))])
-        .unwrap();
+    let one = crate::record::TaskRecord {
+        args: "\"first\"".into(),
+        ..task(1)
+    };
+    store.save(vec![StoreOp::Insert(Box::new(one))]).unwrap();
     store.flush();
-    assert!(store.load_tasks().unwrap().is_empty(), "not committed");
+    assert_eq!(committed(), 0, "not committed");
+    assert_eq!(
+        ids(store.load_tasks().unwrap()),
+        [1],
+        "but the store holds it"
+    );
+    assert_eq!(store.task_args(1).unwrap(), "\"first\"");
 
     // Committed by the writer thread once the database takes it.
     saboteur.execute_batch("DROP TRIGGER no_room;").unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while store.load_tasks().unwrap().is_empty() {
+    while committed() == 0 {
         assert!(std::time::Instant::now() < deadline, "never committed");
         std::thread::yield_now();
     }
 
-    // Closed before the database takes it: the next owner applies it.
+    // Closed before the database takes it: it stays in the journal.
     saboteur.execute_batch(refuse).unwrap();
     store
         .save(vec![StoreOp::Insert(Box::new(task(2)))])
@@ -241,10 +272,20 @@ fn a_saved_write_the_database_cannot_commit_is_kept_until_it_can() {
     store.flush();
     drop(store);
     drop(owner);
+    assert_eq!(
+        ids(read_tasks_directly(dir.path()).unwrap()),
+        [1, 2],
+        "seen without an owner as the next owner will apply it"
+    );
+    {
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
+        assert_eq!(ids(store.load_tasks().unwrap()), [1, 2]);
+        assert_eq!(committed(), 1);
+    }
     saboteur.execute_batch("DROP TRIGGER no_room;").unwrap();
     let (store, _owner) = crate::test_fixture::open_store(dir.path());
-    let ids: Vec<i64> = store.load_tasks().unwrap().iter().map(|t| t.id).collect();
-    assert_eq!(ids, [1, 2]);
+    assert_eq!(ids(store.load_tasks().unwrap()), [1, 2]);
+    assert_eq!(committed(), 2, "applied once the database takes it");
 }
 
 /// Under a stream of saves that never pauses, the journal is still emptied: it never holds

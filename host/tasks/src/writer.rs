@@ -40,7 +40,7 @@ pub(crate) enum Net {
 
 impl Net {
     /// The one write that does what the folded ones did.
-    fn into_op(self, id: i64) -> StoreOp {
+    pub(crate) fn into_op(self, id: i64) -> StoreOp {
         match self {
             Net::Insert(task) => StoreOp::Insert(task),
             Net::Update(update) => StoreOp::Update(update),
@@ -127,6 +127,24 @@ impl Queue {
         }
     }
 
+    /// A queue that starts with the journal's writes the database could not take at open
+    /// (through `upto`; it holds up to `committed`), to be tried again.
+    pub(crate) fn recovering(
+        journal: Journal,
+        committed: u64,
+        uncommitted: Vec<WriterMessage>,
+        upto: u64,
+    ) -> Queue {
+        let retry_at = (!uncommitted.is_empty()).then(|| Instant::now() + RETRY_AFTER);
+        Queue {
+            messages: uncommitted,
+            journaled_upto: upto,
+            committed_upto: committed,
+            retry_at,
+            ..Queue::new(journal, upto)
+        }
+    }
+
     pub(crate) fn push(&mut self, op: StoreOp, journaled: bool) {
         self.submitted += 1;
         let seq = self.submitted;
@@ -141,7 +159,7 @@ impl Queue {
     }
 
     /// Waiting to try a failed batch again.
-    fn retry_pending(&self) -> Option<Duration> {
+    pub(crate) fn retry_pending(&self) -> Option<Duration> {
         self.retry_at
             .and_then(|at| at.checked_duration_since(Instant::now()))
             .filter(|left| !left.is_zero())
@@ -178,7 +196,8 @@ impl Writer {
                 Ok(()) => {
                     queue.committed_upto = highest;
                     queue.retry_at = None;
-                    if queue.journaled_upto <= highest && queue.journal.len() > JOURNAL_EMPTIED_PAST
+                    let emptying_pays = queue.journal.len() > JOURNAL_EMPTIED_PAST;
+                    if queue.journaled_upto <= highest && (emptying_pays || queue.journal.is_torn())
                     {
                         queue.journal.empty();
                     }
@@ -195,6 +214,11 @@ impl Writer {
                         journaled,
                     });
                     queue.messages.splice(0..0, again);
+                    // A flushing caller committed this batch: the writer thread may be asleep
+                    // with no deadline, and must be the one to try again.
+                    if queue.writer_idle {
+                        self.work.notify_one();
+                    }
                 }
             }
         }
@@ -207,6 +231,7 @@ impl Writer {
     /// dropped. `checkpointer` is a connection of its own, so a checkpoint never holds the
     /// committing connection.
     pub(crate) fn run(&self, checkpointer: Connection) {
+        let mut last_try_made = false;
         loop {
             let mut queue = self.queue.lock().unwrap();
             loop {
@@ -215,6 +240,11 @@ impl Writer {
                 }
                 let retry = queue.retry_pending();
                 if !queue.messages.is_empty() && retry.is_none() {
+                    break;
+                }
+                // Closing: one last try, whenever the previous one failed.
+                if queue.closed && !queue.messages.is_empty() && !last_try_made {
+                    last_try_made = true;
                     break;
                 }
                 if queue.closed {
