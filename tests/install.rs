@@ -49,8 +49,17 @@ impl Setup {
         self.project().join(".claude/settings.json")
     }
 
+    /// Where install keeps the project's previous settings: fasthooks' data directory, never
+    /// the project (a path that does not exist when there is none).
     fn backup_path(&self) -> PathBuf {
-        self.project().join(".claude/settings.json.bak")
+        let dir = self.fasthooks.path().join("data/settings-backups");
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| path.to_string_lossy().ends_with("-settings.json"))
+            .unwrap_or_else(|| dir.join("none-settings.json"))
     }
 
     /// `fasthooks-host ARGS` run from the project directory.
@@ -334,11 +343,11 @@ fn installing_twice_adds_nothing_and_the_first_write_keeps_a_backup() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "settings.json" && name != "settings.json.bak")
+        .filter(|name| name != "settings.json")
         .collect();
     assert!(
         leftovers.is_empty(),
-        "no temporary files left: {leftovers:?}"
+        "no temporary or backup files left in the project: {leftovers:?}"
     );
 }
 
@@ -422,7 +431,57 @@ fn uninstall_works_when_the_plugin_file_is_gone() {
     std::fs::remove_file(&copy).unwrap();
     let out = setup.ok(&["uninstall", "--plugin", "guard-copy.wasm"]);
     assert!(out.contains("removed 1"), "{out}");
-    assert_eq!(setup.settings(), json!({}));
+    assert!(
+        !setup.settings_path().exists(),
+        "the file install created, left holding nothing, is gone"
+    );
+}
+
+#[test]
+fn install_then_uninstall_leaves_a_project_as_it_found_it() {
+    let setup = Setup::new();
+    let claude_dir = setup.project().join(".claude");
+    std::fs::remove_dir(&claude_dir).unwrap();
+    let before = listing(&setup.project());
+    let out = setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert!(setup.settings_path().exists(), "{out}");
+    let out = setup.ok(&["uninstall", "--plugin", &plugin_path("guard")]);
+    assert!(out.contains("removed it"), "{out}");
+    assert_eq!(
+        listing(&setup.project()),
+        before,
+        "no settings file, .claude directory or backup left behind"
+    );
+
+    // A project's settings that hold something else stay, and no backup lands in the project.
+    std::fs::create_dir_all(&claude_dir).unwrap();
+    setup.write_settings(USER_SETTINGS);
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    let out = setup.ok(&["uninstall", "--plugin", &plugin_path("guard")]);
+    assert_eq!(setup.settings_text(), USER_SETTINGS, "{out}");
+    assert_eq!(listing(&claude_dir), ["settings.json"]);
+    let backup = std::fs::read_to_string(setup.backup_path()).unwrap();
+    assert!(
+        backup.contains("guard.wasm"),
+        "the file before uninstall, kept outside the project: {backup}"
+    );
+}
+
+/// The entries under `dir`, recursively, as sorted relative paths.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            let path = entry.path();
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 #[test]

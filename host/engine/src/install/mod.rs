@@ -39,8 +39,12 @@
 //!   `install` twice adds nothing, and changed grants replace the old ones) and drops those for
 //!   events no longer selected; `uninstall` removes exactly them, then the groups, event lists
 //!   and `hooks` object that this left empty.
-//! - nothing changes on disk when nothing changes; otherwise the previous file is kept as
-//!   `settings.json.bak` and the new one replaces it atomically (temporary file, then rename).
+//! - nothing changes on disk when nothing changes; otherwise the previous file is kept (beside
+//!   it as `settings.json.bak` for user settings, in fasthooks' data directory for a
+//!   project's, see `file`) and the new one replaces it atomically (temporary file, then
+//!   rename). An uninstall that leaves a project's file holding nothing (`{}`) removes it, and
+//!   the project's `.claude` directory if that is then empty: install then uninstall leaves a
+//!   project as it found it.
 //! - a file that is not valid JSON, or whose `hooks` are not shaped as Claude Code expects, is
 //!   left untouched: exit 1 with a message naming the file.
 
@@ -105,7 +109,8 @@ pub fn install(args: &InstallArgs, matches: &ArgMatches) -> ExitCode {
 
 /// `fasthooks-host uninstall`.
 pub fn uninstall(args: &UninstallArgs) -> ExitCode {
-    finish(into_rendered(run_uninstall(args)))
+    let paths = Paths::resolve(None);
+    finish(into_rendered(run_uninstall(args, &paths)))
 }
 
 fn into_rendered(result: anyhow::Result<String>) -> Rendered {
@@ -219,9 +224,10 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let original = file::read(&file)?;
     let edited = apply_install(original.as_deref().unwrap_or(""), &plan, runs(&plugins))
         .map_err(|err| refuse(&file, &err))?;
+    let backup_at = file::backup_path(&file, project.is_some(), &paths.data);
     let (backup, mut out) = match edited {
         Some(text) => (
-            file::save(&file, &text, original.is_some())?,
+            file::save(&file, &text, original.is_some().then_some(&*backup_at))?,
             format!("installed {} in {}", described.join(", "), file.display()),
         ),
         None => (
@@ -250,7 +256,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     Ok(out)
 }
 
-fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
+fn run_uninstall(args: &UninstallArgs, paths: &Paths) -> anyhow::Result<String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     // The plugin file may be gone already: fall back to the absolute path as given.
     let project = args.target.project()?;
@@ -288,16 +294,21 @@ fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<String> {
             file.display()
         ));
     }
-    let backup = file::save(&file, &text, true)?;
+    let backup = file::backup_path(&file, project.is_some(), &paths.data);
     let mut out = format!(
         "removed {removed} hook entr{} for {} from {}",
         if removed == 1 { "y" } else { "ies" },
         shown.join(" + "),
         file.display()
     );
-    if let Some(backup) = backup {
-        out.push_str(&format!("\nprevious file kept as {}", backup.display()));
+    // A project's file left holding nothing goes; a user's own settings file stays.
+    if project.is_some() && file::holds_nothing(&text) {
+        file::remove(&file, &backup)?;
+        out.push_str(", which held nothing else: removed it");
+    } else {
+        file::save(&file, &text, Some(&backup))?;
     }
+    out.push_str(&format!("\nprevious file kept as {}", backup.display()));
     Ok(out)
 }
 
