@@ -695,7 +695,7 @@ fn a_task_does_not_outlive_its_plugin_file() {
 }
 
 #[test]
-fn tasks_cancel_stops_a_plugins_or_a_sessions_tasks() {
+fn tasks_cancel_stops_a_keys_a_plugins_or_a_sessions_tasks() {
     let home = Home::new();
     let (one, two) = (Lab::new(&home, "one"), Lab::new(&home, "two"));
     one.run("add loop key=spin-one");
@@ -707,8 +707,29 @@ fn tasks_cancel_stops_a_plugins_or_a_sessions_tasks() {
     assert_eq!(run.code, 1, "a filter is required");
     assert!(
         run.stderr
-            .contains("--plugin PATH|NAME, --session ID, or --all"),
+            .contains("KEY, --plugin PATH|NAME, --session ID, or --all"),
         "{}",
+        run.stderr
+    );
+
+    // By key: only that task (queued behind the two spinning ones, or running).
+    one.run("add loop key=spin-three");
+    let run = home.run(&["tasks", "cancel", "spin-three"], b"");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "1 task cancelled"),
+        "{}",
+        run.stderr
+    );
+    await_status(&home, "spin-three", "cancelled");
+    let states = task_states(&home);
+    assert_eq!(states["spin-one"].0, "running");
+    assert_eq!(states["spin-two"].0, "running");
+    let run = home.run(&["tasks", "cancel", "spin-one", "--session", "two"], b"");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "0 tasks cancelled"),
+        "a key of another session: {}",
         run.stderr
     );
 

@@ -221,25 +221,31 @@ fn task_text(task: &fasthooks_tasks::TaskRecord, now: u64) -> String {
     lines.join("\n")
 }
 
+/// Which tasks `tasks cancel` is about: every filter given must match.
+pub struct Whose {
+    pub key: Option<String>,
+    pub plugin: Option<String>,
+    pub session: Option<String>,
+}
+
 /// `fasthooks-host tasks cancel`: through the daemon when one runs (running tasks are stopped),
 /// in the store otherwise (the next daemon finds them cancelled).
-pub fn cancel_tasks(
-    plugin: Option<String>,
-    session: Option<String>,
-    all: bool,
-    home: Option<&Path>,
-) -> ExitCode {
-    if plugin.is_none() && session.is_none() && !all {
+pub fn cancel_tasks(whose: Whose, all: bool, home: Option<&Path>) -> ExitCode {
+    if whose.key.is_none() && whose.plugin.is_none() && whose.session.is_none() && !all {
         return finish(Rendered::error(
-            "tasks cancel: say whose tasks: --plugin PATH|NAME, --session ID, or --all",
+            "tasks cancel: say whose tasks: KEY, --plugin PATH|NAME, --session ID, or --all",
         ));
     }
     // A plugin given by file is matched by the path hooks record, which is canonical.
-    let plugin = plugin.map(plugin_key);
+    let whose = Whose {
+        plugin: whose.plugin.map(plugin_key),
+        ..whose
+    };
     let paths = Paths::resolve(home);
-    let request = Request::CancelTasks {
-        plugin: plugin.clone(),
-        session: session.clone(),
+    let request = Request::CancelMatching {
+        key: whose.key.clone(),
+        plugin: whose.plugin.clone(),
+        session: whose.session.clone(),
     };
     let cancelled = match client::ask(&paths, request) {
         Ok(Some(Reply::Cancelled(n))) => n,
@@ -248,7 +254,7 @@ pub fn cancel_tasks(
         }
         Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
         // No daemon: cancel in the store, owning it meanwhile like any other process would.
-        Ok(None) => match cancel_in_store(&paths, plugin.as_deref(), session.as_deref()) {
+        Ok(None) => match cancel_in_store(&paths, &whose) {
             Ok(n) => n,
             Err(err) => return finish(Rendered::error(format!("tasks cancel: {err}"))),
         },
@@ -260,11 +266,7 @@ pub fn cancel_tasks(
     )))
 }
 
-fn cancel_in_store(
-    paths: &Paths,
-    plugin: Option<&str>,
-    session: Option<&str>,
-) -> Result<u32, String> {
+fn cancel_in_store(paths: &Paths, whose: &Whose) -> Result<u32, String> {
     use fasthooks_tasks::{Store, StoreOwner, Takeover, TaskConfig, TaskService};
     let owner = StoreOwner::take_within(&paths.data, crate::task_owner::OWNER_WAIT, || false)
         .map_err(|err| err.to_string())?
@@ -273,7 +275,11 @@ fn cancel_in_store(
     let service = TaskService::open(store, owner, TaskConfig::default(), Takeover::RunOwnTasks)
         .map_err(|err| err.to_string())?;
     service
-        .cancel_matching(plugin, session)
+        .cancel_matching(
+            whose.key.as_deref(),
+            whose.plugin.as_deref(),
+            whose.session.as_deref(),
+        )
         .map_err(|err| err.to_string())
 }
 

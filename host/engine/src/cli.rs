@@ -128,8 +128,12 @@ pub enum TasksAction {
         #[arg(long)]
         json: bool,
     },
-    /// Cancel the unfinished tasks of a plugin and/or a session (running ones are stopped).
+    /// Cancel unfinished tasks (running ones are stopped): one key's, and/or a plugin's and/or
+    /// a session's.
     Cancel {
+        /// Only the task(s) with this key (of every plugin and session, unless --plugin or
+        /// --session narrow it).
+        key: Option<String>,
         /// The plugin: its file (as in the hook command) or its name.
         #[arg(long, value_name = "PATH|NAME")]
         plugin: Option<String>,
@@ -137,7 +141,7 @@ pub enum TasksAction {
         #[arg(long)]
         session: Option<String>,
         /// Every unfinished task of every plugin and session.
-        #[arg(long, conflicts_with_all = ["plugin", "session"])]
+        #[arg(long, conflicts_with_all = ["key", "plugin", "session"])]
         all: bool,
     },
 }

@@ -34,13 +34,22 @@ pub fn main() -> ExitCode {
         Some(Command::Tasks {
             action:
                 Some(crate::cli::TasksAction::Cancel {
+                    key,
                     plugin,
                     session,
                     all,
                 }),
             home,
             ..
-        }) => crate::admin::cancel_tasks(plugin, session, all, home.as_deref()),
+        }) => crate::admin::cancel_tasks(
+            crate::admin::Whose {
+                key,
+                plugin,
+                session,
+            },
+            all,
+            home.as_deref(),
+        ),
         Some(Command::Tasks {
             action:
                 Some(crate::cli::TasksAction::Show {

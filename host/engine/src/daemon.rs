@@ -315,7 +315,7 @@ impl Daemon {
                 Request::Status
                     | Request::Stop
                     | Request::Tasks { .. }
-                    | Request::CancelTasks { .. }
+                    | Request::CancelMatching { .. }
             );
             // An earlier build of this version shares the daemon; an older version does not.
             if !admin && !envelope.client.compatible_with(&self.identity) {
@@ -350,11 +350,16 @@ impl Daemon {
                     .map(|t| t.summary())
                     .collect(),
             ),
-            Request::CancelTasks { plugin, session } => {
-                match self
-                    .tasks
-                    .cancel_matching(plugin.as_deref(), session.as_deref())
-                {
+            Request::CancelMatching {
+                key,
+                plugin,
+                session,
+            } => {
+                match self.tasks.cancel_matching(
+                    key.as_deref(),
+                    plugin.as_deref(),
+                    session.as_deref(),
+                ) {
                     Ok(count) => Reply::Cancelled(count),
                     Err(err) => Reply::Error(err.to_string()),
                 }

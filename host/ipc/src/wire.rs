@@ -114,8 +114,11 @@ pub enum Request {
     Tasks {
         session: Option<String>,
     },
-    /// Cancel the unfinished tasks of a plugin (path or name) and/or a session.
-    CancelTasks {
+    /// Cancel the unfinished tasks of a key, and/or a plugin (path or name), and/or a session.
+    /// (Named anew when the key was added: a daemon that knows only plugin and session refuses
+    /// it, rather than read a key-only request as "every task".)
+    CancelMatching {
+        key: Option<String>,
         plugin: Option<String>,
         session: Option<String>,
     },
@@ -164,7 +167,7 @@ pub enum Reply {
     Status(DaemonStatus),
     Stopping,
     Tasks(Vec<TaskSummary>),
-    /// How many tasks `CancelTasks` cancelled.
+    /// How many tasks `CancelMatching` cancelled.
     Cancelled(u32),
     /// The answer to a `TaskCall`: a `Result<fasthooks_tasks::TaskAnswer, String>`, as JSON.
     TaskAnswer(serde_json::Value),

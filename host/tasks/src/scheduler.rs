@@ -340,21 +340,24 @@ impl TaskService {
         self.cancel_where(|t| &t.namespace == ns && !t.is_expired(now))
     }
 
-    /// Cancel every unfinished task of a plugin (by file path or by name) and/or of a session:
-    /// `fasthooks-host tasks cancel`. How many were cancelled.
+    /// Cancel every unfinished task with a key, and/or of a plugin (by file path or by name),
+    /// and/or of a session: `fasthooks-host tasks cancel`. How many were cancelled.
     pub fn cancel_matching(
         &self,
+        key: Option<&str>,
         plugin: Option<&str>,
         session: Option<&str>,
     ) -> Result<u32, WriteError> {
         self.cancel_where(|t| {
-            plugin.is_none_or(|p| {
-                fasthooks_ipc::wire::names_plugin(
-                    p,
-                    &t.namespace.plugin_name,
-                    &t.namespace.plugin_path,
-                )
-            }) && session.is_none_or(|s| t.namespace.session == s)
+            key.is_none_or(|k| t.key == k)
+                && plugin.is_none_or(|p| {
+                    fasthooks_ipc::wire::names_plugin(
+                        p,
+                        &t.namespace.plugin_name,
+                        &t.namespace.plugin_path,
+                    )
+                })
+                && session.is_none_or(|s| t.namespace.session == s)
         })
     }
 
