@@ -875,3 +875,87 @@ fn a_home_given_to_install_is_the_installed_hooks_home() {
     setup.ok(&["install", "--plugin", &plugin_path("guard")]);
     assert!(!command_of(&setup.settings(), "PreToolUse").contains("--home"));
 }
+
+/// `doctor` passes a good install, and names each fault injected into it, one at a time: a
+/// missing plugin, a wrong sha256, a missing grant, an unreadable store, a plugin installed in
+/// two scopes.
+#[test]
+fn doctor_passes_a_good_install_and_names_each_fault() {
+    let setup = Setup::new();
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    let good = setup.run(&["doctor"]);
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert!(
+        good.stdout.contains("doctor: no problems"),
+        "{}",
+        good.stdout
+    );
+    assert!(
+        good.stdout
+            .lines()
+            .any(|l| l.starts_with("ok") && l.contains("plugin guard") && l.contains("loads")),
+        "{}",
+        good.stdout
+    );
+
+    let installed = setup.settings()["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let local = setup.project().join(".claude/settings.local.json");
+    // One fault in the local settings: doctor exits 1 with exactly one problem, naming it.
+    let faulty = |command: &str, names: &[&str]| {
+        let settings =
+            json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": command}]}]}});
+        std::fs::write(&local, settings.to_string()).unwrap();
+        let out = setup.run(&["doctor"]);
+        assert_eq!(out.code, 1, "{command}: {}{}", out.stdout, out.stderr);
+        let problems: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM"))
+            .collect();
+        assert_eq!(problems.len(), 1, "{command}: {}", out.stdout);
+        for name in names {
+            assert!(problems[0].contains(name), "{name} in {problems:?}");
+        }
+        std::fs::remove_file(&local).unwrap();
+    };
+    let guard = plugin_path("guard");
+    let gone = setup.project().join("gone.wasm").display().to_string();
+    faulty(&installed.replace(&guard, &gone), &["gone.wasm", "missing"]);
+    faulty(
+        &format!("{installed} --sha256 {}", "0".repeat(64)),
+        &["guard.wasm", "pins", &"0".repeat(64)],
+    );
+    let needs = plugin_path("needs-grants");
+    faulty(
+        &installed.replace(&guard, &needs),
+        &["needs-grants", "--allow-read"],
+    );
+
+    let store = setup.fasthooks.path().join("data/fasthooks.db");
+    std::fs::create_dir_all(store.parent().unwrap()).unwrap();
+    std::fs::write(&store, vec![0x5A; 16 << 10]).unwrap();
+    let out = setup.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("PROBLEM")
+            && l.contains("task store")
+            && l.contains("not a database")),
+        "{}",
+        out.stdout
+    );
+    std::fs::remove_file(&store).unwrap();
+
+    setup.ok(&["install", "--user", "--plugin", &guard]);
+    let out = setup.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("PROBLEM")
+            && l.contains("runs 2 times on PreToolUse")
+            && l.contains("user settings, project settings")),
+        "{}",
+        out.stdout
+    );
+}

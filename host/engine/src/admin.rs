@@ -90,7 +90,7 @@ pub fn tasks(
         },
     ) {
         Ok(Some(Reply::Tasks(tasks))) => tasks,
-        Ok(_) | Err(_) => match fasthooks_tasks::store::read_tasks_directly(&paths.data) {
+        Ok(_) | Err(_) => match fasthooks_tasks::unowned::read_tasks(&paths.data) {
             Ok(tasks) => {
                 let now = now_ms();
                 tasks
@@ -140,7 +140,7 @@ pub fn show_task(
     let plugin = plugin.map(plugin_key);
     let now = now_ms();
     let tasks: Vec<fasthooks_tasks::TaskRecord> =
-        match fasthooks_tasks::store::read_tasks_directly(&paths.data) {
+        match fasthooks_tasks::unowned::read_tasks(&paths.data) {
             Ok(tasks) => tasks
                 .into_iter()
                 .filter(|t| {

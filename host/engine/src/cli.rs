@@ -52,6 +52,20 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// Check an installation end to end: binaries, daemon, directories, the task store, and
+    /// every fasthooks-host hook of the user, project and local settings (each plugin exists,
+    /// matches its pinned sha256, loads, has the grants it needs, is compiled; none runs twice
+    /// on one event). Exits 1 when it finds a problem.
+    #[command(
+        after_help = "Examples:\n  fasthooks-host doctor\n  fasthooks-host doctor --project-dir ~/src/app"
+    )]
+    Doctor {
+        /// The project whose settings to check (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        project_dir: Option<PathBuf>,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
     /// Show the host's log (plugins' lines, failures, tasks), picked by plugin, session, event
     /// or task key; --follow keeps printing new lines.
     #[command(
@@ -202,6 +216,25 @@ pub struct Target {
     /// The project directory (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
+}
+
+/// A settings command's words (the program first) read as the hook form, as the front reads
+/// them.
+pub fn parse_hook_words(words: &[String]) -> anyhow::Result<(HookArgs, ArgMatches)> {
+    // clap's message, on one line.
+    let one_line = |err: clap::Error| {
+        let text = err.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        anyhow::anyhow!("{}", first.trim_start_matches("error: "))
+    };
+    let matches = Cli::command()
+        .try_get_matches_from(words)
+        .map_err(one_line)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(one_line)?;
+    if cli.command.is_some() {
+        anyhow::bail!("it runs a subcommand, not a hook");
+    }
+    Ok((cli.hook, matches))
 }
 
 /// Parse the command line; print clap's message and exit (1 on error, 0 for help) otherwise.

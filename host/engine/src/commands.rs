@@ -10,6 +10,9 @@ pub fn main() -> ExitCode {
         Some(Command::Describe { plugin, home }) => {
             crate::describe::command(&plugin, home.as_deref())
         }
+        Some(Command::Doctor { project_dir, home }) => {
+            crate::doctor::command(project_dir.as_deref(), home.as_deref())
+        }
         Some(Command::Inspect { plugin, json, home }) => {
             crate::inspect::command(&plugin, json, home.as_deref())
         }

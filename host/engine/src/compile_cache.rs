@@ -81,6 +81,13 @@ impl CompileCache {
         }
     }
 
+    /// Is a compiled component for these bytes in the cache?
+    pub fn has_component(&self, sha256: &str) -> bool {
+        self.entry(sha256)
+            .join(format!("{}.cwasm", self.engine_key))
+            .exists()
+    }
+
     /// A compiled component from the cache only (its source bytes may be gone).
     pub fn cached_component(&self, engine: &Engine, sha256: &str) -> Option<Component> {
         let path = self

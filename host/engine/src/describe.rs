@@ -3,7 +3,7 @@
 use crate::call::CallContext;
 use crate::dispatch::Dispatcher;
 use crate::info::PluginInfo;
-use crate::plugin::{LoadedPlugin, PluginError, PluginFile};
+use crate::plugin::{LoadedPlugin, PluginError, PluginFile, PluginLoader};
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_protocol::Rendered;
@@ -41,14 +41,21 @@ pub fn load_for_describe(
     let file = PluginFile::read(plugin)?;
     let loader = dispatcher.loader();
     loader.announce_compiles();
-    let loaded = loader
-        .load(&file, |pre| {
-            crate::instance::describe(
-                loader.engine(),
-                pre,
-                CallContext::describe(file.provisional_id(), &file.sha256),
-            )
-        })
+    let loaded = load_file(loader, &file)
         .map_err(|err: PluginError| anyhow::anyhow!("plugin {}: {err}", plugin.display()))?;
     Ok((loaded, file, loader.engine().clone()))
+}
+
+/// Load `file` with `loader`, asking its `describe()` when the answer is not cached.
+pub fn load_file(
+    loader: &PluginLoader,
+    file: &PluginFile,
+) -> Result<Arc<LoadedPlugin>, PluginError> {
+    loader.load(file, |pre| {
+        crate::instance::describe(
+            loader.engine(),
+            pre,
+            CallContext::describe(file.provisional_id(), &file.sha256),
+        )
+    })
 }

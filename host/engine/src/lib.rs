@@ -33,6 +33,7 @@
 //! Around it:
 //! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
 //!   [`inline`]: the same hook in this process, with its watchdog.
+//! - [`doctor`]: an installation checked end to end.
 //! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`), [`install`]
 //!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
 //!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
@@ -46,6 +47,7 @@ pub mod compile_cache;
 pub mod daemon;
 pub mod describe;
 pub mod dispatch;
+pub mod doctor;
 pub mod host;
 pub mod info;
 pub mod inline;

@@ -25,6 +25,7 @@
 //! - [`call`]: a guest's task or state call as a value, answered by the owner, locally or for
 //!   another process ([`TaskPort`]).
 //! - [`access`]: how an instance reaches the service (ready, or opened on first use).
+//! - [`unowned`]: the store read without owning it (`tasks` with no daemon, `doctor`).
 
 pub mod access;
 pub mod call;
@@ -40,6 +41,7 @@ pub mod store;
 mod table;
 #[cfg(test)]
 mod test_fixture;
+pub mod unowned;
 mod waits;
 mod writer;
 

@@ -67,7 +67,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn open(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    pub(crate) fn open(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Open {
             path: path.to_owned(),
             source,
@@ -113,7 +113,7 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
-fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+pub(crate) fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -121,7 +121,7 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version >= SCHEMA_VERSION {
         return Ok(());
@@ -476,7 +476,7 @@ fn recover(data_dir: &Path, conn: &mut Connection) -> Result<Recovered, Recovery
 }
 
 /// How far the database holds the journal (see `writer::commit`).
-fn journal_mark(conn: &Connection) -> rusqlite::Result<u64> {
+pub(crate) fn journal_mark(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT applied FROM journal_mark", [], |row| {
         row.get::<_, i64>(0)
     })
@@ -484,7 +484,7 @@ fn journal_mark(conn: &Connection) -> rusqlite::Result<u64> {
 }
 
 /// `tasks` as the writes `ops` leave them, in order of id.
-fn overlay<'a>(
+pub(crate) fn overlay<'a>(
     tasks: Vec<TaskRecord>,
     ops: impl IntoIterator<Item = &'a StoreOp>,
 ) -> Vec<TaskRecord> {
@@ -520,31 +520,7 @@ impl Drop for Store {
     }
 }
 
-/// Read the tasks without owning the store (for `fasthooks-host tasks` when no daemon runs),
-/// with what its journal holds beyond the database.
-pub fn read_tasks_directly(data_dir: &Path) -> Result<Vec<TaskRecord>, StoreError> {
-    let path = data_dir.join(STORE_FILE);
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let conn = open_connection(&path).map_err(StoreError::open(&path))?;
-    migrate(&conn).map_err(StoreError::open(&path))?;
-    let read = |source| StoreError::Read {
-        path: path.clone(),
-        source,
-    };
-    let tasks = load_tasks(&conn).map_err(read)?;
-    // What a crashed owner left in the journal, as the next owner will apply it.
-    let applied = journal_mark(&conn).map_err(read)?;
-    let records = crate::journal::read(data_dir).map_err(|source| StoreError::Journal {
-        dir: data_dir.to_owned(),
-        source,
-    })?;
-    let pending = records.iter().filter(|(seq, _)| *seq > applied);
-    Ok(overlay(tasks, pending.map(|(_, op)| op)))
-}
-
-fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
+pub(crate) fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
     let mut statement = conn.prepare(
         "SELECT id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status,
                 priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms

@@ -273,7 +273,7 @@ fn a_saved_write_the_database_cannot_commit_is_kept_until_it_can() {
     drop(store);
     drop(owner);
     assert_eq!(
-        ids(read_tasks_directly(dir.path()).unwrap()),
+        ids(crate::unowned::read_tasks(dir.path()).unwrap()),
         [1, 2],
         "seen without an owner as the next owner will apply it"
     );

@@ -48,9 +48,9 @@
 //! - a file that is not valid JSON, or whose `hooks` are not shaped as Claude Code expects, is
 //!   left untouched: exit 1 with a message naming the file.
 
-mod checks;
+pub(crate) mod checks;
 mod command;
-mod file;
+pub(crate) mod file;
 mod one_line;
 mod settings;
 pub(crate) mod shell;

@@ -165,6 +165,11 @@ impl PluginLoader {
         &self.engine
     }
 
+    /// Are these bytes compiled already (in the compile cache)?
+    pub fn is_compiled(&self, sha256: &str) -> bool {
+        self.cache.has_component(sha256)
+    }
+
     /// The cached `describe()` answer for these bytes, without compiling anything.
     pub fn cached_info(&self, file: &PluginFile) -> Option<PluginInfo> {
         if let Some(plugin) = self.loaded.get(&file.sha256) {
