@@ -877,8 +877,8 @@ fn a_home_given_to_install_is_the_installed_hooks_home() {
 }
 
 /// `doctor` passes a good install, and names each fault injected into it, one at a time: a
-/// missing plugin, a wrong sha256, a missing grant, an unreadable store, a plugin installed in
-/// two scopes.
+/// missing plugin, a wrong sha256, a missing grant, an unreadable store, a log others can
+/// read, a plugin installed in two scopes.
 #[test]
 fn doctor_passes_a_good_install_and_names_each_fault() {
     let setup = Setup::new();
@@ -947,6 +947,22 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
         out.stdout
     );
     std::fs::remove_file(&store).unwrap();
+
+    // The log (what plugins log) readable by others.
+    use std::os::unix::fs::PermissionsExt;
+    let log = setup.fasthooks.path().join("logs/fasthooks.log");
+    std::fs::write(&log, b"").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = setup.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("PROBLEM") && l.contains("fasthooks.log") && l.contains("0644")),
+        "{}",
+        out.stdout
+    );
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     setup.ok(&["install", "--user", "--plugin", &guard]);
     let out = setup.run(&["doctor"]);

@@ -5,7 +5,8 @@
 //! - the binaries: this engine's version, `fasthooks-host` beside it (hooks exec the engine from
 //!   the front's directory), and which `fasthooks-host` is on PATH;
 //! - the daemon: running and answering (not running is fine: hooks start it);
-//! - fasthooks' directories: the user's own and private (the rule the daemon enforces);
+//! - fasthooks' directories: the user's own and private (the rule the daemon enforces), and the
+//!   store's files and the log readable by the user alone;
 //! - the task store: readable, SQLite's `quick_check`, writes a crash left in the journal, and
 //!   earlier corrupt stores moved aside;
 //! - every settings scope Claude Code reads (user, project, local): each `fasthooks-host` hook
@@ -62,6 +63,7 @@ pub fn command(project_dir: Option<&Path>, home: Option<&Path>) -> ExitCode {
     binaries(&mut report);
     daemon(&mut report, &paths);
     directories(&mut report, &paths);
+    file_modes(&mut report, &paths);
     store(&mut report, &paths);
     let project = match project_dir.map_or_else(std::env::current_dir, |d| Ok(d.to_owned())) {
         Ok(dir) => std::fs::canonicalize(&dir).unwrap_or(dir),
@@ -195,6 +197,34 @@ fn directories(report: &mut Report, paths: &Paths) {
                     dir.display()
                 ),
             ),
+        }
+    }
+}
+
+/// Files only the user may read: the store and its companions, the log.
+fn file_modes(report: &mut Report, paths: &Paths) {
+    use std::os::unix::fs::MetadataExt;
+    let store = paths.data.join(fasthooks_tasks::store::STORE_FILE);
+    let mut files: Vec<PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", store.display())))
+        .collect();
+    files.push(paths.data.join(fasthooks_tasks::store::JOURNAL_FILE));
+    files.push(paths.logs.join(crate::logging::LOG_FILE));
+    for file in files {
+        let Ok(meta) = std::fs::symlink_metadata(&file) else {
+            continue;
+        };
+        let mode = meta.mode() & 0o777;
+        if mode & 0o077 != 0 || meta.uid() != fasthooks_ipc::private::current_uid() {
+            report.say(
+                Level::Problem,
+                format!(
+                    "{} is mode {mode:04o}, owner uid {}: others may read what plugins stored; make it yours and chmod 600 it",
+                    file.display(),
+                    meta.uid()
+                ),
+            );
         }
     }
 }

@@ -25,6 +25,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub const STORE_FILE: &str = "fasthooks.db";
+pub use crate::journal::JOURNAL_FILE;
 /// What the WAL file keeps of its size when it starts over (SQLite's `journal_size_limit`).
 const WAL_KEPT_BYTES: i64 = 16 << 20;
 /// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
