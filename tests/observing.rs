@@ -126,3 +126,73 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+/// `stats` counts each plugin's calls and failures per event from the daemon's start, with
+/// latencies; an event a plugin does not subscribe to is not a call.
+#[test]
+fn stats_counts_calls_and_failures_per_plugin_and_event() {
+    let home = Home::new();
+    let guard = plugin("guard");
+    let hostile = plugin("hostile");
+    let args = [
+        "--plugin",
+        guard.to_str().unwrap(),
+        "--plugin",
+        hostile.to_str().unwrap(),
+    ];
+    for command in [
+        "ls",
+        "ls -l",
+        "echo hostile-trap",
+        "pwd",
+        "echo hostile-trap again",
+    ] {
+        home.hook(&args, &fasthooks_e2e::bash_event(command));
+    }
+    home.hook(&args, &prompt_event("fs log 1 0 hello"));
+    let mut command = home.command();
+    command.args(["stats", "--json"]);
+    let run = run_command(&mut command, b"", Duration::from_secs(30));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let row = |name: &str, event: &str| {
+        rows.iter()
+            .find(|r| r["plugin_name"] == name && r["event"] == event)
+            .cloned()
+    };
+    let guard_bash = row("guard", "PreToolUse").expect("guard's PreToolUse calls");
+    assert_eq!(
+        (
+            guard_bash["calls"].as_u64(),
+            guard_bash["failures"].as_u64()
+        ),
+        (Some(5), Some(0))
+    );
+    assert!(guard_bash["p50_us"].as_u64().unwrap() > 0, "{guard_bash}");
+    assert!(guard_bash["p99_us"].as_u64() <= guard_bash["max_us"].as_u64());
+    let hostile_bash = row("hostile", "PreToolUse").expect("hostile's PreToolUse calls");
+    assert_eq!(
+        (
+            hostile_bash["calls"].as_u64(),
+            hostile_bash["failures"].as_u64()
+        ),
+        (Some(5), Some(2)),
+        "the two traps are failures"
+    );
+    assert!(row("hostile", "UserPromptSubmit").is_some());
+    assert!(
+        row("guard", "UserPromptSubmit").is_none(),
+        "guard does not subscribe to prompts: {rows:?}"
+    );
+
+    let mut command = home.command();
+    command.arg("stats");
+    let run = run_command(&mut command, b"", Duration::from_secs(30));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header = run.stdout.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("PLUGIN") && header.contains("P99"),
+        "{}",
+        run.stdout
+    );
+}

@@ -283,8 +283,87 @@ fn cancel_in_store(paths: &Paths, whose: &Whose) -> Result<u32, String> {
         .map_err(|err| err.to_string())
 }
 
+/// `fasthooks-host stats`: the daemon's counters, as a table or JSON.
+pub fn stats(json: bool, home: Option<&Path>) -> ExitCode {
+    let paths = Paths::resolve(home);
+    let rows = match client::ask(&paths, Request::Stats) {
+        Ok(Some(Reply::Stats(rows))) => rows,
+        Ok(Some(Reply::Error(err))) => return finish(Rendered::error(format!("stats: {err}"))),
+        Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
+        Ok(None) => {
+            return finish(ok(
+                "no daemon is running: stats are its counters since it started (the next hook starts one)"
+                    .into(),
+            ));
+        }
+        Err(err) => return finish(Rendered::error(err)),
+    };
+    if json {
+        return finish(ok(serde_json::to_string_pretty(&rows).unwrap_or_default()));
+    }
+    if rows.is_empty() {
+        return finish(ok("no plugin calls yet since the daemon started".into()));
+    }
+    let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
+    let mut lines = vec![
+        [
+            "PLUGIN", "EVENT", "CALLS", "FAILED", "P50", "P99", "MAX", "FILE",
+        ]
+        .map(str::to_owned),
+    ];
+    for row in &rows {
+        lines.push([
+            if row.plugin_name.is_empty() {
+                "?".into()
+            } else {
+                row.plugin_name.clone()
+            },
+            row.event.clone(),
+            row.calls.to_string(),
+            row.failures.to_string(),
+            ms(row.p50_us),
+            ms(row.p99_us),
+            ms(row.max_us),
+            row.plugin_path.clone(),
+        ]);
+    }
+    finish(ok(columns(&lines)))
+}
+
+/// Rows as left-aligned columns, two spaces apart. Every cell on one line with control
+/// characters escaped: names, keys and errors are a plugin's words, and must not forge rows.
+fn columns<const N: usize>(rows: &[[String; N]]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| fasthooks_protocol::one_line(cell, 256))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = (0..N)
+        .map(|col| {
+            rows.iter()
+                .map(|r| r[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn table(tasks: &[TaskSummary]) -> String {
-    const COLUMNS: usize = 7;
     let now = now_ms();
     let mut rows =
         vec![["SESSION", "PLUGIN", "KEY", "STATUS", "AGE", "ERROR", "FILE"].map(str::to_owned)];
@@ -300,30 +379,10 @@ fn table(tasks: &[TaskSummary]) -> String {
             task.plugin_path.clone(),
         ]);
     }
-    let widths: Vec<usize> = (0..COLUMNS)
-        .map(|col| {
-            rows.iter()
-                .map(|r| r[col].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect::<Vec<_>>()
-                .join("  ")
-                .trim_end()
-                .to_owned()
-        })
-        .collect();
     if tasks.is_empty() {
         return "no tasks".into();
     }
-    lines.join("\n")
+    columns(&rows)
 }
 
 fn age(ms: u64) -> String {

@@ -52,6 +52,17 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// The daemon's counters since it started, per plugin and event: calls, failures, and
+    /// p50, p99 and max latency of the most recent calls (hooks run in-process are not
+    /// counted).
+    #[command(after_help = "Examples:\n  fasthooks-host stats\n  fasthooks-host stats --json")]
+    Stats {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
     /// Check an installation end to end: binaries, daemon, directories, the task store, and
     /// every fasthooks-host hook of the user, project and local settings (each plugin exists,
     /// matches its pinned sha256, loads, has the grants it needs, is compiled; none runs twice

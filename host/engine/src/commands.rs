@@ -10,6 +10,7 @@ pub fn main() -> ExitCode {
         Some(Command::Describe { plugin, home }) => {
             crate::describe::command(&plugin, home.as_deref())
         }
+        Some(Command::Stats { json, home }) => crate::admin::stats(json, home.as_deref()),
         Some(Command::Doctor { project_dir, home }) => {
             crate::doctor::command(project_dir.as_deref(), home.as_deref())
         }

@@ -77,6 +77,7 @@ impl DaemonConfig {
 
 struct Daemon {
     dispatcher: Arc<Dispatcher>,
+    stats: Arc<crate::stats::HookStats>,
     tasks: Arc<TaskService>,
     identity: Identity,
     config: DaemonConfig,
@@ -165,14 +166,15 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     tasks.start_workers(Arc::new(PluginTaskRunner {
         loader: loader.clone(),
     }));
-    let dispatcher = Arc::new(Dispatcher::new(
-        loader,
-        Some(TaskAccess::ready(tasks.clone())),
-    ));
+    let stats = Arc::new(crate::stats::HookStats::default());
+    let dispatcher = Arc::new(
+        Dispatcher::new(loader, Some(TaskAccess::ready(tasks.clone()))).with_stats(stats.clone()),
+    );
 
     let listener = bind(&socket)?;
     let daemon = Arc::new(Daemon {
         dispatcher,
+        stats,
         tasks,
         identity: Identity::current(),
         config,
@@ -313,6 +315,7 @@ impl Daemon {
             let admin = matches!(
                 envelope.request,
                 Request::Status
+                    | Request::Stats
                     | Request::Stop
                     | Request::Tasks { .. }
                     | Request::CancelMatching { .. }
@@ -343,6 +346,7 @@ impl Daemon {
                 Reply::Hook(rendered)
             }
             Request::Status => Reply::Status(self.status()),
+            Request::Stats => Reply::Stats(self.stats.snapshot()),
             Request::Tasks { session } => Reply::Tasks(
                 self.tasks
                     .list(session.as_deref())

@@ -20,6 +20,7 @@ use crate::call::{CallContext, PluginId};
 use crate::instance;
 use crate::plugin::{PluginError, PluginLoader};
 use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
+use crate::stats::HookStats;
 use crate::task_runner::PluginTaskRunner;
 use fasthooks_ipc::{HookRequest, Paths, PluginSpec};
 use fasthooks_protocol::{HookEvent, Rendered, Response, error_line, events, fail_closed, render};
@@ -66,6 +67,8 @@ pub fn hook_process_loader(cache: &std::path::Path) -> anyhow::Result<Arc<Plugin
 pub struct Dispatcher {
     loader: Arc<PluginLoader>,
     tasks: Option<TaskAccess>,
+    /// Per plugin and event counters, in the daemon (`fasthooks-host stats`).
+    stats: Option<Arc<HookStats>>,
 }
 
 /// A plugin that could not give an answer, named for the user.
@@ -82,7 +85,19 @@ impl PluginFailure {
 
 impl Dispatcher {
     pub fn new(loader: Arc<PluginLoader>, tasks: Option<TaskAccess>) -> Dispatcher {
-        Dispatcher { loader, tasks }
+        Dispatcher {
+            loader,
+            tasks,
+            stats: None,
+        }
+    }
+
+    /// Count every plugin call in `stats`.
+    pub fn with_stats(self, stats: Arc<HookStats>) -> Dispatcher {
+        Dispatcher {
+            stats: Some(stats),
+            ..self
+        }
     }
 
     /// The in-process dispatcher of a hook process: a small engine, and a task service opened on
@@ -183,7 +198,22 @@ impl Dispatcher {
         event: &HookEvent,
         wait_deadline: Instant,
     ) -> (Response, Vec<PluginFailure>) {
-        let run = |spec: &PluginSpec| self.run_plugin(spec, request, event, wait_deadline);
+        let run = |spec: &PluginSpec| {
+            let started = Instant::now();
+            let outcome = self.run_plugin(spec, request, event, wait_deadline);
+            if let Some(stats) = &self.stats {
+                let path = spec.path.display().to_string();
+                let took = started.elapsed();
+                match &outcome {
+                    Ok(Some((_, name))) => {
+                        stats.record(&path, Some(name), &event.name, took, false)
+                    }
+                    Err(_) => stats.record(&path, None, &event.name, took, true),
+                    Ok(None) => {}
+                }
+            }
+            outcome.map(|answered| answered.map(|(response, _)| response))
+        };
         let outcomes: Vec<Result<Option<Response>, PluginFailure>> =
             match request.plugins.as_slice() {
                 [only] => vec![run(only)],
@@ -230,14 +260,15 @@ impl Dispatcher {
         (merged, failures)
     }
 
-    /// `Ok(None)`: the plugin does not subscribe to this event.
+    /// The plugin's answer and the name it gives itself; `Ok(None)`: it does not subscribe to
+    /// this event.
     fn run_plugin(
         &self,
         spec: &PluginSpec,
         request: &HookRequest,
         event: &HookEvent,
         wait_deadline: Instant,
-    ) -> Result<Option<Response>, PluginFailure> {
+    ) -> Result<Option<(Response, String)>, PluginFailure> {
         let file = self.loader.open(&spec.path).map_err(|err| PluginFailure {
             plugin: spec.path.display().to_string(),
             message: err.to_string(),
@@ -309,7 +340,7 @@ impl Dispatcher {
             ..context(id)
         };
         instance::handle(self.loader.engine(), &plugin.pre, context, event)
-            .map(Some)
+            .map(|response| Some((response, name.to_owned())))
             .map_err(|failure| failed(name, failure.to_string()))
     }
 }

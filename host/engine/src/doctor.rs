@@ -52,7 +52,11 @@ impl Report {
                 "PROBLEM"
             }
         };
-        println!("{tag} {}", text.as_ref());
+        // Names, versions and messages can be a plugin's words: one line each, always.
+        println!(
+            "{tag} {}",
+            fasthooks_protocol::one_line(text.as_ref(), 4096)
+        );
     }
 }
 
@@ -503,8 +507,8 @@ fn check_command(
             Level::Ok,
             format!(
                 "{at}: plugin {} {} ({shown}) loads, compiled, grants cover its capabilities{}",
-                info.name,
-                info.version,
+                fasthooks_protocol::one_line(&info.name, 80),
+                fasthooks_protocol::one_line(&info.version, 40),
                 if pinned.is_some() {
                     ", pinned sha256 matches"
                 } else {

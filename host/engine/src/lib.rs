@@ -33,8 +33,9 @@
 //! Around it:
 //! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
 //!   [`inline`]: the same hook in this process, with its watchdog.
-//! - [`doctor`]: an installation checked end to end.
-//! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`), [`install`]
+//! - [`doctor`]: an installation checked end to end; [`stats`]: the daemon's per-plugin,
+//!   per-event counters.
+//! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`, `stats`), [`install`]
 //!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
 //!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
 //!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task).
@@ -60,6 +61,7 @@ pub mod plugin;
 pub mod runtime;
 pub mod sandbox;
 pub mod share;
+pub mod stats;
 pub mod task_owner;
 pub mod task_runner;
 pub mod test_run;

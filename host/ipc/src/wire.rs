@@ -114,6 +114,8 @@ pub enum Request {
     Tasks {
         session: Option<String>,
     },
+    /// The daemon's per-plugin, per-event counters.
+    Stats,
     /// Cancel the unfinished tasks of a key, and/or a plugin (path or name), and/or a session.
     /// (Named anew when the key was added: a daemon that knows only plugin and session refuses
     /// it, rather than read a key-only request as "every task".)
@@ -144,6 +146,21 @@ pub fn names_plugin(given: &str, name: &str, path: &str) -> bool {
     given == path || given == name
 }
 
+/// The daemon's counters for one plugin file on one event (`fasthooks-host stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginStats {
+    /// The name the plugin gives itself (empty if it never loaded).
+    pub plugin_name: String,
+    pub plugin_path: String,
+    pub event: String,
+    pub calls: u64,
+    pub failures: u64,
+    /// Over the most recent calls.
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
 /// One background task as the admin commands show it (no arguments, no sandbox).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskSummary {
@@ -167,6 +184,7 @@ pub enum Reply {
     Status(DaemonStatus),
     Stopping,
     Tasks(Vec<TaskSummary>),
+    Stats(Vec<PluginStats>),
     /// How many tasks `CancelMatching` cancelled.
     Cancelled(u32),
     /// The answer to a `TaskCall`: a `Result<fasthooks_tasks::TaskAnswer, String>`, as JSON.
