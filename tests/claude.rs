@@ -666,3 +666,68 @@ fn without_the_grant_a_plugin_cannot_start_a_sub_agent() {
         requests[0].texts()
     );
 }
+
+/// `fasthooks-host package DIR`: the packaged plugin, loaded by the real CLI with
+/// `--plugin-dir`, denies as the installed one does.
+fn package_guard(world: &World) -> PathBuf {
+    let out = world.path("guard-plugin");
+    let host = fasthooks_e2e::host_binary();
+    let run = world
+        .fasthooks
+        .command()
+        .args(["package", "--plugin", &plugin_arg("guard"), "--out"])
+        .arg(&out)
+        .arg("--host")
+        .arg(&host)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fasthooks-host package");
+    assert!(
+        run.status.success(),
+        "package failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+#[test]
+fn a_packaged_plugin_loaded_with_plugin_dir_denies_a_dangerous_call() {
+    let world = World::new(vec![
+        vec![bash(DANGEROUS)],
+        vec![text("I will not run that.")],
+    ]);
+    let package = package_guard(&world);
+    let dir = package.display().to_string();
+    world.claude(
+        "install the tool",
+        &["--allowedTools", "Bash", "--plugin-dir", &dir],
+    );
+    assert!(
+        !world.project().join("pwned").exists(),
+        "the denied command ran"
+    );
+    let requests = world.expect_main_requests(2);
+    let (result, is_error) = only_tool_result(&requests[1]);
+    assert!(
+        is_error && result.contains(GUARD_PREFIX),
+        "the packaged guard denied it: {result}"
+    );
+}
+
+#[test]
+fn a_packaged_plugin_whose_wasm_was_replaced_is_refused() {
+    let world = World::new(vec![vec![bash("echo hello")], vec![text("Done.")]]);
+    let package = package_guard(&world);
+    // Someone swaps the plugin inside the package for another build.
+    std::fs::copy(plugin("echo"), package.join("guard.wasm")).unwrap();
+    let dir = package.display().to_string();
+    world.claude(
+        "say hello",
+        &["--allowedTools", "Bash", "--plugin-dir", &dir],
+    );
+    let log = world.fasthooks.log();
+    assert!(
+        log.contains("does not match --sha256") && log.contains("refusing to run it"),
+        "the host refused the swapped file: {log}"
+    );
+}

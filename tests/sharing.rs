@@ -150,3 +150,116 @@ fn install_refuses_a_plugin_whose_capabilities_are_not_granted() {
     let installed = install(&["--allow-read", &data, "--allow-agent"]);
     assert_eq!(installed.code, 0, "{}", installed.stderr);
 }
+
+fn package(home: &Home, args: &[&str]) -> fasthooks_e2e::HookRun {
+    let mut command = home.command();
+    command.arg("package").args(args);
+    run_command(&mut command, b"", Duration::from_secs(120))
+}
+
+#[test]
+fn package_writes_a_claude_code_plugin_pinned_to_the_build_with_exactly_its_grants() {
+    let home = Home::new();
+    let out = tempfile::tempdir().unwrap();
+    let guard = plugin("guard");
+    let dir = out.path().join("guard-plugin");
+    let run = package(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".claude-plugin/plugin.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["name"], "guard");
+    let hooks: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("hooks/hooks.json")).unwrap())
+            .unwrap();
+    let command = hooks["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        command,
+        format!(
+            "fasthooks-host --plugin \"${{CLAUDE_PLUGIN_ROOT}}/guard.wasm\" --sha256 {}",
+            sha256_of(&guard)
+        )
+    );
+    assert_eq!(
+        std::fs::read(dir.join("guard.wasm")).unwrap(),
+        std::fs::read(&guard).unwrap()
+    );
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(
+        readme.contains("None: it sees the event and nothing else"),
+        "{readme}"
+    );
+    assert!(readme.contains(&sha256_of(&guard)), "{readme}");
+
+    let again = package(
+        &home,
+        &[
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        again.code, 1,
+        "a package is never written over: {}",
+        again.stdout
+    );
+
+    // Grants are the packager's, all visible, and change the version.
+    let needs = plugin("needs-grants");
+    let version = |args: &[&str], name: &str| -> String {
+        let dir = out.path().join(name);
+        let mut all = vec!["--plugin", needs.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+        let run = package(&home, &all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        for arg in args.iter().filter(|a| a.starts_with("--")) {
+            assert!(readme.contains(arg), "{arg} listed in {readme}");
+        }
+        let manifest: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(".claude-plugin/plugin.json")).unwrap(),
+        )
+        .unwrap();
+        manifest["version"].as_str().unwrap().to_owned()
+    };
+    let narrow = version(
+        &["--allow-read", "$CLAUDE_PROJECT_DIR/docs", "--allow-agent"],
+        "narrow",
+    );
+    let wide = version(
+        &["--allow-read", "$CLAUDE_PROJECT_DIR", "--allow-agent"],
+        "wide",
+    );
+    assert_ne!(narrow, wide, "a changed grant is a new version");
+    assert!(narrow.starts_with("0.1.0+"), "{narrow}");
+
+    let refused = |args: &[&str], why: &str| {
+        let dir = out.path().join("refused");
+        let mut all = vec!["--plugin", needs.to_str().unwrap()];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+        let run = package(&home, &all);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(run.stderr.contains(why), "{args:?}: {}", run.stderr);
+        assert!(!dir.exists(), "nothing written");
+    };
+    refused(&["--allow-agent"], "needs the read-files capability");
+    refused(
+        &["--allow-read", "/tmp", "--allow-agent"],
+        "a directory of this machine",
+    );
+}

@@ -135,6 +135,13 @@ pub enum Command {
     Install(Box<InstallArgs>),
     /// Remove the hook entries `install` added for a plugin.
     Uninstall(UninstallArgs),
+    /// Make a plugin into a Claude Code plugin directory to share: hooks/hooks.json pinned to
+    /// this build's sha256 with exactly the grants given, plugin.json, the .wasm and a README
+    /// listing the grants. Load it with `claude --plugin-dir DIR`.
+    #[command(
+        after_help = "Examples:\n  fasthooks-host package --plugin guard.wasm --out guard-plugin\n  fasthooks-host package --plugin docs.wasm --allow-read '$CLAUDE_PROJECT_DIR/docs' --out docs-plugin"
+    )]
+    Package(Box<PackageArgs>),
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -199,6 +206,24 @@ pub struct InstallArgs {
     pub events: Vec<String>,
     /// Claude Code's own timeout for these entries, in seconds (the entry's "timeout"; it also
     /// raises the 1.5 s budget Claude Code gives SessionEnd hooks).
+    #[arg(long, value_name = "SECONDS")]
+    pub hook_timeout: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct PackageArgs {
+    #[command(flatten)]
+    pub hook: HookArgs,
+    /// The directory to create (it must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How the hooks name the host (default: fasthooks-host, found on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub host: Option<String>,
+    /// Only these events (comma-separated or repeated) among those the plugin subscribes to.
+    #[arg(long, value_name = "EVENT", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Claude Code's own timeout for these entries, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub hook_timeout: Option<u64>,
 }

@@ -72,6 +72,12 @@ pub fn main() -> ExitCode {
             json,
             home,
         }) => crate::admin::tasks(session.as_deref(), plugin, json, home.as_deref()),
+        Some(Command::Package(args)) => {
+            let matches = matches
+                .subcommand_matches("package")
+                .expect("clap parsed this subcommand");
+            crate::install::package(&args, matches)
+        }
         Some(Command::Install(args)) => {
             let matches = matches
                 .subcommand_matches("install")

@@ -110,7 +110,8 @@ impl Grant {
         }
     }
 
-    fn value(&self) -> Option<String> {
+    /// The grant's value as written after its flag (`None` for a bare flag).
+    pub fn value(&self) -> Option<String> {
         match self {
             Grant::Read(dir) | Grant::Write(dir) => Some(dir.display().to_string()),
             Grant::Env(text)

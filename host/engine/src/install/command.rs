@@ -105,7 +105,7 @@ pub(super) fn utf8(path: &Path, flag: &str) -> anyhow::Result<String> {
 
 /// A directory the shell expands when the hook runs: only `$NAME` / `${NAME}` references,
 /// nothing that would run a command or end the double quotes it is written in.
-fn check_expandable(text: &str, flag: &str) -> anyhow::Result<()> {
+pub(super) fn check_expandable(text: &str, flag: &str) -> anyhow::Result<()> {
     let bad = || {
         anyhow!(
             "{flag} {text}: only $NAME or ${{NAME}} may be left for the shell (e.g. \"$CLAUDE_PROJECT_DIR/docs\")"

@@ -1,5 +1,6 @@
 //! `fasthooks-host install` and `uninstall`: write the hook entries that run a plugin into
-//! Claude Code's settings, and take them out again.
+//! Claude Code's settings, and take them out again; `package` writes the same entries into a
+//! Claude Code plugin directory to share (see `package`).
 //!
 //! ```text
 //! fasthooks-host install --plugin guard.wasm [grants…] [--project | --local | --user] [--events E,…]
@@ -52,6 +53,7 @@ pub(crate) mod checks;
 mod command;
 pub(crate) mod file;
 mod one_line;
+mod package;
 mod settings;
 pub(crate) mod shell;
 
@@ -63,6 +65,7 @@ use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::{Grant, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
 use fasthooks_protocol::{Rendered, matcher};
+pub use package::package;
 use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
 use shell::plugins_of_command;
 use std::path::PathBuf;
