@@ -933,6 +933,12 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
         &installed.replace(&guard, &needs),
         &["needs-grants", "--allow-read"],
     );
+    // Shell text after the command runs too, and can throw the answer away.
+    faulty(
+        &format!("{installed} || true"),
+        &["goes on after", "|| true"],
+    );
+    faulty(&format!("env X=1 {installed}"), &["through something else"]);
 
     let store = setup.fasthooks.path().join("data/fasthooks.db");
     std::fs::create_dir_all(store.parent().unwrap()).unwrap();

@@ -132,6 +132,15 @@ impl Drop for Killed {
 #[test]
 fn stats_counts_calls_and_failures_per_plugin_and_event() {
     let home = Home::new();
+    let mut command = home.command();
+    command.args(["stats", "--json"]);
+    let run = run_command(&mut command, b"", Duration::from_secs(30));
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "[]"),
+        "no daemon, no counters: {}",
+        run.stderr
+    );
     let guard = plugin("guard");
     let hostile = plugin("hostile");
     let args = [

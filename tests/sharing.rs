@@ -258,8 +258,7 @@ fn package_writes_a_claude_code_plugin_pinned_to_the_build_with_exactly_its_gran
         assert!(!dir.exists(), "nothing written");
     };
     refused(&["--allow-agent"], "needs the read-files capability");
-    refused(
-        &["--allow-read", "/tmp", "--allow-agent"],
-        "a directory of this machine",
-    );
+    let elsewhere = "start at the project or the home";
+    refused(&["--allow-read", "/tmp", "--allow-agent"], elsewhere);
+    refused(&["--allow-read", "/${UNSET}", "--allow-agent"], elsewhere);
 }

@@ -290,6 +290,7 @@ pub fn stats(json: bool, home: Option<&Path>) -> ExitCode {
         Ok(Some(Reply::Stats(rows))) => rows,
         Ok(Some(Reply::Error(err))) => return finish(Rendered::error(format!("stats: {err}"))),
         Ok(Some(other)) => return finish(Rendered::error(format!("unexpected reply {other:?}"))),
+        Ok(None) if json => return finish(ok("[]".into())),
         Ok(None) => {
             return finish(ok(
                 "no daemon is running: stats are its counters since it started (the next hook starts one)"

@@ -19,7 +19,7 @@
 //! a corrupt one is reported, not moved aside (the next daemon does that).
 
 use crate::install::checks::check_grants;
-use crate::install::shell::shell_words;
+use crate::install::shell::{has_more_than_one_command, shell_words};
 use crate::plugin::PluginFile;
 use fasthooks_ipc::client;
 use fasthooks_ipc::wire::{Identity, Reply, Request};
@@ -267,7 +267,7 @@ fn store(report: &mut Report, paths: &Paths) {
         Err(err) => report.say(
             Level::Problem,
             format!(
-                "task store: {err}; the next daemon moves a corrupt store aside and starts a fresh one (its tasks and state are lost), or fix its permissions"
+                "task store: {err}; if it is corrupt, the next daemon moves it aside and starts a fresh one (its tasks and state are lost); if it cannot be read, make it yours and readable (chmod 600)"
             ),
         ),
     }
@@ -312,7 +312,15 @@ fn settings(report: &mut Report, paths: &Paths, project: &Path) {
     };
     // (plugin file, event) -> where it runs, for plugins installed twice.
     let mut runs: BTreeMap<(PathBuf, String), Vec<&'static str>> = BTreeMap::new();
-    for scope in &scopes {
+    let user_file = scopes
+        .first()
+        .and_then(|user| std::fs::canonicalize(&user.file).ok());
+    for (index, scope) in scopes.iter().enumerate() {
+        // Run from HOME, the project's settings are the user's: one file, checked once.
+        if index > 0 && user_file.is_some() && std::fs::canonicalize(&scope.file).ok() == user_file
+        {
+            continue;
+        }
         let commands = match hook_commands(&scope.file) {
             Ok(None) => {
                 report.say(
@@ -383,10 +391,9 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
                 let Some(command) = hook.get("command").and_then(|c| c.as_str()) else {
                     continue;
                 };
-                let runs_host = shell_words(command).first().is_some_and(|program| {
-                    Path::new(program).file_name() == Some(HOST_BINARY.as_ref())
-                });
-                if runs_host {
+                // Also those that run it through something else (`env X=1 fasthooks-host`, a
+                // wrapper script): listed, so doctor never passes over a hook it did not check.
+                if runs_host(command) || command.contains(HOST_BINARY) {
                     commands
                         .entry(command.to_owned())
                         .or_default()
@@ -396,6 +403,13 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
         }
     }
     Ok(Some(commands))
+}
+
+/// Is the command's program `fasthooks-host`?
+fn runs_host(command: &str) -> bool {
+    shell_words(command)
+        .first()
+        .is_some_and(|program| Path::new(program).file_name() == Some(HOST_BINARY.as_ref()))
 }
 
 /// Check one hook command and its plugins; the plugin files it runs (for duplicates).
@@ -415,12 +429,45 @@ fn check_command(
                 .replace("$CLAUDE_PROJECT_DIR", &project_text)
         })
         .collect();
+    if !runs_host(command) {
+        report.say(
+            Level::Problem,
+            format!(
+                "{at}: the hook runs {HOST_BINARY} through something else ({command}); doctor cannot check it, and neither can you at a glance: write it as a plain {HOST_BINARY} command"
+            ),
+        );
+        return Vec::new();
+    }
+    if has_more_than_one_command(command) {
+        report.say(
+            Level::Problem,
+            format!(
+                "{at}: the hook command goes on after the {HOST_BINARY} command ({command}): that text runs too, and can change or throw away the plugins' answer; remove it"
+            ),
+        );
+    }
     let program = PathBuf::from(&words[0]);
     let found = if program.components().count() == 1 {
         on_path(&words[0])
     } else {
         Some(project.join(&program)).filter(|p| p.is_file())
     };
+    let this_front = std::env::current_exe()
+        .ok()
+        .and_then(|engine| engine.parent().map(|dir| dir.join(HOST_BINARY)));
+    if let (Some(found), Some(front)) = (&found, &this_front)
+        && !same_file(found, front)
+        && !on_path(HOST_BINARY).is_some_and(|p| same_file(found, &p))
+    {
+        report.say(
+            Level::Note,
+            format!(
+                "{at}: the hook runs {}, which is neither this {HOST_BINARY} ({}) nor the one on PATH",
+                found.display(),
+                front.display()
+            ),
+        );
+    }
     if found.is_none() {
         report.say(
             Level::Problem,

@@ -15,6 +15,10 @@ use std::time::Duration;
 /// Calls whose latency is kept per plugin and event.
 pub const RECENT: usize = 1024;
 
+/// Plugin and event pairs counted; calls of pairs past it are not (the settings of one user
+/// hold a few dozen).
+pub const MAX_PAIRS: usize = 4096;
+
 #[derive(Default)]
 pub struct HookStats {
     counters: Mutex<HashMap<(String, String), Counters>>,
@@ -39,10 +43,16 @@ impl HookStats {
         took: Duration,
         failed: bool,
     ) {
-        let mut counters = self.counters.lock().unwrap();
-        let entry = counters
-            .entry((path.to_owned(), event.to_owned()))
-            .or_default();
+        // A poisoned lock still holds good counters: never let it break a hook.
+        let mut counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (path.to_owned(), event.chars().take(64).collect::<String>());
+        if counters.len() >= MAX_PAIRS && !counters.contains_key(&key) {
+            return;
+        }
+        let entry = counters.entry(key).or_default();
         if let Some(name) = name
             && entry.name != name
         {
@@ -58,18 +68,27 @@ impl HookStats {
 
     /// Every plugin and event so far, by plugin file then event.
     pub fn snapshot(&self) -> Vec<PluginStats> {
-        let counters = self.counters.lock().unwrap();
-        let mut rows: Vec<PluginStats> = counters
+        // Copied out under the lock, sorted after: hooks wait for the lock, not for this.
+        let copied: Vec<((String, String), String, u64, u64, Vec<u64>)> = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
-            .map(|((path, event), c)| {
-                let mut sorted: Vec<u64> = c.recent_us.iter().copied().collect();
+            .map(|(key, c)| {
+                let recent = c.recent_us.iter().copied().collect();
+                (key.clone(), c.name.clone(), c.calls, c.failures, recent)
+            })
+            .collect();
+        let mut rows: Vec<PluginStats> = copied
+            .into_iter()
+            .map(|((path, event), name, calls, failures, mut sorted)| {
                 sorted.sort_unstable();
                 PluginStats {
-                    plugin_name: c.name.clone(),
-                    plugin_path: path.clone(),
-                    event: event.clone(),
-                    calls: c.calls,
-                    failures: c.failures,
+                    plugin_name: name,
+                    plugin_path: path,
+                    event,
+                    calls,
+                    failures,
                     p50_us: percentile(&sorted, 50),
                     p99_us: percentile(&sorted, 99),
                     max_us: sorted.last().copied().unwrap_or(0),

@@ -51,6 +51,19 @@ pub fn error_line(message: impl std::fmt::Display) -> String {
     )
 }
 
+/// Characters that reorder or hide what is shown around them (bidi overrides and isolates,
+/// zero-width characters, line and paragraph separators): escaped like control characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{061C}'
+    )
+}
+
 /// `text` as one line of at most about `max_bytes`: control characters (newlines included)
 /// escaped, the rest cut with `…`. What the host shows or logs of a plugin's words goes
 /// through here, so a plugin cannot forge the lines around it.
@@ -61,7 +74,7 @@ pub fn one_line(text: &str, max_bytes: usize) -> String {
             line.push('…');
             break;
         }
-        if c.is_control() {
+        if c.is_control() || is_invisible_format(c) {
             line.extend(c.escape_default());
         } else {
             line.push(c);
@@ -248,6 +261,13 @@ pub fn render(event: &str, outcome: &Response) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_escapes_what_could_forge_or_hide_the_text_around_it() {
+        let shown = one_line("guard\nok      fake\u{202E}txt.exe\u{200B}", 200);
+        assert_eq!(shown, "guard\\nok      fake\\u{202e}txt.exe\\u{200b}");
+        assert_eq!(one_line("plain-name 0.1.0", 200), "plain-name 0.1.0");
+    }
 
     fn response(decision: Option<Decision>, reason: Option<&str>) -> Response {
         Response {

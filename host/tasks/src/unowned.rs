@@ -64,6 +64,9 @@ pub fn check(data_dir: &Path) -> Result<Option<Health>, StoreError> {
                 source,
             }
         })?;
+    // A daemon may be committing: wait for it rather than report a busy store as broken.
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(read)?;
     let verdict: String = conn
         .query_row("PRAGMA quick_check", [], |row| row.get(0))
         .map_err(read)?;

@@ -51,9 +51,20 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         match grant {
             Grant::Read(dir) | Grant::Write(dir) => {
                 let text = dir.display().to_string();
-                if !text.contains('$') {
+                let portable = [
+                    "$CLAUDE_PROJECT_DIR",
+                    "${CLAUDE_PROJECT_DIR}",
+                    "$HOME",
+                    "${HOME}",
+                ]
+                .iter()
+                .any(|root| {
+                    text.strip_prefix(root)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                });
+                if !portable {
                     bail!(
-                        "{} {text}: a directory of this machine means nothing where the package runs; write it for that machine, e.g. '\"$CLAUDE_PROJECT_DIR/docs\"' or '\"$HOME/notes\"'",
+                        "{} {text}: a package's directories start at the project or the home of whoever runs it: write it as '\"$CLAUDE_PROJECT_DIR/…\"' or '\"$HOME/…\"'",
                         grant.flag()
                     );
                 }
@@ -67,6 +78,19 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let (info, file) = crate::describe::describe_plugin(paths, &plugin.path)?;
     check_grants(&info.name, plugin, &info.capabilities)?;
     let name = &info.name;
+    // The version goes into plugin.json, the README and the terminal: a version, nothing more.
+    let version_ok = !info.version.is_empty()
+        && info.version.len() <= 64
+        && info
+            .version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+-".contains(c));
+    if !version_ok {
+        bail!(
+            "the plugin's version {:?} is not a version (letters, digits, '.', '+', '-'; at most 64)",
+            fasthooks_protocol::one_line(&info.version, 80)
+        );
+    }
     if !is_kebab(name) {
         bail!(
             "the plugin calls itself {:?}, which cannot name a Claude Code plugin (lowercase letters, digits and dashes)",
@@ -97,6 +121,17 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
             None => g.flag().to_owned(),
         })
         .collect();
+    // Over the build and each grant as (flag, value): no two grant lists read alike.
+    let pinned: Vec<(&str, Option<String>)> = plugin
+        .grants
+        .iter()
+        .map(|g| (g.flag(), g.value()))
+        .collect();
+    let version = format!(
+        "{}+{}",
+        info.version,
+        digest(&serde_json::to_string(&pinned)?)
+    );
     let host = args
         .host
         .as_deref()
@@ -110,11 +145,6 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let hooks = apply_install("", &plan, |_| false)
         .map_err(|err| anyhow!("{err}"))?
         .ok_or_else(|| anyhow!("no hook entries to write"))?;
-    let version = format!(
-        "{}+{}",
-        info.version,
-        digest(&format!("{} {}", file.sha256, grants.join(" ")))
-    );
 
     let out = &args.out;
     if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
@@ -151,7 +181,13 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ".claude-plugin/plugin.json",
         format!("{}\n", serde_json::to_string_pretty(&manifest)?).as_bytes(),
     )?;
-    let events: Vec<&str> = plan.entries.iter().map(|e| e.event.as_str()).collect();
+    // Event names are the plugin's words (one far from every known event is let through).
+    let events: Vec<String> = plan
+        .entries
+        .iter()
+        .map(|e| fasthooks_protocol::one_line(&e.event, 64).replace('`', "'"))
+        .collect();
+    let events: Vec<&str> = events.iter().map(String::as_str).collect();
     write(
         "README.md",
         readme(name, &version, &file.sha256, &grants, &events).as_bytes(),

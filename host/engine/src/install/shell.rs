@@ -20,6 +20,18 @@ pub fn shell_quote(text: &str) -> String {
 /// Split a `sh -c` command into words, undoing quotes and escapes (no expansion). Stops at the
 /// first unquoted `;`, `&`, `|`, `<`, `>` or newline: only the first simple command matters here.
 pub fn shell_words(command: &str) -> Vec<String> {
+    split(command).0
+}
+
+/// Does anything but blanks follow the first simple command (`; more`, `| tee`, `|| true`,
+/// `2>/dev/null`)? It can run something else, or throw a plugin's answer away.
+pub fn has_more_than_one_command(command: &str) -> bool {
+    let (_, rest) = split(command);
+    !rest.trim().is_empty()
+}
+
+/// The words of the first simple command, and the text after it (from the operator on).
+fn split(command: &str) -> (Vec<String>, &str) {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut chars = command.chars();
@@ -28,7 +40,11 @@ pub fn shell_words(command: &str) -> Vec<String> {
             ' ' | '\t' => {
                 words.extend(word.take());
             }
-            ';' | '&' | '|' | '<' | '>' | '\n' => break,
+            ';' | '&' | '|' | '<' | '>' | '\n' => {
+                words.extend(word.take());
+                let at = command.len() - chars.as_str().len() - c.len_utf8();
+                return (words, &command[at..]);
+            }
             '\'' => {
                 let w = word.get_or_insert_with(String::new);
                 for c in chars.by_ref() {
@@ -67,7 +83,7 @@ pub fn shell_words(command: &str) -> Vec<String> {
         }
     }
     words.extend(word);
-    words
+    (words, "")
 }
 
 /// The `--plugin` list of a command that runs `fasthooks-host`, or `None` for any other command.

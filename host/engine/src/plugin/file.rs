@@ -18,6 +18,26 @@ pub struct PluginFile {
     bytes: OnceLock<Result<Vec<u8>, std::io::ErrorKind>>,
 }
 
+/// The largest plugin file read (the Python and JavaScript builds are 13–40 MB).
+pub const MAX_PLUGIN_BYTES: u64 = 512 << 20;
+
+/// The file's bytes, at most [`MAX_PLUGIN_BYTES`] of them (it may have grown since it was
+/// looked at).
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_PLUGIN_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PLUGIN_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "larger than a plugin may be",
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
@@ -32,6 +52,24 @@ impl PluginFile {
     pub fn open(path: &Path, index: Option<&Path>) -> Result<PluginFile, PluginError> {
         let canonical = std::fs::canonicalize(path).map_err(PluginError::Open)?;
         let meta = std::fs::metadata(&canonical).map_err(PluginError::Read)?;
+        // A device or a huge file named as a plugin (a symlink to /dev/zero in a cloned
+        // project) must not hang or exhaust whoever reads it.
+        if !meta.is_file() {
+            return Err(PluginError::Read(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
+        }
+        if meta.len() > MAX_PLUGIN_BYTES {
+            return Err(PluginError::Read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} MiB, more than a plugin may be ({} MiB)",
+                    meta.len() >> 20,
+                    MAX_PLUGIN_BYTES >> 20
+                ),
+            )));
+        }
         let fingerprint = fingerprint(&meta);
         let entry = index.map(|dir| dir.join(sha256_hex(canonical.as_os_str().as_encoded_bytes())));
         if let Some(entry) = &entry
@@ -45,7 +83,7 @@ impl PluginFile {
                 bytes: OnceLock::new(),
             });
         }
-        let bytes = std::fs::read(&canonical).map_err(PluginError::Read)?;
+        let bytes = read_capped(&canonical).map_err(PluginError::Read)?;
         let sha256 = sha256_hex(&bytes);
         if let Some(entry) = &entry {
             let _ = crate::compile_cache::write_atomically(
@@ -63,7 +101,7 @@ impl PluginFile {
     /// The file's bytes, read on first use.
     pub fn bytes(&self) -> Result<&[u8], PluginError> {
         self.bytes
-            .get_or_init(|| std::fs::read(&self.path).map_err(|err| err.kind()))
+            .get_or_init(|| read_capped(&self.path).map_err(|err| err.kind()))
             .as_ref()
             .map(Vec::as_slice)
             .map_err(|kind| PluginError::Read((*kind).into()))
