@@ -24,7 +24,7 @@ pub struct HookStats {
     counters: Mutex<HashMap<(String, String), Counters>>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Counters {
     /// The name the plugin gave itself last (a failure before it loaded does not know it).
     name: String,
@@ -69,26 +69,24 @@ impl HookStats {
     /// Every plugin and event so far, by plugin file then event.
     pub fn snapshot(&self) -> Vec<PluginStats> {
         // Copied out under the lock, sorted after: hooks wait for the lock, not for this.
-        let copied: Vec<((String, String), String, u64, u64, Vec<u64>)> = self
+        let copied: Vec<((String, String), Counters)> = self
             .counters
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
-            .map(|(key, c)| {
-                let recent = c.recent_us.iter().copied().collect();
-                (key.clone(), c.name.clone(), c.calls, c.failures, recent)
-            })
+            .map(|(key, c)| (key.clone(), c.clone()))
             .collect();
         let mut rows: Vec<PluginStats> = copied
             .into_iter()
-            .map(|((path, event), name, calls, failures, mut sorted)| {
+            .map(|((path, event), c)| {
+                let mut sorted: Vec<u64> = c.recent_us.into_iter().collect();
                 sorted.sort_unstable();
                 PluginStats {
-                    plugin_name: name,
+                    plugin_name: c.name,
                     plugin_path: path,
                     event,
-                    calls,
-                    failures,
+                    calls: c.calls,
+                    failures: c.failures,
                     p50_us: percentile(&sorted, 50),
                     p99_us: percentile(&sorted, 99),
                     max_us: sorted.last().copied().unwrap_or(0),
