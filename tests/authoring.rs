@@ -199,3 +199,34 @@ fn a_first_compile_is_announced_on_a_terminal_and_only_there() {
     );
     assert_eq!(run.stderr, "", "no progress into a pipe");
 }
+
+/// Every command's `--help` ends with an example (the commands read from `--help` itself, so a
+/// new command without one fails here).
+#[test]
+fn every_command_has_help_with_an_example() {
+    let home = Home::new();
+    let help = |args: &[&str]| -> String {
+        let mut command = home.command();
+        command.args(args).arg("--help");
+        let run = run_command(&mut command, b"", Duration::from_secs(30));
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.stdout
+    };
+    let top = help(&[]);
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{top}");
+    let mut all: Vec<Vec<&str>> = commands.iter().map(|c| vec![c.as_str()]).collect();
+    all.push(vec!["tasks", "show"]);
+    all.push(vec!["tasks", "cancel"]);
+    for args in all {
+        let text = help(&args);
+        assert!(text.contains("Example"), "{args:?} has no example:\n{text}");
+    }
+}

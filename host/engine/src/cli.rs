@@ -32,6 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print what a plugin declares (name, version, subscriptions, capabilities) as JSON.
+    #[command(after_help = "Example:\n  fasthooks-host describe ./guard.wasm")]
     Describe {
         plugin: PathBuf,
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
@@ -105,6 +106,9 @@ pub enum Command {
         home: Option<PathBuf>,
     },
     /// The per-user daemon that runs hooks and background tasks.
+    #[command(
+        after_help = "Examples:\n  fasthooks-host daemon status\n  fasthooks-host daemon stop\n  fasthooks-host daemon run --log-to-terminal"
+    )]
     Daemon {
         #[command(subcommand)]
         action: DaemonAction,
@@ -132,8 +136,12 @@ pub enum Command {
         home: Option<PathBuf>,
     },
     /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
+    #[command(
+        after_help = "Examples:\n  fasthooks-host install --plugin guard.wasm\n  fasthooks-host install --user --plugin review.wasm --allow-read '$CLAUDE_PROJECT_DIR' --allow-agent"
+    )]
     Install(Box<InstallArgs>),
     /// Remove the hook entries `install` added for a plugin.
+    #[command(after_help = "Example:\n  fasthooks-host uninstall --plugin guard.wasm")]
     Uninstall(UninstallArgs),
     /// Make a plugin into a Claude Code plugin directory to share: hooks/hooks.json pinned to
     /// this build's sha256 with exactly the grants given, plugin.json, the .wasm and a README
@@ -148,6 +156,9 @@ pub enum Command {
 pub enum TasksAction {
     /// One task in full: its arguments, value or error, times (every plugin's and session's
     /// task with this key, unless --plugin or --session narrow it).
+    #[command(
+        after_help = "Example:\n  fasthooks-host tasks show review:src/lib.rs --plugin review"
+    )]
     Show {
         key: String,
         /// The plugin: its file (as in the hook command) or its name.
@@ -162,6 +173,9 @@ pub enum TasksAction {
     },
     /// Cancel unfinished tasks (running ones are stopped): one key's, and/or a plugin's and/or
     /// a session's.
+    #[command(
+        after_help = "Examples:\n  fasthooks-host tasks cancel review:src/lib.rs\n  fasthooks-host tasks cancel --plugin review --session 7c1d2e3f\n  fasthooks-host tasks cancel --all"
+    )]
     Cancel {
         /// Only the task(s) with this key (of every plugin and session, unless --plugin or
         /// --session narrow it).
