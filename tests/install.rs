@@ -883,8 +883,14 @@ fn a_home_given_to_install_is_the_installed_hooks_home() {
 fn doctor_passes_a_good_install_and_names_each_fault() {
     let setup = Setup::new();
     setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    let (tree, settings) = (listing(&setup.project()), setup.settings_text());
     let good = setup.run(&["doctor"]);
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert_eq!(
+        (listing(&setup.project()), setup.settings_text()),
+        (tree, settings),
+        "doctor changes nothing in the project"
+    );
     assert!(
         good.stdout.contains("doctor: no problems"),
         "{}",
@@ -940,17 +946,26 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
     );
     faulty(&format!("env X=1 {installed}"), &["through something else"]);
 
+    // A fault outside the settings: doctor exits 1 and one PROBLEM line has all of `words`.
+    let names_problem = |words: &[&str]| {
+        let out = setup.run(&["doctor"]);
+        assert_eq!(out.code, 1, "{words:?}: {}", out.stdout);
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("PROBLEM") && words.iter().all(|w| l.contains(w))),
+            "{words:?}: {}",
+            out.stdout
+        );
+    };
     let store = setup.fasthooks.path().join("data/fasthooks.db");
     std::fs::create_dir_all(store.parent().unwrap()).unwrap();
     std::fs::write(&store, vec![0x5A; 16 << 10]).unwrap();
-    let out = setup.run(&["doctor"]);
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(
-        out.stdout.lines().any(|l| l.starts_with("PROBLEM")
-            && l.contains("task store")
-            && l.contains("not a database")),
-        "{}",
-        out.stdout
+    names_problem(&["task store", "not a database"]);
+    assert_eq!(
+        std::fs::read(&store).unwrap(),
+        vec![0x5A; 16 << 10],
+        "doctor reports a corrupt store, it does not move or mend it"
     );
     std::fs::remove_file(&store).unwrap();
 
@@ -959,25 +974,12 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
     let log = setup.fasthooks.path().join("logs/fasthooks.log");
     std::fs::write(&log, b"").unwrap();
     std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = setup.run(&["doctor"]);
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.starts_with("PROBLEM") && l.contains("fasthooks.log") && l.contains("0644")),
-        "{}",
-        out.stdout
-    );
+    names_problem(&["fasthooks.log", "0644"]);
     std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     setup.ok(&["install", "--user", "--plugin", &guard]);
-    let out = setup.run(&["doctor"]);
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(
-        out.stdout.lines().any(|l| l.starts_with("PROBLEM")
-            && l.contains("runs 2 times on PreToolUse")
-            && l.contains("user settings, project settings")),
-        "{}",
-        out.stdout
-    );
+    names_problem(&[
+        "runs 2 times on PreToolUse",
+        "user settings, project settings",
+    ]);
 }

@@ -19,6 +19,7 @@
 //! a corrupt one is reported, not moved aside (the next daemon does that).
 
 use crate::install::checks::check_grants;
+use crate::install::command::{host_beside_me, host_on_path};
 use crate::install::shell::{has_more_than_one_command, shell_words};
 use crate::plugin::PluginFile;
 use fasthooks_ipc::client;
@@ -96,8 +97,8 @@ pub fn command(project_dir: Option<&Path>, home: Option<&Path>) -> ExitCode {
 fn binaries(report: &mut Report) {
     let version = env!("CARGO_PKG_VERSION");
     let engine = std::env::current_exe().unwrap_or_default();
-    let dir = engine.parent().map(Path::to_path_buf).unwrap_or_default();
-    let front = dir.join(HOST_BINARY);
+    let front = host_beside_me().unwrap_or_default();
+    let dir = front.parent().map(Path::to_path_buf).unwrap_or_default();
     if front.is_file() {
         report.say(
             Level::Ok,
@@ -115,7 +116,7 @@ fn binaries(report: &mut Report) {
             ),
         );
     }
-    match on_path(HOST_BINARY) {
+    match host_on_path() {
         Some(found) if same_file(&found, &front) => {
             report.say(Level::Ok, format!("PATH: {HOST_BINARY} is {}", found.display()))
         }
@@ -448,16 +449,15 @@ fn check_command(
     }
     let program = PathBuf::from(&words[0]);
     let found = if program.components().count() == 1 {
-        on_path(&words[0])
+        // A bare program: its file name is fasthooks-host (checked above), found on PATH.
+        host_on_path()
     } else {
         Some(project.join(&program)).filter(|p| p.is_file())
     };
-    let this_front = std::env::current_exe()
-        .ok()
-        .and_then(|engine| engine.parent().map(|dir| dir.join(HOST_BINARY)));
+    let this_front = host_beside_me().ok();
     if let (Some(found), Some(front)) = (&found, &this_front)
         && !same_file(found, front)
-        && !on_path(HOST_BINARY).is_some_and(|p| same_file(found, &p))
+        && !host_on_path().is_some_and(|p| same_file(found, &p))
     {
         report.say(
             Level::Note,
@@ -565,14 +565,6 @@ fn check_command(
         );
     }
     files
-}
-
-/// `name` found in a directory of PATH.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -29,12 +29,7 @@ pub(super) fn host_word(project: bool) -> anyhow::Result<(String, Option<String>
     if !project {
         return Ok((shell_quote(&absolute), None));
     }
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(HOST_BINARY))
-            .find(|candidate| candidate.is_file())
-    });
-    match on_path.and_then(|found| std::fs::canonicalize(found).ok()) {
+    match host_on_path().and_then(|found| std::fs::canonicalize(found).ok()) {
         Some(found) if found == host => Ok((HOST_BINARY.to_owned(), None)),
         _ => Ok((
             shell_quote(&absolute),
@@ -45,6 +40,19 @@ pub(super) fn host_word(project: bool) -> anyhow::Result<(String, Option<String>
             )),
         )),
     }
+}
+
+/// The `fasthooks-host` a bare `fasthooks-host` in a hook command runs: the first on PATH.
+pub(crate) fn host_on_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(HOST_BINARY))
+        .find(|candidate| candidate.is_file())
+}
+
+/// `fasthooks-host` beside the running binary (it may be missing).
+pub(crate) fn host_beside_me() -> std::io::Result<PathBuf> {
+    Ok(std::env::current_exe()?.with_file_name(HOST_BINARY))
 }
 
 /// `fasthooks-host`, next to the running binary, absolute.

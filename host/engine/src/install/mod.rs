@@ -50,7 +50,7 @@
 //!   left untouched: exit 1 with a message naming the file.
 
 pub(crate) mod checks;
-mod command;
+pub(crate) mod command;
 pub(crate) mod file;
 mod one_line;
 mod package;
