@@ -54,6 +54,7 @@
 //! - [`tasks`]: background tasks ([`Task`], [`Tasks`]).
 //! - [`state`]: a small persistent key-value store per plugin (session or global scope).
 //! - [`agent`]: Claude sub-agents (with the user's `--allow-agent`).
+//! - [`http`]: outgoing HTTP requests (with the user's `--allow-http URL`).
 //! - [`log`]: logging into the host's log.
 //! - [`export`]: the glue between an [`App`] and the WIT exports ([`plugin!`]).
 
@@ -64,6 +65,7 @@ pub mod app;
 pub mod describe;
 pub mod event;
 pub mod export;
+pub mod http;
 pub mod log;
 pub mod matcher;
 pub mod response;

@@ -5,6 +5,7 @@
 pub mod fake_anthropic;
 pub mod lab;
 pub mod lines;
+pub mod web;
 
 use serde_json::Value;
 use std::io::Write;

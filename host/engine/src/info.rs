@@ -7,6 +7,11 @@ use fasthooks_ipc::Capability;
 use fasthooks_protocol::{HookEvent, Matcher, MatcherError};
 use serde::{Deserialize, Serialize};
 
+/// The interface a plugin imports to send HTTP requests: importing it declares the HTTP
+/// capability (the WIT's `capability` enum has no case for it, so that plugins built against
+/// earlier 0.1 contracts keep linking).
+pub const HTTP_IMPORT: &str = "wasi:http/outgoing-handler";
+
 /// What `describe()` returned, host-side and serializable (it is cached on disk).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginInfo {
@@ -37,6 +42,21 @@ impl PluginInfo {
                 .collect(),
             capabilities: info.capabilities.iter().map(|c| capability(*c)).collect(),
         }
+    }
+
+    /// `describe()`'s answer with the capabilities the component declares by what it imports:
+    /// importing [`HTTP_IMPORT`] (any version) is asking for HTTP, whatever `describe()` says.
+    pub fn with_imported_capabilities<'a>(
+        mut self,
+        imports: impl IntoIterator<Item = &'a str>,
+    ) -> PluginInfo {
+        let http = imports
+            .into_iter()
+            .any(|name| name.split('@').next() == Some(HTTP_IMPORT));
+        if http && !self.capabilities.contains(&Capability::Http) {
+            self.capabilities.push(Capability::Http);
+        }
+        self
     }
 
     /// The subscriptions (indices) that match this event; `*` as the event name subscribes to

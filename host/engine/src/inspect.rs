@@ -61,11 +61,7 @@ pub fn command(plugin: &Path, json: bool, home: Option<&Path>) -> ExitCode {
 pub fn inspect(paths: &Paths, plugin: &Path) -> anyhow::Result<Inspection> {
     let (loaded, file, engine) = load_for_describe(paths, plugin)?;
     let component = loaded.pre.instance_pre().component();
-    let imports = component
-        .component_type()
-        .imports(&engine)
-        .map(|(name, _)| name.to_owned())
-        .collect::<Vec<_>>();
+    let imports = crate::plugin::loader::import_names(&engine, component);
     Ok(inspection(&loaded.info, &file, &imports))
 }
 
@@ -207,7 +203,7 @@ fn render(inspection: &Inspection) -> String {
     if !i.capabilities.is_empty() {
         let _ = write!(
             out,
-            "\n    (put what you grant in place of the upper-case words: DIR, HOST[:PORT], NAME)"
+            "\n    (put what you grant in place of the upper-case words: DIR, HOST[:PORT], NAME, URL)"
         );
     }
     out

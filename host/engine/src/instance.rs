@@ -58,7 +58,7 @@ thread_local! {
     /// Guest calls run as futures on the calling thread's own single-threaded runtime, so the
     /// WASI calls a guest blocks in (a sleep, a socket read) can be abandoned at the deadline
     /// or on cancellation: the epoch deadline only reaches a guest while it runs wasm code.
-    /// Only plugins granted the network need the I/O driver; the others skip its set-up.
+    /// Only plugins granted the network or HTTP need the I/O driver; the others skip its set-up.
     static RUNTIME: tokio::runtime::Runtime = runtime(false);
     static RUNTIME_WITH_IO: tokio::runtime::Runtime = runtime(true);
 }
@@ -90,7 +90,7 @@ fn with_instance<R: Send>(
         CallFailure::TimedOut(timeout)
     };
     let cancel = context.cancel.clone();
-    let runtime = if context.grants.net_hosts.is_empty() {
+    let runtime = if context.grants.net_hosts.is_empty() && context.grants.http.is_empty() {
         &RUNTIME
     } else {
         &RUNTIME_WITH_IO

@@ -22,7 +22,8 @@
 //! - [`sandbox`]: what one instance gets: granted files (opened without following links),
 //!   network, environment, limits; [`sandbox::write_policy`] and [`sandbox::filesystem`]: what
 //!   a plugin may change inside its write grants (`.claude/`, `.git/`, links), applied to the
-//!   guest's `wasi:filesystem`. Calls are built from [`call::CallContext`].
+//!   guest's `wasi:filesystem`; [`sandbox::http`]: `wasi:http` requests under the granted
+//!   URLs, sent by the host's own client. Calls are built from [`call::CallContext`].
 //! - [`wit`]: the generated bindings of `wit/`; [`host`]: one module per interface the host
 //!   serves a plugin (`tasks`, `state`, `agent`, `log`).
 //! - [`task_runner`]: how a worker of `fasthooks-tasks` runs a task in a fresh instance;

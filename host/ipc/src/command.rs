@@ -35,6 +35,13 @@ pub struct HookArgs {
     /// Let the preceding plugin open TCP connections to HOST[:PORT] (port 443 if omitted).
     #[arg(long, value_name = "HOST[:PORT]")]
     allow_net: Vec<String>,
+    /// Let the preceding plugin send HTTP requests under URL (scheme, host, optional port and
+    /// path prefix, e.g. https://docs.rs). Repeatable.
+    #[arg(long, value_name = "URL")]
+    allow_http: Vec<String>,
+    /// Most HTTP requests the preceding plugin may start per minute [default: 60].
+    #[arg(long, value_name = "N")]
+    http_per_minute: Vec<u32>,
     /// Let the preceding plugin's write grants change `.claude/` and `.git/`, where Claude Code
     /// and git find commands to run (read-only inside write grants without this).
     #[arg(long, num_args = 0, default_missing_value = "true", action = ArgAction::Append)]
@@ -86,6 +93,8 @@ pub enum Grant {
     Write(PathBuf),
     Env(String),
     Net(String),
+    Http(String),
+    HttpPerMinute(u32),
     WriteClaudeAndGit,
     Agent,
     AgentTools(String),
@@ -101,6 +110,8 @@ impl Grant {
             Grant::Write(_) => "--allow-write",
             Grant::Env(_) => "--allow-env",
             Grant::Net(_) => "--allow-net",
+            Grant::Http(_) => "--allow-http",
+            Grant::HttpPerMinute(_) => "--http-per-minute",
             Grant::WriteClaudeAndGit => "--allow-write-claude-and-git",
             Grant::Agent => "--allow-agent",
             Grant::AgentTools(_) => "--allow-agent-tools",
@@ -110,16 +121,37 @@ impl Grant {
         }
     }
 
+    /// The kind of grant it is, for the capability table; `None` for a setting that grants
+    /// nothing by itself (a cap, a pin, the `.claude/` switch).
+    pub fn kind(&self) -> Option<crate::request::GrantKind> {
+        use crate::request::GrantKind;
+        match self {
+            Grant::Read(_) => Some(GrantKind::Read),
+            Grant::Write(_) => Some(GrantKind::Write),
+            Grant::Env(_) => Some(GrantKind::Env),
+            Grant::Net(_) => Some(GrantKind::Net),
+            Grant::Http(_) => Some(GrantKind::Http),
+            Grant::Agent => Some(GrantKind::Agent),
+            Grant::WriteClaudeAndGit
+            | Grant::HttpPerMinute(_)
+            | Grant::AgentTools(_)
+            | Grant::AgentMaxTurns(_)
+            | Grant::AgentMaxBudgetUsd(_)
+            | Grant::Sha256(_) => None,
+        }
+    }
+
     /// The grant's value as written after its flag (`None` for a bare flag).
     pub fn value(&self) -> Option<String> {
         match self {
             Grant::Read(dir) | Grant::Write(dir) => Some(dir.display().to_string()),
             Grant::Env(text)
             | Grant::Net(text)
+            | Grant::Http(text)
             | Grant::AgentTools(text)
             | Grant::AgentMaxBudgetUsd(text)
             | Grant::Sha256(text) => Some(text.clone()),
-            Grant::AgentMaxTurns(n) => Some(n.to_string()),
+            Grant::AgentMaxTurns(n) | Grant::HttpPerMinute(n) => Some(n.to_string()),
             Grant::WriteClaudeAndGit | Grant::Agent => None,
         }
     }
@@ -171,6 +203,12 @@ pub enum CommandError {
         real: PathBuf,
     },
     #[error("{flag} {value}: {why}")]
+    BadGrant {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("{flag} {value}: {why}")]
     BadValue {
         flag: &'static str,
         value: String,
@@ -207,6 +245,18 @@ impl HookCommand {
         collect(
             "allow_net",
             &mut args.allow_net.iter().cloned().map(Grant::Net),
+        );
+        collect(
+            "allow_http",
+            &mut args.allow_http.iter().cloned().map(Grant::Http),
+        );
+        collect(
+            "http_per_minute",
+            &mut args
+                .http_per_minute
+                .iter()
+                .copied()
+                .map(Grant::HttpPerMinute),
         );
         collect(
             "allow_write_claude_and_git",
@@ -358,6 +408,17 @@ fn resolve_grant(grant: &Grant, spec: &mut PluginSpec, cwd: &Path) -> Result<(),
             }
         }
         Grant::Net(host) => grants.net_hosts.push(host.clone()),
+        Grant::Http(url) => match crate::HttpGrant::parse(url) {
+            Ok(http) => grants.http.push(http),
+            Err(why) => {
+                return Err(CommandError::BadGrant {
+                    flag: grant.flag(),
+                    value: url.clone(),
+                    why: why.to_string(),
+                });
+            }
+        },
+        Grant::HttpPerMinute(n) => grants.http_per_minute = Some(*n),
         Grant::WriteClaudeAndGit => grants.write_claude_and_git = true,
         Grant::Agent => grants.agent = true,
         Grant::AgentTools(list) => {
@@ -445,134 +506,5 @@ fn real_dir(grant: &Grant, dir: &Path) -> Result<PathBuf, CommandError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::{CommandFactory, FromArgMatches, Parser};
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        hook: HookArgs,
-    }
-
-    fn parse(args: &[&str]) -> Result<HookCommand, CommandError> {
-        let matches = Cli::command()
-            .try_get_matches_from(std::iter::once("fasthooks-host").chain(args.iter().copied()))
-            .unwrap();
-        let cli = Cli::from_arg_matches(&matches).unwrap();
-        HookCommand::parse(&cli.hook, &matches)
-    }
-
-    #[test]
-    fn grants_follow_their_plugin_and_round_trip() {
-        let args = [
-            "--plugin",
-            "a.wasm",
-            "--allow-read",
-            "/r",
-            "--allow-agent",
-            "--plugin",
-            "b.wasm",
-            "--sha256",
-            "AB",
-            "--allow-env",
-            "HOME",
-            "--allow-net",
-            "example.com:80",
-            "--fail-closed",
-            "--timeout-ms",
-            "500",
-        ];
-        let command = parse(&args).unwrap();
-        assert_eq!(command.plugins.len(), 2);
-        assert_eq!(
-            command.plugins[0].grants,
-            [Grant::Read("/r".into()), Grant::Agent]
-        );
-        assert_eq!(
-            command.plugins[1].grants,
-            [
-                Grant::Sha256("AB".into()),
-                Grant::Env("HOME".into()),
-                Grant::Net("example.com:80".into())
-            ]
-        );
-        assert_eq!(command.to_args(), args);
-        let again: Vec<String> = command.to_args();
-        let again: Vec<&str> = again.iter().map(String::as_str).collect();
-        assert_eq!(
-            parse(&again).unwrap(),
-            command,
-            "to_args is parse's inverse"
-        );
-    }
-
-    #[test]
-    fn a_grant_through_a_link_fails_its_plugin_only() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("real")).unwrap();
-        std::os::unix::fs::symlink("real", dir.path().join("link")).unwrap();
-        let request = parse(&[
-            "--plugin",
-            "a.wasm",
-            "--allow-read",
-            "link/.",
-            "--plugin",
-            "b.wasm",
-            "--allow-read",
-            "real/../real",
-        ])
-        .unwrap()
-        .resolve(dir.path())
-        .unwrap();
-        let why = request.plugins[0].refused.as_deref().unwrap();
-        assert!(
-            why.contains("is a symbolic link") && why.contains("real path"),
-            "{why}"
-        );
-        assert_eq!(request.plugins[1].refused, None);
-        assert_eq!(
-            request.plugins[1].grants.read_dirs,
-            [dir.path().join("real")]
-        );
-    }
-
-    #[test]
-    fn a_grant_before_any_plugin_is_refused() {
-        let err = parse(&["--allow-agent", "--plugin", "a.wasm"]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "--allow-agent must follow the --plugin it applies to"
-        );
-    }
-
-    #[test]
-    fn resolving_fills_defaults_and_refuses_a_second_pin() {
-        let dir = tempfile::tempdir().unwrap();
-        let request = parse(&["--plugin", "p.wasm", "--allow-write", "."])
-            .unwrap()
-            .resolve(dir.path())
-            .unwrap();
-        assert_eq!(request.plugins[0].path, dir.path().join("p.wasm"));
-        assert_eq!(
-            request.plugins[0].grants.write_dirs,
-            [std::fs::canonicalize(dir.path()).unwrap()]
-        );
-        assert_eq!(request.limits, Limits::default());
-        let err = parse(&["--plugin", "p.wasm", "--sha256", "a", "--sha256", "b"])
-            .unwrap()
-            .resolve(dir.path())
-            .unwrap();
-        assert!(
-            err.plugins[0]
-                .refused
-                .as_ref()
-                .unwrap()
-                .contains("--sha256 given twice")
-        );
-        assert!(matches!(
-            HookCommand::default().resolve(dir.path()),
-            Err(CommandError::NoPlugin)
-        ));
-    }
-}
+#[path = "command_tests.rs"]
+mod tests;

@@ -11,7 +11,7 @@
 //!
 //! - [`command`]: the hook command line: plugins and the grants that follow each.
 //! - [`request`]: the resolved request, typed grants, the capability table, limits, the
-//!   sandbox a task keeps.
+//!   sandbox a task keeps; [`http_grant`]: what `--allow-http URL` allows.
 //! - [`wire`]: frames, requests and replies, the identity a daemon is replaced by.
 //! - [`client`]: connect to the daemon (starting it when absent), send, wait, every step with
 //!   a deadline.
@@ -22,12 +22,14 @@
 pub mod client;
 pub mod command;
 pub mod hook_io;
+pub mod http_grant;
 pub mod paths;
 pub mod private;
 pub mod request;
 pub mod wire;
 
 pub use command::{CommandError, Grant, HookArgs, HookCommand, PluginArgs};
+pub use http_grant::HttpGrant;
 pub use paths::Paths;
 pub use request::{Capability, Grants, HookRequest, Limits, PluginSpec, TaskSandbox};
 

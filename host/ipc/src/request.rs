@@ -38,6 +38,13 @@ pub struct Grants {
     pub env: Vec<(String, String)>,
     /// `HOST:PORT` (or `HOST`, meaning port 443) the plugin may open TCP connections to.
     pub net_hosts: Vec<String>,
+    /// Where the plugin may send HTTP requests (`--allow-http URL`).
+    #[serde(default)]
+    pub http: Vec<crate::http_grant::HttpGrant>,
+    /// `--http-per-minute N`: the most HTTP requests the plugin may start in a minute; the
+    /// engine's default when absent.
+    #[serde(default)]
+    pub http_per_minute: Option<u32>,
     /// `--allow-write-claude-and-git`: write grants may change `.claude/` and `.git/`.
     #[serde(default)]
     pub write_claude_and_git: bool,
@@ -62,15 +69,19 @@ pub enum Capability {
     Network,
     Environment,
     Agent,
+    /// Outgoing HTTP (`wasi:http`). Declared by importing `wasi:http/outgoing-handler`: the
+    /// host reads it from the component, so no plugin can forget it or hide it.
+    Http,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::ReadFiles,
         Capability::WriteFiles,
         Capability::Network,
         Capability::Environment,
         Capability::Agent,
+        Capability::Http,
     ];
 
     /// The name in `describe()` output and messages.
@@ -81,6 +92,7 @@ impl Capability {
             Capability::Network => "network",
             Capability::Environment => "environment",
             Capability::Agent => "agent",
+            Capability::Http => "http",
         }
     }
 
@@ -92,6 +104,7 @@ impl Capability {
             Capability::Network => "--allow-net HOST[:PORT]",
             Capability::Environment => "--allow-env NAME",
             Capability::Agent => "--allow-agent",
+            Capability::Http => "--allow-http URL",
         }
     }
 
@@ -104,6 +117,7 @@ impl Capability {
             Capability::Network => has(GrantKind::Net),
             Capability::Environment => has(GrantKind::Env),
             Capability::Agent => has(GrantKind::Agent),
+            Capability::Http => has(GrantKind::Http),
         }
     }
 }
@@ -116,6 +130,7 @@ pub enum GrantKind {
     Env,
     Net,
     Agent,
+    Http,
 }
 
 impl Grants {
@@ -132,6 +147,7 @@ impl Grants {
         add(!self.env.is_empty(), GrantKind::Env);
         add(!self.net_hosts.is_empty(), GrantKind::Net);
         add(self.agent, GrantKind::Agent);
+        add(!self.http.is_empty(), GrantKind::Http);
         kinds
     }
 

@@ -6,28 +6,21 @@ use anyhow::anyhow;
 use fasthooks_ipc::request::GrantKind;
 use fasthooks_ipc::{Capability, Grant, HookCommand, Limits};
 
-/// Refuse a plugin that would be refused at every event for a capability it was not granted.
+/// Refuse a plugin that would be refused at every event: for a capability it was not granted,
+/// or for an `--allow-http` that is not a URL.
 pub fn check_grants(
     name: &str,
     plugin: &fasthooks_ipc::PluginArgs,
     capabilities: &[Capability],
 ) -> anyhow::Result<()> {
-    let kinds: Vec<GrantKind> = plugin
-        .grants
-        .iter()
-        .filter_map(|grant| match grant {
-            Grant::Read(_) => Some(GrantKind::Read),
-            Grant::Write(_) => Some(GrantKind::Write),
-            Grant::Env(_) => Some(GrantKind::Env),
-            Grant::Net(_) => Some(GrantKind::Net),
-            Grant::Agent => Some(GrantKind::Agent),
-            Grant::WriteClaudeAndGit
-            | Grant::AgentTools(_)
-            | Grant::AgentMaxTurns(_)
-            | Grant::AgentMaxBudgetUsd(_)
-            | Grant::Sha256(_) => None,
-        })
-        .collect();
+    for grant in &plugin.grants {
+        if let Grant::Http(url) = grant
+            && let Err(why) = fasthooks_ipc::HttpGrant::parse(url)
+        {
+            return Err(anyhow!("{} {url}: {why}", grant.flag()));
+        }
+    }
+    let kinds: Vec<GrantKind> = plugin.grants.iter().filter_map(Grant::kind).collect();
     match capabilities.iter().find(|c| !c.granted_by(&kinds)) {
         Some(missing) => Err(anyhow!(
             "plugin {name} ({}) needs the {} capability: add {} after its --plugin",

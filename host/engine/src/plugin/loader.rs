@@ -240,6 +240,11 @@ impl PluginLoader {
                 info
             }
         };
+        let info = info.with_imported_capabilities(
+            import_names(&self.engine, &component)
+                .iter()
+                .map(String::as_str),
+        );
         let plugin = Arc::new(LoadedPlugin {
             sha256: file.sha256.clone(),
             info,
@@ -274,6 +279,11 @@ impl PluginLoader {
             .ok_or_else(gone)?;
         let info = self.cache.describe(sha256).ok_or_else(gone)?;
         let pre = self.link(&component)?;
+        let info = info.with_imported_capabilities(
+            import_names(&self.engine, &component)
+                .iter()
+                .map(String::as_str),
+        );
         let plugin = Arc::new(LoadedPlugin {
             sha256: sha256.to_owned(),
             info,
@@ -296,6 +306,15 @@ impl PluginLoader {
             .map_err(|err| PluginError::WrongImports(one_line(&err)))?;
         PluginPre::new(instance_pre).map_err(|err| PluginError::WrongExports(one_line(&err)))
     }
+}
+
+/// The names of the interfaces a component imports (`wasi:http/outgoing-handler@0.2.4`, ...).
+pub fn import_names(engine: &Engine, component: &wasmtime::component::Component) -> Vec<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect()
 }
 
 /// Name the two common mistakes (not wasm at all; a core module) before wasmtime's own message.

@@ -8,10 +8,12 @@
 //!   links).
 //! - [`filesystem`]: the guest's `wasi:filesystem`, applying that policy.
 //! - [`network`]: outgoing TCP and name lookups of the granted hosts only.
+//! - [`http`]: outgoing HTTP (`wasi:http`) under the granted URLs only, capped and rate-limited.
 //! - Granted directories are opened one component at a time without following links: a link
 //!   anywhere on a grant's path (one a plugin swapped in, say) fails the open.
 
 pub mod filesystem;
+pub mod http;
 pub mod network;
 pub mod write_policy;
 
@@ -48,6 +50,8 @@ pub struct InstanceState {
     table: ResourceTable,
     write_policy: WritePolicy,
     net_policy: Arc<NetPolicy>,
+    http_ctx: wasmtime_wasi_http::WasiHttpCtx,
+    http: http::GuardedHttp,
     limits: MemoryLimiter,
     pub plugin: Arc<PluginId>,
     pub plugin_sha256: String,
@@ -81,6 +85,16 @@ impl WasiView for InstanceState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for InstanceState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http_ctx,
+            table: &mut self.table,
+            hooks: &mut self.http,
         }
     }
 }
@@ -208,11 +222,22 @@ pub fn new_store(
         request.grants.write_claude_and_git,
         &request.plugin.name,
     );
+    let wall_deadline = Arc::new(std::sync::Mutex::new(
+        Instant::now() + request.timeout + WALL_MARGIN,
+    ));
+    let http = http::GuardedHttp::new(
+        &request.grants,
+        &request.plugin.path,
+        &request.plugin.name,
+        wall_deadline.clone(),
+    );
     let state = InstanceState {
         wasi,
         table: ResourceTable::new(),
         write_policy,
         net_policy,
+        http_ctx: wasmtime_wasi_http::WasiHttpCtx::new(),
+        http,
         limits: MemoryLimiter {
             memory_bytes: request.memory_bytes,
             refused: None,
@@ -224,9 +249,7 @@ pub fn new_store(
         cwd: request.cwd,
         grants: request.grants,
         deadline: Instant::now() + request.timeout,
-        wall_deadline: Arc::new(std::sync::Mutex::new(
-            Instant::now() + request.timeout + WALL_MARGIN,
-        )),
+        wall_deadline,
         wait_deadline: request.wait_deadline,
         tasks: request.tasks,
         cancel: request.cancel,
@@ -306,9 +329,11 @@ fn build_wasi(
 }
 
 /// Everything WASI gives a plugin, with `wasi:filesystem/types` and
-/// `wasi:sockets/ip-name-lookup` replaced by the guarded ones.
+/// `wasi:sockets/ip-name-lookup` replaced by the guarded ones, and `wasi:http` sending through
+/// [`http::GuardedHttp`].
 pub fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
     linker.allow_shadowing(true);
     let guarded = wasmtime_wasi::p2::bindings::filesystem::types::add_to_linker::<
         InstanceState,
