@@ -20,7 +20,9 @@ for crate in "${rust_plugins[@]}"; do
 done
 
 # Python plugins (componentize-py, pinned; installed into a private virtualenv under target/).
-python_plugins=(secrets-py matchers-py)
+python_plugins=(secrets-py matchers-py http-probe-py)
+# Plugins that send HTTP requests are built against the plugin-http world (wasi:http imported).
+python_http_plugins=" http-probe-py "
 venv="target/py-venv"
 componentize_py_version="0.25.1"
 if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
@@ -34,13 +36,17 @@ mkdir -p target/py-gen
 python3 -c 'import json, sys; print("CASES =", repr(json.load(open(sys.argv[1]))["cases"]))' \
   tests/fixtures/matchers.json >target/py-gen/matcher_table.py
 for plugin in "${python_plugins[@]}"; do
-  "$venv/bin/componentize-py" -d wit -w plugin componentize -p guest-sdk/python -p "plugins/$plugin" \
+  world=plugin
+  [[ "$python_http_plugins" == *" $plugin "* ]] && world=plugin-http
+  "$venv/bin/componentize-py" -d wit -w "$world" componentize -p guest-sdk/python -p "plugins/$plugin" \
     -p target/py-gen app -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done
 
 # JavaScript plugins (jco with componentize-js, pinned; installed into target/js-tools/).
-js_plugins=(commit-style-js)
+js_plugins=(commit-style-js http-probe-js)
+# Plugins that call fetch are built against the plugin-http world, with the runtime's wasi:http.
+js_http_plugins=" http-probe-js "
 js_tools="target/js-tools"
 jco_version="1.34.0"
 jco="$js_tools/node_modules/.bin/jco"
@@ -53,8 +59,11 @@ if [ ! -x "$jco" ] || [ "$(node -p "require('./$js_tools/node_modules/@bytecodea
 fi
 echo "==> building JavaScript plugins: ${js_plugins[*]}"
 for plugin in "${js_plugins[@]}"; do
-  # -d http -d fetch-event: no wasi:http imports (the host grants no HTTP).
-  "$jco" componentize "plugins/$plugin/app.js" --wit wit --world-name plugin -d http -d fetch-event \
+  # Without HTTP: -d http leaves out the wasi:http imports the runtime adds by default, so the
+  # plugin does not ask for --allow-http. -d fetch-event: a plugin serves no incoming requests.
+  world=(--world-name plugin -d http)
+  [[ "$js_http_plugins" == *" $plugin "* ]] && world=(--world-name plugin-http)
+  "$jco" componentize "plugins/$plugin/app.js" --wit wit "${world[@]}" -d fetch-event \
     -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done

@@ -13,7 +13,17 @@ fn probe_with(
     env: &[(&str, &str)],
     prompt: &str,
 ) -> (String, HookRun) {
-    let probe = plugin("http-probe");
+    probe_plugin(home, "http-probe", grants, env, prompt)
+}
+
+fn probe_plugin(
+    home: &Home,
+    name: &str,
+    grants: &[&str],
+    env: &[(&str, &str)],
+    prompt: &str,
+) -> (String, HookRun) {
+    let probe = plugin(name);
     let mut command = home.command();
     command.arg("--plugin").arg(&probe).args(grants);
     for (name, value) in env {
@@ -359,5 +369,113 @@ fn install_and_inspect_know_an_http_plugin_by_its_import() {
     assert!(
         settings.contains("--allow-http https://docs.rs --http-per-minute 10"),
         "{settings}"
+    );
+}
+
+#[test]
+fn python_plugins_send_requests_with_the_sdk_and_see_what_was_refused() {
+    let home = Home::new();
+    let elsewhere = echo_server();
+    let away = elsewhere.url("/stolen");
+    let server = WebServer::http(move |request| match request.path.as_str() {
+        "/api/hop" => WebReply::redirect("/api/echo"),
+        "/api/away" => WebReply::redirect(&away),
+        path => WebReply::text(
+            200,
+            format!(
+                "{} {path} probe={} sent={}",
+                request.method,
+                request.header("x-probe").unwrap_or("-"),
+                String::from_utf8_lossy(&request.body)
+            ),
+        ),
+    });
+    let grant = server.url("/api");
+    let grants = ["--allow-http", grant.as_str()];
+    let python = |prompt: String| probe_plugin(&home, "http-probe-py", &grants, &[], &prompt).0;
+
+    assert_eq!(
+        python(format!("GET {}", server.url("/api/hop"))),
+        format!(
+            "status=200 url={} bytes=27 body=GET /api/echo probe=1 sent=",
+            server.url("/api/echo")
+        )
+    );
+    assert_eq!(
+        python(format!("POST {} from python", server.url("/api/p"))),
+        format!(
+            "status=200 url={} bytes=36 body=POST /api/p probe=1 sent=from python",
+            server.url("/api/p")
+        )
+    );
+    for (asked, refused) in [
+        (server.url("/api/away"), elsewhere.url("/stolen")),
+        (elsewhere.url("/x"), elsewhere.url("/x")),
+    ] {
+        assert_eq!(
+            python(format!("GET {asked}")),
+            format!(
+                "error: HTTP request to {refused} denied: this plugin is not granted it (the user \
+                 adds --allow-http {} after its --plugin)",
+                elsewhere.origin()
+            )
+        );
+    }
+    assert!(elsewhere.seen().is_empty());
+}
+
+#[test]
+fn javascript_plugins_use_the_standard_fetch_under_the_same_grants() {
+    let home = Home::new();
+    let elsewhere = echo_server();
+    let away = elsewhere.url("/stolen");
+    let server = WebServer::http(move |request| match request.path.as_str() {
+        "/api/hop" => WebReply::redirect("/api/echo"),
+        "/api/away" => WebReply::redirect(&away),
+        path => WebReply::text(
+            200,
+            format!(
+                "{} {path} probe={} sent={}",
+                request.method,
+                request.header("x-probe").unwrap_or("-"),
+                String::from_utf8_lossy(&request.body)
+            ),
+        ),
+    });
+    let grant = server.url("/api");
+    let grants = ["--allow-http", grant.as_str()];
+    let js = |prompt: String| probe_plugin(&home, "http-probe-js", &grants, &[], &prompt).0;
+
+    assert_eq!(
+        js(format!("GET {}", server.url("/api/hop"))),
+        format!(
+            "status=200 url={} bytes=27 body=GET /api/echo probe=1 sent=",
+            server.url("/api/echo")
+        ),
+        "a redirect inside the grant is followed (by the plugin: the runtime's fetch hands 3xx back)"
+    );
+    assert_eq!(
+        js(format!("POST {} from js", server.url("/api/p"))),
+        format!(
+            "status=200 url={} bytes=32 body=POST /api/p probe=1 sent=from js",
+            server.url("/api/p")
+        )
+    );
+    // fetch reports a refused request as the standard NetworkError; the log names the grant.
+    let refused = js(format!("GET {}", server.url("/api/away")));
+    assert_eq!(
+        refused,
+        "error: TypeError: NetworkError when attempting to fetch resource"
+    );
+    assert!(elsewhere.seen().is_empty());
+    assert!(
+        home.log().contains(&format!(
+            "HTTP request GET {} refused: it is not under any --allow-http grant of this plugin; \
+             add --allow-http {} after its --plugin to allow it",
+            elsewhere.url("/stolen"),
+            elsewhere.origin()
+        )),
+        "{}",
+        home.log()
     );
 }

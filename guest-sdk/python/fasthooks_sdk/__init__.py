@@ -33,6 +33,9 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
   ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
   sandboxed instance of the plugin; arguments and results travel as JSON.
+- HTTP (with the user's ``--allow-http URL``): ``from fasthooks_sdk import http``, then
+  ``http.get(url)``, ``http.post(url, data=..., json=...)``, as with ``requests``. Build such a
+  plugin against the ``plugin-http`` world (``-w plugin-http``).
 """
 
 import inspect
@@ -43,7 +46,11 @@ from componentize_py_types import Err
 from wit_world.imports import log as _log
 from wit_world.imports import routing as _routing
 from wit_world.imports import tasks as _tasks
-from wit_world.imports import types
+try:
+    from wit_world.imports import types
+except ImportError:
+    # Built against `plugin-http`, whose wasi:http has a `types` interface too.
+    from wit_world.imports import fasthooks_hooks_types as types
 
 __all__ = [
     "HookApp", "Event", "Response", "Tasks", "TaskError", "Task", "export",
