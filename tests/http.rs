@@ -252,8 +252,21 @@ fn https_trusts_the_ca_ssl_cert_file_names_and_no_other() {
         format!("status=200 url={url} bytes=11 body=secure /doc")
     );
 
+    // The trusted CA, but a name its certificate does not cover: not trusted either.
+    let by_address = format!("https://127.0.0.1:{}", server.port);
+    let (answer, _) = probe_with(
+        &trusted,
+        &["--allow-http", &by_address],
+        &[("SSL_CERT_FILE", ca.pem_path().to_str().unwrap())],
+        &format!("GET {by_address}/doc"),
+    );
+    assert_eq!(
+        answer,
+        "error: TLS failed: the server's certificate is not trusted"
+    );
+
     // Another CA's file: the server's certificate is not trusted. (A new home: a daemon reads
-    // the trust store once, when it starts.)
+    // the trust store once, at its first HTTPS request.)
     let stranger = TestCa::new();
     let untrusting = Home::new();
     let (answer, _) = probe_with(
@@ -477,5 +490,67 @@ fn javascript_plugins_use_the_standard_fetch_under_the_same_grants() {
         )),
         "{}",
         home.log()
+    );
+}
+
+#[test]
+fn the_host_checks_what_the_plugin_wrote_not_what_an_sdk_would_have() {
+    let home = Home::new();
+    // 200 only when the Host header is the host's own, written from the checked authority.
+    let expected_host = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let host_seen = expected_host.clone();
+    let server = WebServer::http(move |request| {
+        let host = request.header("host").unwrap_or("-");
+        let status = if host == *host_seen.lock().unwrap() {
+            200
+        } else {
+            400
+        };
+        WebReply::text(status, format!("host={host}"))
+    });
+    *expected_host.lock().unwrap() = format!("localhost:{}", server.port);
+    let grant = format!("http://localhost:{}/api", server.port);
+    let grants = ["--allow-http", grant.as_str()];
+    let raw = |rest: String| probe(&home, &grants, &format!("RAW {rest}"));
+    let port = server.port;
+
+    assert_eq!(raw(format!("LOCALHOST:{port} /api/x")), "status=200");
+    for refused in [
+        format!("localhost:{port} /api/..;/admin"),
+        format!("localhost:{port} /api/%252e%252e/admin"),
+        format!("localhost:{port} /apix"),
+    ] {
+        assert_eq!(
+            raw(refused.clone()),
+            "error: ErrorCode::HttpRequestDenied",
+            "{refused}"
+        );
+    }
+    for malformed in [
+        format!("user@localhost:{port} /api/x"),
+        format!("localhost:{}9 /api/x", port),
+    ] {
+        let answer = raw(malformed.clone());
+        assert!(
+            answer == "error: ErrorCode::HttpRequestUriInvalid"
+                || answer == "error: refused by wasi:http",
+            "{malformed}: {answer}"
+        );
+    }
+    for header in [
+        "x-forwarded-host:evil.example",
+        "host:evil.example",
+        "x-original-url:/admin",
+    ] {
+        let answer = raw(format!("localhost:{port} /api/x {header}"));
+        assert!(
+            answer.starts_with("error: header") && answer.contains("Forbidden"),
+            "{header}: {answer}"
+        );
+    }
+    assert_eq!(
+        server.seen(),
+        ["GET /api/x"],
+        "only the request under the grant arrived"
     );
 }

@@ -9,7 +9,8 @@
 //! answer. The host refuses (an `Err`) unless the user granted the capability. Queries take
 //! time: call them from a background task, not from a handler.
 //!
-//! Natively (plugin unit tests) there is no agent: [`query`] returns an error.
+//! Natively (plugin unit tests) there is no agent: [`query`] returns an error, unless the test
+//! answers queries itself with [`testing::respond_with`].
 //!
 //! ```
 //! use fasthooks_sdk::agent::{self, AgentRequest};
@@ -105,13 +106,40 @@ pub fn query(request: AgentRequest) -> Result<String, String> {
 }
 
 /// Runs the query and returns the agent's final answer, or the host's error. In native builds
-/// there is no host, so this is always an error.
+/// there is no host: the answer comes from [`testing::respond_with`], and without one it is an
+/// error.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn query(request: AgentRequest) -> Result<String, String> {
-    let _ = request;
-    Err(
-        "agent: Claude sub-agents are not available in native builds; \
-         they run only inside fasthooks-host (with --allow-agent)"
-            .to_owned(),
-    )
+    testing::answer(&request)
+}
+
+/// Sub-agents natively, for a plugin's unit tests: answered by the test's own function.
+pub mod testing {
+    use super::AgentRequest;
+    use std::cell::RefCell;
+
+    type Responder = Box<dyn Fn(&AgentRequest) -> Result<String, String>>;
+
+    thread_local! {
+        static RESPONDER: RefCell<Option<Responder>> = const { RefCell::new(None) };
+    }
+
+    /// Natively, answer this thread's queries with `responder` (in the sandbox it does
+    /// nothing: queries go to the host). Without one, queries fail.
+    pub fn respond_with(responder: impl Fn(&AgentRequest) -> Result<String, String> + 'static) {
+        RESPONDER.with(|r| *r.borrow_mut() = Some(Box::new(responder)));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(super) fn answer(request: &AgentRequest) -> Result<String, String> {
+        RESPONDER.with(|r| match &*r.borrow() {
+            Some(responder) => responder(request),
+            None => Err(
+                "agent: Claude sub-agents are not available in native builds; \
+                 they run only inside fasthooks-host (with --allow-agent); a unit test \
+                 answers them with fasthooks_sdk::agent::testing::respond_with"
+                    .to_owned(),
+            ),
+        })
+    }
 }

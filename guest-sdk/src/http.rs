@@ -151,12 +151,24 @@ impl Request {
                 };
             }
             hops += 1;
-            request.url = resolve(&request.url, &location)
+            let next = resolve(&request.url, &location)
                 .ok_or_else(|| HttpError::InvalidUrl(location.clone()))?;
+            // Credentials are for the origin they were given for, not where it redirects to.
+            if origin(&next) != origin(&request.url) {
+                request.headers.retain(|(name, _)| {
+                    !["authorization", "cookie", "proxy-authorization"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                });
+            }
+            request.url = next;
             // As browsers do: 303, and 301/302 after a POST, fetch the new place with GET.
             if response.status == 303 || (request.method == "POST" && response.status < 303) {
                 request.method = "GET".into();
                 request.body.clear();
+                request.headers.retain(|(name, _)| {
+                    !["content-length", "content-type"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                });
             }
         }
     }
@@ -477,6 +489,26 @@ mod tests {
         assert_eq!(get("http://h/loop"), Err(HttpError::TooManyRedirects));
         let unfollowed = Request::new("GET", "http://h/loop").max_redirects(0).send();
         assert_eq!(unfollowed.unwrap().status, 302);
+        testing::respond_with(|request| {
+            let mut response = Response::new(200, format!("{:?}", request.headers));
+            if request.url == "http://h/away" {
+                response.status = 307;
+                response
+                    .headers
+                    .push(("location".into(), "http://other/x".into()));
+            }
+            Ok(response)
+        });
+        let sent = Request::new("GET", "http://h/away")
+            .header("Authorization", "Bearer secret")
+            .header("accept", "text/plain")
+            .send()
+            .unwrap();
+        assert_eq!(
+            sent.text(),
+            r#"[("accept", "text/plain")]"#,
+            "credentials do not follow a redirect to another origin"
+        );
     }
 
     #[test]

@@ -151,6 +151,9 @@ struct State {
     overflowed: bool,
     /// The input tokens each answer reports (what the CLI's spending is computed from).
     input_tokens: u64,
+    /// Agent-loop requests whose body contains the text get these blocks instead of a turn of
+    /// the script (a sub-agent's conversation, told apart by its system prompt).
+    answers: Vec<(String, Vec<Block>)>,
 }
 
 /// The server. Dropping it stops it.
@@ -177,6 +180,7 @@ impl FakeAnthropic {
             max_main_requests: MAX_MAIN_REQUESTS,
             overflowed: false,
             input_tokens: 100,
+            answers: Vec::new(),
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -211,6 +215,17 @@ impl FakeAnthropic {
     pub fn set_script(&self, script: Vec<Vec<Block>>) {
         assert!(!script.is_empty(), "a script needs at least one turn");
         self.state.lock().unwrap().script = script;
+    }
+
+    /// Answer every agent-loop request whose JSON body contains `needle` with `blocks`, outside
+    /// the script (for a sub-agent the session's hooks start, whose requests would otherwise
+    /// take the script's turns).
+    pub fn answer_when(&self, needle: &str, blocks: Vec<Block>) {
+        self.state
+            .lock()
+            .unwrap()
+            .answers
+            .push((needle.to_owned(), blocks));
     }
 
     /// Report `tokens` input tokens in every answer from now on: a large number makes each
@@ -393,9 +408,17 @@ fn answer(request: &Request, state: &mut State) -> Reply {
     }
     let blocks = if request.is_main() {
         state.main_requests += 1;
+        let body = request.body.to_string();
+        let answered = state
+            .answers
+            .iter()
+            .find(|(needle, _)| body.contains(needle.as_str()))
+            .map(|(_, blocks)| blocks.clone());
         if state.main_requests > state.max_main_requests {
             state.overflowed = true;
             vec![text("loop guard: the fake model stops here")]
+        } else if let Some(blocks) = answered {
+            blocks
         } else {
             let turn = count_tool_results(&request.body).min(state.script.len() - 1);
             state.script[turn].clone()

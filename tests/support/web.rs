@@ -61,7 +61,7 @@ impl WebServer {
         WebServer::start(None, Arc::new(handler))
     }
 
-    /// An HTTPS server presenting `ca`'s certificate for localhost and 127.0.0.1.
+    /// An HTTPS server presenting `ca`'s certificate for localhost (and no other name).
     pub fn https(
         ca: &TestCa,
         handler: impl Fn(&WebRequest) -> WebReply + Send + Sync + 'static,
@@ -191,7 +191,7 @@ fn read_request<R: BufRead>(reader: &mut R) -> Option<WebRequest> {
 }
 
 /// A certificate authority made for one test, its certificate in a PEM file (what
-/// `SSL_CERT_FILE` points at), and a server certificate it signed for localhost and 127.0.0.1.
+/// `SSL_CERT_FILE` points at), and a server certificate it signed for localhost only.
 pub struct TestCa {
     _dir: tempfile::TempDir,
     pub pem_file: PathBuf,
@@ -210,8 +210,7 @@ impl TestCa {
         let ca_cert = ca_params.self_signed(&ca_key).unwrap();
         let issuer = Issuer::new(ca_params, ca_key);
         let server_key = KeyPair::generate().unwrap();
-        let server_params =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+        let server_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
         let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
 
         let dir = tempfile::tempdir().unwrap();

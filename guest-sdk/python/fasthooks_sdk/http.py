@@ -126,10 +126,17 @@ def request(method, url, data=None, json=None, headers=None, max_redirects=5):
                 return response
             raise TooManyRedirects(f"more than {max_redirects} redirects from {url}")
         hops += 1
-        url = _resolve(url, location)
+        following = _resolve(url, location)
+        # Credentials are for the origin they were given for, not where it redirects to.
+        if _origin(following) != _origin(url):
+            for name in ("authorization", "cookie", "proxy-authorization"):
+                headers.pop(name, None)
+        url = following
         # As browsers do: 303, and 301/302 after a POST, fetch the new place with GET.
         if response.status_code == 303 or (method == "POST" and response.status_code < 303):
             method, body = "GET", b""
+            headers.pop("content-type", None)
+            headers.pop("content-length", None)
 
 
 def _split(url):

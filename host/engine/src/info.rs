@@ -7,10 +7,10 @@ use fasthooks_ipc::Capability;
 use fasthooks_protocol::{HookEvent, Matcher, MatcherError};
 use serde::{Deserialize, Serialize};
 
-/// The interface a plugin imports to send HTTP requests: importing it declares the HTTP
+/// The package a plugin imports to send HTTP requests: importing any of it declares the HTTP
 /// capability (the WIT's `capability` enum has no case for it, so that plugins built against
 /// earlier 0.1 contracts keep linking).
-pub const HTTP_IMPORT: &str = "wasi:http/outgoing-handler";
+pub const HTTP_PACKAGE: &str = "wasi:http/";
 
 /// What `describe()` returned, host-side and serializable (it is cached on disk).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,14 +45,15 @@ impl PluginInfo {
     }
 
     /// `describe()`'s answer with the capabilities the component declares by what it imports:
-    /// importing [`HTTP_IMPORT`] (any version) is asking for HTTP, whatever `describe()` says.
+    /// importing any interface of `wasi:http` (any version) is asking for HTTP, whatever
+    /// `describe()` says: even its `types` alone make the host hold requests and headers.
     pub fn with_imported_capabilities<'a>(
         mut self,
         imports: impl IntoIterator<Item = &'a str>,
     ) -> PluginInfo {
         let http = imports
             .into_iter()
-            .any(|name| name.split('@').next() == Some(HTTP_IMPORT));
+            .any(|name| name.starts_with(HTTP_PACKAGE));
         if http && !self.capabilities.contains(&Capability::Http) {
             self.capabilities.push(Capability::Http);
         }
@@ -136,6 +137,25 @@ mod tests {
             }],
             capabilities: Vec::new(),
         }
+    }
+
+    #[test]
+    fn any_wasi_http_import_asks_for_http_once() {
+        let asks = |imports: &[&str]| {
+            subscribed_to("*")
+                .with_imported_capabilities(imports.iter().copied())
+                .capabilities
+        };
+        assert_eq!(
+            asks(&["wasi:http/outgoing-handler@0.2.12"]),
+            [Capability::Http]
+        );
+        assert_eq!(asks(&["wasi:http/types@0.2.0"]), [Capability::Http]);
+        assert_eq!(
+            asks(&["wasi:http/types@0.2.0", "wasi:http/outgoing-handler@0.2.0"]),
+            [Capability::Http]
+        );
+        assert!(asks(&["wasi:io/streams@0.2.6", "fasthooks:hooks/tasks@0.1.1"]).is_empty());
     }
 
     #[test]

@@ -202,7 +202,7 @@ fn log_guest_output(store: &Store<InstanceState>) {
     for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         for line in text.lines() {
             let line = crate::logging::guest_line(line, 16 << 10);
-            crate::host::log::within_rate(path, plugin, || {
+            crate::logging::within_rate(path, plugin, || {
                 tracing::info!(plugin, session, event, task, stream, "{line}")
             });
         }

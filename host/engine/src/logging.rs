@@ -4,16 +4,18 @@
 //! `fasthooks.log.1` (replacing the previous one) and a new one begun, so the log never holds
 //! much more than 32 MiB: the size checked is the file's own (several processes write it), a
 //! process that finds the file already rotated by another reopens it, and no line is longer
-//! than [`MAX_LINE_BYTES`]. Plugins' lines have a rate besides ([`crate::host::log`]).
+//! than [`MAX_LINE_BYTES`]. Each plugin's lines have a rate besides ([`within_rate`]).
 //!
 //! A line is `TIME LEVEL message field="value" …`: the fields (`plugin`, `session`, `event`,
 //! `task`) come after the message, quoted, and a guest's text in the message is passed
 //! through [`guest_line`] so it cannot pass for them ([`crate::log_view`] reads them back).
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 use tracing_subscriber::fmt::MakeWriter;
 
 pub const LOG_ENV: &str = "FASTHOOKS_LOG";
@@ -209,5 +211,85 @@ mod tests {
         }
         let text = std::fs::read_to_string(&path).expect("the log stays UTF-8");
         assert_eq!(text.lines().count(), 4);
+    }
+
+    #[test]
+    fn each_plugin_has_its_own_rate() {
+        let count = |path: &str, lines: usize| {
+            let mut emitted = 0;
+            for _ in 0..lines {
+                within_rate(Path::new(path), "t", || emitted += 1);
+            }
+            emitted
+        };
+        let burst = BURST_LINES as usize;
+        let chatty = count("/rate-test/chatty.wasm", 10 * burst);
+        assert!((burst..burst + 5).contains(&chatty), "{chatty}");
+        assert_eq!(
+            count("/rate-test/quiet.wasm", 10),
+            10,
+            "another plugin is not affected"
+        );
+    }
+}
+
+// ── a plugin's log rate ──
+//
+// Each plugin (by file, not by the name it gives itself) has a rate: a burst of [`BURST_LINES`],
+// then [`LINES_PER_SECOND`]. Past it lines are dropped and counted, so one chatty plugin cannot
+// rotate everyone's history away. Its own lines, its captured stdout and stderr, its failed tasks
+// and the host's refusals of its requests all go through it.
+
+/// Lines a plugin may log at once.
+pub const BURST_LINES: f64 = 200.0;
+/// Lines a plugin may log per second, once its burst is spent.
+pub const LINES_PER_SECOND: f64 = 20.0;
+
+struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+    dropped: u64,
+}
+
+fn buckets() -> &'static Mutex<HashMap<PathBuf, Bucket>> {
+    static BUCKETS: OnceLock<Mutex<HashMap<PathBuf, Bucket>>> = OnceLock::new();
+    BUCKETS.get_or_init(Default::default)
+}
+
+/// Run `emit` (which logs one line) if `plugin` is within its rate.
+pub fn within_rate(plugin: &Path, name: &str, emit: impl FnOnce()) {
+    let now = Instant::now();
+    let (admitted, dropped_before, first_drop) = {
+        let mut buckets = buckets().lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets.entry(plugin.to_path_buf()).or_insert(Bucket {
+            tokens: BURST_LINES,
+            refilled: now,
+            dropped: 0,
+        });
+        let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * LINES_PER_SECOND).min(BURST_LINES);
+        bucket.refilled = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            (true, std::mem::take(&mut bucket.dropped), false)
+        } else {
+            bucket.dropped += 1;
+            (false, 0, bucket.dropped == 1)
+        }
+    };
+    if first_drop {
+        tracing::warn!(
+            plugin = name,
+            "logging faster than {LINES_PER_SECOND} lines a second: its lines are dropped until it slows down"
+        );
+    }
+    if admitted {
+        if dropped_before > 0 {
+            tracing::warn!(
+                plugin = name,
+                "{dropped_before} log lines dropped (over the rate)"
+            );
+        }
+        emit();
     }
 }

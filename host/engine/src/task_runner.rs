@@ -8,8 +8,8 @@
 //! tasks of a plugin or a session at once.
 
 use crate::call::CallContext;
-use crate::host::log::within_rate;
 use crate::instance;
+use crate::logging::within_rate;
 use crate::logging::{FAILURE_LINE_BYTES, guest_line};
 use crate::plugin::PluginLoader;
 use fasthooks_tasks::{TaskAccess, TaskFailure, TaskRecord, TaskRunner, TaskService};

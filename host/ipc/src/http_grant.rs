@@ -35,6 +35,8 @@ pub enum HttpGrantError {
     Scheme,
     #[error("a grant has no user name, password, query or fragment")]
     Extra,
+    #[error("the port must be a number from 1 to 65535")]
+    Port,
 }
 
 impl HttpGrant {
@@ -53,9 +55,13 @@ impl HttpGrant {
         let host = authority
             .host()
             .trim_matches(['[', ']'])
+            .trim_end_matches('.')
             .to_ascii_lowercase();
         if host.is_empty() {
             return Err(HttpGrantError::NotUrl);
+        }
+        if !port_is_valid(authority) {
+            return Err(HttpGrantError::Port);
         }
         let port = authority.port_u16().unwrap_or(default_port(scheme));
         let path = uri.path();
@@ -98,10 +104,11 @@ impl HttpGrant {
 
     /// The grant as a user writes it (what a refusal tells the user to add).
     pub fn for_request(scheme: &str, host: &str, port: u16) -> String {
+        let host = host.to_ascii_lowercase();
         let host = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]")
         } else {
-            host.to_ascii_lowercase()
+            host
         };
         if port == default_port(scheme) {
             format!("{scheme}://{host}")
@@ -121,6 +128,22 @@ impl fmt::Display for HttpGrant {
     }
 }
 
+/// Is the authority's port, if it has one, a number from 1 to 65535? (`http` accepts
+/// `host:99999` and `host:8o80` and reports no port at all for them.)
+pub fn port_is_valid(authority: &http::uri::Authority) -> bool {
+    let after_host = authority
+        .as_str()
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .strip_prefix(authority.host())
+        .unwrap_or("");
+    match after_host.strip_prefix(':') {
+        None => after_host.is_empty(),
+        Some(port) => port.parse::<u16>().is_ok_and(|p| p != 0),
+    }
+}
+
 /// The port a URL of this scheme means when it names none.
 pub fn default_port(scheme: &str) -> u16 {
     if scheme.eq_ignore_ascii_case("http") {
@@ -130,16 +153,22 @@ pub fn default_port(scheme: &str) -> u16 {
     }
 }
 
-/// No dot segment (raw or percent-encoded) and no encoded slash or backslash, nor a raw
-/// backslash: nothing a server would resolve to another path.
+/// Nothing a server would resolve to another path: no dot segment (raw or percent-encoded, also
+/// with `;parameters`, which Java servers strip), no encoded slash or backslash nor a raw
+/// backslash, and no encoding a server might decode twice or read as a dot (`%25`, `%00`,
+/// overlong `%c0`/`%c1`).
 fn path_is_plain(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    if lower.contains("%2f") || lower.contains("%5c") || lower.contains('\\') {
+    if ["%2f", "%5c", "\\", "%25", "%00", "%c0", "%c1"]
+        .iter()
+        .any(|bad| lower.contains(bad))
+    {
         return false;
     }
-    !lower
-        .split('/')
-        .any(|segment| matches!(segment.replace("%2e", ".").as_str(), "." | ".."))
+    !lower.split('/').any(|segment| {
+        let segment = segment.split(';').next().unwrap_or("");
+        matches!(segment.replace("%2e", ".").as_str(), "." | "..")
+    })
 }
 
 #[cfg(test)]
@@ -166,6 +195,7 @@ mod tests {
         assert_eq!((g.port, g.path_prefix.as_str()), (8080, "/api"));
         assert_eq!(g.to_string(), "http://127.0.0.1:8080/api");
         assert_eq!(grant("http://[::1]:81").host, "::1");
+        assert_eq!(grant("https://Docs.rs.").host, "docs.rs");
         assert_eq!(grant("http://[::1]:81").to_string(), "http://[::1]:81");
         for bad in [
             "docs.rs",
@@ -174,6 +204,8 @@ mod tests {
             "https://docs.rs/?q=1",
             "https://docs.rs/#x",
             "https://docs.rs/a/../b",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:8o80",
             "",
         ] {
             assert!(HttpGrant::parse(bad).is_err(), "{bad}");
@@ -198,6 +230,11 @@ mod tests {
             "/api%2f..%2fadmin",
             "/api/..%5cadmin",
             "/api/..\\admin",
+            "/api/..;/admin",
+            "/api/.;x/admin",
+            "/api/%252e%252e/admin",
+            "/api/%c0%ae%c0%ae/admin",
+            "/api/%00",
         ] {
             assert!(!g.allows("http", "127.0.0.1", 8080, sneaky), "{sneaky}");
         }

@@ -4,6 +4,9 @@
 //!   `status=N url=FINAL body=TEXT` or `error: WHY`.
 //! - `TASK GET URL`: the same request in a background task `fetch` (key `fetch`), whose value
 //!   is that text; `POP` pops it.
+//! - `RAW AUTHORITY PATH [NAME:VALUE]`: a plain-HTTP GET through `wasi:http` directly, with the
+//!   authority, path and header exactly as given (past the SDK's checks, to test the host's):
+//!   `status=N` or `error: CODE`.
 //!
 //! The `--allow-http` tests drive it: what a grant lets through, and what the guest sees of a
 //! refusal, a redirect, a timeout, an oversized body and a certificate.
@@ -35,6 +38,7 @@ fn probe(event: &Event, tasks: &Tasks) -> Response {
             Ok(_) => context("queued"),
             Err(err) => context(format!("error: {err}")),
         },
+        (Some("RAW"), Some(authority), rest) => context(raw(authority, rest.unwrap_or(""))),
         (Some("POP"), _, _) => match tasks.pop(&FETCH) {
             Ok(Some(text)) => context(text),
             Ok(None) => context("nothing yet"),
@@ -65,4 +69,44 @@ fn request(method: &str, url: &str, body: &str) -> String {
         }
         Err(err) => format!("error: {err}"),
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn raw(authority: &str, rest: &str) -> String {
+    use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+    let (path, header) = rest.split_once(' ').unwrap_or((rest, ""));
+    let mut entries = Vec::new();
+    if let Some((name, value)) = header.split_once(':') {
+        entries.push((name.to_owned(), value.as_bytes().to_vec()));
+    }
+    let fields = match Fields::from_list(&entries) {
+        Ok(fields) => fields,
+        Err(err) => return format!("error: header {err:?}"),
+    };
+    let request = OutgoingRequest::new(fields);
+    let set = request
+        .set_method(&Method::Get)
+        .and_then(|()| request.set_scheme(Some(&Scheme::Http)))
+        .and_then(|()| request.set_authority(Some(authority)))
+        .and_then(|()| request.set_path_with_query(Some(path)));
+    if set.is_err() {
+        return "error: refused by wasi:http".into();
+    }
+    let body = request.body().expect("a body");
+    let pending = match wasip2::http::outgoing_handler::handle(request, None) {
+        Ok(pending) => pending,
+        Err(code) => return format!("error: {code:?}"),
+    };
+    let _ = OutgoingBody::finish(body, None);
+    pending.subscribe().block();
+    match pending.get() {
+        Some(Ok(Ok(response))) => format!("status={}", response.status()),
+        Some(Ok(Err(code))) => format!("error: {code:?}"),
+        _ => "error: no response".into(),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn raw(_authority: &str, _rest: &str) -> String {
+    "error: RAW needs the sandbox".into()
 }

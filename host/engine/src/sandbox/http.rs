@@ -10,11 +10,19 @@
 //! - Each request must be sent, answered and read within [`REQUEST_TIMEOUT`], and before the
 //!   call's own deadline (with [`ANSWER_MARGIN`] left for the guest to handle the error). A
 //!   response body is capped at [`MAX_RESPONSE_BYTES`].
-//! - A plugin starts at most `--http-per-minute` requests a minute ([`DEFAULT_PER_MINUTE`]),
-//!   counted per plugin file across all its calls and tasks in this process.
-//! - HTTPS trusts the system's roots, or the file `SSL_CERT_FILE` names (and `SSL_CERT_DIR`),
-//!   as curl and OpenSSL do; they are read once per process (the daemon reads them when it
-//!   starts). The `Host` header and the hop-by-hop headers are the host's, never the guest's.
+//! - A plugin's requests are rate-limited by a token bucket per plugin file, across all its
+//!   calls and tasks in this process: bursts of up to `--http-per-minute` requests
+//!   ([`DEFAULT_PER_MINUTE`]), refilled at that many a minute. (An `--inline` hook is a process of
+//!   its own, so its budget is its own.)
+//! - HTTPS trusts the system's roots, or the file `SSL_CERT_FILE` names (and `SSL_CERT_DIR`)
+//!   instead, as curl and OpenSSL do; they are read at the first HTTPS request of the process
+//!   (for the daemon, the environment it started with) and kept.
+//! - Headers: `Host` is the host's, written from the checked authority (an authority with a user
+//!   name is refused); hop-by-hop headers and those some servers and proxies take as another
+//!   path or host (`X-Original-URL`, `X-Forwarded-Host`, `Forwarded`, ...) are refused.
+//! - What a guest can make the host hold is bounded: request bodies are buffered 16 KiB at a
+//!   time, header sets are capped at 32 KiB (see [`crate::sandbox`] for the resource table).
+//! - Refusals are logged within the plugin's log rate, like its own lines.
 
 use bytes::Bytes;
 use fasthooks_ipc::HttpGrant;
@@ -39,6 +47,24 @@ pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 pub const MAX_RESPONSE_BYTES: u64 = 8 << 20;
 /// Requests a plugin may start per minute unless `--http-per-minute` says otherwise.
 pub const DEFAULT_PER_MINUTE: u32 = 60;
+/// The most bytes of a request body the host holds at once for a guest.
+pub const OUTGOING_BODY_CHUNK: usize = 16 << 10;
+/// The most bytes one set of headers may take (in memory).
+pub const FIELDS_BYTES: usize = 32 << 10;
+
+/// Headers a guest may not set: the hop-by-hop ones wasi:http refuses by default, and those that
+/// servers and proxies may read as another path or host than the one checked.
+const FORBIDDEN_HEADERS: &[&str] = &[
+    "x-original-url",
+    "x-rewrite-url",
+    "x-forwarded-host",
+    "x-forwarded-prefix",
+    "x-forwarded-proto",
+    "x-forwarded-for",
+    "x-host",
+    "x-http-method-override",
+    "forwarded",
+];
 
 type SendResult = Result<(http::Response<WasiBody>, IoFuture), Error>;
 type IoFuture = Box<dyn Future<Output = Result<(), Error>> + Send>;
@@ -72,6 +98,16 @@ impl GuardedHttp {
     /// Why `request` may not go out, if it may not.
     fn refusal(&self, request: &http::Request<WasiBody>) -> Option<(Error, String)> {
         let uri = request.uri();
+        let authority = uri.authority()?;
+        if authority.as_str().contains('@') || !fasthooks_ipc::http_grant::port_is_valid(authority)
+        {
+            let why = format!(
+                "HTTP request {} refused: the address has a user name or a port that is not a \
+                 number from 1 to 65535",
+                request.method()
+            );
+            return Some((Error::HttpRequestUriInvalid, why));
+        }
         let scheme = uri.scheme_str().unwrap_or("https");
         let host = uri.host().unwrap_or("");
         let port = uri
@@ -114,7 +150,9 @@ impl WasiHttpHooks for GuardedHttp {
     ) -> Box<dyn Future<Output = SendResult> + Send> {
         if let Some((error, why)) = self.refusal(&request) {
             let plugin = self.plugin_name.as_str();
-            tracing::warn!(plugin, "{}", crate::logging::guest_line(&why, 1024));
+            crate::logging::within_rate(&self.plugin_path, plugin, || {
+                tracing::warn!(plugin, "{}", crate::logging::guest_line(&why, 1024));
+            });
             return Box::new(async move { Err(error) });
         }
         let call_end = *self.wall_deadline.lock().unwrap_or_else(|e| e.into_inner());
@@ -124,6 +162,26 @@ impl WasiHttpHooks for GuardedHttp {
                 .unwrap_or(call_end),
         );
         Box::new(send(request, end))
+    }
+
+    fn set_host_header(&mut self) -> bool {
+        // Written in `send` from the checked host and port, not from the guest's text.
+        false
+    }
+
+    fn forbidden_header_filter(&mut self) -> wasmtime_wasi_http::ForbiddenHeaderFilter {
+        Arc::new(|name| {
+            wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name)
+                || FORBIDDEN_HEADERS.contains(&name.as_str())
+        })
+    }
+
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        OUTGOING_BODY_CHUNK
+    }
+
+    fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
+        1
     }
 }
 
@@ -211,6 +269,16 @@ async fn send(mut request: http::Request<WasiBody>, end: Instant) -> SendResult 
         .to_owned();
     let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let timed_out = |_| Error::ConnectionTimeout;
+    let host_header = HttpGrant::for_request(if tls { "https" } else { "http" }, &host, port)
+        .split_once("://")
+        .map(|(_, authority)| authority.to_owned())
+        .unwrap_or_default();
+    let host_header =
+        http::HeaderValue::try_from(host_header).map_err(|_| Error::HttpRequestUriInvalid)?;
+    request
+        .headers_mut()
+        .insert(http::header::HOST, host_header);
+    let bodiless = request.method() == http::Method::HEAD;
 
     let tcp = tokio::time::timeout_at(end, tokio::net::TcpStream::connect((host.as_str(), port)))
         .await
@@ -259,10 +327,14 @@ async fn send(mut request: http::Request<WasiBody>, end: Instant) -> SendResult 
             () = tokio::time::sleep_until(end) => return Err(Error::ConnectionReadTimeout),
         }
     };
-    if let Some(length) = response
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+    let no_body = bodiless
+        || response.status() == http::StatusCode::NO_CONTENT
+        || response.status() == http::StatusCode::NOT_MODIFIED;
+    if !no_body
+        && let Some(length) = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
         && length > MAX_RESPONSE_BYTES
     {
         return Err(Error::HttpResponseBodySize(Some(length)));
@@ -271,6 +343,7 @@ async fn send(mut request: http::Request<WasiBody>, end: Instant) -> SendResult 
         CappedBody {
             incoming,
             left: MAX_RESPONSE_BYTES,
+            over: false,
             end: Box::pin(tokio::time::sleep_until(end)),
         }
         .boxed_unsync()
@@ -310,6 +383,8 @@ fn tls_error(err: std::io::Error) -> Error {
 struct CappedBody {
     incoming: hyper::body::Incoming,
     left: u64,
+    /// Past the cap: the body has ended in its error, and nothing more is given.
+    over: bool,
     end: Pin<Box<tokio::time::Sleep>>,
 }
 
@@ -321,6 +396,9 @@ impl Body for CappedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        if self.over {
+            return Poll::Ready(None);
+        }
         match Pin::new(&mut self.incoming).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 let size = frame.data_ref().map_or(0, |data| data.len() as u64);
@@ -329,9 +407,12 @@ impl Body for CappedBody {
                         self.left = left;
                         Poll::Ready(Some(Ok(frame)))
                     }
-                    None => Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(
-                        MAX_RESPONSE_BYTES + 1,
-                    ))))),
+                    None => {
+                        self.over = true;
+                        Poll::Ready(Some(Err(Error::HttpResponseBodySize(Some(
+                            MAX_RESPONSE_BYTES + 1,
+                        )))))
+                    }
                 }
             }
             Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(Error::from(err)))),
@@ -344,7 +425,7 @@ impl Body for CappedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.incoming.is_end_stream()
+        self.over || self.incoming.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {

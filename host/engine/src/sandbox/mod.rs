@@ -37,6 +37,12 @@ use write_policy::WritePolicy;
 /// Bytes of guest stdout/stderr kept per call for the log.
 const CAPTURED_OUTPUT_BYTES: usize = 1 << 20;
 
+/// The most host resources (streams, descriptors, HTTP requests and headers, ...) one instance
+/// may hold at once. What a guest can make the host hold outside its own linear memory is
+/// bounded by this times the largest resource (16 KiB of buffered request body, 32 KiB of
+/// headers: [`http`]).
+pub const MAX_RESOURCES: usize = 4096;
+
 /// Why the host stopped a running instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interruption {
@@ -231,12 +237,16 @@ pub fn new_store(
         &request.plugin.name,
         wall_deadline.clone(),
     );
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_RESOURCES);
+    let mut http_ctx = wasmtime_wasi_http::WasiHttpCtx::new();
+    http_ctx.set_field_size_limit(http::FIELDS_BYTES);
     let state = InstanceState {
         wasi,
-        table: ResourceTable::new(),
+        table,
         write_policy,
         net_policy,
-        http_ctx: wasmtime_wasi_http::WasiHttpCtx::new(),
+        http_ctx,
         http,
         limits: MemoryLimiter {
             memory_bytes: request.memory_bytes,
