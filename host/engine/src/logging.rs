@@ -166,6 +166,67 @@ fn start(logs_dir: PathBuf, also_stderr: bool) {
     };
 }
 
+// ── a plugin's log rate ──
+//
+// Each plugin (by file, not by the name it gives itself) has a rate: a burst of [`BURST_LINES`],
+// then [`LINES_PER_SECOND`]. Past it lines are dropped and counted, so one chatty plugin cannot
+// rotate everyone's history away. Its own lines, its captured stdout and stderr, its failed tasks
+// and the host's refusals of its requests all go through it.
+
+/// Lines a plugin may log at once.
+pub const BURST_LINES: f64 = 200.0;
+/// Lines a plugin may log per second, once its burst is spent.
+pub const LINES_PER_SECOND: f64 = 20.0;
+
+struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+    dropped: u64,
+}
+
+fn buckets() -> &'static Mutex<HashMap<PathBuf, Bucket>> {
+    static BUCKETS: OnceLock<Mutex<HashMap<PathBuf, Bucket>>> = OnceLock::new();
+    BUCKETS.get_or_init(Default::default)
+}
+
+/// Run `emit` (which logs one line) if `plugin` is within its rate.
+pub fn within_rate(plugin: &Path, name: &str, emit: impl FnOnce()) {
+    let now = Instant::now();
+    let (admitted, dropped_before, first_drop) = {
+        let mut buckets = buckets().lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets.entry(plugin.to_path_buf()).or_insert(Bucket {
+            tokens: BURST_LINES,
+            refilled: now,
+            dropped: 0,
+        });
+        let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * LINES_PER_SECOND).min(BURST_LINES);
+        bucket.refilled = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            (true, std::mem::take(&mut bucket.dropped), false)
+        } else {
+            bucket.dropped += 1;
+            (false, 0, bucket.dropped == 1)
+        }
+    };
+    if first_drop {
+        tracing::warn!(
+            plugin = name,
+            "logging faster than {LINES_PER_SECOND} lines a second: its lines are dropped until it slows down"
+        );
+    }
+    if admitted {
+        if dropped_before > 0 {
+            tracing::warn!(
+                plugin = name,
+                "{dropped_before} log lines dropped (over the rate)"
+            );
+        }
+        emit();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,66 +291,5 @@ mod tests {
             10,
             "another plugin is not affected"
         );
-    }
-}
-
-// ── a plugin's log rate ──
-//
-// Each plugin (by file, not by the name it gives itself) has a rate: a burst of [`BURST_LINES`],
-// then [`LINES_PER_SECOND`]. Past it lines are dropped and counted, so one chatty plugin cannot
-// rotate everyone's history away. Its own lines, its captured stdout and stderr, its failed tasks
-// and the host's refusals of its requests all go through it.
-
-/// Lines a plugin may log at once.
-pub const BURST_LINES: f64 = 200.0;
-/// Lines a plugin may log per second, once its burst is spent.
-pub const LINES_PER_SECOND: f64 = 20.0;
-
-struct Bucket {
-    tokens: f64,
-    refilled: Instant,
-    dropped: u64,
-}
-
-fn buckets() -> &'static Mutex<HashMap<PathBuf, Bucket>> {
-    static BUCKETS: OnceLock<Mutex<HashMap<PathBuf, Bucket>>> = OnceLock::new();
-    BUCKETS.get_or_init(Default::default)
-}
-
-/// Run `emit` (which logs one line) if `plugin` is within its rate.
-pub fn within_rate(plugin: &Path, name: &str, emit: impl FnOnce()) {
-    let now = Instant::now();
-    let (admitted, dropped_before, first_drop) = {
-        let mut buckets = buckets().lock().unwrap_or_else(|e| e.into_inner());
-        let bucket = buckets.entry(plugin.to_path_buf()).or_insert(Bucket {
-            tokens: BURST_LINES,
-            refilled: now,
-            dropped: 0,
-        });
-        let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * LINES_PER_SECOND).min(BURST_LINES);
-        bucket.refilled = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            (true, std::mem::take(&mut bucket.dropped), false)
-        } else {
-            bucket.dropped += 1;
-            (false, 0, bucket.dropped == 1)
-        }
-    };
-    if first_drop {
-        tracing::warn!(
-            plugin = name,
-            "logging faster than {LINES_PER_SECOND} lines a second: its lines are dropped until it slows down"
-        );
-    }
-    if admitted {
-        if dropped_before > 0 {
-            tracing::warn!(
-                plugin = name,
-                "{dropped_before} log lines dropped (over the rate)"
-            );
-        }
-        emit();
     }
 }
