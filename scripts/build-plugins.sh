@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 # Rust plugins: crate name -> component file name.
-rust_plugins=(guard hostile not-a-plugin analyze task-lab house-rules echo stuck-describe misspelt-event miscased-matcher needs-grants http-probe)
+rust_plugins=(guard hostile not-a-plugin analyze task-lab house-rules echo stuck-describe misspelt-event miscased-matcher needs-grants http-probe review)
 args=()
 for crate in "${rust_plugins[@]}"; do args+=(-p "$crate"); done
 echo "==> building Rust plugins: ${rust_plugins[*]}"

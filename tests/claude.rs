@@ -731,3 +731,105 @@ fn a_packaged_plugin_whose_wasm_was_replaced_is_refused() {
         "the host refused the swapped file: {log}"
     );
 }
+
+/// The tasks `fasthooks-host tasks --json` lists: (key, status).
+fn task_statuses(world: &World) -> Vec<(String, String)> {
+    let run = world.fasthooks.run(&["tasks", "--json"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tasks: Value = serde_json::from_str(&run.stdout).unwrap();
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["key"].as_str().unwrap_or_default().to_owned(),
+                t["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt_gets_it() {
+    let review = "1. eval() on request input runs whatever a caller sends.\n2. The nested loop is quadratic.";
+    let world = World::new(vec![vec![text("replaced below")]]);
+    let file = world.project().join("src/app.py");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let source = "def handle(request):\n    return eval(request.args['q'])\n";
+    world.model.set_script(vec![
+        vec![tool(
+            "Write",
+            json!({"file_path": file.display().to_string(), "content": source}),
+        )],
+        vec![text("Wrote src/app.py.")],
+    ]);
+    // The reviewer sub-agent is told apart by its system prompt, and answers the review.
+    world
+        .model
+        .answer_when("You are a code reviewer", vec![text(review)]);
+    world.install(&["--plugin", &plugin_arg("review"), "--allow-agent"]);
+
+    let first = world.claude("write app.py", &["--allowedTools", "Bash,Write"]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        source,
+        "the write went ahead"
+    );
+    let key = format!("review:{}", file.display());
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let statuses = task_statuses(&world);
+        match statuses.iter().find(|(k, _)| *k == key) {
+            Some((_, status)) if status == "completed" => break,
+            Some((_, status)) if status == "failed" || status == "cancelled" => {
+                panic!("the review {status}: {}", world.fasthooks.log())
+            }
+            _ if Instant::now() > deadline => panic!(
+                "no completed review: {statuses:?}\n{}\n{}",
+                world.model.summary(),
+                world.fasthooks.log()
+            ),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    let asked = world
+        .model
+        .requests()
+        .into_iter()
+        .find(|r| r.body.to_string().contains("You are a code reviewer"))
+        .expect("the reviewer's request");
+    assert!(
+        asked.mentions("eval(request.args"),
+        "the sub-agent got the code"
+    );
+    assert!(
+        asked.tool_names().is_empty(),
+        "a review has no tools unless granted: {:?}",
+        asked.tool_names()
+    );
+
+    // The next prompt of the session gets the review as context.
+    world.model.set_script(vec![vec![text("Noted.")]]);
+    let session = first.session_id();
+    world.claude(
+        "anything to fix?",
+        &["--resume", &session, "--allowedTools", "Bash,Write"],
+    );
+    let next = world
+        .main_requests()
+        .into_iter()
+        .rfind(|r| r.mentions("anything to fix?"))
+        .expect("the second prompt's request");
+    let context: Vec<String> = next
+        .texts()
+        .into_iter()
+        .filter(|t| t.contains("Code review: src/app.py"))
+        .collect();
+    assert_eq!(context.len(), 1, "{:?}", next.texts());
+    assert!(
+        context[0].contains("eval() on request input") && context[0].contains("quadratic"),
+        "{}",
+        context[0]
+    );
+}
