@@ -44,9 +44,9 @@ for plugin in "${python_plugins[@]}"; do
 done
 
 # JavaScript plugins (jco with componentize-js, pinned; installed into target/js-tools/).
-js_plugins=(commit-style-js http-probe-js)
+js_plugins=(commit-style-js http-probe-js docs-prefetch)
 # Plugins that call fetch are built against the plugin-http world, with the runtime's wasi:http.
-js_http_plugins=" http-probe-js "
+js_http_plugins=" http-probe-js docs-prefetch "
 js_tools="target/js-tools"
 jco_version="1.34.0"
 jco="$js_tools/node_modules/.bin/jco"

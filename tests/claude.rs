@@ -833,3 +833,62 @@ fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt
         context[0]
     );
 }
+
+#[test]
+fn docs_prefetch_fetches_what_claude_fetches_and_the_next_prompt_gets_it() {
+    use fasthooks_e2e::web::{WebReply, WebServer};
+    let docs = WebServer::http(|request| match request.header("x-fasthooks-prefetch") {
+        Some(_) => WebReply::text(200, "serde: derive Serialize with #[derive(Serialize)]."),
+        None => WebReply::text(200, "for Claude Code's own fetch"),
+    });
+    let url = docs.url("/serde/derive");
+    let world = World::new(vec![
+        vec![tool(
+            "WebFetch",
+            json!({"url": url, "prompt": "How do I derive Serialize?"}),
+        )],
+        vec![text("Fetched it.")],
+    ]);
+    let origin = docs.origin();
+    world.install(&[
+        "--plugin",
+        &plugin_arg("docs-prefetch"),
+        "--allow-http",
+        &origin,
+    ]);
+    let first = world.claude("read the serde docs", &["--allowedTools", "Bash,WebFetch"]);
+    let key = format!("doc:{url}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !task_statuses(&world)
+        .iter()
+        .any(|(k, s)| *k == key && s == "completed")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no prefetched page: {:?}\n{}",
+            task_statuses(&world),
+            world.fasthooks.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    world.model.set_script(vec![vec![text("Noted.")]]);
+    let session = first.session_id();
+    world.claude(
+        "so how do I derive it?",
+        &["--resume", &session, "--allowedTools", "Bash,WebFetch"],
+    );
+    let next = world
+        .main_requests()
+        .into_iter()
+        .rfind(|r| r.mentions("so how do I derive it?"))
+        .expect("the second prompt's request");
+    let expected = format!(
+        "Documentation prefetched from {url}:\nserde: derive Serialize with #[derive(Serialize)]."
+    );
+    assert!(
+        next.texts().iter().any(|t| t.contains(&expected)),
+        "the page reached the session: {:?}",
+        next.texts()
+    );
+}
