@@ -892,3 +892,59 @@ fn docs_prefetch_fetches_what_claude_fetches_and_the_next_prompt_gets_it() {
         next.texts()
     );
 }
+
+#[test]
+fn memory_found_in_a_second_session_comes_from_the_first() {
+    let world = World::new(vec![vec![text(
+        "Noted: the deploy key is in vault at secret/deploy.",
+    )]]);
+    world.install(&["--plugin", &plugin_arg("memory")]);
+
+    // Session 1: its Stop hook keeps the prompt and the answer as a note.
+    let first = world.claude(
+        "remember that the deploy key lives in vault at secret/deploy",
+        &["--allowedTools", "Bash"],
+    );
+
+    // Session 2, a new one: its first prompt queues a search (and answers at once)...
+    world.model.set_script(vec![vec![text("Let me look.")]]);
+    let second = world.claude("where is the deploy key kept?", &["--allowedTools", "Bash"]);
+    assert_ne!(second.session_id(), first.session_id(), "a new session");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !task_statuses(&world)
+        .iter()
+        .any(|(k, s)| k == "search_memory" && s == "completed")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no finished search: {:?}\n{}",
+            task_statuses(&world),
+            world.fasthooks.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // ...and its next prompt gets what the search found: session 1's note.
+    world.model.set_script(vec![vec![text("Found it.")]]);
+    world.claude(
+        "so where?",
+        &["--resume", &second.session_id(), "--allowedTools", "Bash"],
+    );
+    let next = world
+        .main_requests()
+        .into_iter()
+        .rfind(|r| r.mentions("so where?"))
+        .expect("the request of the second prompt");
+    let context: Vec<String> = next
+        .texts()
+        .into_iter()
+        .filter(|t| t.contains("Relevant context:"))
+        .collect();
+    assert_eq!(context.len(), 1, "{:?}", next.texts());
+    assert!(
+        context[0].contains(
+            "Asked: remember that the deploy key lives in vault at secret/deploy\nAnswered: Noted: the deploy key is in vault at secret/deploy."
+        ),
+        "{}",
+        context[0]
+    );
+}

@@ -33,6 +33,9 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
   ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
   sandboxed instance of the plugin; arguments and results travel as JSON.
+- ``from fasthooks_sdk import state``: ``state.get/set/delete/keys`` (``scope="session"`` or
+  ``"global"``); ``from fasthooks_sdk import memory``: ``memory.remember(text)``,
+  ``memory.search(words, limit=5)`` (ranked notes across sessions), ``memory.forget(id)``.
 - HTTP (with the user's ``--allow-http URL``): ``from fasthooks_sdk import http``, then
   ``http.get(url)``, ``http.post(url, data=..., json=...)``, as with ``requests``. Build such a
   plugin against the ``plugin-http`` world (``-w plugin-http``).

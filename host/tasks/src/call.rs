@@ -1,4 +1,4 @@
-//! One guest call of the `tasks` or `state` interface as a value, and its answer.
+//! One guest call of the `tasks`, `state` or `memory` interface as a value, and its answer.
 //!
 //! The store has one owner at a time ([`crate::owner`]): the process that holds it answers
 //! calls itself ([`TaskService::answer`]); any other process (a hook run in-process while the
@@ -61,6 +61,12 @@ pub enum TaskCall {
         key: String,
     },
     StateKeys(StateScope),
+    MemoryRemember(String),
+    MemorySearch {
+        words: String,
+        limit: u32,
+    },
+    MemoryForget(i64),
     /// The guest call that took these results (pop, pop-all, pop-errors) has ended; whether
     /// it returned (see [`TaskService::settle`]).
     Settle {
@@ -91,6 +97,8 @@ pub enum TaskAnswer {
     Outputs(Vec<(String, String)>),
     Output(Option<(String, String)>),
     Keys(Vec<String>),
+    Id(i64),
+    Notes(Vec<crate::memory::MemoryNote>),
     Done,
     /// Results taken for the calling guest: their ids, to settle when its call ends, and
     /// (key, value or error) pairs.
@@ -124,6 +132,18 @@ impl TaskAnswer {
     pub fn text(self) -> Result<Option<String>, String> {
         match self {
             TaskAnswer::Text(text) => Ok(text),
+            other => Err(unexpected(&other)),
+        }
+    }
+    pub fn id(self) -> Result<i64, String> {
+        match self {
+            TaskAnswer::Id(id) => Ok(id),
+            other => Err(unexpected(&other)),
+        }
+    }
+    pub fn notes(self) -> Result<Vec<crate::memory::MemoryNote>, String> {
+        match self {
+            TaskAnswer::Notes(notes) => Ok(notes),
             other => Err(unexpected(&other)),
         }
     }
@@ -237,6 +257,11 @@ impl TaskService {
                 StateScope::Global => "global".to_owned(),
             },
         };
+        let memory = crate::memory::MemoryNamespace {
+            plugin_name: ns.plugin_name.clone(),
+            plugin_path: ns.plugin_path.clone(),
+            session: ns.session.clone(),
+        };
         Ok(match call {
             TaskCall::Add {
                 name,
@@ -286,6 +311,21 @@ impl TaskService {
             TaskCall::StateKeys(scope) => TaskAnswer::Keys(
                 self.store()
                     .state_keys(&state(scope))
+                    .map_err(|e| text(&e))?,
+            ),
+            TaskCall::MemoryRemember(note) => TaskAnswer::Id(
+                self.store()
+                    .memory_remember(&memory, &note)
+                    .map_err(|e| text(&e))?,
+            ),
+            TaskCall::MemorySearch { words, limit } => TaskAnswer::Notes(
+                self.store()
+                    .memory_search(&memory, &words, limit)
+                    .map_err(|e| text(&e))?,
+            ),
+            TaskCall::MemoryForget(id) => TaskAnswer::Flag(
+                self.store()
+                    .memory_forget(&memory, id)
                     .map_err(|e| text(&e))?,
             ),
         })

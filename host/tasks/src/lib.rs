@@ -19,10 +19,11 @@
 //! - [`store`]: the durable store; `writer`: its group commit, and batches kept to be tried
 //!   again; `journal`: the writes promised to guests, until the database holds them; `op`:
 //!   one write.
-//! - [`state`]: plugin state (session or global) in the same store.
+//! - [`state`]: plugin state (session or global) in the same store; [`memory`]: notes a plugin
+//!   keeps across sessions, found again by relevance (FTS5, BM25).
 //! - [`owner`]: the one process that owns a store (the daemon, or an in-process hook when no
 //!   daemon does).
-//! - [`call`]: a guest's task or state call as a value, answered by the owner, locally or for
+//! - [`call`]: a guest's task, state or memory call as a value, answered by the owner, locally or for
 //!   another process ([`TaskPort`]).
 //! - [`access`]: how an instance reaches the service (ready, or opened on first use).
 //! - [`unowned`]: the store read without owning it (`tasks` with no daemon, `doctor`).
@@ -32,6 +33,7 @@ pub mod call;
 mod delivery;
 mod journal;
 pub mod limits;
+pub mod memory;
 mod op;
 pub mod owner;
 pub mod record;

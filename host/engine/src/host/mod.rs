@@ -3,7 +3,7 @@
 //!
 //! - [`tasks`]: background tasks, answered by the store's owner (the daemon, or this process
 //!   when it owns the store: see `fasthooks_tasks::owner`);
-//! - [`state`]: plugin state in the same store;
+//! - [`state`]: plugin state in the same store; [`memory`]: notes found again by relevance;
 //! - [`agent`]: Claude sub-agents through the Claude Code CLI, for plugins granted `--allow-agent`;
 //! - [`log`]: the guest's log lines into the host's log;
 //! - [`routing`]: which of the plugin's subscriptions the event being handled matched.
@@ -12,6 +12,7 @@
 
 pub mod agent;
 pub mod log;
+pub mod memory;
 pub mod routing;
 pub mod state;
 pub mod tasks;
