@@ -1,9 +1,10 @@
 // docs-prefetch: the seed's rate-limited documentation fetches, in JavaScript.
 //
 // - PreToolUse WebFetch: queues `fetch_documentation(url)` under the key `doc:<url>`, kept 600 s,
-//   unless that URL is being fetched already or was fetched in the last 600 s (the seed's
-//   cache), or its host has had MAX_PER_MINUTE fetches in the last minute (the rate limit, kept
-//   across sessions in the plugin's global state).
+//   unless this session is fetching that URL already or fetched it in the last 600 s (the seed's
+//   cache; a failed fetch may be tried again), or its host has had MAX_PER_MINUTE fetches in
+//   the last minute (the rate limit, across sessions, in the plugin's global state). Both are
+//   one state entry each, pruned as they are written, so they stay small.
 // - The task fetches the page with the standard fetch (the host sends it only under the user's
 //   --allow-http grants) and keeps its first 5,000 characters.
 // - PostToolUse WebFetch (that URL's result, if ready) and UserPromptSubmit (every result ready)
@@ -38,34 +39,40 @@ function section(value) {
   return `Documentation prefetched from ${doc.url}:\n${doc.text}`;
 }
 
-// Milliseconds of the host's fetches of `host` in the last minute, kept in global state.
-function recentFetches(host, now) {
-  const kept = stateGet('global', `rate:${host}`);
-  const times = kept ? JSON.parse(kept) : [];
-  return times.filter((t) => now - t < 60_000);
+// A state entry holding a JSON object of name -> value, with the entries `keep` rejects pruned.
+function readMap(scope, key, keep) {
+  const text = stateGet(scope, key);
+  const map = text ? JSON.parse(text) : {};
+  for (const name of Object.keys(map)) if (!keep(map[name])) delete map[name];
+  return map;
 }
 
 function prefetch(url) {
   const key = `doc:${url}`;
   const known = get(key);
   if (known && (known.status === 'pending' || known.status === 'running')) return;
-  const now = Date.now();
-  const fetched = stateGet('global', `fetched:${url}`);
-  if (fetched && now - Number(fetched) < TTL_SECONDS * 1000) return;
   let host;
   try {
     host = new URL(url).host;
   } catch {
     return;
   }
-  const times = recentFetches(host, now);
-  if (times.length >= MAX_PER_MINUTE) {
+  const now = Date.now();
+  // URL -> when this session last fetched it; a failed fetch does not count.
+  const fetched = readMap('session', 'fetched', (at) => now - at < TTL_SECONDS * 1000);
+  if (fetched[url] && !(known && known.status === 'failed')) return;
+  // host -> the times of its fetches in the last minute, every session of this plugin.
+  const rate = readMap('global', 'rate', (times) => times.some((t) => now - t < 60_000));
+  const recent = (rate[host] ?? []).filter((t) => now - t < 60_000);
+  if (recent.length >= MAX_PER_MINUTE) {
     log('info', `not prefetching ${url}: ${host} had ${MAX_PER_MINUTE} fetches in the last minute`);
     return;
   }
-  stateSet('global', `rate:${host}`, JSON.stringify([...times, now]));
-  stateSet('global', `fetched:${url}`, String(now));
   add(TASK, JSON.stringify(url), { key, ttlSeconds: TTL_SECONDS, priority: undefined });
+  rate[host] = [...recent, now];
+  fetched[url] = now;
+  stateSet('global', 'rate', JSON.stringify(rate));
+  stateSet('session', 'fetched', JSON.stringify(fetched));
 }
 
 export function handle(event) {

@@ -6,10 +6,10 @@
 - The search: the host's full-text index of this plugin's notes (``fasthooks_sdk.memory``,
   SQLite FTS5 ranked by BM25), across every session.
 - Stop and SessionEnd: keeps what this turn of the session did (the prompt and Claude's last
-  answer) as a note, once per prompt.
+  answer) as a note, once per turn (a Stop keeps it; the SessionEnd after it does not again).
 """
 
-from fasthooks_sdk import HookApp, context, export, memory, state
+from fasthooks_sdk import HookApp, context, export, log, memory, state
 
 app = HookApp("memory", "0.1.0")
 
@@ -28,6 +28,7 @@ def recall(event, tasks):
     prompt = (event.prompt or "").strip()
     if prompt:
         state.set("prompt", prompt)
+        state.set("kept", "no")
         tasks.add(search_memory, prompt)
     if found:
         return context(f"Relevant context:\n{found}")
@@ -36,13 +37,19 @@ def recall(event, tasks):
 
 def keep(answer):
     prompt = state.get("prompt")
-    if not prompt or state.get("kept") == prompt:
+    if not prompt or state.get("kept") != "no":
         return
     note = f"Asked: {prompt}"
     if answer:
         note += f"\nAnswered: {answer}"
-    memory.remember(note[:16000])
-    state.set("kept", prompt)
+    # The host keeps notes of up to 16 KiB: cut by bytes, never inside a character.
+    note = note.encode()[:16000].decode(errors="ignore")
+    try:
+        memory.remember(note)
+    except memory.MemoryStoreError as refused:
+        log("warn", f"memory: note not kept: {refused}")
+        return
+    state.set("kept", "yes")
 
 
 @app.on_stop()

@@ -8,7 +8,7 @@
 
 The host keeps a full-text index (SQLite FTS5, ranked by BM25) per plugin: no plugin sees
 another's notes, and every session of the plugin sees all of them. A search is plain words.
-Failures (a note over 16 KiB, an empty one) raise ``MemoryError`` with the host's message.
+Failures (a note over 16 KiB, an empty one) raise ``MemoryStoreError`` with the host's message.
 """
 
 from dataclasses import dataclass
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from componentize_py_types import Err
 from wit_world.imports import memory as _memory
 
-__all__ = ["remember", "search", "forget", "Note", "MemoryError"]
+__all__ = ["remember", "search", "forget", "Note", "MemoryStoreError"]
 
 
-class MemoryError(Exception):
+class MemoryStoreError(Exception):
     pass
 
 
@@ -36,7 +36,7 @@ def _host(call, *args):
     try:
         return call(*args)
     except Err as failed:
-        raise MemoryError(failed.value) from None
+        raise MemoryStoreError(failed.value) from None
 
 
 def remember(text: str) -> int:

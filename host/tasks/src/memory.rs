@@ -1,6 +1,9 @@
 //! Plugin memory: notes a plugin keeps across sessions and finds again by relevance, in the same
 //! SQLite file as the tasks, through a full-text index (FTS5, ranked by BM25). Scoped to the
-//! plugin (name and file), like `state`: no plugin sees another's notes.
+//! plugin (name and file), like `state`, and more strictly: each plugin has an index of its own
+//! (a table named by a hash of its name and file, made at its first call), because BM25 ranks
+//! by word statistics over the whole index, and a shared one would let a plugin learn from its
+//! scores which words other plugins' notes hold.
 //!
 //! A search is words, not FTS5 syntax: each word of the query is quoted and the words are joined
 //! with OR, so any text is a valid query and a note matching more (and rarer) words ranks
@@ -15,15 +18,6 @@ use serde::{Deserialize, Serialize};
 pub const MAX_NOTE_BYTES: usize = 16 << 10;
 pub const MAX_NOTES: i64 = 5_000;
 pub const MAX_RESULTS: u32 = 50;
-
-/// The index, created with the rest of the schema ([`crate::store`]).
-pub(crate) const SCHEMA: &str = "CREATE VIRTUAL TABLE IF NOT EXISTS memory USING fts5(
-    text,
-    plugin_name UNINDEXED,
-    plugin_path UNINDEXED,
-    session UNINDEXED,
-    created_ms UNINDEXED
-);";
 
 /// Whose notes: the plugin (name and file) and, for a new note, the session it comes from.
 pub struct MemoryNamespace {
@@ -80,12 +74,37 @@ fn fts_query(words: &str) -> Option<String> {
     } else {
         telling
     };
-    let terms: Vec<String> = chosen
-        .into_iter()
-        .take(64)
-        .map(|w| format!("\"{w}\""))
-        .collect();
+    let mut terms: Vec<String> = Vec::new();
+    for word in chosen {
+        let term = format!("\"{word}\"");
+        if !terms.contains(&term) && terms.len() < 64 {
+            terms.push(term);
+        }
+    }
     (!terms.is_empty()).then(|| terms.join(" OR "))
+}
+
+/// The plugin's own index: `memory_` and 32 hex digits of SHA-256(name, NUL, file).
+fn table(ns: &MemoryNamespace) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(ns.plugin_name.as_bytes())
+        .chain_update([0])
+        .chain_update(ns.plugin_path.as_bytes())
+        .finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("memory_{hex}")
+}
+
+/// The plugin's index, made if it is not there yet.
+fn index(conn: &rusqlite::Connection, ns: &MemoryNamespace) -> rusqlite::Result<String> {
+    let table = table(ns);
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(
+             text, session UNINDEXED, created_ms UNINDEXED
+         );"
+    ))?;
+    Ok(table)
 }
 
 impl Store {
@@ -99,24 +118,20 @@ impl Store {
             return Err(MemoryError::Empty);
         }
         let mut conn = self.reader.lock().unwrap();
+        let table = index(&conn, ns)?;
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO memory (text, plugin_name, plugin_path, session, created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                text,
-                ns.plugin_name,
-                ns.plugin_path,
-                ns.session,
-                crate::record::now_ms() as i64
-            ],
+            &format!("INSERT INTO {table} (text, session, created_ms) VALUES (?1, ?2, ?3)"),
+            params![text, ns.session, crate::record::now_ms() as i64],
         )?;
         let id = tx.last_insert_rowid();
+        // Past the bound the oldest go (rowids grow with each note).
         tx.execute(
-            "DELETE FROM memory WHERE rowid IN (
-                 SELECT rowid FROM memory WHERE plugin_name=?1 AND plugin_path=?2
-                 ORDER BY rowid DESC LIMIT -1 OFFSET ?3)",
-            params![ns.plugin_name, ns.plugin_path, MAX_NOTES],
+            &format!(
+                "DELETE FROM {table} WHERE rowid IN (
+                     SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT -1 OFFSET ?1)"
+            ),
+            params![MAX_NOTES],
         )?;
         tx.commit()?;
         Ok(id)
@@ -134,39 +149,31 @@ impl Store {
             return Ok(Vec::new());
         };
         let conn = self.reader.lock().unwrap();
-        let mut statement = conn.prepare_cached(
-            "SELECT rowid, text, session, created_ms, bm25(memory) FROM memory
-             WHERE memory MATCH ?1 AND plugin_name=?2 AND plugin_path=?3
-             ORDER BY bm25(memory), rowid DESC LIMIT ?4",
-        )?;
+        let table = index(&conn, ns)?;
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT rowid, text, session, created_ms, bm25({table}) FROM {table}
+             WHERE {table} MATCH ?1
+             ORDER BY bm25({table}), rowid DESC LIMIT ?2"
+        ))?;
         let notes = statement
-            .query_map(
-                params![
-                    query,
-                    ns.plugin_name,
-                    ns.plugin_path,
-                    limit.min(MAX_RESULTS)
-                ],
-                |row| {
-                    Ok(MemoryNote {
-                        id: row.get(0)?,
-                        text: row.get(1)?,
-                        session: row.get(2)?,
-                        created_ms: row.get(3)?,
-                        score: -row.get::<_, f64>(4)?,
-                    })
-                },
-            )?
+            .query_map(params![query, limit.min(MAX_RESULTS)], |row| {
+                Ok(MemoryNote {
+                    id: row.get(0)?,
+                    text: row.get(1)?,
+                    session: row.get(2)?,
+                    created_ms: row.get(3)?,
+                    score: -row.get::<_, f64>(4)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(notes)
     }
 
     /// Drop the plugin's note `id`; true if it was there.
     pub fn memory_forget(&self, ns: &MemoryNamespace, id: i64) -> Result<bool, MemoryError> {
-        let changed = self.reader.lock().unwrap().execute(
-            "DELETE FROM memory WHERE rowid=?1 AND plugin_name=?2 AND plugin_path=?3",
-            params![id, ns.plugin_name, ns.plugin_path],
-        )?;
+        let conn = self.reader.lock().unwrap();
+        let table = index(&conn, ns)?;
+        let changed = conn.execute(&format!("DELETE FROM {table} WHERE rowid=?1"), params![id])?;
         Ok(changed > 0)
     }
 }
@@ -205,6 +212,21 @@ mod tests {
             .memory_remember(&of("other", "s1"), "deploy key deploy key deploy key")
             .unwrap();
 
+        // The same name from another file is another plugin.
+        let impostor = MemoryNamespace {
+            plugin_path: "/elsewhere/memory.wasm".into(),
+            ..of("memory", "s1")
+        };
+        store
+            .memory_remember(&impostor, "the deploy key is mine")
+            .unwrap();
+        assert_eq!(
+            store
+                .memory_search(&impostor, "deploy key", 10)
+                .unwrap()
+                .len(),
+            1
+        );
         let found = store
             .memory_search(&of("memory", "s3"), "where is the deploy key?", 10)
             .unwrap();
@@ -243,5 +265,43 @@ mod tests {
         assert!(!store.memory_forget(&of("other", "s1"), id).unwrap());
         assert!(store.memory_forget(&a, id).unwrap());
         assert!(store.memory_search(&a, "forget", 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn past_the_bound_the_oldest_notes_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _owner) = open_store(dir.path());
+        let a = of("memory", "s1");
+        let first = store.memory_remember(&a, "note zero alpha").unwrap();
+        for n in 1..MAX_NOTES + 5 {
+            store
+                .memory_remember(&a, &format!("note {n} beta"))
+                .unwrap();
+        }
+        assert!(
+            store.memory_search(&a, "alpha", 5).unwrap().is_empty(),
+            "the oldest went"
+        );
+        assert!(!store.memory_forget(&a, first).unwrap());
+        let kept: i64 = store
+            .reader
+            .lock()
+            .unwrap()
+            .query_row(&format!("SELECT COUNT(*) FROM {}", table(&a)), [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, MAX_NOTES);
+        assert_eq!(
+            store.memory_search(&a, "beta", 100).unwrap().len(),
+            MAX_RESULTS as usize
+        );
+    }
+
+    #[test]
+    fn a_query_of_one_word_many_times_is_one_term() {
+        assert_eq!(fts_query("key key KEY the").as_deref(), Some("\"key\""));
+        assert_eq!(fts_query("the and").as_deref(), Some("\"the\" OR \"and\""));
+        assert_eq!(fts_query("?!"), None);
     }
 }

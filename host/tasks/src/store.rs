@@ -30,7 +30,7 @@ pub use crate::journal::JOURNAL_FILE;
 const WAL_KEPT_BYTES: i64 = 16 << 20;
 /// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
 /// each write cost more pages); 3: `journal_mark`, how far the database holds the journal.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The store cannot be opened or read.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +127,6 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     if version >= SCHEMA_VERSION {
         return Ok(());
     }
-    conn.execute_batch(crate::memory::SCHEMA)?;
     conn.execute_batch(
         "BEGIN;
          CREATE TABLE IF NOT EXISTS tasks (
@@ -164,7 +163,7 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          );
          INSERT OR IGNORE INTO journal_mark VALUES (1, 0);
          DROP INDEX IF EXISTS tasks_by_namespace;
-         PRAGMA user_version = 4;
+         PRAGMA user_version = 3;
          COMMIT;",
     )
 }

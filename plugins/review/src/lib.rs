@@ -3,8 +3,9 @@
 //! the next prompt of the session gets the review as context, headed `Code review:`.
 //!
 //! - PreToolUse `Write|Edit|MultiEdit` of a file whose extension is a source file's: queues
-//!   `review_code` under the key `review:<path>` (a second write of the same file before the
-//!   review is done replaces it) and answers at once, with no opinion on the write itself.
+//!   `review_code` under the key `review:<hash of the text>:<path>` (so several edits of one
+//!   file are each reviewed, and the same text twice once) and answers at once, with no
+//!   opinion on the write itself.
 //! - The task: one sub-agent query with the reviewer's system prompt and read-only tools at most
 //!   (none by default; the user grants tools with `--allow-agent-tools`).
 //! - UserPromptSubmit: every finished review of the session, popped, as `Code review: <path>`
@@ -166,11 +167,18 @@ fn on_write(event: &Event, tasks: &Tasks) -> Response {
         prompt: config.prompt,
         tools: config.tools,
     };
-    let key = format!("review:{path}");
+    let key = format!("review:{:016x}:{path}", fnv1a(&job.content));
     if let Err(err) = tasks.add_with(&REVIEW_CODE, job, TaskOptions::new().key(key)) {
         fasthooks_sdk::log::warn(&format!("review of {path} not queued: {err}"));
     }
     Response::none()
+}
+
+/// A 64-bit FNV-1a hash: tells two texts apart in a task key.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// `path` relative to `cwd` when it is inside it.
@@ -197,7 +205,7 @@ fn on_prompt(event: &Event, tasks: &Tasks) -> Response {
         }
     }
     for (key, error) in tasks.pop_errors().unwrap_or_default() {
-        if let Some(path) = key.strip_prefix("review:") {
+        if let Some((_, path)) = key.strip_prefix("review:").and_then(|k| k.split_once(':')) {
             sections.push(format!(
                 "Code review: {} could not be reviewed: {error}",
                 shown(path, &event.cwd)
@@ -261,6 +269,28 @@ mod tests {
         );
         let again = app.dispatch_json(&prompt).unwrap();
         assert_eq!(again, Response::none(), "a review is given once");
+    }
+
+    #[test]
+    fn two_edits_of_one_file_are_both_reviewed() {
+        respond_with(|request| Ok(format!("reviewed {}", request.prompt.len())));
+        let app = build_app();
+        for new in ["a = 1", "b = 22"] {
+            let edit = event(json!({"hook_event_name": "PreToolUse", "tool_name": "Edit",
+                "tool_input": {"file_path": "/p/app.py", "old_string": "x", "new_string": new}}));
+            app.dispatch_json(&edit).unwrap();
+        }
+        let prompt = event(json!({"hook_event_name": "UserPromptSubmit", "prompt": "next"}));
+        let context = app
+            .dispatch_json(&prompt)
+            .unwrap()
+            .additional_context
+            .unwrap();
+        assert_eq!(
+            context.matches("Code review: app.py").count(),
+            2,
+            "{context}"
+        );
     }
 
     #[test]
