@@ -20,7 +20,7 @@ for crate in "${rust_plugins[@]}"; do
 done
 
 # Python plugins (componentize-py, pinned; installed into a private virtualenv under target/).
-python_plugins=(secrets-py matchers-py http-probe-py memory)
+python_plugins=(secrets-py matchers-py http-probe-py memory agent-task-py)
 # Plugins that send HTTP requests are built against the plugin-http world (wasi:http imported).
 python_http_plugins=" http-probe-py "
 venv="target/py-venv"

@@ -967,3 +967,62 @@ fn memory_found_in_a_second_session_comes_from_the_first() {
         context[0]
     );
 }
+
+#[test]
+fn a_python_agent_task_gets_its_agent_set_up_by_the_decorator() {
+    let world = World::new(vec![vec![text("Queued.")]]);
+    world.model.answer_when(
+        "You are the agent-task-py test agent.",
+        vec![text("Forty-two, says the agent.")],
+    );
+    world.install(&["--plugin", &plugin_arg("agent-task-py"), "--allow-agent"]);
+    let first = world.claude("ask what is six times seven?", &["--allowedTools", "Bash"]);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !task_statuses(&world)
+        .iter()
+        .any(|(k, s)| k == "ask" && (s == "completed" || s == "failed"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the agent task never finished: {:?}\n{}",
+            task_statuses(&world),
+            world.fasthooks.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let asked = world
+        .model
+        .requests()
+        .into_iter()
+        .find(|r| {
+            r.body
+                .to_string()
+                .contains("You are the agent-task-py test agent.")
+        })
+        .expect("the sub-agent's request");
+    assert!(asked.mentions("what is six times seven?"));
+    assert_eq!(
+        asked.body["model"].as_str().map(|m| m.contains("haiku")),
+        Some(true),
+        "the decorator's model: {}",
+        asked.body["model"]
+    );
+
+    world.model.set_script(vec![vec![text("Thanks.")]]);
+    world.claude(
+        "and?",
+        &["--resume", &first.session_id(), "--allowedTools", "Bash"],
+    );
+    let next = world
+        .main_requests()
+        .into_iter()
+        .rfind(|r| r.mentions("and?"))
+        .expect("the second prompt's request");
+    assert!(
+        next.texts()
+            .iter()
+            .any(|t| t.contains("Agent said: Forty-two, says the agent.")),
+        "{:?}",
+        next.texts()
+    );
+}

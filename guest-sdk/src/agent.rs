@@ -90,6 +90,52 @@ impl AgentRequest {
     }
 }
 
+/// The sub-agent an agent task ([`Task::agent`](crate::Task::agent)) is given: the task's
+/// options, applied to every query it makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Agent {
+    /// The model, if the task set one.
+    pub model: Option<&'static str>,
+    /// The system prompt, if the task set one.
+    pub system_prompt: Option<&'static str>,
+    /// The tools (none if empty).
+    pub allowed_tools: &'static [&'static str],
+    /// The most turns per query.
+    pub max_turns: Option<u32>,
+    /// The most per query, in US dollars.
+    pub max_budget_usd: Option<f64>,
+}
+
+impl Agent {
+    /// An agent with every option at the host's default.
+    pub const fn new() -> Agent {
+        Agent {
+            model: None,
+            system_prompt: None,
+            allowed_tools: &[],
+            max_turns: None,
+            max_budget_usd: None,
+        }
+    }
+
+    /// A request for `prompt` with this agent's options (to change one before [`query`]).
+    pub fn request(&self, prompt: impl Into<String>) -> AgentRequest {
+        AgentRequest {
+            prompt: prompt.into(),
+            model: self.model.map(str::to_owned),
+            system_prompt: self.system_prompt.map(str::to_owned),
+            allowed_tools: self.allowed_tools.iter().map(|t| (*t).to_owned()).collect(),
+            max_turns: self.max_turns,
+            max_budget_usd: self.max_budget_usd,
+        }
+    }
+
+    /// Asks the sub-agent `prompt` and returns its final answer, or the host's error.
+    pub fn query(&self, prompt: impl Into<String>) -> Result<String, String> {
+        query(self.request(prompt))
+    }
+}
+
 /// Runs the query and returns the agent's final answer, or the host's error.
 #[cfg(target_arch = "wasm32")]
 pub fn query(request: AgentRequest) -> Result<String, String> {

@@ -74,6 +74,7 @@ pub mod state;
 pub mod tasks;
 pub mod tools;
 
+pub use agent::Agent;
 pub use app::{App, IntoResponse, Route};
 pub use describe::{Capability, PluginInfo, Subscription};
 pub use event::{Event, EventKind, ToolCall};

@@ -33,6 +33,9 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
   ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
   sandboxed instance of the plugin; arguments and results travel as JSON.
+- Agent tasks: ``@app.agent_task(model=..., system_prompt=..., allowed_tools=[...],
+  max_turns=..., max_budget_usd=...)``; the function gets an ``Agent`` first
+  (``agent.query(prompt)``), and the plugin asks for ``--allow-agent``.
 - ``from fasthooks_sdk import state``: ``state.get/set/delete/keys`` (``scope="session"`` or
   ``"global"``); ``from fasthooks_sdk import memory``: ``memory.remember(text)``,
   ``memory.search(words, limit=5)`` (ranked notes across sessions), ``memory.forget(id)``.
@@ -278,6 +281,26 @@ class HookApp:
         def register(function):
             task = Task(function, ttl, priority, transform)
             self.tasks[task.name] = task
+            return task
+        return register(fn) if fn is not None else register
+
+    def agent_task(self, fn=None, *, model=None, system_prompt=None, allowed_tools=(),
+                   max_turns=None, max_budget_usd=None, ttl=300, priority=0, transform=None):
+        """The seed's ``@agent_task(model=..., system_prompt=..., allowed_tools=...)``: a task
+        whose function gets an ``Agent`` (``fasthooks_sdk.agent``) as its first argument. The
+        plugin then asks for the agent capability (the user grants ``--allow-agent``)."""
+        from .agent import Agent
+
+        agent = Agent(model, system_prompt, allowed_tools, max_turns, max_budget_usd)
+
+        def register(function):
+            def with_agent(*args, **kwargs):
+                return function(agent, *args, **kwargs)
+            with_agent.__name__ = function.__name__
+            task = Task(with_agent, ttl, priority, transform)
+            self.tasks[task.name] = task
+            if types.Capability.AGENT not in self.capabilities:
+                self.capabilities.append(types.Capability.AGENT)
             return task
         return register(fn) if fn is not None else register
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::TaskOptions;
+use crate::agent::Agent;
 
 /// A background task: a name, a function from its arguments `A` to its result `R`, and the
 /// defaults it is queued with (the options of the Python framework's `@task`).
@@ -51,11 +52,28 @@ use super::TaskOptions;
 /// ```
 pub struct Task<A, R> {
     name: &'static str,
-    function: fn(A) -> Result<R, String>,
+    function: Function<A, R>,
+    /// What an agent task's [`Agent`] is set up with.
+    agent: Agent,
     ttl_seconds: Option<u32>,
     priority: Option<i32>,
     transform: Option<fn(R) -> R>,
 }
+
+/// What a task runs: a plain function, or one given the task's [`Agent`] first (the seed's
+/// `@agent_task`).
+enum Function<A, R> {
+    Plain(fn(A) -> Result<R, String>),
+    Agent(fn(&Agent, A) -> Result<R, String>),
+}
+
+impl<A, R> Clone for Function<A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A, R> Copy for Function<A, R> {}
 
 // Manual impls: a task is copyable whatever `A` and `R` are (it only holds function pointers).
 impl<A, R> Clone for Task<A, R> {
@@ -73,6 +91,10 @@ impl<A, R> fmt::Debug for Task<A, R> {
             .field("ttl_seconds", &self.ttl_seconds)
             .field("priority", &self.priority)
             .field("transform", &self.transform.is_some())
+            .field(
+                "agent",
+                &matches!(self.function, Function::Agent(_)).then_some(self.agent),
+            )
             .finish()
     }
 }
@@ -83,10 +105,135 @@ impl<A, R> Task<A, R> {
     pub const fn new(name: &'static str, function: fn(A) -> Result<R, String>) -> Task<A, R> {
         Task {
             name,
-            function,
+            function: Function::Plain(function),
+            agent: Agent::new(),
             ttl_seconds: None,
             priority: None,
             transform: None,
+        }
+    }
+
+    /// An agent task, the seed's `@agent_task`: `function` gets a Claude sub-agent first, set up
+    /// by [`model`](Task::model), [`system_prompt`](Task::system_prompt),
+    /// [`allowed_tools`](Task::allowed_tools), [`max_turns`](Task::max_turns) and
+    /// [`max_budget_usd`](Task::max_budget_usd). The host caps them by what the user granted
+    /// (`--allow-agent`, `--allow-agent-tools`, `--agent-max-turns`, `--agent-max-budget-usd`):
+    /// a query past a grant fails with a message naming the flag, and a query that runs out of
+    /// turns or budget fails the task with the CLI's reason. The plugin declares
+    /// [`Capability::Agent`](crate::Capability::Agent).
+    ///
+    /// ```
+    /// use fasthooks_sdk::{Agent, Task};
+    ///
+    /// fn review(agent: &Agent, code: String) -> Result<String, String> {
+    ///     agent.query(format!("Review this code:\n{code}"))
+    /// }
+    ///
+    /// static REVIEW: Task<String, String> = Task::agent("review", review)
+    ///     .model("haiku")
+    ///     .system_prompt("You review code for security problems.")
+    ///     .allowed_tools(&["Read", "Grep"])
+    ///     .max_turns(5);
+    ///
+    /// // Natively, a test answers the sub-agent (see `agent::testing`).
+    /// fasthooks_sdk::agent::testing::respond_with(|request| {
+    ///     assert_eq!(request.model.as_deref(), Some("haiku"));
+    ///     assert_eq!(request.allowed_tools, ["Read", "Grep"]);
+    ///     Ok("No findings.".into())
+    /// });
+    /// assert_eq!(REVIEW.run("fn main() {}".into()), Ok("No findings.".into()));
+    /// ```
+    ///
+    /// The agent's options are for agent tasks only; on a plain task they do not compile:
+    ///
+    /// ```compile_fail
+    /// use fasthooks_sdk::Task;
+    /// fn double(x: i64) -> Result<i64, String> { Ok(x * 2) }
+    /// static DOUBLE: Task<i64, i64> = Task::new("double", double).model("haiku");
+    /// ```
+    pub const fn agent(
+        name: &'static str,
+        function: fn(&Agent, A) -> Result<R, String>,
+    ) -> Task<A, R> {
+        Task {
+            name,
+            function: Function::Agent(function),
+            agent: Agent::new(),
+            ttl_seconds: None,
+            priority: None,
+            transform: None,
+        }
+    }
+
+    const fn agent_only(self, what: &str) -> Task<A, R> {
+        match self.function {
+            Function::Agent(_) => self,
+            Function::Plain(_) => {
+                let _ = what;
+                panic!(
+                    "model, system_prompt, allowed_tools, max_turns and max_budget_usd are for agent tasks: define it with Task::agent"
+                )
+            }
+        }
+    }
+
+    /// The agent task's model (`haiku`, `sonnet`, `opus`, or a full name).
+    pub const fn model(self, model: &'static str) -> Task<A, R> {
+        let task = self.agent_only("model");
+        Task {
+            agent: Agent {
+                model: Some(model),
+                ..task.agent
+            },
+            ..task
+        }
+    }
+
+    /// The agent task's system prompt.
+    pub const fn system_prompt(self, prompt: &'static str) -> Task<A, R> {
+        let task = self.agent_only("system_prompt");
+        Task {
+            agent: Agent {
+                system_prompt: Some(prompt),
+                ..task.agent
+            },
+            ..task
+        }
+    }
+
+    /// The tools the agent task's sub-agent may use (none by default).
+    pub const fn allowed_tools(self, tools: &'static [&'static str]) -> Task<A, R> {
+        let task = self.agent_only("allowed_tools");
+        Task {
+            agent: Agent {
+                allowed_tools: tools,
+                ..task.agent
+            },
+            ..task
+        }
+    }
+
+    /// The most turns one query of the agent task may take.
+    pub const fn max_turns(self, turns: u32) -> Task<A, R> {
+        let task = self.agent_only("max_turns");
+        Task {
+            agent: Agent {
+                max_turns: Some(turns),
+                ..task.agent
+            },
+            ..task
+        }
+    }
+
+    /// The most one query of the agent task may spend, in US dollars.
+    pub const fn max_budget_usd(self, usd: f64) -> Task<A, R> {
+        let task = self.agent_only("max_budget_usd");
+        Task {
+            agent: Agent {
+                max_budget_usd: Some(usd),
+                ..task.agent
+            },
+            ..task
         }
     }
 
@@ -144,7 +291,10 @@ impl<A, R> Task<A, R> {
 
     /// Runs the function on `args` and applies the transform, in this instance.
     pub fn run(&self, args: A) -> Result<R, String> {
-        let result = (self.function)(args)?;
+        let result = match self.function {
+            Function::Plain(function) => function(args)?,
+            Function::Agent(function) => function(&self.agent, args)?,
+        };
         Ok(match self.transform {
             Some(transform) => transform(result),
             None => result,

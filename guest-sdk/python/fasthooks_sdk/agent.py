@@ -1,0 +1,50 @@
+"""Claude sub-agents (``fasthooks:hooks/agent``), for plugins the user runs with
+``--allow-agent``. The seed's ``@agent_task`` is ``HookApp.agent_task``: the task function gets an
+``Agent`` first, set up with the decorator's options::
+
+    @app.agent_task(model="haiku", system_prompt="You review code.", allowed_tools=["Read"])
+    def review(agent, code):
+        return agent.query(f"Review this code:\\n{code}")
+
+The host caps every option by what the user granted (``--allow-agent-tools``,
+``--agent-max-turns``, ``--agent-max-budget-usd``); a refusal, or a query that runs out of turns
+or budget, raises ``AgentError`` with the host's reason (and so fails the task).
+"""
+
+from componentize_py_types import Err
+from wit_world.imports import agent as _agent
+
+try:
+    from wit_world.imports.types import AgentRequest as _Request
+except ImportError:
+    from wit_world.imports.fasthooks_hooks_types import AgentRequest as _Request
+
+__all__ = ["Agent", "AgentError"]
+
+
+class AgentError(Exception):
+    pass
+
+
+class Agent:
+    """A sub-agent with fixed options; ``query(prompt, **overrides)`` asks it one thing."""
+
+    def __init__(self, model=None, system_prompt=None, allowed_tools=(), max_turns=None,
+                 max_budget_usd=None):
+        self.options = dict(model=model, system_prompt=system_prompt,
+                            allowed_tools=list(allowed_tools), max_turns=max_turns,
+                            max_budget_usd=max_budget_usd)
+
+    def query(self, prompt: str, **overrides) -> str:
+        unknown = set(overrides) - set(self.options)
+        if unknown:
+            raise AgentError(f"unknown agent options: {', '.join(sorted(unknown))}")
+        options = {**self.options, **overrides}
+        request = _Request(prompt, options["model"], options["system_prompt"],
+                           list(options["allowed_tools"]), options["max_turns"],
+                           None if options["max_budget_usd"] is None
+                           else float(options["max_budget_usd"]))
+        try:
+            return _agent.query(request)
+        except Err as failed:
+            raise AgentError(failed.value) from None
