@@ -53,6 +53,7 @@
 //! - [`describe`]: what a plugin tells the host about itself ([`PluginInfo`], [`Capability`]).
 //! - [`tasks`]: background tasks ([`Task`], [`Tasks`]).
 //! - [`state`]: a small persistent key-value store per plugin (session or global scope).
+//! - [`memory`]: notes kept across sessions, found again by relevance.
 //! - [`agent`]: Claude sub-agents (with the user's `--allow-agent`).
 //! - [`http`]: outgoing HTTP requests (with the user's `--allow-http URL`).
 //! - [`log`]: logging into the host's log.
@@ -68,6 +69,7 @@ pub mod export;
 pub mod http;
 pub mod log;
 pub mod matcher;
+pub mod memory;
 pub mod response;
 mod runtime;
 pub mod state;

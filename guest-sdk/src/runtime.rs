@@ -83,6 +83,7 @@ pub(crate) mod native {
     pub(crate) struct Stores {
         pub(crate) tasks: RefCell<Vec<TaskRecord>>,
         pub(crate) state: RefCell<BTreeMap<StateKey, String>>,
+        pub(crate) memory: RefCell<Vec<crate::memory::Note>>,
     }
 
     /// Milliseconds since the Unix epoch.
