@@ -732,30 +732,6 @@ fn a_packaged_plugin_whose_wasm_was_replaced_is_refused() {
     );
 }
 
-/// The tasks `fasthooks-host tasks --json` lists: (key, status), of every session.
-fn task_statuses(world: &World) -> Vec<(String, String)> {
-    session_task_statuses(world, None)
-}
-
-/// The tasks `fasthooks-host tasks --json` lists: (key, status), of `session` if given.
-fn session_task_statuses(world: &World, session: Option<&str>) -> Vec<(String, String)> {
-    let run = world.fasthooks.run(&["tasks", "--json"], b"");
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let tasks: Value = serde_json::from_str(&run.stdout).unwrap();
-    tasks
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| session.is_none_or(|s| t["session"] == s))
-        .map(|t| {
-            (
-                t["key"].as_str().unwrap_or_default().to_owned(),
-                t["status"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt_gets_it() {
     let review = "1. eval() on request input runs whatever a caller sends.\n2. The nested loop is quadratic.";
@@ -783,25 +759,24 @@ fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt
         "the write went ahead"
     );
     let path = file.display().to_string();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let statuses = task_statuses(&world);
-        match statuses
-            .iter()
-            .find(|(k, _)| k.starts_with("review:") && k.ends_with(&format!(":{path}")))
-        {
-            Some((_, status)) if status == "completed" => break,
-            Some((_, status)) if status == "failed" || status == "cancelled" => {
-                panic!("the review {status}: {}", world.fasthooks.log())
-            }
-            _ if Instant::now() > deadline => panic!(
-                "no completed review: {statuses:?}\n{}\n{}",
-                world.model.summary(),
-                world.fasthooks.log()
-            ),
-            _ => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
+    let reviews = world.fasthooks.await_tasks(
+        None,
+        "the review finishes",
+        Duration::from_secs(90),
+        |tasks| {
+            tasks.iter().any(|(k, s)| {
+                k.starts_with("review:")
+                    && k.ends_with(&format!(":{path}"))
+                    && s != "pending"
+                    && s != "running"
+            })
+        },
+    );
+    assert!(
+        reviews.iter().any(|(_, s)| s == "completed"),
+        "the review failed: {reviews:?}\n{}",
+        world.fasthooks.log()
+    );
     let asked = world
         .model
         .requests()
@@ -869,19 +844,12 @@ fn docs_prefetch_fetches_what_claude_fetches_and_the_next_prompt_gets_it() {
     // The page is delivered once: by the PostToolUse of Claude's fetch if the task was done by
     // then (the task is gone), or else by the next prompt (the task waits, completed).
     let key = format!("doc:{url}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while task_statuses(&world)
-        .iter()
-        .any(|(k, s)| *k == key && s != "completed")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no prefetched page: {:?}\n{}",
-            task_statuses(&world),
-            world.fasthooks.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    world.fasthooks.await_tasks(
+        None,
+        "the prefetch finishes",
+        Duration::from_secs(60),
+        |tasks| !tasks.iter().any(|(k, s)| *k == key && s != "completed"),
+    );
 
     world.model.set_script(vec![vec![text("Noted.")]]);
     let session = first.session_id();
@@ -927,21 +895,18 @@ fn memory_found_in_a_second_session_comes_from_the_first() {
     world.model.set_script(vec![vec![text("Let me look.")]]);
     let second = world.claude("where is the deploy key kept?", &["--allowedTools", "Bash"]);
     assert_ne!(second.session_id(), first.session_id(), "a new session");
-    let deadline = Instant::now() + Duration::from_secs(60);
     // Session 1's own search is done too: wait for session 2's.
     let session = second.session_id();
-    while !session_task_statuses(&world, Some(&session))
-        .iter()
-        .any(|(k, s)| k == "search_memory" && s == "completed")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no finished search: {:?}\n{}",
-            task_statuses(&world),
-            world.fasthooks.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    world.fasthooks.await_tasks(
+        Some(&session),
+        "session 2's search finishes",
+        Duration::from_secs(60),
+        |tasks| {
+            tasks
+                .iter()
+                .any(|(k, s)| k == "search_memory" && s == "completed")
+        },
+    );
     // ...and its next prompt gets what the search found: session 1's note.
     world.model.set_script(vec![vec![text("Found it.")]]);
     world.claude(
@@ -977,19 +942,16 @@ fn a_python_agent_task_gets_its_agent_set_up_by_the_decorator() {
     );
     world.install(&["--plugin", &plugin_arg("agent-task-py"), "--allow-agent"]);
     let first = world.claude("ask what is six times seven?", &["--allowedTools", "Bash"]);
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !task_statuses(&world)
-        .iter()
-        .any(|(k, s)| k == "ask" && (s == "completed" || s == "failed"))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the agent task never finished: {:?}\n{}",
-            task_statuses(&world),
-            world.fasthooks.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    world.fasthooks.await_tasks(
+        None,
+        "the agent task finishes",
+        Duration::from_secs(90),
+        |tasks| {
+            tasks
+                .iter()
+                .any(|(k, s)| k == "ask" && (s == "completed" || s == "failed"))
+        },
+    );
     let asked = world
         .model
         .requests()

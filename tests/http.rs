@@ -385,12 +385,10 @@ fn install_and_inspect_know_an_http_plugin_by_its_import() {
     );
 }
 
-#[test]
-fn python_plugins_send_requests_with_the_sdk_and_see_what_was_refused() {
-    let home = Home::new();
-    let elsewhere = echo_server();
-    let away = elsewhere.url("/stolen");
-    let server = WebServer::http(move |request| match request.path.as_str() {
+/// Under `/api`: `/api/hop` redirects to `/api/echo`, `/api/away` to `away`, and any other path
+/// answers `METHOD PATH probe=X-PROBE sent=BODY`.
+fn redirecting_server(away: String) -> WebServer {
+    WebServer::http(move |request| match request.path.as_str() {
         "/api/hop" => WebReply::redirect("/api/echo"),
         "/api/away" => WebReply::redirect(&away),
         path => WebReply::text(
@@ -402,7 +400,14 @@ fn python_plugins_send_requests_with_the_sdk_and_see_what_was_refused() {
                 String::from_utf8_lossy(&request.body)
             ),
         ),
-    });
+    })
+}
+
+#[test]
+fn python_plugins_send_requests_with_the_sdk_and_see_what_was_refused() {
+    let home = Home::new();
+    let elsewhere = echo_server();
+    let server = redirecting_server(elsewhere.url("/stolen"));
     let grant = server.url("/api");
     let grants = ["--allow-http", grant.as_str()];
     let python = |prompt: String| probe_plugin(&home, "http-probe-py", &grants, &[], &prompt).0;
@@ -441,20 +446,7 @@ fn python_plugins_send_requests_with_the_sdk_and_see_what_was_refused() {
 fn javascript_plugins_use_the_standard_fetch_under_the_same_grants() {
     let home = Home::new();
     let elsewhere = echo_server();
-    let away = elsewhere.url("/stolen");
-    let server = WebServer::http(move |request| match request.path.as_str() {
-        "/api/hop" => WebReply::redirect("/api/echo"),
-        "/api/away" => WebReply::redirect(&away),
-        path => WebReply::text(
-            200,
-            format!(
-                "{} {path} probe={} sent={}",
-                request.method,
-                request.header("x-probe").unwrap_or("-"),
-                String::from_utf8_lossy(&request.body)
-            ),
-        ),
-    });
+    let server = redirecting_server(elsewhere.url("/stolen"));
     let grant = server.url("/api");
     let grants = ["--allow-http", grant.as_str()];
     let js = |prompt: String| probe_plugin(&home, "http-probe-js", &grants, &[], &prompt).0;

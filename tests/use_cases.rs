@@ -4,7 +4,7 @@
 
 use fasthooks_e2e::web::{WebReply, WebServer};
 use fasthooks_e2e::{Home, plugin, prompt_event};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A PreToolUse or PostToolUse event of WebFetch for `url` (the captured events, retargeted).
 fn web_fetch_event(hook: &str, url: &str) -> serde_json::Value {
@@ -14,30 +14,11 @@ fn web_fetch_event(hook: &str, url: &str) -> serde_json::Value {
     event
 }
 
-/// Poll `tasks --json` until no task is pending or running, or panic after 60 s.
+/// Wait until no task is pending or running.
 fn until_tasks_settle(home: &Home) -> Vec<(String, String)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = home.run(&["tasks", "--json"], b"");
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let tasks: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        let states: Vec<(String, String)> = tasks
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                (
-                    t["key"].as_str().unwrap_or_default().to_owned(),
-                    t["status"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        if states.iter().all(|(_, s)| s != "pending" && s != "running") {
-            return states;
-        }
-        assert!(Instant::now() < deadline, "tasks never settled: {states:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    home.await_tasks(None, "tasks settle", Duration::from_secs(60), |tasks| {
+        tasks.iter().all(|(_, s)| s != "pending" && s != "running")
+    })
 }
 
 #[test]

@@ -129,6 +129,49 @@ impl Home {
         command
     }
 
+    /// The tasks `tasks --json` lists, as (key, status), of `session` or of every session.
+    pub fn task_statuses(&self, session: Option<&str>) -> Vec<(String, String)> {
+        let run = self.run(&["tasks", "--json"], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let tasks: Value = serde_json::from_str(&run.stdout).unwrap();
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| session.is_none_or(|s| t["session"] == s))
+            .map(|t| {
+                (
+                    t["key"].as_str().unwrap_or_default().to_owned(),
+                    t["status"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Poll [`Home::task_statuses`] until `done` holds of them, and return them; panic with
+    /// `what` and the log after `limit`. (A condition waited for, not a sleep.)
+    pub fn await_tasks(
+        &self,
+        session: Option<&str>,
+        what: &str,
+        limit: Duration,
+        done: impl Fn(&[(String, String)]) -> bool,
+    ) -> Vec<(String, String)> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let statuses = self.task_statuses(session);
+            if done(&statuses) {
+                return statuses;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} within {limit:?}: {statuses:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The daemon's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.path().join("logs/fasthooks.log")).unwrap_or_default()
