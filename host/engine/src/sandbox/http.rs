@@ -69,30 +69,30 @@ const FORBIDDEN_HEADERS: &[&str] = &[
 type SendResult = Result<(http::Response<WasiBody>, IoFuture), Error>;
 type IoFuture = Box<dyn Future<Output = Result<(), Error>> + Send>;
 
-/// What one instance may send: its plugin's grants and rate, and when its call ends.
+/// What one instance may send: its plugin's grants and rate, and when its call ends. Made for
+/// every instance, so it only shares what the instance holds already (no allocation).
 pub struct GuardedHttp {
-    grants: Arc<[HttpGrant]>,
-    per_minute: u32,
-    plugin_path: PathBuf,
-    plugin_name: String,
+    grants: Arc<fasthooks_ipc::Grants>,
+    plugin: Arc<crate::call::PluginId>,
     /// The call's wall-clock end ([`crate::sandbox::InstanceState::wall_deadline`]).
     wall_deadline: Arc<Mutex<Instant>>,
 }
 
 impl GuardedHttp {
     pub fn new(
-        grants: &fasthooks_ipc::Grants,
-        plugin_path: &Path,
-        plugin_name: &str,
+        grants: Arc<fasthooks_ipc::Grants>,
+        plugin: Arc<crate::call::PluginId>,
         wall_deadline: Arc<Mutex<Instant>>,
     ) -> GuardedHttp {
         GuardedHttp {
-            grants: grants.http.clone().into(),
-            per_minute: grants.http_per_minute.unwrap_or(DEFAULT_PER_MINUTE),
-            plugin_path: plugin_path.to_owned(),
-            plugin_name: plugin_name.to_owned(),
+            grants,
+            plugin,
             wall_deadline,
         }
+    }
+
+    fn per_minute(&self) -> u32 {
+        self.grants.http_per_minute.unwrap_or(DEFAULT_PER_MINUTE)
     }
 
     /// Why `request` may not go out, if it may not.
@@ -115,6 +115,7 @@ impl GuardedHttp {
             .unwrap_or(fasthooks_ipc::http_grant::default_port(scheme));
         if !self
             .grants
+            .http
             .iter()
             .any(|grant| grant.allows(scheme, host, port, uri.path()))
         {
@@ -127,13 +128,13 @@ impl GuardedHttp {
             );
             return Some((Error::HttpRequestDenied, why));
         }
-        if !take_request_slot(&self.plugin_path, self.per_minute) {
+        if !take_request_slot(&self.plugin.path, self.per_minute()) {
             let why = format!(
                 "HTTP request {} {} refused: the plugin has started {} requests in the last \
                  minute, its limit; --http-per-minute N after its --plugin changes it",
                 request.method(),
                 shown_uri(uri),
-                self.per_minute
+                self.per_minute()
             );
             return Some((Error::InternalError(Some(why.clone())), why));
         }
@@ -149,8 +150,8 @@ impl WasiHttpHooks for GuardedHttp {
         _response_errors: IoFuture,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
         if let Some((error, why)) = self.refusal(&request) {
-            let plugin = self.plugin_name.as_str();
-            crate::logging::within_rate(&self.plugin_path, plugin, || {
+            let plugin = self.plugin.name.as_str();
+            crate::logging::within_rate(&self.plugin.path, plugin, || {
                 tracing::warn!(plugin, "{}", crate::logging::guest_line(&why, 1024));
             });
             return Box::new(async move { Err(error) });

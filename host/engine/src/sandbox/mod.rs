@@ -232,9 +232,8 @@ pub fn new_store(
         Instant::now() + request.timeout + WALL_MARGIN,
     ));
     let http = http::GuardedHttp::new(
-        &request.grants,
-        &request.plugin.path,
-        &request.plugin.name,
+        request.grants.clone(),
+        request.plugin.clone(),
         wall_deadline.clone(),
     );
     let mut table = ResourceTable::new();
