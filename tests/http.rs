@@ -351,15 +351,7 @@ fn install_and_inspect_know_an_http_plugin_by_its_import() {
         "{}",
         inspect.stdout
     );
-    let install = |grants: &[&str]| {
-        let mut command = home.command();
-        command
-            .args(["install", "--plugin", path.to_str().unwrap()])
-            .args(grants)
-            .arg("--project-dir")
-            .arg(project.path());
-        run_command(&mut command, b"", Duration::from_secs(60))
-    };
+    let install = |grants: &[&str]| home.install_into(&path, grants, project.path());
     let refused = install(&[]);
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     assert!(

@@ -127,15 +127,7 @@ fn install_refuses_a_plugin_whose_capabilities_are_not_granted() {
     let home = Home::new();
     let project = tempfile::tempdir().unwrap();
     let path = plugin("needs-grants");
-    let install = |grants: &[&str]| {
-        let mut command = home.command();
-        command
-            .args(["install", "--plugin", path.to_str().unwrap()])
-            .args(grants)
-            .arg("--project-dir")
-            .arg(project.path());
-        run_command(&mut command, b"", Duration::from_secs(60))
-    };
+    let install = |grants: &[&str]| home.install_into(&path, grants, project.path());
     let refused = install(&["--allow-agent"]);
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     assert!(

@@ -129,6 +129,19 @@ impl Home {
         command
     }
 
+    /// `fasthooks-host install --plugin PLUGIN GRANTS… --project-dir PROJECT`, as a user runs it.
+    pub fn install_into(&self, plugin: &Path, grants: &[&str], project: &Path) -> HookRun {
+        let mut command = self.command();
+        command
+            .arg("install")
+            .arg("--plugin")
+            .arg(plugin)
+            .args(grants)
+            .arg("--project-dir")
+            .arg(project);
+        run_command(&mut command, b"", Duration::from_secs(60))
+    }
+
     /// The tasks `tasks --json` lists, as (key, status), of `session` or of every session.
     pub fn task_statuses(&self, session: Option<&str>) -> Vec<(String, String)> {
         let run = self.run(&["tasks", "--json"], b"");
