@@ -393,10 +393,10 @@ impl Daemon {
         let answer = serde_json::from_value::<RemoteCall>(call)
             .map_err(|err| format!("unreadable task call: {err}"))
             .and_then(|call| self.tasks.answer(&call.namespace, call.call));
-        let taken = match &answer {
-            Ok(TaskAnswer::Taken { ids, .. }) => ids.clone(),
-            _ => Vec::new(),
-        };
+        let taken = answer
+            .as_ref()
+            .map(TaskAnswer::taken_ids)
+            .unwrap_or_default();
         self.tasks.handed_to_another_process(&taken);
         let value = serde_json::to_value(answer).unwrap_or_else(|err| {
             serde_json::to_value(Err::<(), String>(err.to_string())).unwrap_or_default()

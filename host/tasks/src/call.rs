@@ -67,6 +67,12 @@ pub enum TaskCall {
         limit: u32,
     },
     MemoryForget(i64),
+    /// Mark a task to wake Claude with its result (`tasks.wake`).
+    Wake(String),
+    /// The wake hook: wait for marked tasks to finish and take them ([`TaskService::take_waking`]).
+    TakeWaking {
+        timeout_ms: u64,
+    },
     /// The guest call that took these results (pop, pop-all, pop-errors) has ended; whether
     /// it returned (see [`TaskService::settle`]).
     Settle {
@@ -81,7 +87,8 @@ impl TaskCall {
         match self {
             TaskCall::Wait { timeout_ms, .. }
             | TaskCall::WaitAll { timeout_ms, .. }
-            | TaskCall::WaitAny { timeout_ms, .. } => Duration::from_millis(*timeout_ms),
+            | TaskCall::WaitAny { timeout_ms, .. }
+            | TaskCall::TakeWaking { timeout_ms } => Duration::from_millis(*timeout_ms),
             _ => Duration::ZERO,
         }
     }
@@ -99,6 +106,8 @@ pub enum TaskAnswer {
     Keys(Vec<String>),
     Id(i64),
     Notes(Vec<crate::memory::MemoryNote>),
+    /// Marked tasks taken for the wake hook, to settle when it has handed them over.
+    Woken(Vec<crate::wake::WokenTask>),
     Done,
     /// Results taken for the calling guest: their ids, to settle when its call ends, and
     /// (key, value or error) pairs.
@@ -145,6 +154,20 @@ impl TaskAnswer {
         match self {
             TaskAnswer::Notes(notes) => Ok(notes),
             other => Err(unexpected(&other)),
+        }
+    }
+    pub fn woken(self) -> Result<Vec<crate::wake::WokenTask>, String> {
+        match self {
+            TaskAnswer::Woken(tasks) => Ok(tasks),
+            other => Err(unexpected(&other)),
+        }
+    }
+    /// The ids of results this answer took for its caller, which must settle them.
+    pub fn taken_ids(&self) -> Vec<i64> {
+        match self {
+            TaskAnswer::Taken { ids, .. } => ids.clone(),
+            TaskAnswer::Woken(tasks) => tasks.iter().map(|task| task.id).collect(),
+            _ => Vec::new(),
         }
     }
     pub fn flag(self) -> Result<bool, String> {
@@ -279,6 +302,12 @@ impl TaskService {
             TaskCall::CancelAll => TaskAnswer::Count(self.cancel_all(ns).map_err(|e| text(&e))?),
             TaskCall::PopAll => taken(self.pop_all(ns), |t| t.value),
             TaskCall::PopErrors => taken(self.pop_errors(ns), |t| t.error),
+            TaskCall::Wake(key) => {
+                TaskAnswer::Flag(self.mark_wake(ns, &key).map_err(|e| text(&e))?)
+            }
+            TaskCall::TakeWaking { timeout_ms } => {
+                TaskAnswer::Woken(self.take_waking(ns, Duration::from_millis(timeout_ms)))
+            }
             TaskCall::Settle { ids, delivered } => {
                 self.settle(&ids, delivered).map_err(|e| text(&e))?;
                 TaskAnswer::Done

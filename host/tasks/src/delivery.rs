@@ -13,7 +13,11 @@ use crate::table::Table;
 impl TaskService {
     /// Take results out of the table for a guest call: nobody else sees them from now on, but
     /// they stay in the store until [`TaskService::settle`] says whether the call received them.
-    fn take(&self, table: &mut Table, ids: impl IntoIterator<Item = i64>) -> Vec<TaskRecord> {
+    pub(crate) fn take(
+        &self,
+        table: &mut Table,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Vec<TaskRecord> {
         let mut taken = Vec::new();
         for id in ids {
             if let Some(task) = table.remove(id) {

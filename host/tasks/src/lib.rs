@@ -21,6 +21,7 @@
 //!   one write.
 //! - [`state`]: plugin state (session or global) in the same store; [`memory`]: notes a plugin
 //!   keeps across sessions, found again by relevance (FTS5, BM25).
+//! - [`wake`]: results that wake Claude, taken by the plugin's wake hook.
 //! - [`owner`]: the one process that owns a store (the daemon, or an in-process hook when no
 //!   daemon does).
 //! - [`call`]: a guest's task, state or memory call as a value, answered by the owner, locally or for
@@ -45,6 +46,7 @@ mod table;
 mod test_fixture;
 pub mod unowned;
 mod waits;
+pub mod wake;
 mod writer;
 
 pub use access::TaskAccess;
@@ -56,3 +58,4 @@ pub use scheduler::{
 };
 pub use state::{StateError, StateNamespace};
 pub use store::{Store, StoreError, WriteError};
+pub use wake::WokenTask;

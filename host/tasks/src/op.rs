@@ -32,6 +32,8 @@ pub struct TaskUpdate {
     pub error: Option<String>,
     pub started_ms: Option<u64>,
     pub finished_ms: Option<u64>,
+    #[serde(default)]
+    pub wake: bool,
 }
 
 impl TaskUpdate {
@@ -43,6 +45,7 @@ impl TaskUpdate {
             error: task.error.clone(),
             started_ms: task.started_ms,
             finished_ms: task.finished_ms,
+            wake: task.wake,
         }
     }
 
@@ -52,5 +55,6 @@ impl TaskUpdate {
         task.error = self.error;
         task.started_ms = self.started_ms;
         task.finished_ms = self.finished_ms;
+        task.wake = self.wake;
     }
 }

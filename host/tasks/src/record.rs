@@ -73,6 +73,10 @@ pub struct TaskRecord {
     pub created_ms: u64,
     pub started_ms: Option<u64>,
     pub finished_ms: Option<u64>,
+    /// Its result wakes Claude (`tasks.wake`): the plugin's wake hook takes it once it has
+    /// finished, unless a hook pops it first.
+    #[serde(default)]
+    pub wake: bool,
 }
 
 impl TaskRecord {

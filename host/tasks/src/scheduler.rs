@@ -274,6 +274,7 @@ impl TaskService {
             created_ms: now_ms(),
             started_ms: None,
             finished_ms: None,
+            wake: false,
         };
         // Saved before anything changes: a task that could not be saved is never run, and the
         // task it would have replaced stays.
@@ -289,7 +290,10 @@ impl TaskService {
             if let Some(flag) = table.running.get(&old) {
                 flag.store(true, Ordering::Relaxed);
             }
-            table.remove(old);
+            // A wake hook waiting for the old task has nothing to wait for now.
+            if table.remove(old).is_some_and(|old| old.wake) {
+                self.changed.notify_all();
+            }
         }
         table.insert(task.clone());
         table.leave_args_on_disk(task.id);

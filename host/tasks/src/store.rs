@@ -29,8 +29,9 @@ pub use crate::journal::JOURNAL_FILE;
 /// What the WAL file keeps of its size when it starts over (SQLite's `journal_size_limit`).
 const WAL_KEPT_BYTES: i64 = 16 << 20;
 /// 1: tasks and state; 2: no index on tasks (every lookup is in memory; the index only made
-/// each write cost more pages); 3: `journal_mark`, how far the database holds the journal.
-const SCHEMA_VERSION: i64 = 3;
+/// each write cost more pages); 3: `journal_mark`, how far the database holds the journal;
+/// 4: `tasks.wake`, results that wake Claude.
+const SCHEMA_VERSION: i64 = 4;
 
 /// The store cannot be opened or read.
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +166,30 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          DROP INDEX IF EXISTS tasks_by_namespace;
          PRAGMA user_version = 3;
          COMMIT;",
-    )
+    )?;
+    // Added, not created above: a store of version 3 keeps its tasks.
+    if !has_column(conn, "tasks", "wake")? {
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE tasks ADD COLUMN wake INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 4;
+             COMMIT;",
+        )?;
+    } else {
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    Ok(())
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut statement = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = statement.query_map([], |row| row.get::<_, String>(1))?;
+    for name in names {
+        if name? == column {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 impl Store {
@@ -524,7 +548,7 @@ impl Drop for Store {
 pub(crate) fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>> {
     let mut statement = conn.prepare(
         "SELECT id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status,
-                priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms
+                priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms, wake
          FROM tasks ORDER BY id",
     )?;
     let rows = statement.query_map([], |row| {
@@ -549,6 +573,7 @@ pub(crate) fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>>
             created_ms: row.get::<_, i64>(14)? as u64,
             started_ms: row.get::<_, Option<i64>>(15)?.map(|v| v as u64),
             finished_ms: row.get::<_, Option<i64>>(16)?.map(|v| v as u64),
+            wake: row.get(17)?,
         })
     })?;
     rows.collect()

@@ -94,7 +94,8 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
         let conn = store.reader.lock().unwrap();
         conn.execute_batch(
             "CREATE INDEX tasks_by_namespace ON tasks (plugin_name, plugin_path, session, key);
-             INSERT INTO tasks VALUES (7, 'p', '/p', 's', 'k', 'n', 'null', 'sha', '{}', 'pending', 0, 300, NULL, NULL, 1, NULL, NULL);
+             INSERT INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status, priority, ttl_seconds, created_ms)
+                 VALUES (7, 'p', '/p', 's', 'k', 'n', 'null', 'sha', '{}', 'pending', 0, 300, 1);
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -112,6 +113,26 @@ fn a_version_1_store_loses_its_unused_index_and_keeps_its_tasks() {
         .unwrap();
     assert_eq!(indexes, 0);
     assert_eq!(store.load_tasks().unwrap().len(), 1);
+}
+
+#[test]
+fn a_version_3_store_gains_the_wake_mark_and_keeps_its_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _owner) = crate::test_fixture::open_store(dir.path());
+        let conn = store.reader.lock().unwrap();
+        conn.execute_batch(
+            "ALTER TABLE tasks DROP COLUMN wake;
+             INSERT INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox, status, priority, ttl_seconds, created_ms)
+                 VALUES (7, 'p', '/p', 's', 'k', 'n', 'null', 'sha', '{}', 'pending', 0, 300, 1);
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let (store, _owner) = crate::test_fixture::open_store(dir.path());
+    let tasks = store.load_tasks().unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert!(!tasks[0].wake);
 }
 
 /// Committing callers never checkpoint (their commits stay cheap); the writer thread must, or

@@ -122,6 +122,8 @@ pub(crate) struct Table {
     /// Tasks whose arguments were left on disk (`args` emptied in memory), with their length,
     /// which still counts in the plugin's bytes.
     pub(crate) args_on_disk: HashMap<i64, usize>,
+    /// The tasks whose result wakes Claude (`TaskRecord::wake`), for the wake hook's look.
+    pub(crate) waking: std::collections::HashSet<i64>,
 }
 
 /// What one task record costs in the store: the texts a plugin chose.
@@ -191,6 +193,9 @@ impl Table {
             .or_default() += stored_bytes(&task);
         self.by_key
             .insert((task.namespace.clone(), task.key.clone()), task.id);
+        if task.wake {
+            self.waking.insert(task.id);
+        }
         self.tasks.insert(task.id, task);
     }
 
@@ -229,6 +234,7 @@ impl Table {
 
     pub(crate) fn remove(&mut self, id: i64) -> Option<TaskRecord> {
         let task = self.tasks.remove(&id)?;
+        self.waking.remove(&id);
         let on_disk = self.args_on_disk.remove(&id).unwrap_or(0) as u64;
         if let Some(held) = self.bytes_per_plugin.get_mut(&task.namespace.plugin_path) {
             *held = held.saturating_sub(stored_bytes(&task) + on_disk);

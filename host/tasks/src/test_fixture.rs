@@ -171,5 +171,6 @@ pub(crate) fn task(id: i64) -> crate::record::TaskRecord {
         created_ms: 1,
         started_ms: None,
         finished_ms: None,
+        wake: false,
     }
 }

@@ -348,11 +348,11 @@ pub(crate) fn commit(
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO tasks (id, plugin_name, plugin_path, session, key, name, args, plugin_sha256, sandbox,
-                                status, priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                status, priority, ttl_seconds, value, error, created_ms, started_ms, finished_ms, wake)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?;
         let mut update = tx.prepare_cached(
-            "UPDATE tasks SET status=?2, value=?3, error=?4, started_ms=?5, finished_ms=?6 WHERE id=?1",
+            "UPDATE tasks SET status=?2, value=?3, error=?4, started_ms=?5, finished_ms=?6, wake=?7 WHERE id=?1",
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM tasks WHERE id = ?1")?;
         for (id, write) in writes {
@@ -377,6 +377,7 @@ pub(crate) fn commit(
                         task.created_ms as i64,
                         task.started_ms.map(|v| v as i64),
                         task.finished_ms.map(|v| v as i64),
+                        task.wake,
                     ])?;
                 }
                 Net::Update(change) => {
@@ -387,6 +388,7 @@ pub(crate) fn commit(
                         change.error,
                         change.started_ms.map(|v| v as i64),
                         change.finished_ms.map(|v| v as i64),
+                        change.wake,
                     ])?;
                 }
                 Net::Delete => {
