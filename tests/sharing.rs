@@ -30,7 +30,7 @@ fn inspect_shows_the_build_its_subscriptions_and_the_grants_it_asks_for() {
     assert!(out.starts_with("needs-grants 0.1.0\n"), "{out}");
     assert!(out.contains(&format!("sha256        {sha}")), "{out}");
     assert!(
-        out.contains("built against fasthooks:hooks@0.1.2 (this host serves 0.1.2)"),
+        out.contains("built against fasthooks:hooks@0.1.3 (this host serves 0.1.3)"),
         "{out}"
     );
     assert!(out.contains("PreToolUse           Write|Edit"), "{out}");
@@ -52,7 +52,7 @@ fn inspect_shows_the_build_its_subscriptions_and_the_grants_it_asks_for() {
     let run = inspect(&home, &["--json", path.to_str().unwrap()]);
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["sha256"], sha.as_str());
-    assert_eq!(json["contract"], "0.1.2");
+    assert_eq!(json["contract"], "0.1.3");
     assert_eq!(
         json["capabilities"],
         serde_json::json!([
@@ -74,7 +74,7 @@ fn a_plugin_built_against_an_older_contract_says_so() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("built against fasthooks:hooks@0.1.0 (this host serves 0.1.2)"),
+            .contains("built against fasthooks:hooks@0.1.0 (this host serves 0.1.3)"),
         "{}",
         run.stdout
     );

@@ -172,6 +172,9 @@ pub struct TaskOptions {
     pub ttl_seconds: Option<u32>,
     /// Higher runs first, FIFO within a priority; defaults to 0.
     pub priority: Option<i32>,
+    /// Wake Claude with the result when it finishes after Claude has stopped (see
+    /// [`Tasks::wake`]).
+    pub wake: bool,
 }
 
 impl TaskOptions {
@@ -201,6 +204,13 @@ impl TaskOptions {
     /// Sets the priority.
     pub fn priority(mut self, priority: i32) -> TaskOptions {
         self.priority = Some(priority);
+        self
+    }
+
+    /// Wakes Claude with the result if it finishes after Claude has stopped, instead of
+    /// waiting for the user's next prompt (see [`Tasks::wake`]).
+    pub fn wake(mut self) -> TaskOptions {
+        self.wake = true;
         self
     }
 }
@@ -388,6 +398,7 @@ impl Tasks {
             key: options.key,
             ttl_seconds: options.ttl_seconds.or(defaults.ttl_seconds),
             priority: options.priority.or(defaults.priority),
+            wake: options.wake,
         };
         self.add_raw(task.name(), &args, options)
     }
@@ -446,6 +457,16 @@ impl Tasks {
     /// was cancelled.
     pub fn cancel<K: TaskKey + ?Sized>(&self, key: &K) -> Result<bool, TaskError> {
         backend::cancel(self, key.task_key())
+    }
+
+    /// Marks a task to wake Claude with its result: when it finishes after Claude has stopped,
+    /// the plugin's wake hook (an `asyncRewake` Stop hook `fasthooks-host install` adds) hands
+    /// its value, or its error, to Claude, which carries on with it. Such a result is never
+    /// popped after; one popped first wakes nobody. False if there is no such task, or it was
+    /// cancelled. In native builds, where tasks finish inside `add`, nothing wakes: the result
+    /// stays to be popped.
+    pub fn wake<K: TaskKey + ?Sized>(&self, key: &K) -> Result<bool, TaskError> {
+        backend::wake(self, key.task_key())
     }
 
     /// Cancels every pending or running task of this session; returns how many.

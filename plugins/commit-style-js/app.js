@@ -4,7 +4,7 @@
 // ("type(scope): summary", e.g. "fix(parser): accept empty input") is denied with the reason
 // Claude needs to write a better one. Everything else gets no opinion.
 
-import { log } from 'fasthooks:hooks/log@0.1.2';
+import { log } from 'fasthooks:hooks/log@0.1.3';
 
 const TYPES = ['feat', 'fix', 'docs', 'style', 'refactor', 'perf', 'test', 'build', 'ci', 'chore', 'revert'];
 const CONVENTIONAL = new RegExp(`^(${TYPES.join('|')})(\\([a-z0-9._/-]+\\))?!?: \\S.{0,71}$`);

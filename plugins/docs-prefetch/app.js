@@ -12,9 +12,9 @@
 //
 // Built against the plugin-http world (wasi:http imported), so it asks for --allow-http.
 
-import { add, get, pop, popAll } from 'fasthooks:hooks/tasks@0.1.2';
-import { get as stateGet, set as stateSet } from 'fasthooks:hooks/state@0.1.2';
-import { log } from 'fasthooks:hooks/log@0.1.2';
+import { add, get, pop, popAll } from 'fasthooks:hooks/tasks@0.1.3';
+import { get as stateGet, set as stateSet } from 'fasthooks:hooks/state@0.1.3';
+import { log } from 'fasthooks:hooks/log@0.1.3';
 
 const TTL_SECONDS = 600;
 const MAX_CHARS = 5000;

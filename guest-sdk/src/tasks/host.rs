@@ -43,12 +43,28 @@ pub(super) fn add(
     args: &str,
     options: TaskOptions,
 ) -> Result<TaskInfo, TaskError> {
+    let wake = options.wake;
     let options = wit::TaskOptions {
         key: options.key,
         ttl_seconds: options.ttl_seconds,
         priority: options.priority,
     };
-    host::add(name, args, &options).map(info).map_err(TaskError)
+    let added = host::add(name, args, &options)
+        .map(info)
+        .map_err(TaskError)?;
+    if wake {
+        host::wake(&added.key).map_err(|err| {
+            TaskError(format!(
+                "`{}` was added, but cannot be marked to wake Claude: {err}",
+                added.key
+            ))
+        })?;
+    }
+    Ok(added)
+}
+
+pub(super) fn wake(_: &Tasks, key: &str) -> Result<bool, TaskError> {
+    host::wake(key).map_err(TaskError)
 }
 
 pub(super) fn pop(_: &Tasks, key: &str) -> Result<Option<String>, TaskError> {

@@ -105,6 +105,15 @@ pub(super) fn add(
     Ok(info)
 }
 
+/// Nothing wakes in native builds (the task finished inside `add`): whether it could be marked.
+pub(super) fn wake(tasks: &Tasks, key: &str) -> Result<bool, TaskError> {
+    Ok(with_records(tasks, |records| {
+        records.iter().any(|r| {
+            is_mine(tasks, r) && r.info.key == key && r.info.status != TaskStatus::Cancelled
+        })
+    }))
+}
+
 pub(super) fn pop(tasks: &Tasks, key: &str) -> Result<Option<String>, TaskError> {
     let taken = take(tasks, |i| i.key == key && i.status == TaskStatus::Completed);
     Ok(taken.into_iter().next().and_then(|i| i.value))

@@ -286,6 +286,7 @@ impl<A, R> Task<A, R> {
             key: None,
             ttl_seconds: self.ttl_seconds,
             priority: self.priority,
+            wake: false,
         }
     }
 

@@ -135,6 +135,26 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
         home: Option<PathBuf>,
     },
+    /// The wake hook `install` adds for a plugin that marks tasks with `tasks.wake`: run by
+    /// Claude Code in the background after Claude stops (`asyncRewake`), it waits for this
+    /// session's marked tasks, prints their results and exits 2, which wakes Claude with them.
+    /// Exits 0 at once when nothing is marked.
+    #[command(
+        after_help = "Example (what install writes, as a Stop hook with \"asyncRewake\": true):\n  fasthooks-host wake --plugin review.wasm --sha256 HEX"
+    )]
+    Wake {
+        /// The plugin, as in its hook command.
+        #[arg(long, value_name = "PATH")]
+        plugin: PathBuf,
+        /// Refuse the plugin unless its bytes hash to this.
+        #[arg(long, value_name = "HEX")]
+        sha256: Option<String>,
+        /// The longest wait for a marked task to finish.
+        #[arg(long, value_name = "SECONDS", default_value_t = crate::wake::DEFAULT_WAIT_SECONDS)]
+        wait_seconds: u64,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
     /// Add hook entries that run a plugin to Claude Code's settings (events from its describe()).
     #[command(
         after_help = "Examples:\n  fasthooks-host install --plugin guard.wasm\n  fasthooks-host install --user --plugin review.wasm --allow-read '$CLAUDE_PROJECT_DIR' --allow-agent"
@@ -285,6 +305,20 @@ pub fn parse_hook_words(words: &[String]) -> anyhow::Result<(HookArgs, ArgMatche
         anyhow::bail!("it runs a subcommand, not a hook");
     }
     Ok((cli.hook, matches))
+}
+
+/// The plugin and pin of a wake hook's words (`fasthooks-host wake --plugin P [--sha256 H]`),
+/// or clap's message on one line.
+pub fn parse_wake_words(words: &[String]) -> anyhow::Result<(PathBuf, Option<String>)> {
+    let cli = Cli::try_parse_from(words).map_err(|err| {
+        let text = err.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        anyhow::anyhow!("{}", first.trim_start_matches("error: "))
+    })?;
+    match cli.command {
+        Some(Command::Wake { plugin, sha256, .. }) => Ok((plugin, sha256)),
+        _ => anyhow::bail!("it is not a wake hook"),
+    }
 }
 
 /// Parse the command line; print clap's message and exit (1 on error, 0 for help) otherwise.

@@ -84,6 +84,17 @@ pub fn main() -> ExitCode {
                 .expect("clap parsed this subcommand");
             crate::install::install(&args, matches)
         }
+        Some(Command::Wake {
+            plugin,
+            sha256,
+            wait_seconds,
+            home,
+        }) => crate::wake::command(&crate::wake::WakeRequest {
+            plugin: &plugin,
+            sha256: sha256.as_deref(),
+            wait: std::time::Duration::from_secs(wait_seconds),
+            home: home.as_deref(),
+        }),
         Some(Command::Uninstall(args)) => crate::install::uninstall(&args),
         Some(Command::Test(args)) => {
             let matches = matches

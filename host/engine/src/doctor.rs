@@ -478,6 +478,16 @@ fn check_command(
             ),
         );
     }
+    if words.get(1).is_some_and(|word| word == "wake") {
+        let checked = crate::cli::parse_wake_words(&words)
+            .map_err(|err| format!("the wake hook does not parse: {err:#}"))
+            .and_then(|(plugin, sha256)| crate::wake::check_hook(&plugin, sha256, project));
+        match checked {
+            Ok(line) => report.say(Level::Ok, format!("{at}: {line}")),
+            Err(line) => report.say(Level::Problem, format!("{at}: {line}")),
+        }
+        return Vec::new();
+    }
     let parsed = crate::cli::parse_hook_words(&words)
         .and_then(|(args, matches)| HookCommand::parse(&args, &matches).map_err(Into::into));
     let hook = match parsed {

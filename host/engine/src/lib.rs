@@ -39,7 +39,8 @@
 //! - [`cli`] and [`commands`]: the command line; [`admin`] (`daemon`, `tasks`, `stats`), [`install`]
 //!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
 //!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
-//!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task).
+//!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task);
+//!   [`wake`] (the `asyncRewake` hook that wakes Claude with marked tasks' results).
 
 pub mod admin;
 pub mod call;
@@ -66,4 +67,5 @@ pub mod stats;
 pub mod task_owner;
 pub mod task_runner;
 pub mod test_run;
+pub mod wake;
 pub mod wit;

@@ -36,7 +36,7 @@ pub fn in_process_access(paths: &Paths, runner: Arc<dyn TaskRunner>) -> TaskAcce
                 .map_err(StoreError::Lock)?;
         let owner = match owner {
             Some(owner) => owner,
-            None if client::daemon_listening(&paths) => return Ok(daemon(&paths)),
+            None if client::daemon_listening(&paths) => return Ok(daemon_port(&paths)),
             None => return Err(StoreError::Busy),
         };
         let store = Store::open(&paths.data, &owner)?;
@@ -47,7 +47,8 @@ pub fn in_process_access(paths: &Paths, runner: Arc<dyn TaskRunner>) -> TaskAcce
     })
 }
 
-fn daemon(paths: &Paths) -> TaskPort {
+/// The store as the daemon serves it, asked over its socket.
+pub fn daemon_port(paths: &Paths) -> TaskPort {
     TaskPort::Remote(Arc::new(DaemonOwner {
         paths: paths.clone(),
         broken: OnceLock::new(),

@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
 
 /// The contract this host serves. The linker is semver-aware: a plugin built against any
 /// earlier 0.1 version (0.1.0 has no `routing`) links and runs unchanged.
-pub const PACKAGE: &str = "fasthooks:hooks@0.1.2";
+pub const PACKAGE: &str = "fasthooks:hooks@0.1.3";
 
 pub use fasthooks::hooks::types;
 pub use fasthooks::hooks::{agent, log, memory, routing, state, tasks};

@@ -196,6 +196,11 @@ fn is_absent(err: &io::Error) -> bool {
     )
 }
 
+/// Make sure a daemon listens, starting one if none does (as a hook would).
+pub fn ensure_daemon(paths: &Paths, home_flag: Option<&Path>) -> Result<(), String> {
+    connect_or_start(paths, home_flag).map(drop)
+}
+
 fn connect_or_start(paths: &Paths, home_flag: Option<&Path>) -> Result<UnixStream, String> {
     if let Some(stream) = connect_trusted(paths)? {
         return Ok(stream);

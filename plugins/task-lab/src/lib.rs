@@ -467,6 +467,7 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
                 key: key.clone(),
                 ttl_seconds: *ttl_seconds,
                 priority: *priority,
+                wake: false,
             };
             let added = match TASKS.iter().copied().find(|t| t.name() == task) {
                 Some(known) => tasks.add_with(known, arg, options),

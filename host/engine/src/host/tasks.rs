@@ -114,6 +114,9 @@ impl Host for InstanceState {
         self.tasks_call("tasks.cancel", TaskCall::Cancel(key))?
             .flag()
     }
+    fn wake(&mut self, key: String) -> Result<bool, String> {
+        self.tasks_call("tasks.wake", TaskCall::Wake(key))?.flag()
+    }
     fn cancel_all(&mut self) -> Result<u32, String> {
         self.tasks_call("tasks.cancel-all", TaskCall::CancelAll)?
             .count()

@@ -132,8 +132,12 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let mut described = Vec::new();
     let mut warnings = Vec::new();
     let mut notes_before: Vec<String> = Vec::new();
+    // Which plugins mark tasks to wake Claude (they import `tasks.wake`): each gets a wake hook.
+    let mut wakes = Vec::new();
     for plugin in &command.plugins {
-        let (info, _) = crate::describe::describe_plugin(paths, &plugin.path)?;
+        let (loaded, _, engine) = crate::describe::load_for_describe(paths, &plugin.path)?;
+        wakes.push(crate::wake::marks_tasks(&engine, &loaded));
+        let info = &loaded.info;
         checks::check_grants(&info.name, plugin, &info.capabilities)?;
         let subscribed: Vec<(String, String)> = info
             .subscriptions
@@ -208,6 +212,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
             }
         ));
     }
+    let home_words_kept = home_words.clone();
     let plan = Plan {
         command: command_line(
             &host,
@@ -217,6 +222,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         entries,
         timeout: args.hook_timeout,
         event_commands,
+        async_rewake: false,
     };
     if plan.entries.is_empty() {
         return Err(anyhow!(
@@ -225,8 +231,39 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     let original = file::read(&file)?;
-    let edited = apply_install(original.as_deref().unwrap_or(""), &plan, runs(&plugins))
+    let mut edited = apply_install(original.as_deref().unwrap_or(""), &plan, runs(&plugins))
         .map_err(|err| refuse(&file, &err))?;
+    let mut wake_commands = Vec::new();
+    for ((plugin, wakes), names) in command.plugins.iter().zip(&wakes).zip(&plugins) {
+        if !wakes {
+            continue;
+        }
+        let mut words = vec![
+            "wake".to_owned(),
+            "--plugin".to_owned(),
+            utf8(&plugin.path, "--plugin")?,
+        ];
+        if let Some(sha) = plugin.grants.iter().find_map(|g| match g {
+            Grant::Sha256(sha) => Some(sha.clone()),
+            _ => None,
+        }) {
+            words.extend(["--sha256".to_owned(), sha]);
+        }
+        let wake_plan = wake_plan(command_line(
+            &host,
+            &[words, home_words_kept.clone()].concat(),
+            &expandable,
+        ));
+        let text = edited
+            .clone()
+            .unwrap_or_else(|| original.clone().unwrap_or_default());
+        if let Some(text) = apply_install(&text, &wake_plan, wakes_for(std::slice::from_ref(names)))
+            .map_err(|err| refuse(&file, &err))?
+        {
+            edited = Some(text);
+        }
+        wake_commands.push(wake_plan.command);
+    }
     let backup_at = file::backup_path(&file, project.is_some(), &paths.data);
     let (backup, mut out) = match edited {
         Some(text) => (
@@ -250,6 +287,11 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     out.push_str(&format!("\ncommand: {}", plan.command));
+    for wake in &wake_commands {
+        out.push_str(&format!(
+            "\nwake hook (Stop, asyncRewake: results of tasks marked with tasks.wake wake Claude): {wake}"
+        ));
+    }
     for line in notes.into_iter().chain(checks::write_grant_notes(&command)) {
         out.push_str(&format!("\n{line}"));
     }
@@ -288,8 +330,11 @@ fn run_uninstall(args: &UninstallArgs, paths: &Paths) -> anyhow::Result<String> 
         ));
     }
     let original = file::read(&file)?.unwrap_or_default();
-    let (text, removed) =
+    let (text, hooks_removed) =
         apply_uninstall(&original, runs(&plugins)).map_err(|err| refuse(&file, &err))?;
+    let (text, wakes_removed) =
+        apply_uninstall(&text, wakes_for(&plugins)).map_err(|err| refuse(&file, &err))?;
+    let removed = hooks_removed + wakes_removed;
     if removed == 0 {
         return Ok(format!(
             "no hook runs {} in {}: nothing to remove",
@@ -326,6 +371,32 @@ fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
                     .iter()
                     .zip(plugins)
                     .all(|(f, (absolute, written))| f == absolute || f == written)
+        })
+    }
+}
+
+/// The entry of a plugin's wake hook (`command`, `fasthooks-host wake`): a Stop hook Claude
+/// Code runs in the background, with room for its wait.
+fn wake_plan(command: String) -> Plan {
+    Plan {
+        entries: vec![Entry {
+            event: "Stop".to_owned(),
+            matcher: None,
+        }],
+        command,
+        timeout: Some(crate::wake::HOOK_TIMEOUT_SECONDS),
+        event_commands: Vec::new(),
+        async_rewake: true,
+    }
+}
+
+/// Is a settings.json `command` the wake hook of one of these plugins (named either way)?
+fn wakes_for(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
+    move |command| {
+        crate::install::shell::wake_plugin_of_command(command).is_some_and(|found| {
+            plugins
+                .iter()
+                .any(|(absolute, written)| found == *absolute || found == *written)
         })
     }
 }

@@ -141,6 +141,7 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         entries,
         timeout: args.hook_timeout,
         event_commands: Vec::new(),
+        async_rewake: false,
     };
     let hooks = apply_install("", &plan, |_| false)
         .map_err(|err| anyhow!("{err}"))?

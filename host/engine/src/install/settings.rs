@@ -54,6 +54,9 @@ pub struct Plan {
     /// Events whose handler runs another command than `command` (SessionEnd's, with a
     /// deadline that fits its shorter budget).
     pub event_commands: Vec<(String, String)>,
+    /// The handler's `"asyncRewake": true`: Claude Code runs it in the background, and its
+    /// exit code 2 wakes the session (the wake hook).
+    pub async_rewake: bool,
 }
 
 impl Plan {
@@ -238,6 +241,18 @@ fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
         prop.set_value(command.to_owned().into());
         changed = true;
     }
+    if plan.async_rewake
+        && !matches!(
+            handler.get("asyncRewake").and_then(|prop| prop.value()),
+            Some(CstNode::Leaf(CstLeafNode::BooleanLit(flag))) if flag.value()
+        )
+    {
+        match handler.get("asyncRewake") {
+            Some(prop) => prop.set_value(true.into()),
+            None => append_scalar(handler, "asyncRewake", true.into()),
+        }
+        changed = true;
+    }
     if let Some(timeout) = plan.timeout {
         match handler.get("timeout") {
             Some(prop) => {
@@ -266,6 +281,9 @@ fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
             plan.command_for(&entry.event).to_owned().into(),
         ),
     ];
+    if plan.async_rewake {
+        handler.push(("asyncRewake".to_owned(), true.into()));
+    }
     if let Some(timeout) = plan.timeout {
         handler.push(("timeout".to_owned(), timeout.into()));
     }

@@ -25,6 +25,7 @@ fn plan(plugin: &str, entries: &[(&str, Option<&str>)]) -> Plan {
             .collect(),
         timeout: None,
         event_commands: Vec::new(),
+        async_rewake: false,
     }
 }
 
@@ -687,6 +688,7 @@ fn update_in_place_keeps_its_position_and_line_shape() {
     let stop = Plan {
         timeout: Some(1),
         event_commands: Vec::new(),
+        async_rewake: false,
         ..plan("/p/guard.wasm", &[("Stop", None)])
     };
     assert_eq!(
@@ -820,6 +822,7 @@ fn uninstall_install_round_trips() {
         Plan {
             timeout: Some(10),
             event_commands: Vec::new(),
+            async_rewake: false,
             ..plan(
                 "/p/guard.wasm",
                 &[

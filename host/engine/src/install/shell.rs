@@ -93,6 +93,10 @@ pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
     if Path::new(program).file_name()? != HOST_BINARY {
         return None;
     }
+    // A subcommand (`fasthooks-host wake --plugin P`) is not the hook that runs P.
+    if words.get(1).is_some_and(|word| !word.starts_with('-')) {
+        return None;
+    }
     let mut plugins = Vec::new();
     let mut rest = words[1..].iter();
     while let Some(word) = rest.next() {
@@ -103,6 +107,23 @@ pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
         }
     }
     Some(plugins)
+}
+
+/// The plugin of a `fasthooks-host wake --plugin P` command (the wake hook of P), or `None`.
+pub fn wake_plugin_of_command(command: &str) -> Option<String> {
+    let words = shell_words(command);
+    if Path::new(words.first()?).file_name()? != HOST_BINARY || words.get(1)? != "wake" {
+        return None;
+    }
+    let mut rest = words[2..].iter();
+    while let Some(word) = rest.next() {
+        if word == "--plugin" {
+            return rest.next().cloned();
+        } else if let Some(path) = word.strip_prefix("--plugin=") {
+            return Some(path.to_owned());
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -317,6 +317,25 @@ pub fn import_names(engine: &Engine, component: &wasmtime::component::Component)
         .collect()
 }
 
+/// Does a component import function `func` of `interface` (`fasthooks:hooks/tasks`, any
+/// version)? Rust guests import only the functions they call; componentize-py and jco import
+/// every function of every interface of the world.
+pub fn imports_function(
+    engine: &Engine,
+    component: &wasmtime::component::Component,
+    interface: &str,
+    func: &str,
+) -> bool {
+    component
+        .component_type()
+        .imports(engine)
+        .any(|(name, import)| {
+            name.split('@').next() == Some(interface)
+                && matches!(&import.ty, wasmtime::component::types::ComponentItem::ComponentInstance(instance)
+                    if instance.exports(engine).any(|(export, _)| export == func))
+        })
+}
+
 /// Name the two common mistakes (not wasm at all; a core module) before wasmtime's own message.
 fn check_component_header(bytes: &[u8]) -> Result<(), PluginError> {
     if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
