@@ -733,7 +733,7 @@ fn a_packaged_plugin_whose_wasm_was_replaced_is_refused() {
 }
 
 #[test]
-fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt_gets_it() {
+fn the_review_plugin_reviews_a_written_file_and_its_wake_hook_hands_claude_the_review_once() {
     let review = "1. eval() on request input runs whatever a caller sends.\n2. The nested loop is quadratic.";
     let world = World::new(vec![vec![text("replaced below")]]);
     let file = world.project().join("src/app.py");
@@ -745,37 +745,25 @@ fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt
             json!({"file_path": file.display().to_string(), "content": source}),
         )],
         vec![text("Wrote src/app.py.")],
+        vec![text("The review says eval() is unsafe; I will replace it.")],
     ]);
     // The reviewer sub-agent is told apart by its system prompt, and answers the review.
     world
         .model
         .answer_when("You are a code reviewer", vec![text(review)]);
     world.install(&["--plugin", &plugin_arg("review"), "--allow-agent"]);
+    let stop_hooks = world.settings()["hooks"]["Stop"].to_string();
+    assert!(
+        stop_hooks.contains("\"asyncRewake\":true") && stop_hooks.contains(" wake --plugin "),
+        "install adds the wake hook of a plugin that marks tasks: {stop_hooks}"
+    );
 
+    // Claude writes, stops; the wake hook waits for the review and wakes Claude with it.
     let first = world.claude("write app.py", &["--allowedTools", "Bash,Write"]);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         source,
         "the write went ahead"
-    );
-    let path = file.display().to_string();
-    let reviews = world.fasthooks.await_tasks(
-        None,
-        "the review finishes",
-        Duration::from_secs(90),
-        |tasks| {
-            tasks.iter().any(|(k, s)| {
-                k.starts_with("review:")
-                    && k.ends_with(&format!(":{path}"))
-                    && s != "pending"
-                    && s != "running"
-            })
-        },
-    );
-    assert!(
-        reviews.iter().any(|(_, s)| s == "completed"),
-        "the review failed: {reviews:?}\n{}",
-        world.fasthooks.log()
     );
     let asked = world
         .model
@@ -792,8 +780,27 @@ fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt
         "a review has no tools unless granted: {:?}",
         asked.tool_names()
     );
+    let requests: Vec<Request> = world
+        .main_requests()
+        .into_iter()
+        .filter(|r| !r.body.to_string().contains("You are a code reviewer"))
+        .collect();
+    assert_eq!(requests.len(), 3, "{}", world.model.summary());
+    let woken: Vec<String> = requests[2]
+        .texts()
+        .into_iter()
+        .filter(|t| t.contains("Code review: src/app.py"))
+        .collect();
+    assert_eq!(woken.len(), 1, "{:?}", requests[2].texts());
+    assert!(
+        woken[0].contains("eval() on request input")
+            && woken[0].contains("quadratic")
+            && woken[0].contains("Background result from plugin review"),
+        "{}",
+        woken[0]
+    );
 
-    // The next prompt of the session gets the review as context.
+    // Handed over once: the next prompt of the session does not get it again.
     world.model.set_script(vec![vec![text("Noted.")]]);
     let session = first.session_id();
     world.claude(
@@ -805,16 +812,16 @@ fn the_review_plugin_reviews_a_written_file_with_a_sub_agent_and_the_next_prompt
         .into_iter()
         .rfind(|r| r.mentions("anything to fix?"))
         .expect("the second prompt's request");
-    let context: Vec<String> = next
+    let mentions = next
         .texts()
-        .into_iter()
+        .iter()
         .filter(|t| t.contains("Code review: src/app.py"))
-        .collect();
-    assert_eq!(context.len(), 1, "{:?}", next.texts());
-    assert!(
-        context[0].contains("eval() on request input") && context[0].contains("quadratic"),
-        "{}",
-        context[0]
+        .count();
+    assert_eq!(
+        mentions,
+        1,
+        "only the earlier wake-up mentions the review: {:?}",
+        next.texts()
     );
 }
 

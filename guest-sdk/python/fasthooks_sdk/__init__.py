@@ -29,7 +29,8 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
   (skip the permission prompt), ``deny(reason)``, ``ask(reason)``, ``block(reason)``,
   ``context(text)``, ``stop(reason)``.
 - Background tasks: ``@app.task`` (or ``@app.task(ttl=600, priority=5, transform=f)``); in a
-  handler, ``tasks.add(fn, *args, key=None, ttl=None, priority=None, **kwargs)``,
+  handler, ``tasks.add(fn, *args, key=None, ttl=None, priority=None, wake=False, **kwargs)``
+  (``wake=True``, or ``tasks.wake(key)``: the result wakes Claude if it lands after Claude stopped),
   ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
   ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
   sandboxed instance of the plugin; arguments and results travel as JSON.
@@ -182,13 +183,24 @@ def _ms(seconds) -> int:
 class Tasks:
     """The task API of one session (the host knows the session: nothing here names it)."""
 
-    def add(self, task, *args, key=None, ttl=None, priority=None, **kwargs):
+    def add(self, task, *args, key=None, ttl=None, priority=None, wake=False, **kwargs):
         if not isinstance(task, Task):
             raise TypeError("tasks.add takes a function decorated with @app.task")
         options = types.TaskOptions(key, task.ttl if ttl is None else ttl,
                                     task.priority if priority is None else priority)
         payload = json.dumps({"args": list(args), "kwargs": kwargs})
-        return _host(_tasks.add, task.name, payload, options)
+        added = _host(_tasks.add, task.name, payload, options)
+        if wake:
+            self.wake(added.key)
+        return added
+
+    def wake(self, task_or_key):
+        """Mark a task so its result wakes Claude when it lands after Claude stopped (the
+        ``fasthooks-host wake`` hook install adds); False if there is no such task."""
+        try:
+            return _tasks.wake(_key(task_or_key))
+        except Err as err:
+            raise TaskError(f"cannot mark `{_key(task_or_key)}` to wake Claude: {err.value}") from None
 
     def pop(self, task_or_key):
         value = _host(_tasks.pop, _key(task_or_key))

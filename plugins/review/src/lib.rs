@@ -7,16 +7,20 @@
 //!   file are each reviewed, and the same text twice once) and answers at once, with no
 //!   opinion on the write itself.
 //! - The task: one sub-agent query with the reviewer's system prompt and read-only tools at most
-//!   (none by default; the user grants tools with `--allow-agent-tools`).
+//!   (none by default; the user grants tools with `--allow-agent-tools`). Its result is the
+//!   section Claude reads: `Code review: <path relative to the project>` and the findings.
 //! - UserPromptSubmit: every finished review of the session, popped, as `Code review: <path>`
 //!   sections; a review that failed is reported once, with its error.
+//! - A review is marked to wake Claude (`tasks.wake`): one that finishes after Claude has stopped
+//!   is handed to Claude at once by the wake hook `install` adds, instead of waiting for the next
+//!   prompt (`"wake": false` in the configuration turns this off).
 //!
 //! Configuration (optional): `.claude/review.json` in the session's project, read when the plugin
 //! is granted that directory (`--allow-read "$CLAUDE_PROJECT_DIR/.claude"`):
 //!
 //! ```json
 //! { "model": "haiku", "extensions": ["rs", "py"], "prompt": "You review code for ...",
-//!   "tools": ["Read", "Grep", "Glob"], "max_chars": 20000 }
+//!   "tools": ["Read", "Grep", "Glob"], "max_chars": 20000, "wake": true }
 //! ```
 //!
 //! Run with `--allow-agent` (the plugin declares the agent capability).
@@ -51,6 +55,8 @@ pub struct Config {
     pub tools: Vec<String>,
     /// Code past this many characters is cut before it is sent (default 20,000).
     pub max_chars: Option<usize>,
+    /// Whether a review that finishes after Claude stopped wakes Claude (default true).
+    pub wake: Option<bool>,
 }
 
 impl Config {
@@ -101,14 +107,8 @@ pub struct ReviewJob {
     pub tools: Vec<String>,
 }
 
-/// A finished review.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Review {
-    pub file_path: String,
-    pub text: String,
-}
-
-fn review_code(job: ReviewJob) -> Result<Review, String> {
+/// A review task's result: the section Claude reads, `Code review: <path>` and the findings.
+fn review_code(job: ReviewJob) -> Result<String, String> {
     let mut request = AgentRequest::new(format!(
         "Review this code from {}:\n\n```\n{}\n```",
         job.file_path, job.content
@@ -120,14 +120,11 @@ fn review_code(job: ReviewJob) -> Result<Review, String> {
         request = request.model(model);
     }
     let text = agent::query(request)?;
-    Ok(Review {
-        file_path: job.file_path,
-        text: text.trim().to_owned(),
-    })
+    Ok(format!("Code review: {}\n{}", job.file_path, text.trim()))
 }
 
 /// The background review.
-pub static REVIEW_CODE: Task<ReviewJob, Review> = Task::new("review_code", review_code);
+pub static REVIEW_CODE: Task<ReviewJob, String> = Task::new("review_code", review_code);
 
 /// What a write puts into the file: the content of a Write, the replacements of an Edit.
 fn written(event: &Event) -> Option<String> {
@@ -161,14 +158,19 @@ fn on_write(event: &Event, tasks: &Tasks) -> Response {
     let limit = config.max_chars.unwrap_or(20_000);
     let content: String = content.chars().take(limit).collect();
     let job = ReviewJob {
-        file_path: path.to_owned(),
+        // As Claude and the user see it: relative to the project.
+        file_path: shown(path, &event.cwd),
         content,
         model: config.model,
         prompt: config.prompt,
         tools: config.tools,
     };
     let key = format!("review:{:016x}:{path}", fnv1a(&job.content));
-    if let Err(err) = tasks.add_with(&REVIEW_CODE, job, TaskOptions::new().key(key)) {
+    let mut options = TaskOptions::new().key(key);
+    if config.wake.unwrap_or(true) {
+        options = options.wake();
+    }
+    if let Err(err) = tasks.add_with(&REVIEW_CODE, job, options) {
         fasthooks_sdk::log::warn(&format!("review of {path} not queued: {err}"));
     }
     Response::none()
@@ -196,12 +198,8 @@ fn on_prompt(event: &Event, tasks: &Tasks) -> Response {
         if !output.key.starts_with("review:") {
             continue;
         }
-        if let Ok(review) = serde_json::from_str::<Review>(&output.value) {
-            sections.push(format!(
-                "Code review: {}\n{}",
-                shown(&review.file_path, &event.cwd),
-                review.text
-            ));
+        if let Ok(review) = serde_json::from_str::<String>(&output.value) {
+            sections.push(review);
         }
     }
     for (key, error) in tasks.pop_errors().unwrap_or_default() {

@@ -14,7 +14,8 @@
 //!
 //! | Command | Answer |
 //! |---|---|
-//! | `add TASK [key=K] [ttl=SECS] [priority=P] [arg=TEXT]` | `{"key":K,"name":TASK,"status":S}` (the task as added) |
+//! | `add TASK [key=K] [ttl=SECS] [priority=P] [wake=true] [arg=TEXT]` | `{"key":K,"name":TASK,"status":S}` (the task as added; `wake=true` also marks it to wake Claude) |
+//! | `wake K` | `{"value":true\|false}`: whether `K` could be marked to wake Claude |
 //! | `pop K` | `{"value":V}`, `V` null when there is no completed result |
 //! | `get K` | `{"value":INFO}` or `{"value":null}` |
 //! | `has K` | `{"value":true\|false}` |
@@ -162,7 +163,7 @@ pub static TASKS: [&Task<String, Value>; 7] = [&SLEEP, &ECHO, &NOOP, &LOOP, &FAI
 /// One parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// `add TASK [key=K] [ttl=SECS] [priority=P] [arg=TEXT]`
+    /// `add TASK [key=K] [ttl=SECS] [priority=P] [wake=true] [arg=TEXT]`
     Add {
         /// The task name.
         task: String,
@@ -172,6 +173,8 @@ pub enum Command {
         ttl_seconds: Option<u32>,
         /// `priority=`.
         priority: Option<i32>,
+        /// `wake=true`.
+        wake: bool,
         /// `arg=`, or `""`.
         arg: String,
     },
@@ -179,6 +182,8 @@ pub enum Command {
     Pop(String),
     /// `get K`
     Get(String),
+    /// `wake K`
+    Wake(String),
     /// `has [K]`
     Has(Option<String>),
     /// `cancel K`
@@ -301,6 +306,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "add" => return parse_add(rest),
         "pop" => "pop K",
         "get" => "get K",
+        "wake" => "wake K",
         "has" => "has [K]",
         "cancel" => "cancel K",
         "cancel-all" => "cancel-all",
@@ -328,6 +334,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
     let parsed = match command {
         "pop" => Command::Pop(words.word()?.to_owned()),
         "get" => Command::Get(words.word()?.to_owned()),
+        "wake" => Command::Wake(words.word()?.to_owned()),
         "has" if words.rest.trim().is_empty() => Command::Has(None),
         "has" => Command::Has(Some(words.word()?.to_owned())),
         "cancel" => Command::Cancel(words.word()?.to_owned()),
@@ -357,12 +364,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
 }
 
 fn parse_add(rest: &str) -> Result<Command, String> {
-    const USAGE: &str = "usage: add TASK [key=K] [ttl=SECS] [priority=P] [arg=TEXT]";
+    const USAGE: &str = "usage: add TASK [key=K] [ttl=SECS] [priority=P] [wake=true] [arg=TEXT]";
     let (task, mut rest) = next_word(rest);
     if task.is_empty() || task.contains('=') {
         return Err(USAGE.to_owned());
     }
-    let (mut key, mut ttl_seconds, mut priority, mut arg) = (None, None, None, None);
+    let (mut key, mut ttl_seconds, mut priority, mut wake, mut arg) =
+        (None, None, None, None, None);
     loop {
         let trimmed = rest.trim_start();
         if let Some(text) = trimmed.strip_prefix("arg=") {
@@ -398,6 +406,14 @@ fn parse_add(rest: &str) -> Result<Command, String> {
                         .map_err(|_| format!("add: invalid priority `{value}`"))?,
                 )
             }
+            "wake" if wake.is_some() => return Err(duplicate()),
+            "wake" => {
+                wake = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("add: invalid wake `{value}` (true or false)"))?,
+                )
+            }
             _ => return Err(format!("add: unknown option `{name}=`; {USAGE}")),
         }
     }
@@ -406,6 +422,7 @@ fn parse_add(rest: &str) -> Result<Command, String> {
         key,
         ttl_seconds,
         priority,
+        wake: wake.unwrap_or(false),
         arg: arg.unwrap_or_default(),
     })
 }
@@ -461,13 +478,14 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
             key,
             ttl_seconds,
             priority,
+            wake,
             arg,
         } => {
             let options = TaskOptions {
                 key: key.clone(),
                 ttl_seconds: *ttl_seconds,
                 priority: *priority,
-                wake: false,
+                wake: *wake,
             };
             let added = match TASKS.iter().copied().find(|t| t.name() == task) {
                 Some(known) => tasks.add_with(known, arg, options),
@@ -491,6 +509,7 @@ pub fn execute(command: &Command, tasks: &Tasks) -> Value {
         Command::Get(key) => answer(tasks.get(key), |info| {
             info.as_ref().map_or(Value::Null, info_json)
         }),
+        Command::Wake(key) => answer(tasks.wake(key), Value::Bool),
         Command::Has(Some(key)) => answer(tasks.has(key), Value::Bool),
         Command::Has(None) => answer(tasks.has_any(), Value::Bool),
         Command::Cancel(key) => answer(tasks.cancel(key), Value::Bool),

@@ -6,6 +6,7 @@ fn add(task: &str) -> Command {
         key: None,
         ttl_seconds: None,
         priority: None,
+        wake: false,
         arg: String::new(),
     }
 }
@@ -18,12 +19,13 @@ fn keys(list: &[&str]) -> Vec<String> {
 fn parses_add_with_options_in_any_order() {
     assert_eq!(parse("add noop"), Ok(add("noop")));
     assert_eq!(
-        parse("add sleep priority=-3 key=s1 ttl=60 arg=250"),
+        parse("add sleep priority=-3 key=s1 wake=true ttl=60 arg=250"),
         Ok(Command::Add {
             task: "sleep".into(),
             key: Some("s1".into()),
             ttl_seconds: Some(60),
             priority: Some(-3),
+            wake: true,
             arg: "250".into(),
         })
     );
@@ -35,6 +37,7 @@ fn parses_add_with_options_in_any_order() {
             key: Some("e".into()),
             ttl_seconds: None,
             priority: None,
+            wake: false,
             arg: "hello  world key=x".into(),
         })
     );
@@ -53,6 +56,10 @@ fn rejects_bad_add_lines() {
         ("add noop key=", "add: empty key"),
         ("add noop key=a key=b", "add: `key=` given twice"),
         ("add noop ttl=1 ttl=2", "add: `ttl=` given twice"),
+        (
+            "add noop wake=yes",
+            "add: invalid wake `yes` (true or false)",
+        ),
         ("add noop color=red", "add: unknown option `color=`"),
         ("add noop extra", "add: unexpected `extra`"),
     ] {
