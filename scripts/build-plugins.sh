@@ -43,27 +43,42 @@ for plugin in "${python_plugins[@]}"; do
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done
 
-# JavaScript plugins (jco with componentize-js, pinned; installed into target/js-tools/).
-js_plugins=(commit-style-js http-probe-js docs-prefetch)
+# JavaScript and TypeScript plugins: each plugin's own dependencies (fasthooks-sdk from
+# guest-sdk/js, by npm), type-checked by tsc when it has a tsconfig.json, bundled into one module
+# by esbuild (under the `fasthooks-component` condition, which picks the SDK's WIT bindings),
+# then built into a component by jco with componentize-js. The tools are pinned and installed
+# into target/js-tools/.
+js_plugins=(commit-style-js http-probe-js docs-prefetch agent-task-ts)
 # Plugins that call fetch are built against the plugin-http world, with the runtime's wasi:http.
 js_http_plugins=" http-probe-js docs-prefetch "
 js_tools="target/js-tools"
-jco_version="1.34.0"
-jco="$js_tools/node_modules/.bin/jco"
-if [ ! -x "$jco" ] || [ "$(node -p "require('./$js_tools/node_modules/@bytecodealliance/jco/package.json').version" 2>/dev/null)" != "$jco_version" ]; then
-  echo "==> installing jco $jco_version into $js_tools"
+js_tool_versions=("@bytecodealliance/jco@1.34.0" "@bytecodealliance/componentize-js@0.23.0" "esbuild@0.24.2" "typescript@5.9.3")
+js_tools_stamp="$js_tools/versions"
+if [ "$(cat "$js_tools_stamp" 2>/dev/null)" != "${js_tool_versions[*]}" ]; then
+  echo "==> installing ${js_tool_versions[*]} into $js_tools"
   mkdir -p "$js_tools"
   [ -f "$js_tools/package.json" ] || echo '{"name": "fasthooks-js-tools", "private": true}' >"$js_tools/package.json"
-  npm install --prefix "$js_tools" --no-audit --no-fund --loglevel=error --save-exact \
-    "@bytecodealliance/jco@$jco_version" "@bytecodealliance/componentize-js@0.23.0"
+  npm install --prefix "$js_tools" --no-audit --no-fund --loglevel=error --save-exact "${js_tool_versions[@]}"
+  echo "${js_tool_versions[*]}" >"$js_tools_stamp"
 fi
+bin="$js_tools/node_modules/.bin"
+mkdir -p target/js-build
 echo "==> building JavaScript plugins: ${js_plugins[*]}"
 for plugin in "${js_plugins[@]}"; do
+  dir="plugins/$plugin"
+  entry="$dir/app.js"
+  [ -f "$dir/app.ts" ] && entry="$dir/app.ts"
+  if [ -f "$dir/package.json" ] && [ ! -e "$dir/node_modules/fasthooks-sdk" ]; then
+    npm install --prefix "$dir" --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
+  fi
+  [ -f "$dir/tsconfig.json" ] && "$bin/tsc" -p "$dir"
+  "$bin/esbuild" "$entry" --bundle --format=esm --platform=neutral --conditions=fasthooks-component \
+    --external:'fasthooks:*' --external:'wasi:*' --log-level=warning --outfile="target/js-build/$plugin.js"
   # Without HTTP: -d http leaves out the wasi:http imports the runtime adds by default, so the
   # plugin does not ask for --allow-http. -d fetch-event: a plugin serves no incoming requests.
   world=(--world-name plugin -d http)
   [[ "$js_http_plugins" == *" $plugin "* ]] && world=(--world-name plugin-http)
-  "$jco" componentize "plugins/$plugin/app.js" --wit wit "${world[@]}" -d fetch-event \
+  "$bin/jco" componentize "target/js-build/$plugin.js" --wit wit "${world[@]}" -d fetch-event \
     -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
 done

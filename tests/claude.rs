@@ -942,12 +942,24 @@ fn memory_found_in_a_second_session_comes_from_the_first() {
 
 #[test]
 fn a_python_agent_task_gets_its_agent_set_up_by_the_decorator() {
+    agent_task_runs_with_its_options("agent-task-py");
+}
+
+/// The same with a TypeScript plugin on fasthooks-sdk (`app.agentTask`).
+#[test]
+fn a_typescript_agent_task_gets_its_agent_set_up_by_its_definition() {
+    agent_task_runs_with_its_options("agent-task-ts");
+}
+
+/// A prompt `ask …` queues the plugin's agent task (haiku, its own system prompt); the
+/// sub-agent's request carries both, and its answer reaches the session's next prompt.
+fn agent_task_runs_with_its_options(name: &str) {
+    let system_prompt = format!("You are the {name} test agent.");
     let world = World::new(vec![vec![text("Queued.")]]);
-    world.model.answer_when(
-        "You are the agent-task-py test agent.",
-        vec![text("Forty-two, says the agent.")],
-    );
-    world.install(&["--plugin", &plugin_arg("agent-task-py"), "--allow-agent"]);
+    world
+        .model
+        .answer_when(&system_prompt, vec![text("Forty-two, says the agent.")]);
+    world.install(&["--plugin", &plugin_arg(name), "--allow-agent"]);
     let first = world.claude("ask what is six times seven?", &["--allowedTools", "Bash"]);
     world.fasthooks.await_tasks(
         None,
@@ -963,11 +975,7 @@ fn a_python_agent_task_gets_its_agent_set_up_by_the_decorator() {
         .model
         .requests()
         .into_iter()
-        .find(|r| {
-            r.body
-                .to_string()
-                .contains("You are the agent-task-py test agent.")
-        })
+        .find(|r| r.body.to_string().contains(&system_prompt))
         .expect("the sub-agent's request");
     assert!(asked.mentions("what is six times seven?"));
     assert_eq!(

@@ -1,8 +1,11 @@
 //! Plugins in other languages through the real host: Python (componentize-py) and
-//! JavaScript (jco / componentize-js) run like Rust ones, and route on the host's matching.
+//! JavaScript/TypeScript (fasthooks-sdk, esbuild, jco / componentize-js) run like Rust ones,
+//! and route on the host's matching.
 
-use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event};
+use fasthooks_e2e::{Home, bash_event, fixture, plugin, prompt_event, run_command, workspace_root};
 use serde_json::json;
+use std::process::Command;
+use std::time::Duration;
 
 fn deny_json(reason: &str) -> String {
     format!(
@@ -178,5 +181,65 @@ mod javascript {
                 "{fine}"
             );
         }
+    }
+
+    /// The JavaScript SDK's own tests and the JavaScript plugins' unit tests, in its native test
+    /// mode under plain Node: no component is built for them.
+    #[test]
+    fn the_javascript_sdk_and_plugins_pass_their_native_tests() {
+        for (dir, at_least) in [
+            ("guest-sdk/js", 12),
+            ("plugins/commit-style-js", 3),
+            ("plugins/docs-prefetch", 4),
+        ] {
+            let mut node = Command::new("node");
+            node.arg("--test").current_dir(workspace_root().join(dir));
+            if dir == "guest-sdk/js" {
+                node.arg("test/");
+            }
+            let run = run_command(&mut node, b"", Duration::from_secs(120));
+            assert_eq!(
+                run.code, 0,
+                "node --test in {dir}:\n{}\n{}",
+                run.stdout, run.stderr
+            );
+            let passed: usize = run
+                .stdout
+                .lines()
+                .find_map(|line| line.strip_prefix("# pass "))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            assert!(passed >= at_least, "{dir}: {passed} passed\n{}", run.stdout);
+            assert!(run.stdout.contains("# fail 0"), "{dir}:\n{}", run.stdout);
+        }
+    }
+
+    /// An exception in a TypeScript handler reaches the host as one line naming the plugin, the
+    /// error's class and message and where it was thrown: no runtime abort text.
+    #[test]
+    fn an_exception_in_a_javascript_handler_is_one_line_naming_plugin_class_and_place() {
+        let home = Home::new();
+        let probe = plugin("agent-task-ts").display().to_string();
+        let run = home.hook(
+            &["--plugin", &probe, "--allow-agent"],
+            &prompt_event("throw"),
+        );
+        // Fails open: exit 1 (non-blocking), nothing on stdout, one line on stderr.
+        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", run.stderr);
+        let line = lines[0];
+        assert!(
+            line.contains("plugin agent-task-ts (")
+                && line.contains("returned an error: TypeError: can't access property")
+                && line.contains("(agent-task-ts.js:"),
+            "{line}"
+        );
+        assert!(!run.stderr.contains("abort"), "{}", run.stderr);
+        assert!(
+            home.log().contains("handling UserPromptSubmit: TypeError"),
+            "the stack goes to the log:\n{}",
+            home.log()
+        );
     }
 }

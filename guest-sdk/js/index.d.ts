@@ -1,0 +1,265 @@
+// Types of fasthooks-sdk. Event names come from the host's event table (src/event-table.js).
+
+/** Every hook event Claude Code sends. */
+export type EventName =
+  | 'SessionStart' | 'Setup' | 'InstructionsLoaded' | 'UserPromptSubmit' | 'UserPromptExpansion'
+  | 'PreToolUse' | 'PermissionRequest' | 'PermissionDenied' | 'PostToolUse' | 'PostToolUseFailure'
+  | 'PostToolBatch' | 'Notification' | 'MessageDisplay' | 'SubagentStart' | 'SubagentStop'
+  | 'TaskCreated' | 'TaskCompleted' | 'Stop' | 'StopFailure' | 'TeammateIdle' | 'ConfigChange'
+  | 'CwdChanged' | 'DirectoryAdded' | 'FileChanged' | 'WorktreeCreate' | 'WorktreeRemove'
+  | 'PreCompact' | 'PostCompact' | 'PreModelSwitch' | 'PostModelSwitch' | 'Elicitation'
+  | 'ElicitationResult' | 'SessionEnd';
+
+export declare const EVENT_NAMES: readonly EventName[];
+export declare const KNOWN_TOOLS: readonly string[];
+
+/** `tool_input` of Claude Code's built-in tools (snake_case, as Claude Code sends it). */
+export interface ToolInputs {
+  Bash: { command: string; description?: string; timeout?: number; run_in_background?: boolean };
+  Write: { file_path: string; content: string };
+  Edit: { file_path: string; old_string: string; new_string: string; replace_all?: boolean };
+  MultiEdit: { file_path: string; edits: { old_string: string; new_string: string; replace_all?: boolean }[] };
+  Read: { file_path: string; offset?: number; limit?: number };
+  NotebookEdit: { notebook_path: string; new_source: string; cell_id?: string; cell_type?: string; edit_mode?: string };
+  Glob: { pattern: string; path?: string };
+  Grep: { pattern: string; path?: string; glob?: string; type?: string; output_mode?: string; [flag: string]: unknown };
+  WebFetch: { url: string; prompt: string };
+  WebSearch: { query: string; allowed_domains?: string[]; blocked_domains?: string[] };
+  Task: { description: string; prompt: string; subagent_type?: string };
+  Agent: { description: string; prompt: string; subagent_type?: string };
+  TodoWrite: { todos: { content: string; status: string; activeForm?: string }[] };
+}
+export type ToolName = keyof ToolInputs | (string & {});
+export type ToolInput<T extends ToolName> = T extends keyof ToolInputs ? ToolInputs[T] & Record<string, unknown> : Record<string, unknown>;
+
+/** The JSON of an event as Claude Code sends it; unknown fields are kept. */
+export interface RawEvent {
+  hook_event_name: EventName | (string & {});
+  session_id: string;
+  cwd: string;
+  transcript_path?: string;
+  permission_mode?: string;
+  tool_name?: string;
+  tool_input?: Record<string, unknown>;
+  tool_response?: unknown;
+  [field: string]: unknown;
+}
+
+/** One hook event; the getters are undefined where the event has no such field. */
+export declare class Event<I = Record<string, unknown>> {
+  constructor(raw: RawEvent);
+  readonly raw: RawEvent;
+  readonly name: EventName | (string & {});
+  readonly sessionId: string;
+  readonly cwd: string;
+  readonly transcriptPath?: string;
+  readonly permissionMode?: string;
+  readonly toolName?: string;
+  /** `tool_input`, `{}` when absent. */
+  readonly toolInput: I;
+  readonly toolResponse?: unknown;
+  readonly toolUseId?: string;
+  /** UserPromptSubmit. */
+  readonly prompt?: string;
+  /** Stop, SubagentStop. */
+  readonly stopHookActive?: boolean;
+  readonly lastAssistantMessage?: string;
+  /** SessionStart (startup, resume, clear, compact), ConfigChange. */
+  readonly source?: string;
+  /** SessionEnd. */
+  readonly reason?: string;
+  /** PreCompact, PostCompact. */
+  readonly trigger?: string;
+  /** Notification. */
+  readonly message?: string;
+  readonly notificationType?: string;
+  /** SubagentStart, SubagentStop. */
+  readonly agentType?: string;
+  // Fields of tool_input.
+  readonly command?: string;
+  readonly description?: string;
+  readonly filePath?: string;
+  readonly content?: string;
+  readonly oldString?: string;
+  readonly newString?: string;
+  readonly edits?: { old_string: string; new_string: string; replace_all?: boolean }[];
+  readonly pattern?: string;
+  readonly path?: string;
+  readonly url?: string;
+  readonly query?: string;
+}
+export type ToolEvent<T extends ToolName> = Event<ToolInput<T>> & { readonly toolName: string };
+
+export type Decision = 'allow' | 'deny' | 'ask' | 'block' | 'defer';
+
+/** What a handler answers; every field is optional. Returning nothing means "no opinion". */
+export interface Response {
+  decision?: Decision;
+  reason?: string;
+  /** Extra context for Claude. */
+  context?: string;
+  /** The rewritten tool input. */
+  updatedInput?: Record<string, unknown>;
+  /** Shown to the user. */
+  systemMessage?: string;
+  /** Stops Claude after this hook. */
+  stopReason?: string;
+}
+export declare function allow(options?: { message?: string; updatedInput?: Record<string, unknown> }): Response;
+export declare function approve(reason?: string): Response;
+export declare function deny(reason: string): Response;
+export declare function ask(reason: string): Response;
+export declare function block(reason: string): Response;
+export declare function defer(reason?: string): Response;
+export declare function context(text: string): Response;
+export declare function stop(reason: string): Response;
+
+export declare const TaskStatus: {
+  readonly PENDING: 'pending';
+  readonly RUNNING: 'running';
+  readonly COMPLETED: 'completed';
+  readonly FAILED: 'failed';
+  readonly CANCELLED: 'cancelled';
+};
+export type TaskStatusName = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export interface TaskOptions {
+  /** Default: the task's name. Re-adding a key replaces the earlier task. */
+  key?: string;
+  /** Seconds a result is kept after it completes. */
+  ttl?: number;
+  /** Higher first, among this session's own tasks. */
+  priority?: number;
+  /** Its result wakes Claude if it lands after Claude stopped. */
+  wake?: boolean;
+}
+
+export declare class Task<A extends unknown[] = unknown[], R = unknown> {
+  readonly name: string;
+  readonly ttl: number;
+  readonly priority: number;
+  run(args: A): Promise<R>;
+}
+export type TaskKey = Task<any, any> | string;
+
+export interface TaskResult<R = unknown> {
+  key: string;
+  name: string;
+  status: TaskStatusName;
+  /** Decoded; `null` when the task returned nothing. */
+  value?: R;
+  error?: string;
+  createdAtMs: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+}
+
+/** The task API of one session (the host knows the session). */
+export declare class Tasks {
+  add<A extends unknown[], R>(task: Task<A, R>, ...args: A): TaskResult<R>;
+  addWith<A extends unknown[], R>(task: Task<A, R>, options: TaskOptions, ...args: A): TaskResult<R>;
+  wake(task: TaskKey): boolean;
+  /** The result, removed; undefined when not finished or absent (a task that returned nothing gives null). */
+  pop<R>(task: Task<any, R>): R | undefined;
+  pop(key: string): unknown;
+  get<R>(task: Task<any, R>): TaskResult<R> | undefined;
+  get(key: string): TaskResult | undefined;
+  has(task?: TaskKey): boolean;
+  cancel(task: TaskKey): boolean;
+  cancelAll(): number;
+  popAll(): Record<string, unknown>;
+  popErrors(): [key: string, error: string][];
+  wait<R>(task: Task<any, R>, timeoutMs?: number): R | undefined;
+  wait(key: string, timeoutMs?: number): unknown;
+  waitAll(keys: TaskKey[], timeoutMs?: number): Record<string, unknown>;
+  waitAny(keys: TaskKey[], timeoutMs?: number): [key: string, value: unknown] | undefined;
+}
+
+type Answer = Response | undefined | void | Promise<Response | undefined | void>;
+export type Handler<E = Event> = (event: E, tasks: Tasks) => Answer;
+export interface RouteOptions<E = Event> {
+  /** A further condition on the event. */
+  when?: (event: E) => boolean;
+}
+export type Capability = 'read-files' | 'write-files' | 'network' | 'environment' | 'agent';
+
+export interface AgentOptions {
+  model?: string;
+  systemPrompt?: string;
+  allowedTools?: string[];
+  maxTurns?: number;
+  maxBudgetUsd?: number;
+}
+
+export interface PluginExports {
+  describe(): { name: string; version: string; subscriptions: { event: string; matcher: string }[]; capabilities: Capability[] };
+  handle(event: { name: string; sessionId: string; cwd: string; rawJson: string }): Promise<object>;
+  runTask(name: string, args: string): Promise<string>;
+}
+
+export declare class HookApp {
+  constructor(name: string, version?: string);
+  on(event: EventName | '*' | (string & {}), matcher: string, handler: Handler, options?: RouteOptions): this;
+  on(event: EventName | '*' | (string & {}), handler: Handler, options?: RouteOptions): this;
+  preTool<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
+  postTool<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
+  postToolFailure<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
+  onPermissionRequest<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
+  onPrompt(handler: Handler, options?: RouteOptions): this;
+  onStop(handler: Handler, options?: RouteOptions): this;
+  onSubagentStop(handler: Handler, options?: RouteOptions): this;
+  onSessionStart(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onSessionEnd(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onNotification(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onPreCompact(matcher: string, handler: Handler, options?: RouteOptions): this;
+  task<A extends unknown[], R>(
+    name: string,
+    fn: (...args: A) => R | Promise<R>,
+    options?: { ttl?: number; priority?: number; transform?: (value: R) => unknown },
+  ): Task<A, R>;
+  agentTask<A extends unknown[], R>(
+    name: string,
+    fn: (agent: Agent, ...args: A) => R | Promise<R>,
+    options?: AgentOptions & { ttl?: number; priority?: number; transform?: (value: R) => unknown },
+  ): Task<A, R>;
+  needs(...capabilities: Capability[]): this;
+  describe(): ReturnType<PluginExports['describe']>;
+  /** `export const { describe, handle, runTask } = app.exports();` */
+  exports(): PluginExports;
+}
+
+export declare class Agent {
+  constructor(options?: AgentOptions);
+  query(prompt: string): string;
+}
+
+export declare function log(level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string): void;
+
+export type StateScope = 'session' | 'global';
+export declare const state: {
+  get(key: string, scope?: StateScope): string | undefined;
+  set(key: string, value: string, scope?: StateScope): void;
+  delete(key: string, scope?: StateScope): boolean;
+  keys(scope?: StateScope): string[];
+  getJson<T = unknown>(key: string, scope?: StateScope): T | undefined;
+  setJson(key: string, value: unknown, scope?: StateScope): void;
+};
+
+export interface MemoryNote {
+  id: number;
+  text: string;
+  sessionId: string;
+  createdAtMs: number;
+  score: number;
+}
+export declare const memory: {
+  remember(text: string): number;
+  search(words: string, limit?: number): MemoryNote[];
+  forget(id: number): boolean;
+};
+
+export declare class HostError extends Error {
+  readonly call: string;
+  readonly reason: string;
+}
+export declare class PluginError extends Error {}
