@@ -19,16 +19,18 @@ for crate in "${rust_plugins[@]}"; do
   echo "    target/plugins/${crate}.wasm ($(stat -c %s "target/plugins/${crate}.wasm") bytes)"
 done
 
-# Python plugins (componentize-py, pinned; installed into a private virtualenv under target/).
+# Python plugins (componentize-py, and pytest for the SDK's native test mode, pinned; installed
+# into a private virtualenv under target/).
 python_plugins=(secrets-py matchers-py http-probe-py memory agent-task-py)
 # Plugins that send HTTP requests are built against the plugin-http world (wasi:http imported).
 python_http_plugins=" http-probe-py "
 venv="target/py-venv"
-componentize_py_version="0.25.1"
-if [ ! -x "$venv/bin/componentize-py" ] || [ "$("$venv/bin/componentize-py" --version 2>/dev/null | awk '{print $2}')" != "$componentize_py_version" ]; then
-  echo "==> installing componentize-py $componentize_py_version into $venv"
+python_tools=("componentize-py==0.25.1" "pytest==8.3.4")
+if [ "$(cat "$venv/versions" 2>/dev/null)" != "${python_tools[*]}" ]; then
+  echo "==> installing ${python_tools[*]} into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$componentize_py_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${python_tools[@]}"
+  echo "${python_tools[*]}" >"$venv/versions"
 fi
 echo "==> building Python plugins: ${python_plugins[*]}"
 # matchers-py routes on the shared matcher table, handed to it as a Python module.

@@ -145,6 +145,67 @@ mod python {
     }
 }
 
+mod python_native {
+    use super::*;
+
+    /// The Python SDK's own tests and the memory plugin's unit tests, in its native test mode
+    /// under plain `python -m pytest` (pytest from the build's private virtualenv): no
+    /// componentize step.
+    #[test]
+    fn the_python_sdk_and_plugins_pass_their_native_tests() {
+        let root = workspace_root();
+        for (dir, at_least) in [("guest-sdk/python/tests", 17), ("plugins/memory", 3)] {
+            let mut pytest = Command::new(root.join("target/py-venv/bin/python"));
+            pytest
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+                .arg(root.join(dir))
+                .env("PYTHONPATH", root.join("guest-sdk/python"))
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .current_dir(root.join(dir));
+            let run = run_command(&mut pytest, b"", Duration::from_secs(120));
+            assert_eq!(run.code, 0, "pytest {dir}:\n{}\n{}", run.stdout, run.stderr);
+            let passed: usize = run
+                .stdout
+                .lines()
+                .find_map(|line| {
+                    line.split(" passed")
+                        .next()
+                        .filter(|_| line.contains(" passed"))
+                })
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            assert!(passed >= at_least, "{dir}: {passed} passed\n{}", run.stdout);
+        }
+    }
+
+    /// An exception in a Python handler reaches the host as one line naming the plugin, the
+    /// exception's class and message and the plugin's line: no runtime panic text.
+    #[test]
+    fn an_exception_in_a_python_handler_is_one_line_naming_plugin_class_and_place() {
+        let home = Home::new();
+        let probe = plugin("agent-task-py").display().to_string();
+        let run = home.hook(
+            &["--plugin", &probe, "--allow-agent"],
+            &prompt_event("throw"),
+        );
+        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", run.stderr);
+        assert!(
+            lines[0].contains("plugin agent-task-py (")
+                && lines[0].contains("returned an error: ValueError: thrown on purpose (app.py:"),
+            "{}",
+            lines[0]
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(
+            home.log().contains("handling UserPromptSubmit: Traceback"),
+            "the traceback goes to the log:\n{}",
+            home.log()
+        );
+    }
+}
+
 /// A plugin written in JavaScript (jco / componentize-js) runs like a Rust one.
 mod javascript {
     use super::*;
@@ -193,7 +254,8 @@ mod javascript {
             ("plugins/docs-prefetch", 4),
         ] {
             let mut node = Command::new("node");
-            node.arg("--test").current_dir(workspace_root().join(dir));
+            node.args(["--test", "--test-reporter=tap"])
+                .current_dir(workspace_root().join(dir));
             if dir == "guest-sdk/js" {
                 node.arg("test/");
             }

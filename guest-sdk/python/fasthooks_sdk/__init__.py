@@ -28,15 +28,25 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
 - Responses: ``allow(message=None, modify=None)`` (no objection), ``approve(reason=None)``
   (skip the permission prompt), ``deny(reason)``, ``ask(reason)``, ``block(reason)``,
   ``context(text)``, ``stop(reason)``.
-- Background tasks: ``@app.task`` (or ``@app.task(ttl=600, priority=5, transform=f)``); in a
-  handler, ``tasks.add(fn, *args, key=None, ttl=None, priority=None, wake=False, **kwargs)``
-  (``wake=True``, or ``tasks.wake(key)``: the result wakes Claude if it lands after Claude stopped),
-  ``tasks.pop(fn_or_key)``, ``get``, ``has``, ``cancel``, ``cancel_all``, ``pop_all``,
-  ``pop_errors``, ``wait(key, timeout=s)``, ``wait_all``, ``wait_any``. The task runs in a fresh
+- Events are typed (``fasthooks_sdk.events``): a dataclass per event, with tool inputs as
+  properties (``event.command``, ``event.file_path``…) and unknown fields kept.
+- Background tasks (``fasthooks_sdk.tasks``, the seed's ``fasthooks.tasks``): ``@task`` or
+  ``@app.task`` (``ttl=600, priority=5, transform=f, name=...``); a handler gets ``Tasks`` in
+  its parameter annotated ``Tasks`` (or named ``tasks``): ``tasks.add(fn, *args, key=None,
+  ttl=None, priority=None, wake=False, **kwargs)`` (``wake=True``, or ``tasks.wake(key)``: the
+  result wakes Claude if it lands after Claude stopped), ``add_with(fn, TaskOptions(...), *args,
+  **kwargs)``, ``pop(fn_or_key, default=None)``, ``get`` (a ``TaskResult``), ``has``,
+  ``cancel``, ``cancel_all``, ``pop_all``, ``pop_errors``, and ``await tasks.wait(key,
+  timeout=s)``, ``wait_all``, ``wait_any`` in ``async def`` handlers. A task runs in a fresh
   sandboxed instance of the plugin; arguments and results travel as JSON.
 - Agent tasks: ``@app.agent_task(model=..., system_prompt=..., allowed_tools=[...],
-  max_turns=..., max_budget_usd=...)``; the function gets an ``Agent`` first
-  (``agent.query(prompt)``), and the plugin asks for ``--allow-agent``.
+  max_turns=..., max_budget_usd=...)``, whose function gets an ``Agent`` first
+  (``agent.query(prompt)``), or the seed's ``fasthooks_sdk.contrib.claude.agent_task`` with an
+  async ``ClaudeAgent``; the plugin then asks for ``--allow-agent``.
+- Native test mode: under plain Python (``pytest``) the SDK runs against an in-memory host, tasks
+  run at once (``fasthooks_sdk.testing``, and the seed's ``ImmediateBackend``).
+- An exception in a handler or task reaches the host as one line, ``ValueError: message
+  (app.py:12)``, and its traceback goes to the host's log.
 - ``from fasthooks_sdk import state``: ``state.get/set/delete/keys`` (``scope="session"`` or
   ``"global"``); ``from fasthooks_sdk import memory``: ``memory.remember(text)``,
   ``memory.search(words, limit=5)`` (ranked notes across sessions), ``memory.forget(id)``.
@@ -48,51 +58,37 @@ Build: ``componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DI
 import inspect
 import json
 
-import wit_world
-from componentize_py_types import Err
-from wit_world.imports import log as _log
-from wit_world.imports import routing as _routing
-from wit_world.imports import tasks as _tasks
-try:
-    from wit_world.imports import types
-except ImportError:
-    # Built against `plugin-http`, whose wasi:http has a `types` interface too.
-    from wit_world.imports import fasthooks_hooks_types as types
+# Every module is imported here, at start-up: componentize-py snapshots the interpreter then,
+# and a module first imported later is not in the component.
+from . import errors
+from ._host import host
+from .agent import Agent
+from .contrib.claude import AGENT_TASKS
+from .events import Event, from_raw
+from .tasks import (NOT_READY, Task, TaskError, TaskOptions, TaskResult, TaskStatus, Tasks,
+                    resolve, task)
+from .tasks import run as run_task
 
 __all__ = [
-    "HookApp", "Event", "Response", "Tasks", "TaskError", "Task", "export",
-    "allow", "approve", "deny", "ask", "block", "context", "stop", "log",
+    "HookApp", "Event", "Response", "Tasks", "TaskError", "Task", "TaskOptions", "TaskResult",
+    "TaskStatus", "NOT_READY", "task", "export", "allow", "approve", "deny", "ask", "block",
+    "defer", "context", "stop", "log",
 ]
-
-
-# ── events ──────────────────────────────────────────────────────────────────────────────────
-
-class Event:
-    """A Claude Code hook event. Every field of the JSON event is an attribute (``event.prompt``,
-    ``event.tool_name``, ``event.session_id``...), and so is every field of ``tool_input``
-    (``event.command``, ``event.file_path``, ``event.content``...). Missing fields are None."""
-
-    def __init__(self, raw: dict):
-        self.raw = raw
-        self.name = raw.get("hook_event_name", "")
-
-    def __getattr__(self, field):
-        raw = self.__dict__["raw"]
-        if field in raw:
-            return raw[field]
-        tool_input = raw.get("tool_input")
-        if isinstance(tool_input, dict) and field in tool_input:
-            return tool_input[field]
-        return None
 
 
 # ── responses ───────────────────────────────────────────────────────────────────────────────
 
+_DECISIONS = ("allow", "deny", "ask", "block", "defer")
+
+
 class Response:
-    """What a handler returns. Every field is optional."""
+    """What a handler returns. Every field is optional; ``decision`` is one of allow, deny, ask,
+    block, defer."""
 
     def __init__(self, decision=None, reason=None, context=None, updated_input=None,
                  system_message=None, stop_reason=None):
+        if decision is not None and decision not in _DECISIONS:
+            raise ValueError(f"decision is one of {', '.join(_DECISIONS)}, not {decision!r}")
         self.decision = decision
         self.reason = reason
         self.context = context
@@ -100,12 +96,12 @@ class Response:
         self.system_message = system_message
         self.stop_reason = stop_reason
 
-    def to_wit(self) -> types.Response:
-        return types.Response(
-            self.decision, self.reason, self.context,
-            None if self.updated_input is None else json.dumps(self.updated_input),
-            self.system_message, self.stop_reason,
-        )
+    def answer(self) -> dict:
+        """The fields given, as the host's merge reads them."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+    def __repr__(self):
+        return f"Response({self.answer()})"
 
 
 def allow(message=None, modify=None) -> Response:
@@ -116,20 +112,25 @@ def allow(message=None, modify=None) -> Response:
 
 def approve(reason=None) -> Response:
     """Let the call through without a permission prompt."""
-    return Response(types.Decision.ALLOW, reason)
+    return Response("allow", reason)
 
 
 def deny(reason: str) -> Response:
-    return Response(types.Decision.DENY, reason)
+    return Response("deny", reason)
 
 
 def ask(reason: str) -> Response:
-    return Response(types.Decision.ASK, reason)
+    return Response("ask", reason)
 
 
 def block(reason: str) -> Response:
     """Stop/SubagentStop: keep Claude working; UserPromptSubmit: drop the prompt; ..."""
-    return Response(types.Decision.BLOCK, reason)
+    return Response("block", reason)
+
+
+def defer(reason=None) -> Response:
+    """Leave the decision to the next hook or to the user."""
+    return Response("defer", reason)
 
 
 def context(text: str) -> Response:
@@ -142,113 +143,42 @@ def stop(reason: str) -> Response:
     return Response(stop_reason=reason)
 
 
+_LEVELS = ("trace", "debug", "info", "warn", "error")
+
+
 def log(level: str, message: str) -> None:
     """Into the host's log: level is trace, debug, info, warn or error."""
-    _log.log(getattr(types.LogLevel, level.upper()), message)
-
-
-# ── background tasks ────────────────────────────────────────────────────────────────────────
-
-class TaskError(Exception):
-    """The host refused a task call (for example: the session's queue is full)."""
-
-
-class Task:
-    """A background task: a function run by the host in a fresh instance of the plugin."""
-
-    def __init__(self, fn, ttl=300, priority=0, transform=None):
-        self.fn, self.ttl, self.priority, self.transform = fn, ttl, priority, transform
-        self.name = fn.__name__
-
-    def __call__(self, *args, **kwargs):
-        result = self.fn(*args, **kwargs)
-        return self.transform(result) if self.transform else result
-
-
-def _key(task_or_key) -> str:
-    return task_or_key.name if isinstance(task_or_key, Task) else str(task_or_key)
-
-
-def _host(call, *args):
-    try:
-        return call(*args)
-    except Err as err:
-        raise TaskError(str(err.value)) from None
-
-
-def _ms(seconds) -> int:
-    return max(0, min(int(seconds * 1000), 2**32 - 1))
-
-
-class Tasks:
-    """The task API of one session (the host knows the session: nothing here names it)."""
-
-    def add(self, task, *args, key=None, ttl=None, priority=None, wake=False, **kwargs):
-        if not isinstance(task, Task):
-            raise TypeError("tasks.add takes a function decorated with @app.task")
-        options = types.TaskOptions(key, task.ttl if ttl is None else ttl,
-                                    task.priority if priority is None else priority)
-        payload = json.dumps({"args": list(args), "kwargs": kwargs})
-        added = _host(_tasks.add, task.name, payload, options)
-        if wake:
-            self.wake(added.key)
-        return added
-
-    def wake(self, task_or_key):
-        """Mark a task so its result wakes Claude when it lands after Claude stopped (the
-        ``fasthooks-host wake`` hook install adds); False if there is no such task."""
-        try:
-            return _tasks.wake(_key(task_or_key))
-        except Err as err:
-            raise TaskError(f"cannot mark `{_key(task_or_key)}` to wake Claude: {err.value}") from None
-
-    def pop(self, task_or_key):
-        value = _host(_tasks.pop, _key(task_or_key))
-        return None if value is None else json.loads(value)
-
-    def get(self, task_or_key):
-        return _host(_tasks.get, _key(task_or_key))
-
-    def has(self, task_or_key=None):
-        return _host(_tasks.has, None if task_or_key is None else _key(task_or_key))
-
-    def cancel(self, task_or_key):
-        return _host(_tasks.cancel, _key(task_or_key))
-
-    def cancel_all(self):
-        return _host(_tasks.cancel_all)
-
-    def pop_all(self):
-        return {o.key: json.loads(o.value) for o in _host(_tasks.pop_all)}
-
-    def pop_errors(self):
-        return [(e.key, e.error) for e in _host(_tasks.pop_errors)]
-
-    def wait(self, task_or_key, timeout=30.0):
-        value = _host(_tasks.wait, _key(task_or_key), _ms(timeout))
-        return None if value is None else json.loads(value)
-
-    def wait_all(self, keys, timeout=30.0):
-        done = _host(_tasks.wait_all, [_key(k) for k in keys], _ms(timeout))
-        return {o.key: json.loads(o.value) for o in done}
-
-    def wait_any(self, keys, timeout=30.0):
-        done = _host(_tasks.wait_any, [_key(k) for k in keys], _ms(timeout))
-        return None if done is None else (done.key, json.loads(done.value))
+    if level not in _LEVELS:
+        raise ValueError(f"log level is one of {', '.join(_LEVELS)}, not {level!r}")
+    host.log(level, str(message))
 
 
 # ── the app ─────────────────────────────────────────────────────────────────────────────────
 
+_CAPABILITIES = ("read-files", "write-files", "network", "environment", "agent")
+
+
+def _tasks_parameter(handler):
+    """The parameter that gets ``Tasks``: the one annotated ``Tasks``, else one named ``tasks``."""
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    for parameter in parameters:
+        if parameter.annotation is Tasks or parameter.annotation == "Tasks":
+            return parameter.name
+    return "tasks" if any(p.name == "tasks" for p in parameters) else None
+
+
 class HookApp:
-    def __init__(self, name: str, version: str = "0.1.0"):
+    def __init__(self, name: str = "plugin", version: str = "0.1.0"):
         self.name, self.version = name, version
-        self.routes = []  # (event, matcher, guard, handler)
-        self.tasks = {}
+        self.routes = []  # (event, matcher, guard, handler, tasks parameter)
         self.capabilities = []
 
     def on(self, event: str, matcher: str = "", when=None):
         def register(handler):
-            self.routes.append((event, matcher, when, handler))
+            self.routes.append((event, matcher, when, handler, _tasks_parameter(handler)))
             return handler
         return register
 
@@ -288,105 +218,113 @@ class HookApp:
     def on_pre_compact(self, matcher: str = "", when=None):
         return self.on("PreCompact", matcher, when)
 
-    def task(self, fn=None, *, ttl=300, priority=0, transform=None):
-        """``@app.task`` or ``@app.task(ttl=600, priority=5, transform=f)``."""
-        def register(function):
-            task = Task(function, ttl, priority, transform)
-            self.tasks[task.name] = task
-            return task
-        return register(fn) if fn is not None else register
+    def task(self, fn=None, *, name=None, ttl=300, priority=0, transform=None):
+        """``@app.task`` or ``@app.task(ttl=600, priority=5, transform=f, name=...)``: the same as
+        ``fasthooks_sdk.tasks.task``."""
+        return task(fn, name=name, ttl=ttl, priority=priority, transform=transform)
 
     def agent_task(self, fn=None, *, model=None, system_prompt=None, allowed_tools=(),
-                   max_turns=None, max_budget_usd=None, ttl=300, priority=0, transform=None):
+                   max_turns=None, max_budget_usd=None, name=None, ttl=300, priority=0,
+                   transform=None):
         """The seed's ``@agent_task(model=..., system_prompt=..., allowed_tools=...)``: a task
         whose function gets an ``Agent`` (``fasthooks_sdk.agent``) as its first argument. The
         plugin then asks for the agent capability (the user grants ``--allow-agent``)."""
-        from .agent import Agent
-
         agent = Agent(model, system_prompt, allowed_tools, max_turns, max_budget_usd)
 
         def register(function):
             def with_agent(*args, **kwargs):
                 return function(agent, *args, **kwargs)
-            with_agent.__name__ = function.__name__
-            task = Task(with_agent, ttl, priority, transform)
-            self.tasks[task.name] = task
-            if types.Capability.AGENT not in self.capabilities:
-                self.capabilities.append(types.Capability.AGENT)
-            return task
+            with_agent.__qualname__ = function.__qualname__
+            self.needs("agent")
+            return task(with_agent, name=name, ttl=ttl, priority=priority, transform=transform)
         return register(fn) if fn is not None else register
 
     def needs(self, *capabilities):
-        """Declare capabilities (types.Capability) the user must grant."""
-        self.capabilities.extend(capabilities)
-
-    # The three exports.
+        """Declare capabilities the user must grant: read-files, write-files, network,
+        environment, agent."""
+        for capability in capabilities:
+            capability = getattr(capability, "name", capability).lower().replace("_", "-")
+            if capability not in _CAPABILITIES:
+                raise ValueError(f"capability is one of {', '.join(_CAPABILITIES)}, not {capability!r}")
+            if capability not in self.capabilities:
+                self.capabilities.append(capability)
 
     def subscriptions(self):
         """(event, matcher) pairs, once each, in registration order: what describe() declares."""
         subscriptions = []
-        for event, matcher, _, _ in self.routes:
+        for event, matcher, *_ in self.routes:
             if (event, matcher) not in subscriptions:
                 subscriptions.append((event, matcher))
         return subscriptions
 
-    def describe(self) -> types.PluginInfo:
-        return types.PluginInfo(self.name, self.version,
-                                [types.Subscription(e, m) for e, m in self.subscriptions()],
-                                list(self.capabilities))
+    def describe(self):
+        if AGENT_TASKS:
+            self.needs("agent")
+        return host.plugin_info(self.name, self.version, self.subscriptions(), self.capabilities)
 
-    def dispatch(self, event: Event, matched) -> types.Response:
-        """Run the routes of the subscriptions the host matched (indices into describe()); the
+    def dispatch(self, raw: dict):
+        """Run the routes of the subscriptions the host matched, in registration order; the
         first deny or block answers at once, otherwise the host merges the answers by its one
         rule (the same for handlers of a plugin as for plugins of a hook)."""
         subscriptions = self.subscriptions()
-        fired = {subscriptions[i] for i in matched if i < len(subscriptions)}
+        fired = {subscriptions[i] for i in host.matched_subscriptions(subscriptions, raw)
+                 if i < len(subscriptions)}
+        event = from_raw(raw)
         tasks = Tasks()
         answers = []
-        for route_event, matcher, guard, handler in self.routes:
+        for route_event, matcher, guard, handler, tasks_parameter in self.routes:
             if (route_event, matcher) not in fired:
                 continue
             if guard is not None and not guard(event):
                 continue
-            takes_tasks = len(inspect.signature(handler).parameters) >= 2
-            response = handler(event, tasks) if takes_tasks else handler(event)
+            extra = {tasks_parameter: tasks} if tasks_parameter else {}
+            response = resolve(handler(event, **extra))
             if response is None:
                 continue
-            if response.decision in (types.Decision.DENY, types.Decision.BLOCK):
-                return response.to_wit()
-            answers.append(response.to_wit())
-        if len(answers) == 1:
-            return answers[0]
-        return _routing.merge(answers)
+            if not isinstance(response, Response):
+                raise TypeError(f"a handler returned {type(response).__name__}: return a Response "
+                                "(allow(), deny(reason), context(text), ...) or None")
+            if response.decision in ("deny", "block"):
+                return host.merge([response.answer()])
+            answers.append(response.answer())
+        return host.merge(answers)
 
-    def run_task(self, name: str, args: str) -> str:
-        task = self.tasks.get(name)
-        if task is None:
-            raise Err(f"unknown task {name}")
-        payload = json.loads(args)
-        return json.dumps(task(*payload.get("args", []), **payload.get("kwargs", {})))
+
+def _fail(where, err):
+    """What an export raises for ``err``: one line for the host; the traceback into the log."""
+    try:
+        host.log("error", f"{where}: {errors.full(err)}")
+    except Exception:  # noqa: BLE001 (the log is best effort; the answer still says what failed)
+        pass
+    return host.failure(errors.one_line(err))
 
 
 def export(app: HookApp):
-    """The class componentize-py exports: assign it to ``WitWorld`` in the app module."""
+    """The class componentize-py exports: assign it to ``WitWorld`` in the app module. Under
+    plain Python (the native test mode) it is the same class on no WIT world."""
+    if host.NATIVE:
+        base = object
+    else:
+        import wit_world
 
-    class Exported(wit_world.WitWorld):
-        def describe(self) -> types.PluginInfo:
+        base = wit_world.WitWorld
+
+    class Exported(base):
+        def describe(self):
             return app.describe()
 
-        def handle(self, event: types.Event) -> types.Response:
+        def handle(self, event):
             try:
-                matched = _routing.matched_subscriptions()
-                return app.dispatch(Event(json.loads(event.raw_json)), matched)
+                return app.dispatch(json.loads(event.raw_json))
             except TaskError as err:
-                raise Err(str(err))
+                raise host.failure(f"TaskError: {err}") from None
+            except Exception as err:  # noqa: BLE001 (every failure becomes one line)
+                raise _fail(f"handling {getattr(event, 'name', 'an event')}", err) from None
 
         def run_task(self, name: str, args: str) -> str:
             try:
-                return app.run_task(name, args)
-            except Err:
-                raise
-            except Exception as err:  # a failing task: its error text, as the seed keeps it
-                raise Err(f"{type(err).__name__}: {err}")
+                return run_task(name, args)
+            except Exception as err:  # noqa: BLE001 (a failing task: its error text)
+                raise _fail(f"task {name}", err) from None
 
     return Exported

@@ -11,13 +11,7 @@ The host caps every option by what the user granted (``--allow-agent-tools``,
 or budget, raises ``AgentError`` with the host's reason (and so fails the task).
 """
 
-from componentize_py_types import Err
-from wit_world.imports import agent as _agent
-
-try:
-    from wit_world.imports.types import AgentRequest as _Request
-except ImportError:
-    from wit_world.imports.fasthooks_hooks_types import AgentRequest as _Request
+from ._host import host
 
 __all__ = ["Agent", "AgentError"]
 
@@ -39,12 +33,9 @@ class Agent:
         unknown = set(overrides) - set(self.options)
         if unknown:
             raise AgentError(f"unknown agent options: {', '.join(sorted(unknown))}")
-        options = {**self.options, **overrides}
-        request = _Request(prompt, options["model"], options["system_prompt"],
-                           list(options["allowed_tools"]), options["max_turns"],
-                           None if options["max_budget_usd"] is None
-                           else float(options["max_budget_usd"]))
+        request = {**self.options, **overrides, "prompt": prompt}
+        request["allowed_tools"] = list(request["allowed_tools"])
         try:
-            return _agent.query(request)
-        except Err as failed:
-            raise AgentError(failed.value) from None
+            return host.agent_query(request)
+        except host.HostRefused as refused:
+            raise AgentError(refused.reason) from None

@@ -18,15 +18,23 @@ other raises ``RequestDenied``, whose message names the grant to add. Redirects 
 import json as _json
 
 try:
-    from componentize_py_types import Err
-    from wit_world.imports import outgoing_handler as _handler
-    from wit_world.imports import streams as _streams
-    from wit_world.imports import wasi_http_types as _http
-except ImportError as missing:  # pragma: no cover - a build without the world
-    raise ImportError(
-        "fasthooks_sdk.http needs the plugin built against the plugin-http world "
-        "(componentize-py -d wit -w plugin-http ...)"
-    ) from missing
+    import wit_world  # noqa: F401  (present only inside a componentize-py build)
+except ImportError:
+    # The native test mode: requests go out with urllib, unchecked (the host's --allow-http
+    # grants apply in a component), redirects handed back as in a component.
+    _NATIVE = True
+else:
+    _NATIVE = False
+    try:
+        from componentize_py_types import Err
+        from wit_world.imports import outgoing_handler as _handler
+        from wit_world.imports import streams as _streams
+        from wit_world.imports import wasi_http_types as _http
+    except ImportError as missing:  # pragma: no cover - a build without the world
+        raise ImportError(
+            "fasthooks_sdk.http needs the plugin built against the plugin-http world "
+            "(componentize-py -d wit -w plugin-http ...)"
+        ) from missing
 
 __all__ = [
     "get", "post", "request", "Response",
@@ -175,7 +183,30 @@ _METHODS = {
 }
 
 
+def _send_native(method, url, headers, body):
+    import urllib.error
+    import urllib.request
+
+    class _HandBack(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *_args, **_kwargs):
+            return None
+
+    request = urllib.request.Request(url, data=body or None, method=method, headers=headers)
+    try:
+        with urllib.request.build_opener(_HandBack).open(request, timeout=30) as answer:
+            status, received, content = answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as answer:
+        status, received, content = answer.code, answer.headers, answer.read()
+    except urllib.error.URLError as failed:
+        raise HttpError(f"HTTP request failed: {failed.reason}") from None
+    return Response(status, {k.lower(): v for k, v in received.items()}, content, url)
+
+
 def _send_once(method, url, headers, body):
+    if _split(url) is None:
+        raise InvalidUrl(f"not an http:// or https:// URL: {url}")
+    if _NATIVE:
+        return _send_native(method, url, headers, body)
     parts = _split(url)
     if parts is None:
         raise InvalidUrl(f"not an http:// or https:// URL: {url}")

@@ -13,8 +13,7 @@ Failures (a note over 16 KiB, an empty one) raise ``MemoryStoreError`` with the 
 
 from dataclasses import dataclass
 
-from componentize_py_types import Err
-from wit_world.imports import memory as _memory
+from ._host import host
 
 __all__ = ["remember", "search", "forget", "Note", "MemoryStoreError"]
 
@@ -35,21 +34,20 @@ class Note:
 def _host(call, *args):
     try:
         return call(*args)
-    except Err as failed:
-        raise MemoryStoreError(failed.value) from None
+    except host.HostRefused as refused:
+        raise MemoryStoreError(refused.reason) from None
 
 
 def remember(text: str) -> int:
     """Keep ``text`` (tagged with this session); returns its id."""
-    return _host(_memory.remember, text)
+    return _host(host.memory_remember, text)
 
 
 def search(words: str, limit: int = 5) -> list:
     """The plugin's notes that best match ``words``, most relevant first."""
-    notes = _host(_memory.search, words, limit)
-    return [Note(n.id, n.text, n.session_id, n.created_at_ms, n.score) for n in notes]
+    return [Note(**note) for note in _host(host.memory_search, words, limit)]
 
 
 def forget(note_id: int) -> bool:
     """Drop the note ``note_id``; True if it was there."""
-    return _host(_memory.forget, note_id)
+    return _host(host.memory_forget, note_id)

@@ -12,13 +12,7 @@ Keys up to 1 KiB, values up to 1 MiB (text), 10,000 keys per scope; a refusal ra
 ``StateError`` with the host's message.
 """
 
-from componentize_py_types import Err
-from wit_world.imports import state as _state
-
-try:
-    from wit_world.imports.types import StateScope as _Scope
-except ImportError:
-    from wit_world.imports.fasthooks_hooks_types import StateScope as _Scope
+from ._host import host
 
 __all__ = ["get", "set", "delete", "keys", "StateError"]
 
@@ -27,32 +21,30 @@ class StateError(Exception):
     pass
 
 
-def _scope(scope: str):
-    if scope == "session":
-        return _Scope.SESSION
-    if scope == "global":
-        return _Scope.GLOBAL
-    raise StateError(f'scope is "session" or "global", not {scope!r}')
+def _scope(scope: str) -> str:
+    if scope not in ("session", "global"):
+        raise StateError(f'scope is "session" or "global", not {scope!r}')
+    return scope
 
 
 def _host(call, *args):
     try:
         return call(*args)
-    except Err as failed:
-        raise StateError(failed.value) from None
+    except host.HostRefused as refused:
+        raise StateError(refused.reason) from None
 
 
 def get(key: str, scope: str = "session"):
-    return _host(_state.get, _scope(scope), key)
+    return _host(host.state_get, _scope(scope), key)
 
 
 def set(key: str, value: str, scope: str = "session") -> None:
-    _host(_state.set, _scope(scope), key, value)
+    _host(host.state_set, _scope(scope), key, value)
 
 
 def delete(key: str, scope: str = "session") -> bool:
-    return _host(_state.delete, _scope(scope), key)
+    return _host(host.state_delete, _scope(scope), key)
 
 
 def keys(scope: str = "session") -> list:
-    return _host(_state.keys, _scope(scope))
+    return _host(host.state_keys, _scope(scope))

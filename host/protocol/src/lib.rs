@@ -17,7 +17,7 @@
 //! - [`response`]: what a handler or a plugin answers, and the one rule that merges answers.
 //! - [`render`]: the merged answer in each event's wire format and exit code, and the one
 //!   shape of the host's stderr lines.
-//! - `sdk_table` (a test): keeps the JavaScript SDK's copy of the event table equal to it.
+//! - `sdk_table` (a test): keeps the JavaScript and Python SDKs' copies of the event table equal to it.
 
 pub mod event;
 pub mod events;

@@ -1,6 +1,7 @@
-//! The event table as the JavaScript SDK reads it (`guest-sdk/js/src/event-table.js`), kept
-//! equal to [`crate::events`] by this test: the SDK's native test mode routes events with it,
-//! and its TypeScript types name its events, so the host's table stays their one source.
+//! The event table as the JavaScript and Python SDKs read it (`guest-sdk/js/src/event-table.js`,
+//! `guest-sdk/python/fasthooks_sdk/_event_table.py`), kept equal to [`crate::events`] by this
+//! test: their native test modes route events with it, and the TypeScript types name its
+//! events, so the host's table stays their one source.
 //!
 //! After changing the table: `FASTHOOKS_WRITE_TABLES=1 cargo test -p fasthooks-protocol sdk_table`.
 
@@ -35,22 +36,33 @@ fn table() -> Value {
     })
 }
 
+/// Each SDK's copy: (path from this crate, text around the table's JSON).
+const COPIES: &[(&str, &str, &str)] = &[
+    (
+        "../../guest-sdk/js/src/event-table.js",
+        "// Generated from fasthooks-protocol's event table by host/protocol/src/sdk_table.rs: do not edit.\nexport const EVENT_TABLE = ",
+        ";\n",
+    ),
+    (
+        "../../guest-sdk/python/fasthooks_sdk/_event_table.py",
+        "# Generated from fasthooks-protocol's event table by host/protocol/src/sdk_table.rs: do not edit.\nimport json\n\nEVENT_TABLE = json.loads(r\"\"\"",
+        "\"\"\")\n",
+    ),
+];
+
 #[test]
-fn the_javascript_sdk_has_the_hosts_event_table() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../guest-sdk/js/src/event-table.js"
-    );
-    let expected = format!(
-        "// Generated from fasthooks-protocol's event table by host/protocol/src/sdk_table.rs: do not edit.\nexport const EVENT_TABLE = {};\n",
-        serde_json::to_string_pretty(&table()).unwrap()
-    );
-    if std::env::var_os("FASTHOOKS_WRITE_TABLES").is_some() {
-        std::fs::write(path, &expected).unwrap();
+fn the_sdks_have_the_hosts_event_table() {
+    let json = serde_json::to_string_pretty(&table()).unwrap();
+    for (relative, before, after) in COPIES {
+        let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
+        let expected = format!("{before}{json}{after}");
+        if std::env::var_os("FASTHOOKS_WRITE_TABLES").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let found = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            found == expected,
+            "{path} differs from the host's event table: run FASTHOOKS_WRITE_TABLES=1 cargo test -p fasthooks-protocol sdk_table"
+        );
     }
-    let found = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        found == expected,
-        "{path} differs from the host's event table: run FASTHOOKS_WRITE_TABLES=1 cargo test -p fasthooks-protocol sdk_table"
-    );
 }

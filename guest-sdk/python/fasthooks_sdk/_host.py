@@ -1,0 +1,12 @@
+"""The host this plugin talks to: the WIT imports inside a component (``_component``), or the
+in-memory stand-in of the native test mode under plain Python (``_native``). Everything else in
+the SDK calls the host through this one name."""
+
+try:
+    import wit_world  # noqa: F401  (present only inside a componentize-py build)
+except ImportError:
+    from . import _native as host
+else:
+    from . import _component as host
+
+__all__ = ["host"]

@@ -1,0 +1,1 @@
+"""Integrations in the seed's ``fasthooks.contrib`` shape."""
