@@ -70,11 +70,11 @@ for plugin in "${js_plugins[@]}"; do
   dir="plugins/$plugin"
   entry="$dir/app.js"
   [ -f "$dir/app.ts" ] && entry="$dir/app.ts"
-  if [ -f "$dir/package.json" ] && [ ! -e "$dir/node_modules/fasthooks-sdk" ]; then
-    npm install --prefix "$dir" --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
-  fi
+  # Each time: a dependency added to package.json is installed before the bundle is made.
+  [ -f "$dir/package.json" ] && npm install --prefix "$dir" --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
   [ -f "$dir/tsconfig.json" ] && "$bin/tsc" -p "$dir"
-  "$bin/esbuild" "$entry" --bundle --format=esm --platform=neutral --conditions=fasthooks-component \
+  # --platform=neutral reads no `main` field unless told: npm packages name their entry there.
+  "$bin/esbuild" "$entry" --bundle --format=esm --platform=neutral --main-fields=module,main --conditions=fasthooks-component \
     --external:'fasthooks:*' --external:'wasi:*' --log-level=warning --outfile="target/js-build/$plugin.js"
   # Without HTTP: -d http leaves out the wasi:http imports the runtime adds by default, so the
   # plugin does not ask for --allow-http. -d fetch-event: a plugin serves no incoming requests.

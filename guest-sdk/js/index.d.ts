@@ -110,6 +110,7 @@ export declare function approve(reason?: string): Response;
 export declare function deny(reason: string): Response;
 export declare function ask(reason: string): Response;
 export declare function block(reason: string): Response;
+/** Pause the turn for the user to decide (it outranks ask). */
 export declare function defer(reason?: string): Response;
 export declare function context(text: string): Response;
 export declare function stop(reason: string): Response;
@@ -138,7 +139,8 @@ export declare class Task<A extends unknown[] = unknown[], R = unknown> {
   readonly name: string;
   readonly ttl: number;
   readonly priority: number;
-  run(args: A): Promise<R>;
+  /** Its value, or a promise of it for an async function. */
+  run(args: A): R | Promise<R>;
 }
 export type TaskKey = Task<any, any> | string;
 
@@ -164,6 +166,7 @@ export declare class Tasks {
   pop(key: string): unknown;
   get<R>(task: Task<any, R>): TaskResult<R> | undefined;
   get(key: string): TaskResult | undefined;
+  /** Whether its result (without a key: any result of the session) is ready to pop. */
   has(task?: TaskKey): boolean;
   cancel(task: TaskKey): boolean;
   cancelAll(): number;
@@ -193,8 +196,8 @@ export interface AgentOptions {
 
 export interface PluginExports {
   describe(): { name: string; version: string; subscriptions: { event: string; matcher: string }[]; capabilities: Capability[] };
-  handle(event: { name: string; sessionId: string; cwd: string; rawJson: string }): Promise<object>;
-  runTask(name: string, args: string): Promise<string>;
+  handle(event: { name: string; sessionId: string; cwd: string; rawJson: string }): object | Promise<object>;
+  runTask(name: string, args: string): string | Promise<string>;
 }
 
 export declare class HookApp {
@@ -209,19 +212,24 @@ export declare class HookApp {
   onStop(handler: Handler, options?: RouteOptions): this;
   onSubagentStop(handler: Handler, options?: RouteOptions): this;
   onSessionStart(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onSessionStart(handler: Handler, options?: RouteOptions): this;
   onSessionEnd(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onSessionEnd(handler: Handler, options?: RouteOptions): this;
   onNotification(matcher: string, handler: Handler, options?: RouteOptions): this;
+  onNotification(handler: Handler, options?: RouteOptions): this;
   onPreCompact(matcher: string, handler: Handler, options?: RouteOptions): this;
-  task<A extends unknown[], R>(
+  onPreCompact(handler: Handler, options?: RouteOptions): this;
+  /** A task; with a `transform`, its result is what the transform returns. */
+  task<A extends unknown[], R, T = R>(
     name: string,
     fn: (...args: A) => R | Promise<R>,
-    options?: { ttl?: number; priority?: number; transform?: (value: R) => unknown },
-  ): Task<A, R>;
-  agentTask<A extends unknown[], R>(
+    options?: { ttl?: number; priority?: number; transform?: (value: R) => T },
+  ): Task<A, T>;
+  agentTask<A extends unknown[], R, T = R>(
     name: string,
     fn: (agent: Agent, ...args: A) => R | Promise<R>,
-    options?: AgentOptions & { ttl?: number; priority?: number; transform?: (value: R) => unknown },
-  ): Task<A, R>;
+    options?: AgentOptions & { ttl?: number; priority?: number; transform?: (value: R) => T },
+  ): Task<A, T>;
   needs(...capabilities: Capability[]): this;
   describe(): ReturnType<PluginExports['describe']>;
   /** `export const { describe, handle, runTask } = app.exports();` */
@@ -259,7 +267,10 @@ export declare const memory: {
 };
 
 export declare class HostError extends Error {
+  constructor(call: string, reason: string);
   readonly call: string;
   readonly reason: string;
 }
-export declare class PluginError extends Error {}
+export declare class PluginError extends Error {
+  constructor(message: string);
+}

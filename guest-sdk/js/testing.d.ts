@@ -27,8 +27,10 @@ export declare const events: {
   preCompact(trigger?: string, customInstructions?: string, fields?: Fields): RawEvent;
 };
 export declare function runEvent(app: HookApp, event: RawEvent): Promise<WireResponse>;
+/** What the host checks when it loads the plugin (known events, usable matchers); throws otherwise. */
+export declare function check(app: HookApp): void;
 export declare function runTask<R>(app: HookApp, task: Task<any, R> | string, ...args: unknown[]): Promise<R>;
-export declare function queuedTasks(): { key: string; name: string; status: TaskStatusName; value?: string; error?: string }[];
+export declare function queuedTasks(): { key: string; name: string; status: TaskStatusName; value?: string; error?: string; wake: boolean }[];
 export declare function respondWith(responder: (request: { prompt: string; model?: string; systemPrompt?: string; allowedTools: string[]; maxTurns?: number; maxBudgetUsd?: number }) => string): void;
 export declare function logLines(): { level: string; message: string }[];
 export declare function reset(): void;

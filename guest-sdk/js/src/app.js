@@ -6,7 +6,7 @@ import { describeError, HostError, PluginError } from './errors.js';
 import { Event } from './events.js';
 import { isBlocking, toWit } from './responses.js';
 import { Agent, log } from './services.js';
-import { Task, Tasks } from './tasks.js';
+import { isThenable, Task, Tasks } from './tasks.js';
 
 export { Task };
 
@@ -114,51 +114,54 @@ export class HookApp {
   /**
    * Run the routes of the subscriptions the host matched, in registration order; the first
    * deny or block answers at once, otherwise the host merges the answers by its one rule.
+   * Synchronous while the handlers are; from the first async handler on, a promise.
    */
-  async handle(witEvent) {
+  handle(witEvent) {
     const raw = JSON.parse(witEvent.rawJson);
     const event = new Event(raw);
     const subscriptions = this.subscriptions();
     const fired = new Set(host.matchedSubscriptions(subscriptions, raw).map((i) => subscriptions[i]).filter(Boolean));
-    const tasks = new Tasks((name, args) => this.runNow(name, args));
+    const routes = this.routes.filter((route) => fired.has(subscriptions.find((s) => s.event === route.event && s.matcher === route.matcher)));
+    const tasks = new Tasks();
     const answers = [];
-    for (const route of this.routes) {
-      const subscription = subscriptions.find((s) => s.event === route.event && s.matcher === route.matcher);
-      if (!fired.has(subscription)) continue;
-      if (route.when && !route.when(event)) continue;
-      const wit = toWit(await route.handler(event, tasks));
-      if (Object.keys(wit).length === 0) continue;
+    // The answer that ends the dispatch (a deny or block), or undefined to go on.
+    const take = (answer) => {
+      const wit = toWit(answer);
+      if (Object.keys(wit).length === 0) return undefined;
       if (isBlocking(wit)) return wit;
       answers.push(wit);
-    }
-    if (answers.length === 0) return {};
-    return answers.length === 1 ? answers[0] : host.merge(answers);
+      return undefined;
+    };
+    const from = (index) => {
+      for (let i = index; i < routes.length; i++) {
+        const route = routes[i];
+        if (route.when && !route.when(event)) continue;
+        const answer = route.handler(event, tasks);
+        if (isThenable(answer)) return answer.then((value) => take(value) ?? from(i + 1));
+        const done = take(answer);
+        if (done) return done;
+      }
+      if (answers.length === 0) return {};
+      return answers.length === 1 ? answers[0] : host.merge(answers);
+    };
+    return from(0);
   }
 
-  /** Run task `name` with the JSON arguments of its add; its result as JSON text. */
-  async runTask(name, args) {
+  /** Run task `name` with the JSON arguments of its add: its result as JSON text (or a promise of it). */
+  runTask(name, args) {
     const task = this.tasks.get(name);
     if (!task) throw new PluginError(`${this.name} has no task ${name}`);
     const payload = JSON.parse(args);
-    const value = await task.run(Array.isArray(payload.args) ? payload.args : []);
-    return JSON.stringify(value ?? null);
-  }
-
-  // The native host's runner: the task at once, as {ok, value} or {ok: false, error}.
-  // (through the exports, so its failure reads as it would from the host).
-  runNow(name, args) {
-    return this.exports()
-      .runTask(name, args)
-      .then(
-        (value) => ({ ok: true, value }),
-        (error) => ({ ok: false, error: String(error) }),
-      );
+    const value = task.run(Array.isArray(payload.args) ? payload.args : []);
+    const encode = (result) => JSON.stringify(result ?? null);
+    return isThenable(value) ? value.then(encode) : encode(value);
   }
 
   /**
    * The component's exports: `export const { describe, handle, runTask } = app.exports();`.
    * An exception escaping a handler or task becomes one line for the host (`TypeError: …
-   * (file:line)`, which the host prints after the plugin's name), and its stack goes to the log.
+   * (file:line)`, which the host prints after the plugin's name; the line is the bundle's),
+   * and its stack goes to the log.
    */
   exports() {
     const fail = (where, err) => {
@@ -172,22 +175,24 @@ export class HookApp {
       }
       return line;
     };
+    // A call's result, its failure as one line (thrown, or rejected when it is async).
+    const guarded = (where, call) => {
+      let result;
+      try {
+        result = call();
+      } catch (err) {
+        throw fail(where, err);
+      }
+      return isThenable(result)
+        ? result.catch((err) => {
+            throw fail(where, err);
+          })
+        : result;
+    };
     return {
       describe: () => this.describe(),
-      handle: async (event) => {
-        try {
-          return await this.handle(event);
-        } catch (err) {
-          throw fail(`handling ${event.name}`, err);
-        }
-      },
-      runTask: async (name, args) => {
-        try {
-          return await this.runTask(name, args);
-        } catch (err) {
-          throw fail(`task ${name}`, err);
-        }
-      },
+      handle: (event) => guarded(`handling ${event.name}`, () => this.handle(event)),
+      runTask: (name, args) => guarded(`task ${name}`, () => this.runTask(name, args)),
     };
   }
 }

@@ -2,6 +2,8 @@
 // 'ask', 'block', 'defer'), reason, context, updatedInput (an object: the rewritten tool
 // input), systemMessage, stopReason. Returning nothing means "no opinion".
 
+import { PluginError } from './errors.js';
+
 const DECISIONS = ['allow', 'deny', 'ask', 'block', 'defer'];
 
 /** No objection (Claude Code's own permission flow runs); optionally a message to the user and a rewritten tool input. */
@@ -12,7 +14,7 @@ export const deny = (reason) => ({ decision: 'deny', reason });
 export const ask = (reason) => ({ decision: 'ask', reason });
 /** Stop/SubagentStop: keep Claude working; UserPromptSubmit: drop the prompt; PostToolUse: tell Claude. */
 export const block = (reason) => ({ decision: 'block', reason });
-/** Leave the decision to the next hook or to the user. */
+/** Pause the turn for the user to decide (Claude Code's `defer`; it outranks ask). */
 export const defer = (reason) => ({ decision: 'defer', reason });
 /** Extra context for Claude. */
 export const context = (text) => ({ context: text });
@@ -20,14 +22,20 @@ export const context = (text) => ({ context: text });
 export const stop = (reason) => ({ stopReason: reason });
 
 /** A handler's answer as the WIT `response` record (jco's shape); throws for a malformed one. */
+const FIELDS = new Set(['decision', 'reason', 'context', 'updatedInput', 'systemMessage', 'stopReason']);
+
 export function toWit(response) {
   if (response === undefined || response === null) return {};
   if (typeof response !== 'object') {
-    throw new TypeError(`a handler returned ${typeof response}: return a response (allow(), deny(reason), context(text), …) or nothing`);
+    throw new PluginError(`a handler returned ${typeof response}: return a response (allow(), deny(reason), context(text), …) or nothing`);
+  }
+  const unknown = Object.keys(response).filter((field) => !FIELDS.has(field));
+  if (unknown.length > 0) {
+    throw new PluginError(`a handler's response has unknown field ${unknown[0]}: the fields are ${[...FIELDS].join(', ')}`);
   }
   const { decision, reason, context: text, updatedInput, systemMessage, stopReason } = response;
   if (decision !== undefined && !DECISIONS.includes(decision)) {
-    throw new TypeError(`unknown decision ${JSON.stringify(decision)}: use one of ${DECISIONS.join(', ')}`);
+    throw new PluginError(`unknown decision ${JSON.stringify(decision)}: use one of ${DECISIONS.join(', ')}`);
   }
   const wit = {};
   if (decision !== undefined) wit.decision = decision;

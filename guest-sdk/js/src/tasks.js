@@ -5,6 +5,9 @@
 import * as host from '#host';
 import { PluginError } from './errors.js';
 
+/** Whether `value` is a promise (or any thenable): an async handler's or task's result. */
+export const isThenable = (value) => value !== null && typeof value === 'object' && typeof value.then === 'function';
+
 export const TaskStatus = Object.freeze({
   PENDING: 'pending',
   RUNNING: 'running',
@@ -25,17 +28,21 @@ export class Task {
     this.transform = transform;
   }
 
-  /** Run the task here (what the host's fresh instance does with the arguments of an add). */
-  async run(args) {
-    const result = await this.fn(...args);
-    return this.transform ? this.transform(result) : result;
+  /**
+   * Run the task here (what the host's fresh instance does with the arguments of an add): its
+   * value, or a promise of it when the function is async.
+   */
+  run(args) {
+    const result = this.fn(...args);
+    const finish = (value) => (this.transform ? this.transform(value) : value);
+    return isThenable(result) ? result.then(finish) : finish(result);
   }
 }
 
 const keyOf = (taskOrKey) => (taskOrKey instanceof Task ? taskOrKey.name : String(taskOrKey));
 const decode = (text) => (text === undefined ? undefined : JSON.parse(text));
 const ms = (value, name) => {
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number of milliseconds ≥ 0`);
+  if (!Number.isFinite(value) || value < 0) throw new PluginError(`${name} must be a number of milliseconds ≥ 0`);
   return Math.min(Math.floor(value), 2 ** 32 - 1);
 };
 const OPTIONS = new Set(['key', 'ttl', 'priority', 'wake']);
@@ -46,11 +53,6 @@ function decodeInfo(info) {
 }
 
 export class Tasks {
-  /** @param {(name: string, args: string) => object} run the native host's runner */
-  constructor(run) {
-    this.run = run;
-  }
-
   /** Queue `task(...args)`; returns at once with its info (key, name, status, …). */
   add(task, ...args) {
     return this.addWith(task, {}, ...args);
@@ -62,13 +64,13 @@ export class Tasks {
    * `wake: true` (its result wakes Claude if it lands after Claude stopped).
    */
   addWith(task, options, ...args) {
-    if (!(task instanceof Task)) throw new TypeError('tasks.add takes a task made by app.task(name, fn)');
+    if (!(task instanceof Task)) throw new PluginError('tasks.add takes a task made by app.task(name, fn)');
     for (const name of Object.keys(options ?? {})) {
-      if (!OPTIONS.has(name)) throw new TypeError(`tasks.addWith: unknown option ${name} (key, ttl, priority, wake)`);
+      if (!OPTIONS.has(name)) throw new PluginError(`tasks.addWith: unknown option ${name} (key, ttl, priority, wake)`);
     }
     const { key, ttl = task.ttl, priority = task.priority, wake = false } = options ?? {};
     const payload = JSON.stringify({ args });
-    const added = host.tasks.add(task.name, payload, { key, ttlSeconds: ttl, priority }, this.run);
+    const added = host.tasks.add(task.name, payload, { key, ttlSeconds: ttl, priority });
     if (wake) this.wake(added.key);
     return decodeInfo(added);
   }
@@ -88,7 +90,7 @@ export class Tasks {
     return decodeInfo(host.tasks.get(keyOf(taskOrKey)));
   }
 
-  /** Whether the task (or, without a key, any task of the session) is pending, running or completed. */
+  /** Whether the task's result (or, without a key, any result of the session) is ready to pop. */
   has(taskOrKey) {
     return host.tasks.has(taskOrKey === undefined ? undefined : keyOf(taskOrKey));
   }

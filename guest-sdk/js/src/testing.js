@@ -7,7 +7,7 @@
 //   assert.equal(answer.decision, 'deny');
 
 import * as host from '#host';
-import { EVENT_NAMES } from './events.js';
+import { EVENT_NAMES, matches } from './events.js';
 
 if (!host.NATIVE) {
   throw new Error('fasthooks-sdk/testing runs under plain Node, not inside a component');
@@ -56,6 +56,8 @@ export async function runEvent(app, raw) {
   if (!EVENT_NAMES.includes(raw.hook_event_name)) {
     throw new Error(`unknown event ${raw.hook_event_name}: one of ${EVENT_NAMES.join(', ')}`);
   }
+  check(app);
+  host.useApp(app);
   host.setSession(raw.session_id ?? SESSION);
   const witEvent = {
     name: raw.hook_event_name,
@@ -73,8 +75,22 @@ export async function runEvent(app, raw) {
   }
 }
 
+/**
+ * What the host checks when it loads the plugin: every subscription names a known event (or
+ * '*') and a matcher it can run. Throws otherwise (runEvent checks it first).
+ */
+export function check(app) {
+  for (const { event, matcher } of app.subscriptions()) {
+    if (event !== '*' && !EVENT_NAMES.includes(event)) {
+      throw new Error(`subscription to unknown event ${event}: one of ${EVENT_NAMES.join(', ')}`);
+    }
+    matches(event, matcher, undefined);
+  }
+}
+
 /** Run task `task` (a Task or its name) with these arguments, as the host's fresh instance would: its value. */
 export async function runTask(app, task, ...args) {
+  host.useApp(app);
   const name = typeof task === 'string' ? task : task.name;
   const text = await app.exports().runTask(name, JSON.stringify({ args }));
   return JSON.parse(text);

@@ -91,6 +91,51 @@ test('tasks run at once natively; add, pop, get, has, popAll, popErrors', async 
   assert.match(seen.errors[0][1], /^RangeError: too big \(sdk\.test\.js:\d+\)$/);
 });
 
+test('a plain task finishes inside add, as the host would have it by a wait; an async one cannot be waited for here', async () => {
+  const app = new HookApp('waits');
+  const square = app.task('square', (n) => n * n);
+  const later = app.task('later', async () => 'late');
+  const seen = {};
+  app.onPrompt((_event, tasks) => {
+    const added = tasks.addWith(square, { key: 'sq' }, 7);
+    seen.added = added.status;
+    seen.waited = tasks.wait('sq', 1000);
+    seen.all = tasks.waitAll(['sq', 'missing'], 1000);
+    seen.any = tasks.waitAny(['missing', 'sq'], 1000);
+    seen.has = [tasks.has('sq'), tasks.has('missing'), tasks.has()];
+    tasks.add(later);
+    assert.throws(() => tasks.wait(later, 1000), /async and still running/);
+  });
+  await runEvent(app, events.prompt('x'));
+  assert.deepEqual(seen, { added: 'completed', waited: 49, all: { sq: 49 }, any: ['sq', 49], has: [true, false, true] });
+  assert.equal(queuedTasks().find((t) => t.key === 'later').status, 'completed', 'done once runEvent returns');
+});
+
+test('cancel, cancelAll and re-adding a key', async () => {
+  const app = new HookApp('cancels');
+  const slow = app.task('slow', async (n) => n);
+  const seen = {};
+  app.onPrompt((_event, tasks) => {
+    tasks.addWith(slow, { key: 'a' }, 1);
+    tasks.addWith(slow, { key: 'b' }, 2);
+    tasks.addWith(slow, { key: 'c' }, 3);
+    seen.cancelled = tasks.cancel('a');
+    seen.again = tasks.cancel('a');
+    seen.all = tasks.cancelAll();
+    tasks.addWith(slow, { key: 'c' }, 4);
+  });
+  await runEvent(app, events.prompt('x'));
+  assert.deepEqual(seen, { cancelled: true, again: false, all: 2 });
+  assert.deepEqual(
+    queuedTasks().map((t) => [t.key, t.status, t.value]),
+    [
+      ['a', 'cancelled', undefined],
+      ['b', 'cancelled', undefined],
+      ['c', 'completed', '4'],
+    ],
+  );
+});
+
 test('async tasks, transforms, options kept apart from arguments, and wake', async () => {
   const app = new HookApp('async-js');
   const fetchLike = app.task('fetch_like', async (url, key) => ({ url, key }), { transform: (v) => ({ ...v, done: true }) });
@@ -103,6 +148,7 @@ test('async tasks, transforms, options kept apart from arguments, and wake', asy
   const [task] = queuedTasks();
   assert.equal(task.key, 'doc:1');
   assert.equal(task.status, 'completed');
+  assert.equal(task.wake, true, 'marked to wake Claude');
   assert.deepEqual(JSON.parse(task.value), { url: 'https://docs.rs', key: 'key', done: true });
 });
 
@@ -113,7 +159,7 @@ test('a task name is registered once, and tasks.add refuses what is not a task',
   app.onPrompt((_e, tasks) => tasks.add(() => 1));
   await assert.rejects(runEvent(app, events.prompt('x')), (err) => {
     assert.equal(typeof err, 'string');
-    assert.match(err, /^TypeError: tasks\.add takes a task made by app\.task/);
+    assert.equal(err, 'PluginError: tasks.add takes a task made by app.task(name, fn)', 'a misuse has no place: the SDK noticed it');
     return true;
   });
 });
@@ -135,6 +181,9 @@ test('a malformed answer is refused with what to return', async () => {
   const app = new HookApp('bad-answer');
   app.onPrompt(() => 'yes');
   await assert.rejects(runEvent(app, events.prompt('x')), /return a response \(allow\(\), deny\(reason\)/);
+  const unknown = new HookApp('bad-field');
+  unknown.onPrompt(() => ({ additionalContext: 'x' }));
+  await assert.rejects(runEvent(unknown, events.prompt('x')), /unknown field additionalContext: the fields are decision, reason, context/);
   const other = new HookApp('bad-decision');
   other.onPrompt(() => ({ decision: 'maybe' }));
   await assert.rejects(runEvent(other, events.prompt('x')), /unknown decision "maybe"/);
@@ -182,8 +231,12 @@ test('state per session and global, memory ranked, the log', async () => {
   assert.ok(new HostError('tasks.add', 'full').message === 'tasks.add: full');
 });
 
-test('an unknown event name is refused by the test mode', async () => {
+test('an unknown event name, and a subscription the host would refuse, are refused by the test mode', async () => {
   await assert.rejects(runEvent(new HookApp('x'), events.of('PreTooluse')), /unknown event PreTooluse/);
+  const typo = new HookApp('typo').on('PreTooluse', () => undefined);
+  await assert.rejects(runEvent(typo, events.prompt('x')), /subscription to unknown event PreTooluse/);
+  const lookahead = new HookApp('lookahead').preTool('(?!Bash)', () => undefined);
+  await assert.rejects(runEvent(lookahead, events.prompt('x')), /look-around/);
 });
 
 test('the TypeScript EventName lists every event of the host table', async () => {

@@ -27,6 +27,7 @@ const world = {
   nextNote: 1,
   responder: undefined,
   logs: [],
+  app: undefined, // the plugin whose tasks run here (set by testing.runEvent and runTask)
   running: new Set(), // promises of async tasks still running
 };
 
@@ -39,11 +40,16 @@ export function reset() {
   world.nextNote = 1;
   world.responder = undefined;
   world.logs = [];
+  world.app = undefined;
   world.running.clear();
 }
 
 export function setSession(session) {
   world.session = session;
+}
+
+export function useApp(app) {
+  world.app = app;
 }
 
 export function setResponder(responder) {
@@ -69,7 +75,19 @@ function sessionTasks() {
   return tasks;
 }
 
-const info = (record) => ({ ...record, wake: undefined });
+const info = (record) => ({ ...record });
+
+// Task `name` of the plugin at once, through its exports (so a failure reads as it would from
+// the host): {ok, value} or {ok: false, error}, or a promise of it for an async task.
+function run(name, args) {
+  const failed = (error) => ({ ok: false, error: String(error) });
+  try {
+    const value = world.app.exports().runTask(name, args);
+    return typeof value?.then === 'function' ? value.then((v) => ({ ok: true, value: v }), failed) : { ok: true, value };
+  } catch (error) {
+    return failed(error);
+  }
+}
 
 function finish(record, outcome) {
   if (record.status === 'cancelled') return;
@@ -83,17 +101,36 @@ function finish(record, outcome) {
   }
 }
 
+function cancelRecord(record) {
+  if (!record || (record.status !== 'pending' && record.status !== 'running')) return false;
+  record.status = 'cancelled';
+  record.finishedAtMs = Date.now();
+  return true;
+}
+
+function waited(keys) {
+  const records = keys.map((key) => sessionTasks().get(key)).filter(Boolean);
+  const running = records.find((r) => r.status === 'running');
+  if (running) {
+    throw new HostError('tasks.wait', `task ${running.key} is async and still running: in the native test mode a wait cannot block for it (test its result after runEvent returns)`);
+  }
+  return records.filter((r) => r.status === 'completed');
+}
+
 export const tasks = {
-  add(name, args, options, run) {
+  add(name, args, options) {
+    if (!world.app) {
+      throw new HostError('tasks.add', 'no plugin to run the task: add tasks from a handler run by testing.runEvent');
+    }
     const key = options.key ?? name;
     const now = Date.now();
-    const record = { key, name, status: 'running', value: undefined, error: undefined, createdAtMs: now, startedAtMs: now, finishedAtMs: undefined };
+    const record = { key, name, status: 'running', value: undefined, error: undefined, createdAtMs: now, startedAtMs: now, finishedAtMs: undefined, wake: false };
     const tasks = sessionTasks();
     const earlier = tasks.get(key);
-    if (earlier && (earlier.status === 'pending' || earlier.status === 'running')) earlier.status = 'cancelled';
+    if (earlier) cancelRecord(earlier);
     tasks.set(key, record);
     const done = run(name, args);
-    if (done && typeof done.then === 'function') {
+    if (typeof done.then === 'function') {
       const running = done.then((outcome) => finish(record, outcome)).finally(() => world.running.delete(running));
       world.running.add(running);
     } else {
@@ -112,24 +149,15 @@ export const tasks = {
     const record = sessionTasks().get(key);
     return record ? info(record) : undefined;
   },
+  // As the host: a result ready to pop.
   has(key) {
     const records = key === undefined ? [...sessionTasks().values()] : [sessionTasks().get(key)].filter(Boolean);
-    return records.some((r) => r.status === 'pending' || r.status === 'running' || r.status === 'completed');
+    return records.some((r) => r.status === 'completed');
   },
-  cancel(key) {
-    const record = sessionTasks().get(key);
-    if (!record || (record.status !== 'pending' && record.status !== 'running')) return false;
-    record.status = 'cancelled';
-    return true;
-  },
+  cancel: (key) => cancelRecord(sessionTasks().get(key)),
   cancelAll() {
     let cancelled = 0;
-    for (const record of sessionTasks().values()) {
-      if (record.status === 'pending' || record.status === 'running') {
-        record.status = 'cancelled';
-        cancelled += 1;
-      }
-    }
+    for (const record of sessionTasks().values()) if (cancelRecord(record)) cancelled += 1;
     return cancelled;
   },
   popAll() {
@@ -152,19 +180,12 @@ export const tasks = {
     }
     return out;
   },
-  // Tasks here finish inside `add` (or, when async, by the time the test awaits `settle`):
-  // a wait returns what is there.
-  wait: (key) => {
-    const record = sessionTasks().get(key);
-    return record?.status === 'completed' ? record.value : undefined;
-  },
-  waitAll: (keys) =>
-    keys
-      .map((key) => sessionTasks().get(key))
-      .filter((r) => r?.status === 'completed')
-      .map((r) => ({ key: r.key, value: r.value })),
+  // A task here finishes inside `add`, unless it is async: a wait returns what is there, and
+  // cannot wait for an async task still running (this process cannot block for it).
+  wait: (key) => waited([key])[0]?.value,
+  waitAll: (keys) => waited(keys).map((r) => ({ key: r.key, value: r.value })),
   waitAny: (keys) => {
-    const record = keys.map((key) => sessionTasks().get(key)).find((r) => r?.status === 'completed');
+    const [record] = waited(keys);
     return record ? { key: record.key, value: record.value } : undefined;
   },
   wake(key) {
