@@ -89,6 +89,13 @@ class Response:
                  system_message=None, stop_reason=None):
         if decision is not None and decision not in _DECISIONS:
             raise ValueError(f"decision is one of {', '.join(_DECISIONS)}, not {decision!r}")
+        # Checked here: a value of the wrong type would reach the host's types and trap.
+        for field, value in (("reason", reason), ("context", context), ("system_message", system_message),
+                             ("stop_reason", stop_reason)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"a response's {field} is a str, not {type(value).__name__}")
+        if updated_input is not None and not isinstance(updated_input, dict):
+            raise TypeError(f"a response's updated_input is a dict, not {type(updated_input).__name__}")
         self.decision = decision
         self.reason = reason
         self.context = context
@@ -236,7 +243,8 @@ class HookApp:
                 return function(agent, *args, **kwargs)
             with_agent.__qualname__ = function.__qualname__
             self.needs("agent")
-            return task(with_agent, name=name, ttl=ttl, priority=priority, transform=transform)
+            return task(with_agent, name=name, ttl=ttl, priority=priority, transform=transform,
+                        _takes=function)
         return register(fn) if fn is not None else register
 
     def needs(self, *capabilities):
@@ -258,9 +266,9 @@ class HookApp:
         return subscriptions
 
     def describe(self):
-        if AGENT_TASKS:
-            self.needs("agent")
-        return host.plugin_info(self.name, self.version, self.subscriptions(), self.capabilities)
+        # The seed's module-level @agent_task asks for the agent for the plugin that has it.
+        capabilities = self.capabilities + (["agent"] if AGENT_TASKS and "agent" not in self.capabilities else [])
+        return host.plugin_info(self.name, self.version, self.subscriptions(), capabilities)
 
     def dispatch(self, raw: dict):
         """Run the routes of the subscriptions the host matched, in registration order; the
@@ -313,18 +321,17 @@ def export(app: HookApp):
         def describe(self):
             return app.describe()
 
+        # BaseException too: sys.exit() in a handler must not trap the component.
         def handle(self, event):
             try:
                 return app.dispatch(json.loads(event.raw_json))
-            except TaskError as err:
-                raise host.failure(f"TaskError: {err}") from None
-            except Exception as err:  # noqa: BLE001 (every failure becomes one line)
+            except BaseException as err:  # noqa: BLE001 (every failure becomes one line)
                 raise _fail(f"handling {getattr(event, 'name', 'an event')}", err) from None
 
         def run_task(self, name: str, args: str) -> str:
             try:
                 return run_task(name, args)
-            except Exception as err:  # noqa: BLE001 (a failing task: its error text)
+            except BaseException as err:  # noqa: BLE001 (a failing task: its error text)
                 raise _fail(f"task {name}", err) from None
 
     return Exported

@@ -18,8 +18,8 @@ class HostRefused(Exception):
         self.call, self.reason = call, reason
 
 
-class TaskFailed(Exception):
-    """What an export raises natively to return `err(message)`."""
+class ExportFailed(Exception):
+    """What an export raises natively to return `err(message)` (a component raises Err)."""
 
 
 class _World:
@@ -240,4 +240,4 @@ def plugin_info(name, version, subscriptions, capabilities):
 
 
 def failure(message):
-    return TaskFailed(message)
+    return ExportFailed(message)

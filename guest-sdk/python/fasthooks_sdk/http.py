@@ -176,7 +176,7 @@ def _resolve(base, location):
     return f"{scheme}://{authority}{directory}/{location}"
 
 
-_METHODS = {
+_METHODS = {} if _NATIVE else {
     "GET": _http.Method_Get, "HEAD": _http.Method_Head, "POST": _http.Method_Post,
     "PUT": _http.Method_Put, "DELETE": _http.Method_Delete, "OPTIONS": _http.Method_Options,
     "PATCH": _http.Method_Patch,
@@ -203,13 +203,11 @@ def _send_native(method, url, headers, body):
 
 
 def _send_once(method, url, headers, body):
-    if _split(url) is None:
-        raise InvalidUrl(f"not an http:// or https:// URL: {url}")
-    if _NATIVE:
-        return _send_native(method, url, headers, body)
     parts = _split(url)
     if parts is None:
         raise InvalidUrl(f"not an http:// or https:// URL: {url}")
+    if _NATIVE:
+        return _send_native(method, url, headers, body)
     scheme, authority, path = parts
     entries = [(name, value.encode()) for name, value in headers.items()]
     if body and "content-length" not in headers:

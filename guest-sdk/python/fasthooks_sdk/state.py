@@ -39,6 +39,9 @@ def get(key: str, scope: str = "session"):
 
 
 def set(key: str, value: str, scope: str = "session") -> None:
+    if not isinstance(key, str) or not isinstance(value, str):
+        raise TypeError(f"a state key and value are str, not {type(key).__name__} and "
+                        f"{type(value).__name__} (json.dumps a structured value)")
     _host(host.state_set, _scope(scope), key, value)
 
 

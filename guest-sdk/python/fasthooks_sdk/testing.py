@@ -28,7 +28,8 @@ if not host.NATIVE:
 __all__ = ["host", "events", "run_event", "check", "run_task", "queued_tasks", "respond_with", "log_lines",
            "reset", "PluginFailed"]
 
-PluginFailed = host.TaskFailed
+PluginFailed = host.ExportFailed
+"""A handler or task failed: its message is the line the host would print."""
 SESSION = "test-session"
 
 
@@ -38,7 +39,8 @@ def _event(name, **fields):
 
 
 class events:
-    """Claude Code events as it sends them (session ``test-session``); extra fields by keyword."""
+    """Claude Code events as it sends them (session ``test-session``); extra fields by keyword.
+    ``of(name, **fields)`` builds any event of the host's table."""
 
     of = staticmethod(_event)
 
@@ -64,6 +66,11 @@ class events:
                       tool_input=tool_input, **(fields or {}))
 
     @staticmethod
+    def permission_denied(tool, reason="denied", fields=None, **tool_input):
+        return _event("PermissionDenied", permission_mode="auto", tool_name=tool, tool_input=tool_input,
+                      tool_use_id="toolu_test", reason=reason, **(fields or {}))
+
+    @staticmethod
     def prompt(text, **fields):
         return _event("UserPromptSubmit", permission_mode="default", prompt=text, **fields)
 
@@ -76,6 +83,10 @@ class events:
     def subagent_stop(agent_type="general-purpose", last_assistant_message="", **fields):
         return _event("SubagentStop", agent_type=agent_type, stop_hook_active=False,
                       last_assistant_message=last_assistant_message, **fields)
+
+    @staticmethod
+    def subagent_start(agent_type="general-purpose", **fields):
+        return _event("SubagentStart", agent_id="agent_test", agent_type=agent_type, **fields)
 
     @staticmethod
     def session_start(source="startup", **fields):
@@ -92,6 +103,10 @@ class events:
     @staticmethod
     def pre_compact(trigger="manual", custom_instructions="", **fields):
         return _event("PreCompact", trigger=trigger, custom_instructions=custom_instructions, **fields)
+
+    @staticmethod
+    def post_compact(trigger="manual", **fields):
+        return _event("PostCompact", trigger=trigger, **fields)
 
 
 def run_event(app, raw: dict) -> dict:

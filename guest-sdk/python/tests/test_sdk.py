@@ -1,6 +1,8 @@
 """The Python SDK in its native test mode: routing, typed events, the task API's fixes of the
 seed's flaws, state, memory, errors."""
 
+import json
+
 import pytest
 
 from fasthooks_sdk import (NOT_READY, HookApp, Response, TaskOptions, TaskStatus, Tasks, ask,
@@ -106,12 +108,42 @@ def test_options_never_swallow_task_arguments():
         return f"{key}/{ttl}"
 
     tasks = Tasks(ImmediateBackend())
-    with pytest.raises(TypeError, match="has a parameter named key"):
+    with pytest.raises(TypeError, match="can take an argument named key"):
         tasks.add(keyed, key="k")
+    with pytest.raises(TypeError, match="can take an argument named key"):
+        tasks.add(keyed, key=None)  # given, even as None
     tasks.add_with(keyed, TaskOptions(key="job"), key="argument", ttl=5)
     assert tasks.pop("job") == "argument/5"
     tasks.add(keyed, "positional", priority=3)
     assert tasks.pop(keyed) == "positional/0"
+
+    @task
+    def notify(message, **extra):
+        return [message, extra]
+
+    with pytest.raises(TypeError, match="can take an argument named wake"):
+        tasks.add(notify, "m", wake=False)  # **extra could take it: ambiguous
+    tasks.add_with(notify, TaskOptions(), "m", wake=False)
+    assert tasks.pop(notify) == ["m", {"wake": False}]
+    with pytest.raises(TypeError, match="a task key is a str"):
+        tasks.add_with(notify, TaskOptions(key=42), "m")
+
+
+def test_an_agent_tasks_options_are_checked_against_its_own_parameters():
+    from fasthooks_sdk import HookApp as App
+
+    app = App("agents")
+
+    @app.agent_task(model="haiku")
+    def review(agent, code, key="default"):
+        return agent.query(f"{key}: {code}")
+
+    testing.respond_with(lambda request: request["prompt"])
+    tasks = Tasks(ImmediateBackend())
+    with pytest.raises(TypeError, match="can take an argument named key"):
+        tasks.add(review, "x", key="mine")
+    tasks.add_with(review, TaskOptions(key="job"), "x", key="mine")
+    assert tasks.pop("job") == "mine: x"
 
 
 def test_none_and_not_ready_are_told_apart():
@@ -133,12 +165,13 @@ def test_a_handler_exception_is_one_line_with_its_place_and_the_traceback_is_log
 
     @app.on_prompt()
     def broken(event):
-        return {"a": 1}["b"]
+        return json.loads(event.prompt)
 
     with pytest.raises(testing.PluginFailed) as failed:
-        testing.run_event(app, testing.events.prompt("x"))
+        testing.run_event(app, testing.events.prompt("not json"))
     line = str(failed.value)
-    assert line.startswith("KeyError: 'b' (test_sdk.py:") and "\n" not in line
+    assert line.startswith("JSONDecodeError: Expecting value") and "(test_sdk.py:" in line, line
+    assert "\n" not in line
     level, message = testing.log_lines()[-1]
     assert level == "error" and "Traceback" in message and "handling UserPromptSubmit" in message
 
@@ -154,6 +187,50 @@ def test_a_malformed_answer_is_refused_with_what_to_return():
         testing.run_event(app, testing.events.prompt("x"))
     with pytest.raises(ValueError, match="decision is one of"):
         Response(decision="maybe")
+
+
+def test_values_of_the_wrong_type_are_refused_before_they_reach_the_host():
+    with pytest.raises(TypeError, match="reason is a str"):
+        deny(3)
+    with pytest.raises(TypeError, match="context is a str"):
+        context(None or 3)
+    with pytest.raises(TypeError, match="a state key and value are str"):
+        state.set("n", 5)
+    with pytest.raises(TypeError, match="a task key is a str"):
+        Tasks().pop(42)
+
+
+def test_http_works_natively_against_a_local_server():
+    import http.server
+    import threading
+
+    from fasthooks_sdk import http as fhttp
+
+    class Pages(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("location", "/page")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(f"page {self.path}".encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        response = fhttp.get(f"{base}/moved")
+        assert (response.status_code, response.text, response.url) == (200, "page /page", f"{base}/page")
+        assert fhttp.get(f"{base}/moved", max_redirects=0).status_code == 302
+        with pytest.raises(fhttp.InvalidUrl):
+            fhttp.get("ftp://example.com/")
+    finally:
+        server.shutdown()
 
 
 def test_state_memory_and_log():

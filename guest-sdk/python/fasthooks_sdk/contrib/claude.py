@@ -46,7 +46,8 @@ def agent_task(fn=None, *, model=None, system_prompt=None, allowed_tools=(), max
             result = function(agent, *args, **kwargs)
             return await result if inspect.isawaitable(result) else result
         with_agent.__qualname__ = function.__qualname__
-        made = task(with_agent, name=name, ttl=ttl, priority=priority, transform=transform)
+        made = task(with_agent, name=name, ttl=ttl, priority=priority, transform=transform,
+                    _takes=function)
         AGENT_TASKS.append(made.name)
         return made
     return register(fn) if fn is not None else register

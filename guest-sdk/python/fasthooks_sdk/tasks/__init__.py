@@ -91,17 +91,27 @@ def resolve(value):
 
 
 class Task:
-    """A background task: a function the host runs in a fresh instance of the plugin."""
+    """A background task: a function the host runs in a fresh instance of the plugin.
+    ``takes`` is the function the caller's arguments go to (an agent task's, without its
+    agent), for the clash check of ``tasks.add``."""
 
-    def __init__(self, fn, name=None, ttl=300, priority=0, transform=None):
+    def __init__(self, fn, name=None, ttl=300, priority=0, transform=None, takes=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"a task's name is a str, not {type(name).__name__}")
+        _check_options(ttl, priority)
         self.fn, self.ttl, self.priority, self.transform = fn, ttl, priority, transform
         self.name = name or fn.__qualname__
         if name is None and self.name.endswith("<lambda>"):
             raise ValueError("a lambda task needs a name: task(name=\"...\")(lambda ...)")
+        self.code = getattr(takes or fn, "__code__", None)
         try:
-            self.parameters = set(inspect.signature(fn).parameters)
+            parameters = list(inspect.signature(takes or fn).parameters.values())
         except (TypeError, ValueError):
-            self.parameters = set()
+            parameters = []
+        if takes is not None:
+            parameters = parameters[1:]  # the agent
+        self.parameters = {p.name for p in parameters}
+        self.any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
     def __call__(self, *args, **kwargs):
         result = resolve(self.fn(*args, **kwargs))
@@ -112,14 +122,15 @@ class Task:
 
 
 class Registry:
-    """Tasks by name, each name once."""
+    """Tasks by name, each name once (a definition run again, as a test run twice does,
+    replaces itself)."""
 
     def __init__(self):
         self.tasks = {}
 
     def add(self, task: Task) -> Task:
         known = self.tasks.get(task.name)
-        if known is not None and known.fn is not task.fn:
+        if known is not None and (known.code is None or known.code is not task.code):
             raise ValueError(f"two tasks are named {task.name!r}: give one another name with name=\"...\"")
         self.tasks[task.name] = task
         return task
@@ -129,15 +140,27 @@ registry = Registry()
 """The tasks of ``@task``, module-level as in the seed (``@app.task`` registers here too)."""
 
 
-def task(fn=None, *, name=None, ttl=300, priority=0, transform=None):
+def task(fn=None, *, name=None, ttl=300, priority=0, transform=None, _takes=None):
     """``@task`` or ``@task(ttl=600, priority=5, transform=f, name="...")``."""
     def register(function):
-        return registry.add(Task(function, name, ttl, priority, transform))
+        return registry.add(Task(function, name, ttl, priority, transform, _takes))
     return register(fn) if fn is not None else register
 
 
+def _check_options(ttl, priority, key=None):
+    if key is not None and not isinstance(key, str):
+        raise TypeError(f"a task key is a str, not {type(key).__name__}")
+    for option, value in (("ttl", ttl), ("priority", priority)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(f"a task's {option} is an int, not {type(value).__name__}")
+
+
 def _key(task_or_key) -> str:
-    return task_or_key.name if isinstance(task_or_key, Task) else str(task_or_key)
+    if isinstance(task_or_key, Task):
+        return task_or_key.name
+    if not isinstance(task_or_key, str):
+        raise TypeError(f"a task key is a str or a task, not {type(task_or_key).__name__}")
+    return task_or_key
 
 
 def _host(call, *args):
@@ -163,6 +186,9 @@ def _result(info):
                       info["finished_at_ms"])
 
 
+_NOT_GIVEN = object()
+
+
 class Tasks:
     """The task API of one session (the host knows the session: nothing here names it).
 
@@ -173,17 +199,22 @@ class Tasks:
         if backend is not None:
             backend.enter(session_id)
 
-    def add(self, task, *args, key=None, ttl=None, priority=None, wake=False, **kwargs):
-        """Queue ``task(*args, **kwargs)``; returns at once with its ``TaskResult``."""
+    def add(self, task, *args, key=_NOT_GIVEN, ttl=_NOT_GIVEN, priority=_NOT_GIVEN, wake=_NOT_GIVEN,
+            **kwargs):
+        """Queue ``task(*args, **kwargs)``; returns at once with its ``TaskResult``. An option
+        the task could also take as an argument (a parameter of that name, or ``**kwargs``) is
+        refused: say which with ``add_with``."""
         if not isinstance(task, Task):
             raise TypeError("tasks.add takes a function decorated with @task or @app.task")
-        given = dict(key=key, ttl=ttl, priority=priority, wake=wake or None)
-        clash = [name for name in _OPTIONS if given[name] is not None and name in task.parameters]
+        given = dict(key=key, ttl=ttl, priority=priority, wake=wake)
+        clash = [name for name in _OPTIONS if given[name] is not _NOT_GIVEN
+                 and (name in task.parameters or task.any_keyword)]
         if clash:
             raise TypeError(
-                f"task {task.name} has a parameter named {clash[0]}, which is also an option of tasks.add: "
+                f"task {task.name} can take an argument named {clash[0]}, which is also an option of tasks.add: "
                 f"use tasks.add_with({task.name}, TaskOptions({clash[0]}=...), ...) to keep them apart")
-        return self.add_with(task, TaskOptions(key, ttl, priority, wake), *args, **kwargs)
+        options = {name: value for name, value in given.items() if value is not _NOT_GIVEN}
+        return self.add_with(task, TaskOptions(**options), *args, **kwargs)
 
     def add_with(self, task, options, *args, **kwargs):
         """Queue ``task(*args, **kwargs)`` with ``options`` (a ``TaskOptions``); every keyword goes
@@ -191,6 +222,7 @@ class Tasks:
         if not isinstance(task, Task):
             raise TypeError("tasks.add_with takes a function decorated with @task or @app.task")
         options = options or TaskOptions()
+        _check_options(options.ttl, options.priority, options.key)
         payload = json.dumps({"args": list(args), "kwargs": kwargs})
         ttl = task.ttl if options.ttl is None else options.ttl
         priority = task.priority if options.priority is None else options.priority
@@ -232,9 +264,11 @@ class Tasks:
         """Failed tasks, removed: ``[(key, error)]``."""
         return list(_host(host.task_pop_errors))
 
-    async def wait(self, task_or_key, timeout=30.0):
-        """The result once it completes (kept in the store), or None after ``timeout`` seconds."""
-        return _decode(_host(host.task_wait, _key(task_or_key), _ms(timeout)))
+    async def wait(self, task_or_key, timeout=30.0, default=None):
+        """The result once it completes (kept in the store), or ``default`` when it did not
+        complete within ``timeout`` seconds (``NOT_READY`` tells that from a result of None)."""
+        value = _host(host.task_wait, _key(task_or_key), _ms(timeout))
+        return default if value is None else json.loads(value)
 
     async def wait_all(self, keys, timeout=30.0) -> dict:
         done = _host(host.task_wait_all, [_key(k) for k in keys], _ms(timeout))
@@ -250,7 +284,8 @@ def _run_now(name, args):
     """The native host's runner (a component's host runs tasks itself): ``(ok, json or error)``."""
     try:
         return True, run(name, args)
-    except Exception as err:  # noqa: BLE001 (a failing task: its error text)
+    except Exception as err:  # noqa: BLE001 (a failing task: its error text, logged as a component logs it)
+        host.log("error", f"task {name}: {errors.full(err)}")
         return False, errors.one_line(err)
 
 
