@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 # Rust plugins: crate name -> component file name.
-rust_plugins=(guard hostile not-a-plugin analyze task-lab house-rules echo stuck-describe misspelt-event miscased-matcher needs-grants http-probe review)
+rust_plugins=(guard hostile not-a-plugin analyze task-lab house-rules echo stuck-describe misspelt-event miscased-matcher needs-grants http-probe review seed-scenarios)
 args=()
 for crate in "${rust_plugins[@]}"; do args+=(-p "$crate"); done
 echo "==> building Rust plugins: ${rust_plugins[*]}"
@@ -21,7 +21,7 @@ done
 
 # Python plugins (componentize-py, and pytest for the SDK's native test mode, pinned; installed
 # into a private virtualenv under target/).
-python_plugins=(secrets-py matchers-py http-probe-py memory agent-task-py)
+python_plugins=(secrets-py matchers-py http-probe-py memory agent-task-py seed-scenarios-py)
 # Plugins that send HTTP requests are built against the plugin-http world (wasi:http imported).
 python_http_plugins=" http-probe-py "
 venv="target/py-venv"
@@ -50,7 +50,7 @@ done
 # by esbuild (under the `fasthooks-component` condition, which picks the SDK's WIT bindings),
 # then built into a component by jco with componentize-js. The tools are pinned and installed
 # into target/js-tools/.
-js_plugins=(commit-style-js http-probe-js docs-prefetch agent-task-ts)
+js_plugins=(commit-style-js http-probe-js docs-prefetch agent-task-ts seed-scenarios-js)
 # Plugins that call fetch are built against the plugin-http world, with the runtime's wasi:http.
 js_http_plugins=" http-probe-js docs-prefetch "
 js_tools="target/js-tools"
