@@ -83,4 +83,11 @@ for plugin in "${js_plugins[@]}"; do
   "$bin/jco" componentize "target/js-build/$plugin.js" --wit wit "${world[@]}" -d fetch-event \
     -o "target/plugins/$plugin.wasm" >/dev/null
   echo "    target/plugins/$plugin.wasm ($(stat -c %s "target/plugins/$plugin.wasm") bytes)"
+  # TypeScript unit tests, for node --test (Node 20 runs no TypeScript): bundled for Node,
+  # without the component condition, so the SDK's native test mode is what they get.
+  if [ -f "$dir/app.test.ts" ]; then
+    mkdir -p target/js-test
+    "$bin/esbuild" "$dir/app.test.ts" --bundle --format=esm --platform=node --log-level=warning \
+      --outfile="target/js-test/$plugin.test.mjs"
+  fi
 done

@@ -252,12 +252,17 @@ mod javascript {
             ("guest-sdk/js", 12),
             ("plugins/commit-style-js", 3),
             ("plugins/docs-prefetch", 4),
+            // TypeScript: bundled for Node by scripts/build-plugins.sh.
+            ("target/js-test", 3),
         ] {
             let mut node = Command::new("node");
             node.args(["--test", "--test-reporter=tap"])
                 .current_dir(workspace_root().join(dir));
             if dir == "guest-sdk/js" {
                 node.arg("test/");
+            }
+            if dir == "target/js-test" {
+                node.arg("agent-task-ts.test.mjs");
             }
             let run = run_command(&mut node, b"", Duration::from_secs(120));
             assert_eq!(

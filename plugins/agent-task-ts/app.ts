@@ -6,7 +6,7 @@
 
 import { type Agent, context, HookApp, type Response } from 'fasthooks-sdk';
 
-const app = new HookApp('agent-task-ts', '0.1.0');
+export const app = new HookApp('agent-task-ts', '0.1.0');
 
 const ask = app.agentTask('ask', (agent: Agent, question: string): string => agent.query(question), {
   model: 'haiku',
