@@ -199,6 +199,11 @@ mod python_native {
         );
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         assert!(
+            lines[0].ends_with("/fasthooks.log)") && lines[0].contains(" (details: /"),
+            "the line says where the traceback is: {}",
+            lines[0]
+        );
+        assert!(
             home.log().contains("handling UserPromptSubmit: Traceback"),
             "the traceback goes to the log:\n{}",
             home.log()
@@ -303,6 +308,10 @@ mod javascript {
             "{line}"
         );
         assert!(!run.stderr.contains("abort"), "{}", run.stderr);
+        assert!(
+            line.ends_with("/fasthooks.log)") && line.contains(" (details: /"),
+            "the line says where the stack is: {line}"
+        );
         assert!(
             home.log().contains("handling UserPromptSubmit: TypeError"),
             "the stack goes to the log:\n{}",

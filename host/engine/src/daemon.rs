@@ -168,7 +168,9 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     }));
     let stats = Arc::new(crate::stats::HookStats::default());
     let dispatcher = Arc::new(
-        Dispatcher::new(loader, Some(TaskAccess::ready(tasks.clone()))).with_stats(stats.clone()),
+        Dispatcher::new(loader, Some(TaskAccess::ready(tasks.clone())))
+            .with_stats(stats.clone())
+            .with_log_file(paths.log_file()),
     );
 
     let listener = bind(&socket)?;

@@ -25,6 +25,7 @@ use crate::task_runner::PluginTaskRunner;
 use fasthooks_ipc::{HookRequest, Paths, PluginSpec};
 use fasthooks_protocol::{HookEvent, Rendered, Response, error_line, events, fail_closed, render};
 use fasthooks_tasks::TaskAccess;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -69,6 +70,8 @@ pub struct Dispatcher {
     tasks: Option<TaskAccess>,
     /// Per plugin and event counters, in the daemon (`fasthooks-host stats`).
     stats: Option<Arc<HookStats>>,
+    /// The log, named on every failure line: where the plugin's own words about it are.
+    log_file: Option<PathBuf>,
 }
 
 /// A plugin that could not give an answer, named for the user.
@@ -89,6 +92,15 @@ impl Dispatcher {
             loader,
             tasks,
             stats: None,
+            log_file: None,
+        }
+    }
+
+    /// Name `log_file` on every failure line.
+    pub fn with_log_file(self, log_file: PathBuf) -> Dispatcher {
+        Dispatcher {
+            log_file: Some(log_file),
+            ..self
         }
     }
 
@@ -108,7 +120,7 @@ impl Dispatcher {
             loader: loader.clone(),
         });
         let tasks = crate::task_owner::in_process_access(paths, runner);
-        Ok(Dispatcher::new(loader, Some(tasks)))
+        Ok(Dispatcher::new(loader, Some(tasks)).with_log_file(paths.log_file()))
     }
 
     pub fn tasks(&self) -> Option<&TaskAccess> {
@@ -178,9 +190,14 @@ impl Dispatcher {
             merged.updated_input = None;
         }
         let mut rendered = render(&event.name, &merged);
+        let details = self
+            .log_file
+            .as_ref()
+            .map(|log| format!(" (details: {})", log.display()))
+            .unwrap_or_default();
         let lines: String = failures
             .iter()
-            .map(|f| format!("{}\n", error_line(f.line())))
+            .map(|f| format!("{}\n", error_line(format!("{}{details}", f.line()))))
             .collect();
         rendered.stderr.insert_str(0, &lines);
         if rendered.stdout.is_empty() && rendered.exit_code == 0 {
