@@ -1,0 +1,182 @@
+//! The README's "Writing a plugin in Python" and "Writing a plugin in JavaScript or TypeScript"
+//! sections are all it takes: their example and its unit test are written into an empty
+//! project, the test runs with the language's own runner, the component is built with the
+//! section's commands, installed into the project, and the installed hook denies `rm -rf` as
+//! Claude Code would run it. (The toolchains are the pinned ones `scripts/build-plugins.sh`
+//! installs under `target/`.)
+
+use fasthooks_e2e::{Home, HookRun, bash_event, host_binary, run_command, workspace_root};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The fenced code blocks of the README section under `heading`, as (language, text).
+fn section_blocks(heading: &str) -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let start = readme
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("README has no section {heading}"));
+    let rest = &readme[start + heading.len() + 2..];
+    let section = &rest[..rest.find("\n### ").unwrap_or(rest.len())];
+    let mut blocks = Vec::new();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        if let Some(language) = line.strip_prefix("```").filter(|l| !l.is_empty()) {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            blocks.push((language.to_owned(), format!("{}\n", body.join("\n"))));
+        }
+    }
+    blocks
+}
+
+fn block<'a>(blocks: &'a [(String, String)], language: &str, index: usize) -> &'a str {
+    blocks
+        .iter()
+        .filter(|(l, _)| l == language)
+        .nth(index)
+        .map(|(_, text)| text.as_str())
+        .unwrap_or_else(|| panic!("the section has no {language} block #{index}"))
+}
+
+fn succeeds(what: &str, command: &mut Command) -> HookRun {
+    let run = run_command(command, b"", Duration::from_secs(300));
+    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+/// The PATH the section's commands run with: the pinned tools, and this build's binaries.
+fn tool_path(extra: &Path) -> std::ffi::OsString {
+    let root = workspace_root();
+    let binaries = host_binary().parent().unwrap().to_owned();
+    let mut dirs = vec![
+        extra.to_owned(),
+        root.join("target/js-tools/node_modules/.bin"),
+        binaries,
+    ];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// Install `plugin` into `project` (its settings), then run the installed PreToolUse command
+/// as Claude Code does, on a Bash `rm -rf /`: it must deny.
+fn installed_hook_denies_rm_rf(home: &Home, project: &Path, plugin: &Path, path: &std::ffi::OsStr) {
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.join(".claude/settings.json"))
+            .unwrap_or_else(|err| panic!("{} was not installed: {err}", plugin.display())),
+    )
+    .unwrap();
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no PreToolUse hook: {settings}"));
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(project)
+        .env("PATH", path)
+        .env("CLAUDE_PROJECT_DIR", project)
+        .env("FASTHOOKS_HOME", home.path());
+    let run = run_command(
+        &mut sh,
+        bash_event("rm -rf /").to_string().as_bytes(),
+        Duration::from_secs(120),
+    );
+    assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "{command}: {}",
+        run.stdout
+    );
+}
+
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    (dir, project)
+}
+
+#[test]
+fn the_python_section_is_enough_to_write_test_build_and_install_a_plugin() {
+    let blocks = section_blocks("### Writing a plugin in Python");
+    let (dir, project) = project();
+    std::fs::write(project.join("app.py"), block(&blocks, "python", 0)).unwrap();
+    std::fs::write(project.join("test_app.py"), block(&blocks, "python", 1)).unwrap();
+    let root = workspace_root();
+    let python = root.join("target/py-venv/bin/python");
+    succeeds(
+        "the section's test, with pytest",
+        Command::new(&python)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .current_dir(&project)
+            .env("PYTHONPATH", root.join("guest-sdk/python"))
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+    );
+    // The section's command: componentize-py -d wit -w plugin componentize -p guest-sdk/python -p DIR app -o plugin.wasm
+    succeeds(
+        "the section's build",
+        Command::new(root.join("target/py-venv/bin/componentize-py"))
+            .arg("-d")
+            .arg(root.join("wit"))
+            .args(["-w", "plugin", "componentize", "-p"])
+            .arg(root.join("guest-sdk/python"))
+            .arg("-p")
+            .arg(&project)
+            .args(["app", "-o", "plugin.wasm"])
+            .current_dir(&project),
+    );
+    let home = Home::new();
+    let path = tool_path(&root.join("target/py-venv/bin"));
+    succeeds(
+        "fasthooks-host install",
+        Command::new(host_binary())
+            .args(["install", "--plugin", "plugin.wasm"])
+            .current_dir(&project)
+            .env("HOME", dir.path().join("home"))
+            .env("FASTHOOKS_HOME", home.path())
+            .env("PATH", &path),
+    );
+    installed_hook_denies_rm_rf(&home, &project, &project.join("plugin.wasm"), &path);
+}
+
+#[test]
+fn the_javascript_section_is_enough_to_write_test_build_and_install_a_plugin() {
+    let blocks = section_blocks("### Writing a plugin in JavaScript or TypeScript");
+    let (dir, project) = project();
+    std::fs::write(project.join("app.js"), block(&blocks, "js", 0)).unwrap();
+    std::fs::write(project.join("app.test.js"), block(&blocks, "js", 1)).unwrap();
+    let root = workspace_root();
+    let commands = block(&blocks, "sh", 0).replace("PATH/TO/", &format!("{}/", root.display()));
+    let (setup, install) = commands
+        .split_once("esbuild ")
+        .expect("the section installs, then bundles");
+    let home = Home::new();
+    let path = tool_path(&root.join("target/js-tools/node_modules/.bin"));
+    let shell = |what: &str, script: &str| {
+        succeeds(
+            what,
+            Command::new("sh")
+                .args(["-c", &format!("set -e\n{script}")])
+                .current_dir(&project)
+                .env("HOME", dir.path().join("home"))
+                .env("FASTHOOKS_HOME", home.path())
+                .env("PATH", &path)
+                .env("npm_config_cache", dir.path().join("npm-cache")),
+        )
+    };
+    shell("the section's npm install", setup);
+    succeeds(
+        "the section's test, with node --test",
+        Command::new("node")
+            .args(["--test", "--test-reporter=tap"])
+            .current_dir(&project),
+    );
+    shell(
+        "the section's build and install",
+        &format!("esbuild {install}"),
+    );
+    installed_hook_denies_rm_rf(&home, &project, &project.join("no-rm.wasm"), &path);
+}
