@@ -180,3 +180,45 @@ fn the_javascript_section_is_enough_to_write_test_build_and_install_a_plugin() {
     );
     installed_hook_denies_rm_rf(&home, &project, &project.join("no-rm.wasm"), &path);
 }
+
+#[test]
+fn the_typescript_version_in_the_section_type_checks_builds_and_installs() {
+    let blocks = section_blocks("### Writing a plugin in JavaScript or TypeScript");
+    let (dir, project) = project();
+    std::fs::write(project.join("app.ts"), block(&blocks, "ts", 0)).unwrap();
+    let root = workspace_root();
+    let build = block(&blocks, "sh", 0)
+        .replace("PATH/TO/", &format!("{}/", root.display()))
+        .replace("esbuild app.js", "esbuild app.ts");
+    let check = block(&blocks, "sh", 1);
+    assert!(check.starts_with("tsc "), "{check}");
+    let home = Home::new();
+    let path = tool_path(&root.join("target/js-tools/node_modules/.bin"));
+    // npm install first (the types need the SDK), then the check, then the build and install.
+    let (install, bundle) = build.split_once("esbuild ").unwrap();
+    succeeds(
+        "npm install",
+        Command::new("sh")
+            .args(["-c", install])
+            .current_dir(&project)
+            .env("PATH", &path)
+            .env("npm_config_cache", dir.path().join("npm-cache")),
+    );
+    succeeds(
+        "the section's tsc check",
+        Command::new("sh")
+            .args(["-c", check])
+            .current_dir(&project)
+            .env("PATH", &path),
+    );
+    succeeds(
+        "the section's build and install",
+        Command::new("sh")
+            .args(["-c", &format!("set -e\nesbuild {bundle}")])
+            .current_dir(&project)
+            .env("HOME", dir.path().join("home"))
+            .env("FASTHOOKS_HOME", home.path())
+            .env("PATH", &path),
+    );
+    installed_hook_denies_rm_rf(&home, &project, &project.join("no-rm.wasm"), &path);
+}
