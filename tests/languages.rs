@@ -14,6 +14,28 @@ fn deny_json(reason: &str) -> String {
     )
 }
 
+/// The prompt `throw` through `plugin_name` (its handler throws): the hook fails open (exit 1,
+/// nothing on stdout) with one line naming the plugin and ending with where the details are.
+/// That line, and the home whose log has them.
+fn thrown_on_purpose(plugin_name: &str) -> (String, Home) {
+    let home = Home::new();
+    let path = plugin(plugin_name).display().to_string();
+    let run = home.hook(
+        &["--plugin", &path, "--allow-agent"],
+        &prompt_event("throw"),
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {}", run.stderr);
+    let line = lines[0].to_owned();
+    assert!(line.contains(&format!("plugin {plugin_name} (")), "{line}");
+    assert!(
+        line.ends_with("/fasthooks.log)") && line.contains(" (details: /"),
+        "the line says where the details are: {line}"
+    );
+    (line, home)
+}
+
 /// A plugin written in Python (componentize-py) runs like a Rust one, background tasks included.
 mod python {
     use super::*;
@@ -182,27 +204,12 @@ mod python_native {
     /// exception's class and message and the plugin's line: no runtime panic text.
     #[test]
     fn an_exception_in_a_python_handler_is_one_line_naming_plugin_class_and_place() {
-        let home = Home::new();
-        let probe = plugin("agent-task-py").display().to_string();
-        let run = home.hook(
-            &["--plugin", &probe, "--allow-agent"],
-            &prompt_event("throw"),
-        );
-        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
-        let lines: Vec<&str> = run.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "{}", run.stderr);
+        let (line, home) = thrown_on_purpose("agent-task-py");
         assert!(
-            lines[0].contains("plugin agent-task-py (")
-                && lines[0].contains("returned an error: ValueError: thrown on purpose (app.py:"),
-            "{}",
-            lines[0]
+            line.contains("returned an error: ValueError: thrown on purpose (app.py:"),
+            "{line}"
         );
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        assert!(
-            lines[0].ends_with("/fasthooks.log)") && lines[0].contains(" (details: /"),
-            "the line says where the traceback is: {}",
-            lines[0]
-        );
+        assert!(!line.contains("panicked"), "{line}");
         assert!(
             home.log().contains("handling UserPromptSubmit: Traceback"),
             "the traceback goes to the log:\n{}",
@@ -290,28 +297,13 @@ mod javascript {
     /// error's class and message and where it was thrown: no runtime abort text.
     #[test]
     fn an_exception_in_a_javascript_handler_is_one_line_naming_plugin_class_and_place() {
-        let home = Home::new();
-        let probe = plugin("agent-task-ts").display().to_string();
-        let run = home.hook(
-            &["--plugin", &probe, "--allow-agent"],
-            &prompt_event("throw"),
-        );
-        // Fails open: exit 1 (non-blocking), nothing on stdout, one line on stderr.
-        assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
-        let lines: Vec<&str> = run.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "{}", run.stderr);
-        let line = lines[0];
+        let (line, home) = thrown_on_purpose("agent-task-ts");
         assert!(
-            line.contains("plugin agent-task-ts (")
-                && line.contains("returned an error: TypeError: can't access property")
+            line.contains("returned an error: TypeError: can't access property")
                 && line.contains("(agent-task-ts.js:"),
             "{line}"
         );
-        assert!(!run.stderr.contains("abort"), "{}", run.stderr);
-        assert!(
-            line.ends_with("/fasthooks.log)") && line.contains(" (details: /"),
-            "the line says where the stack is: {line}"
-        );
+        assert!(!line.contains("abort"), "{line}");
         assert!(
             home.log().contains("handling UserPromptSubmit: TypeError"),
             "the stack goes to the log:\n{}",

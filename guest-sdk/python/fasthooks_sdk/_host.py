@@ -9,4 +9,13 @@ except ImportError:
 else:
     from . import _component as host
 
-__all__ = ["host"]
+__all__ = ["host", "calling"]
+
+
+def calling(error, call, *args):
+    """``call(*args)`` on the host, a refusal raised as ``error`` with the host's reason (each
+    module has its own error class: TaskError, StateError, MemoryStoreError…)."""
+    try:
+        return call(*args)
+    except host.HostRefused as refused:
+        raise error(refused.reason) from None

@@ -13,7 +13,7 @@ Failures (a note over 16 KiB, an empty one) raise ``MemoryStoreError`` with the 
 
 from dataclasses import dataclass
 
-from ._host import host
+from ._host import calling, host
 
 __all__ = ["remember", "search", "forget", "Note", "MemoryStoreError"]
 
@@ -32,10 +32,7 @@ class Note:
 
 
 def _host(call, *args):
-    try:
-        return call(*args)
-    except host.HostRefused as refused:
-        raise MemoryStoreError(refused.reason) from None
+    return calling(MemoryStoreError, call, *args)
 
 
 def remember(text: str) -> int:

@@ -12,7 +12,7 @@ Keys up to 1 KiB, values up to 1 MiB (text), 10,000 keys per scope; a refusal ra
 ``StateError`` with the host's message.
 """
 
-from ._host import host
+from ._host import calling, host
 
 __all__ = ["get", "set", "delete", "keys", "StateError"]
 
@@ -28,10 +28,7 @@ def _scope(scope: str) -> str:
 
 
 def _host(call, *args):
-    try:
-        return call(*args)
-    except host.HostRefused as refused:
-        raise StateError(refused.reason) from None
+    return calling(StateError, call, *args)
 
 
 def get(key: str, scope: str = "session"):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .. import errors
-from .._host import host
+from .._host import calling, host
 
 __all__ = ["task", "Task", "Tasks", "TaskOptions", "TaskResult", "TaskStatus", "TaskError",
            "NOT_READY"]
@@ -164,10 +164,7 @@ def _key(task_or_key) -> str:
 
 
 def _host(call, *args):
-    try:
-        return call(*args)
-    except host.HostRefused as refused:
-        raise TaskError(refused.reason) from None
+    return calling(TaskError, call, *args)
 
 
 def _ms(seconds) -> int:
