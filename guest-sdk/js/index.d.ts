@@ -32,7 +32,73 @@ export interface ToolInputs {
 export type ToolName = keyof ToolInputs | (string & {});
 export type ToolInput<T extends ToolName> = T extends keyof ToolInputs ? ToolInputs[T] & Record<string, unknown> : Record<string, unknown>;
 
-/** The JSON of an event as Claude Code sends it; unknown fields are kept. */
+interface ToolFields {
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  tool_use_id?: string;
+  mcp_server?: { name: string; source?: string };
+}
+interface StopFields {
+  stop_hook_active: boolean;
+  last_assistant_message?: string;
+  background_tasks?: Record<string, unknown>[];
+  session_crons?: { id: string; schedule: string; recurring: boolean; prompt: string }[];
+}
+interface ModelSwitchFields {
+  from_model: string;
+  to_model: string;
+  requested_model?: string | null;
+  source: string;
+  context_tokens?: number;
+}
+
+/** The fields each event adds to the common ones (protocol reference §2.3), by event name. */
+export interface EventFields {
+  SessionStart: { source: 'startup' | 'resume' | 'clear' | 'compact' | 'fork' | (string & {}); model?: string; agent_type?: string; session_title?: string };
+  Setup: { trigger: 'init' | 'maintenance' | (string & {}) };
+  InstructionsLoaded: { file_path: string; memory_type: string; load_reason: string; globs?: string[]; trigger_file_path?: string; parent_file_path?: string };
+  UserPromptSubmit: { prompt: string; prompt_id?: string; session_title?: string };
+  UserPromptExpansion: { expansion_type: 'slash_command' | 'mcp_prompt' | (string & {}); command_name: string; command_args?: string; command_source?: string; prompt?: string };
+  PreToolUse: ToolFields;
+  PermissionRequest: ToolFields & { permission_suggestions?: Record<string, unknown>[] };
+  PermissionDenied: ToolFields & { reason: string };
+  PostToolUse: ToolFields & { tool_response: unknown; duration_ms?: number };
+  PostToolUseFailure: ToolFields & { error: string; is_interrupt?: boolean; duration_ms?: number };
+  PostToolBatch: { tool_calls: { tool_name: string; tool_input: Record<string, unknown>; tool_use_id: string; tool_response: unknown }[] };
+  Notification: { message: string; notification_type: string; title?: string };
+  MessageDisplay: { message?: string; [field: string]: unknown };
+  SubagentStart: { agent_id: string; agent_type: string };
+  SubagentStop: StopFields & { agent_id: string; agent_type: string; agent_transcript_path?: string };
+  TaskCreated: { task_id: string; task_subject: string; task_description?: string; teammate_name?: string; team_name?: string };
+  TaskCompleted: { task_id: string; task_subject: string; task_description?: string; teammate_name?: string; team_name?: string };
+  Stop: StopFields;
+  StopFailure: { error: string; [field: string]: unknown };
+  TeammateIdle: { teammate_name: string; team_name: string };
+  ConfigChange: { source: string; file_path?: string };
+  CwdChanged: { old_cwd: string; new_cwd: string };
+  DirectoryAdded: { directory: string; source: string };
+  FileChanged: { file_path: string; event: string };
+  WorktreeCreate: { name: string };
+  WorktreeRemove: { worktree_path: string };
+  PreCompact: { trigger: 'manual' | 'auto' | (string & {}); custom_instructions?: string };
+  PostCompact: { trigger: 'manual' | 'auto' | (string & {}); compact_summary?: string };
+  PreModelSwitch: ModelSwitchFields;
+  PostModelSwitch: ModelSwitchFields;
+  Elicitation: { mcp_server_name: string; message: string; mode?: 'form' | 'url' | (string & {}); url?: string; elicitation_id?: string; requested_schema?: Record<string, unknown> };
+  ElicitationResult: { mcp_server_name: string; action: string; content?: unknown; mode?: string; elicitation_id?: string };
+  SessionEnd: { reason: 'clear' | 'resume' | 'logout' | 'prompt_input_exit' | 'other' | (string & {}) };
+}
+
+/** The JSON of event `E` as Claude Code sends it; unknown fields are kept. */
+export type RawEventOf<E extends EventName> = {
+  hook_event_name: E;
+  session_id: string;
+  cwd: string;
+  transcript_path?: string;
+  permission_mode?: string;
+} & EventFields[E] & { [field: string]: unknown };
+
+/** The JSON of any event as Claude Code sends it; unknown fields are kept. */
 export interface RawEvent {
   hook_event_name: EventName | (string & {});
   session_id: string;
@@ -46,9 +112,10 @@ export interface RawEvent {
 }
 
 /** One hook event; the getters are undefined where the event has no such field. */
-export declare class Event<I = Record<string, unknown>> {
+export declare class Event<I = Record<string, unknown>, R = RawEvent> {
   constructor(raw: RawEvent);
-  readonly raw: RawEvent;
+  /** The whole JSON, typed per event for routes of one event (`app.onPrompt` gets `raw.prompt: string`). */
+  readonly raw: R;
   readonly name: EventName | (string & {});
   readonly sessionId: string;
   readonly cwd: string;
@@ -88,7 +155,10 @@ export declare class Event<I = Record<string, unknown>> {
   readonly url?: string;
   readonly query?: string;
 }
-export type ToolEvent<T extends ToolName> = Event<ToolInput<T>> & { readonly toolName: string };
+/** The event a route of `E` gets. */
+export type EventOf<E extends EventName> = Event<Record<string, unknown>, RawEventOf<E>>;
+/** The event a tool route of `E` for tool `T` gets: its `toolInput` typed by the tool. */
+export type ToolEvent<T extends ToolName, E extends EventName = 'PreToolUse'> = Event<ToolInput<T>, RawEventOf<E>> & { readonly toolName: string };
 
 export type Decision = 'allow' | 'deny' | 'ask' | 'block' | 'defer';
 
@@ -202,23 +272,25 @@ export interface PluginExports {
 
 export declare class HookApp {
   constructor(name: string, version?: string);
-  on(event: EventName | '*' | (string & {}), matcher: string, handler: Handler, options?: RouteOptions): this;
-  on(event: EventName | '*' | (string & {}), handler: Handler, options?: RouteOptions): this;
+  on<E extends EventName>(event: E, matcher: string, handler: Handler<EventOf<E>>, options?: RouteOptions<EventOf<E>>): this;
+  on<E extends EventName>(event: E, handler: Handler<EventOf<E>>, options?: RouteOptions<EventOf<E>>): this;
+  on(event: '*' | (string & {}), matcher: string, handler: Handler, options?: RouteOptions): this;
+  on(event: '*' | (string & {}), handler: Handler, options?: RouteOptions): this;
   preTool<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
-  postTool<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
-  postToolFailure<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
-  onPermissionRequest<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T>>, options?: RouteOptions<ToolEvent<T>>): this;
-  onPrompt(handler: Handler, options?: RouteOptions): this;
-  onStop(handler: Handler, options?: RouteOptions): this;
-  onSubagentStop(handler: Handler, options?: RouteOptions): this;
-  onSessionStart(matcher: string, handler: Handler, options?: RouteOptions): this;
-  onSessionStart(handler: Handler, options?: RouteOptions): this;
-  onSessionEnd(matcher: string, handler: Handler, options?: RouteOptions): this;
-  onSessionEnd(handler: Handler, options?: RouteOptions): this;
-  onNotification(matcher: string, handler: Handler, options?: RouteOptions): this;
-  onNotification(handler: Handler, options?: RouteOptions): this;
-  onPreCompact(matcher: string, handler: Handler, options?: RouteOptions): this;
-  onPreCompact(handler: Handler, options?: RouteOptions): this;
+  postTool<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T, 'PostToolUse'>>, options?: RouteOptions<ToolEvent<T, 'PostToolUse'>>): this;
+  postToolFailure<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T, 'PostToolUseFailure'>>, options?: RouteOptions<ToolEvent<T, 'PostToolUseFailure'>>): this;
+  onPermissionRequest<T extends ToolName>(tool: T | T[] | '*', handler: Handler<ToolEvent<T, 'PermissionRequest'>>, options?: RouteOptions<ToolEvent<T, 'PermissionRequest'>>): this;
+  onPrompt(handler: Handler<EventOf<'UserPromptSubmit'>>, options?: RouteOptions<EventOf<'UserPromptSubmit'>>): this;
+  onStop(handler: Handler<EventOf<'Stop'>>, options?: RouteOptions<EventOf<'Stop'>>): this;
+  onSubagentStop(handler: Handler<EventOf<'SubagentStop'>>, options?: RouteOptions<EventOf<'SubagentStop'>>): this;
+  onSessionStart(matcher: string, handler: Handler<EventOf<'SessionStart'>>, options?: RouteOptions<EventOf<'SessionStart'>>): this;
+  onSessionStart(handler: Handler<EventOf<'SessionStart'>>, options?: RouteOptions<EventOf<'SessionStart'>>): this;
+  onSessionEnd(matcher: string, handler: Handler<EventOf<'SessionEnd'>>, options?: RouteOptions<EventOf<'SessionEnd'>>): this;
+  onSessionEnd(handler: Handler<EventOf<'SessionEnd'>>, options?: RouteOptions<EventOf<'SessionEnd'>>): this;
+  onNotification(matcher: string, handler: Handler<EventOf<'Notification'>>, options?: RouteOptions<EventOf<'Notification'>>): this;
+  onNotification(handler: Handler<EventOf<'Notification'>>, options?: RouteOptions<EventOf<'Notification'>>): this;
+  onPreCompact(matcher: string, handler: Handler<EventOf<'PreCompact'>>, options?: RouteOptions<EventOf<'PreCompact'>>): this;
+  onPreCompact(handler: Handler<EventOf<'PreCompact'>>, options?: RouteOptions<EventOf<'PreCompact'>>): this;
   /** A task; with a `transform`, its result is what the transform returns. */
   task<A extends unknown[], R, T = R>(
     name: string,

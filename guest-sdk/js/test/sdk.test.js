@@ -247,3 +247,13 @@ test('the TypeScript EventName lists every event of the host table', async () =>
   const named = [...union.matchAll(/'(\w+)'/g)].map((m) => m[1]);
   assert.deepEqual([...named].sort(), [...EVENT_NAMES].sort());
 });
+
+test('the TypeScript EventFields name every event of the host table', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { EVENT_NAMES } = await import('fasthooks-sdk');
+  const types = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8');
+  const start = types.indexOf('export interface EventFields {');
+  const body = types.slice(start, types.indexOf('\n}\n', start));
+  const named = [...body.matchAll(/^  (\w+): /gm)].map((m) => m[1]);
+  assert.deepEqual([...named].sort(), [...EVENT_NAMES].sort());
+});
