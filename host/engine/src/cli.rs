@@ -139,6 +139,25 @@ pub enum Command {
     /// Claude Code in the background after Claude stops (`asyncRewake`), it waits for this
     /// session's marked tasks, prints their results and exits 2, which wakes Claude with them.
     /// Exits 0 at once when nothing is marked.
+    /// Make a plugin project: the SDK as a dependency, a handler in the seed's Quick Start
+    /// shape, a unit test that passes, and a README with the commands that test, build and
+    /// install it.
+    #[command(
+        after_help = "Example:\n  fasthooks-host new my-guard --lang rust && cd my-guard && cargo test"
+    )]
+    New {
+        /// The plugin's name, and its folder's: lowercase letters, digits and `-`.
+        name: String,
+        /// Its language.
+        #[arg(long, value_enum)]
+        lang: crate::scaffold::Lang,
+        /// Where to make its folder (default: here).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The guest-sdk folder of fasthooks-host's source (default: the one this build came from).
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+    },
     #[command(
         after_help = "Example (what install writes, as a Stop hook with \"asyncRewake\": true):\n  fasthooks-host wake --plugin review.wasm --sha256 HEX"
     )]

@@ -95,6 +95,17 @@ pub fn main() -> ExitCode {
             wait: std::time::Duration::from_secs(wait_seconds),
             home: home.as_deref(),
         }),
+        Some(Command::New {
+            name,
+            lang,
+            dir,
+            sdk,
+        }) => crate::scaffold::command(&crate::scaffold::NewRequest {
+            name: &name,
+            lang,
+            parent: dir.as_deref(),
+            sdk: sdk.as_deref(),
+        }),
         Some(Command::Uninstall(args)) => crate::install::uninstall(&args),
         Some(Command::Test(args)) => {
             let matches = matches

@@ -40,7 +40,8 @@
 //!   (Claude Code settings), [`test_run`] (one event through plugins, without Claude Code,
 //!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
 //!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task);
-//!   [`wake`] (the `asyncRewake` hook that wakes Claude with marked tasks' results).
+//!   [`wake`] (the `asyncRewake` hook that wakes Claude with marked tasks' results);
+//!   [`scaffold`] (`fasthooks-host new`: a plugin project per language, from `templates/`).
 
 pub mod admin;
 pub mod call;
@@ -62,6 +63,7 @@ pub mod logging;
 pub mod plugin;
 pub mod runtime;
 pub mod sandbox;
+pub mod scaffold;
 pub mod share;
 pub mod stats;
 pub mod task_owner;

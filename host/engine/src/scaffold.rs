@@ -1,0 +1,176 @@
+//! `fasthooks-host new NAME --lang rust|python|js`: a plugin project that tests and builds out
+//! of the box: the SDK as a dependency (by path, from this build's source tree or `--sdk`), a
+//! handler in the seed's Quick Start shape, a unit test that passes in the SDK's native test
+//! mode, and a README with the commands that test, build, try and install it. The templates
+//! live in `host/engine/templates/`, one folder per language.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The language of a new plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Rust,
+    Python,
+    Js,
+}
+
+/// Where this build's SDKs are: the `guest-sdk` folder of the source tree it was built from.
+const SOURCE_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../guest-sdk");
+
+/// (path in the project, template) per language.
+fn templates(lang: Lang) -> &'static [(&'static str, &'static str)] {
+    match lang {
+        Lang::Rust => &[
+            (
+                "Cargo.toml",
+                include_str!("../templates/rust/Cargo.toml.tmpl"),
+            ),
+            (
+                "src/lib.rs",
+                include_str!("../templates/rust/src/lib.rs.tmpl"),
+            ),
+            (
+                "README.md",
+                include_str!("../templates/rust/README.md.tmpl"),
+            ),
+        ],
+        Lang::Python => &[
+            ("app.py", include_str!("../templates/python/app.py.tmpl")),
+            (
+                "test_app.py",
+                include_str!("../templates/python/test_app.py.tmpl"),
+            ),
+            (
+                "README.md",
+                include_str!("../templates/python/README.md.tmpl"),
+            ),
+        ],
+        Lang::Js => &[
+            (
+                "package.json",
+                include_str!("../templates/js/package.json.tmpl"),
+            ),
+            ("app.js", include_str!("../templates/js/app.js.tmpl")),
+            (
+                "app.test.js",
+                include_str!("../templates/js/app.test.js.tmpl"),
+            ),
+            ("README.md", include_str!("../templates/js/README.md.tmpl")),
+        ],
+    }
+}
+
+/// What `new` cannot do, with what to do instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error(
+        "`{0}` is not a plugin name: use lowercase letters, digits and `-`, starting with a letter (at most 64)"
+    )]
+    Name(String),
+    #[error("{0} already exists: choose another name, or remove it")]
+    Exists(PathBuf),
+    #[error(
+        "the SDKs are not at {0} (this build's source tree): pass --sdk DIR, the guest-sdk folder of fasthooks-host's source"
+    )]
+    NoSdk(PathBuf),
+    #[error("cannot write {path}: {why}")]
+    Write { path: PathBuf, why: std::io::Error },
+}
+
+pub struct NewRequest<'a> {
+    pub name: &'a str,
+    pub lang: Lang,
+    /// The folder the project is made in (default: the current one).
+    pub parent: Option<&'a Path>,
+    pub sdk: Option<&'a Path>,
+}
+
+pub fn command(request: &NewRequest) -> ExitCode {
+    match scaffold(request) {
+        Ok((dir, files)) => {
+            let next = match request.lang {
+                Lang::Rust => "cargo test",
+                Lang::Python => "see README.md: PYTHONPATH=… python -m pytest",
+                Lang::Js => "npm install && npm test",
+            };
+            let _ = writeln!(
+                std::io::stdout(),
+                "created {} ({}), then: cd {} && {next}",
+                dir.display(),
+                files.join(", "),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                fasthooks_protocol::error_line(err.to_string())
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Make the project: its folder and the files written.
+pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), ScaffoldError> {
+    let name = request.name;
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(ScaffoldError::Name(name.to_owned()));
+    }
+    let sdk_given = request
+        .sdk
+        .map_or_else(|| PathBuf::from(SOURCE_SDK), Path::to_owned);
+    let sdk = std::fs::canonicalize(&sdk_given)
+        .ok()
+        .filter(|sdk| {
+            sdk.join("Cargo.toml").is_file()
+                && sdk.join("python/fasthooks_sdk").is_dir()
+                && sdk.join("js/package.json").is_file()
+                && sdk.join("../wit/world.wit").is_file()
+        })
+        .ok_or(ScaffoldError::NoSdk(sdk_given))?;
+    let wit = std::fs::canonicalize(sdk.join("../wit")).unwrap_or_else(|_| sdk.join("../wit"));
+    let parent = request
+        .parent
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let dir = parent.join(name);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    let fill = |template: &str| {
+        template
+            .replace("{{name}}", name)
+            .replace("{{crate}}", &name.replace('-', "_"))
+            .replace("{{sdk_rust}}", &sdk.display().to_string())
+            .replace("{{sdk_python}}", &sdk.join("python").display().to_string())
+            .replace("{{sdk_js}}", &sdk.join("js").display().to_string())
+            .replace("{{wit}}", &wit.display().to_string())
+    };
+    let mut written = Vec::new();
+    for (relative, template) in templates(request.lang) {
+        let path = dir.join(relative);
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            file.write_all(fill(template).as_bytes())
+        };
+        write().map_err(|why| ScaffoldError::Write {
+            path: path.clone(),
+            why,
+        })?;
+        written.push(*relative);
+    }
+    Ok((dir, written))
+}
