@@ -158,6 +158,20 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         sdk: Option<PathBuf>,
     },
+    /// Build a plugin project (Rust, Python or JavaScript/TypeScript, as `new` makes them) into
+    /// DIR/NAME.wasm and print its path. The pinned toolchains are installed on first use.
+    #[command(
+        after_help = "Example:\n  fasthooks-host build my-guard && fasthooks-host install --plugin my-guard/my-guard.wasm"
+    )]
+    Build {
+        /// The project (default: here).
+        dir: Option<PathBuf>,
+        /// The guest-sdk folder of fasthooks-host's source (default: the one this build came from).
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+        #[arg(long, env = HOME_ENV, value_name = "DIR")]
+        home: Option<PathBuf>,
+    },
     #[command(
         after_help = "Example (what install writes, as a Stop hook with \"asyncRewake\": true):\n  fasthooks-host wake --plugin review.wasm --sha256 HEX"
     )]

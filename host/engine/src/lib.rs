@@ -41,9 +41,12 @@
 //!   with sample events for every event), [`logging`] (the log file) and [`log_view`]
 //!   (`fasthooks-host logs`: the log read back, by plugin, session, event or task);
 //!   [`wake`] (the `asyncRewake` hook that wakes Claude with marked tasks' results);
-//!   [`scaffold`] (`fasthooks-host new`: a plugin project per language, from `templates/`).
+//!   [`scaffold`] (`fasthooks-host new`: a plugin project per language, from `templates/`) and
+//!   [`build`] (`fasthooks-host build`: a project into its component, toolchains installed on
+//!   first use).
 
 pub mod admin;
+pub mod build;
 pub mod call;
 pub mod cli;
 pub mod commands;

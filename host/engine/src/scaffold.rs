@@ -115,6 +115,21 @@ pub fn command(request: &NewRequest) -> ExitCode {
     }
 }
 
+/// The SDKs' folder (`guest-sdk`): `given`, or this build's source tree's; checked to hold the
+/// three SDKs and the contract beside them.
+pub fn sdk_dir(given: Option<&Path>) -> Result<PathBuf, ScaffoldError> {
+    let sdk_given = given.map_or_else(|| PathBuf::from(SOURCE_SDK), Path::to_owned);
+    std::fs::canonicalize(&sdk_given)
+        .ok()
+        .filter(|sdk| {
+            sdk.join("Cargo.toml").is_file()
+                && sdk.join("python/fasthooks_sdk").is_dir()
+                && sdk.join("js/package.json").is_file()
+                && sdk.join("../wit/world.wit").is_file()
+        })
+        .ok_or(ScaffoldError::NoSdk(sdk_given))
+}
+
 /// Make the project: its folder and the files written.
 pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), ScaffoldError> {
     let name = request.name;
@@ -126,18 +141,7 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
     if !valid {
         return Err(ScaffoldError::Name(name.to_owned()));
     }
-    let sdk_given = request
-        .sdk
-        .map_or_else(|| PathBuf::from(SOURCE_SDK), Path::to_owned);
-    let sdk = std::fs::canonicalize(&sdk_given)
-        .ok()
-        .filter(|sdk| {
-            sdk.join("Cargo.toml").is_file()
-                && sdk.join("python/fasthooks_sdk").is_dir()
-                && sdk.join("js/package.json").is_file()
-                && sdk.join("../wit/world.wit").is_file()
-        })
-        .ok_or(ScaffoldError::NoSdk(sdk_given))?;
+    let sdk = sdk_dir(request.sdk)?;
     let wit = std::fs::canonicalize(sdk.join("../wit")).unwrap_or_else(|_| sdk.join("../wit"));
     let parent = request
         .parent
