@@ -151,45 +151,110 @@ fn build_outside_a_project_says_what_it_needs_in_one_line() {
     );
 }
 
+/// One line on stderr, exit 1, and `why` in it.
+fn refused(run: &HookRun, why: &str) {
+    assert_eq!(
+        (run.code, run.stderr.lines().count()),
+        (1, 1),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(why), "{why}: {}", run.stderr);
+}
+
 #[test]
 fn bad_names_an_existing_folder_and_a_missing_sdk_are_refused_in_one_line() {
     let dir = scratch();
-    for (name, why) in [
-        ("My_Plugin", "is not a plugin name"),
-        ("1st", "is not a plugin name"),
+    let long = "a".repeat(65);
+    for name in [
+        "My_Plugin",
+        "1st",
+        "../escape",
+        "a/b",
+        "",
+        long.as_str(),
+        "fasthooks-sdk",
     ] {
-        let run = new_plugin(dir.path(), name, "rust");
-        assert_eq!(
-            (run.code, run.stderr.lines().count()),
-            (1, 1),
-            "{}",
-            run.stderr
+        refused(
+            &new_plugin(dir.path(), name, "rust"),
+            "is not a plugin name",
         );
-        assert!(run.stderr.contains(why), "{}", run.stderr);
     }
     std::fs::create_dir(dir.path().join("taken")).unwrap();
-    let run = new_plugin(dir.path(), "taken", "python");
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("already exists: choose another name"),
-        "{}",
-        run.stderr
+    refused(
+        &new_plugin(dir.path(), "taken", "python"),
+        "already exists: choose another name",
     );
     assert_eq!(
         std::fs::read_dir(dir.path().join("taken")).unwrap().count(),
         0,
         "nothing written into it"
     );
+    std::fs::write(dir.path().join("a-file"), "mine").unwrap();
+    refused(&new_plugin(dir.path(), "a-file", "js"), "already exists");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a-file")).unwrap(),
+        "mine"
+    );
     let mut new = Command::new(host_binary());
     new.args(["new", "lost", "--lang", "js", "--sdk"])
         .arg(dir.path())
         .current_dir(dir.path());
-    let run = run_command(&mut new, b"", Duration::from_secs(30));
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("the SDKs are not at") && run.stderr.contains("pass --sdk DIR"),
-        "{}",
-        run.stderr
+    refused(
+        &run_command(&mut new, b"", Duration::from_secs(30)),
+        "pass --sdk DIR",
     );
     assert!(!dir.path().join("lost").exists());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "only what the test made: {names:?}");
+}
+
+/// A Python plugin that imports the SDK's http module the usual way (`from fasthooks_sdk import
+/// …, http`) is built against the plugin-http world: against the plain one, its import fails
+/// and so does the build.
+#[test]
+fn build_sees_a_python_plugin_that_sends_http() {
+    let dir = scratch();
+    let project = dir.path().join("probe");
+    std::fs::create_dir(&project).unwrap();
+    let source =
+        std::fs::read_to_string(workspace_root().join("plugins/http-probe-py/app.py")).unwrap();
+    assert!(source.contains("from fasthooks_sdk import HookApp, context, export, http"));
+    std::fs::write(project.join("app.py"), source).unwrap();
+    let wasm = build(&std::fs::canonicalize(&project).unwrap());
+    let home = Home::new();
+    let inspect = home.run(&["inspect", &wasm.display().to_string()], b"");
+    assert_eq!(inspect.code, 0, "{}", inspect.stderr);
+    assert!(
+        inspect.stdout.contains("--allow-http"),
+        "it asks for the HTTP grant:\n{}",
+        inspect.stdout
+    );
+}
+
+#[test]
+fn a_package_name_that_could_leave_the_folder_is_refused() {
+    let dir = scratch();
+    let run = new_plugin(dir.path(), "named", "js");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = dir.path().join("named");
+    let package = std::fs::read_to_string(project.join("package.json")).unwrap();
+    std::fs::write(
+        project.join("package.json"),
+        package.replace("\"name\": \"named\"", "\"name\": \"../escaped\""),
+    )
+    .unwrap();
+    let mut build = Command::new(host_binary());
+    build.arg("build").current_dir(&project).env(
+        "FASTHOOKS_TOOLCHAINS",
+        workspace_root().join("target/build-toolchains"),
+    );
+    refused(
+        &run_command(&mut build, b"", Duration::from_secs(120)),
+        "is not a plugin name",
+    );
+    assert!(!dir.path().join("escaped.wasm").exists());
 }

@@ -43,9 +43,30 @@ pub enum BuildError {
     Sdk(#[from] crate::scaffold::ScaffoldError),
 }
 
+/// The WIT world a component is built against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum World {
+    /// The plugin interfaces alone.
+    Plugin,
+    /// Those and `wasi:http/outgoing-handler`: the plugin sends HTTP requests (and so asks for
+    /// `--allow-http`).
+    PluginHttp,
+}
+
+impl World {
+    fn name(self) -> &'static str {
+        match self {
+            World::Plugin => "plugin",
+            World::PluginHttp => "plugin-http",
+        }
+    }
+}
+
 pub struct BuildRequest<'a> {
     pub dir: Option<&'a Path>,
     pub sdk: Option<&'a Path>,
+    /// None: found from the plugin's code.
+    pub world: Option<World>,
     pub home: Option<&'a Path>,
 }
 
@@ -91,8 +112,8 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
         });
     match lang {
         Lang::Rust => build_rust(&dir),
-        Lang::Python => build_python(&dir, &toolchains, &sdk_dir(request.sdk)?),
-        Lang::Js => build_js(&dir, &toolchains, &sdk_dir(request.sdk)?),
+        Lang::Python => build_python(&dir, &toolchains, &sdk_dir(request.sdk)?, request.world),
+        Lang::Js => build_js(&dir, &toolchains, &sdk_dir(request.sdk)?, request.world),
     }
 }
 
@@ -113,14 +134,56 @@ fn run(what: &str, command: &mut Command, hint: &'static str) -> Result<(), Buil
         Err(BuildError::Step {
             what: what.to_owned(),
             status: status.to_string(),
-            hint: "its output is above".to_owned(),
+            hint: format!("its output is above ({hint})"),
         })
     }
 }
 
+/// Hold `toolchains/NAME.lock` while a toolchain is checked and installed: two first builds at
+/// once install it once.
+fn locked(toolchains: &Path, name: &str) -> Result<std::fs::File, BuildError> {
+    let failed = |err: std::io::Error| {
+        BuildError::Project(format!(
+            "cannot lock the toolchain folder {}: {err} (set FASTHOOKS_TOOLCHAINS to a folder you can write)",
+            toolchains.display()
+        ))
+    };
+    std::fs::create_dir_all(toolchains).map_err(failed)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(toolchains.join(format!("{name}.lock")))
+        .map_err(failed)?;
+    lock.lock().map_err(failed)?;
+    Ok(lock)
+}
+
+/// Whether `program --version` runs: a toolchain whose stamp is there but which is broken
+/// (a Python upgraded under its virtualenv, say) is installed again.
+fn runs(program: &Path) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn write_stamp(stamp: &Path, versions: &str) -> Result<(), BuildError> {
+    std::fs::write(stamp, versions).map_err(|err| {
+        BuildError::Project(format!(
+            "cannot write {}: {err} (set FASTHOOKS_TOOLCHAINS to a folder you can write)",
+            stamp.display()
+        ))
+    })
+}
+
 fn build_rust(dir: &Path) -> Result<PathBuf, BuildError> {
+    // In the project, so that its rust-toolchain.toml (if any) is the toolchain asked.
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
+        .current_dir(dir)
         .output()
         .map_err(|why| BuildError::Missing {
             program: "rustup".into(),
@@ -134,7 +197,9 @@ fn build_rust(dir: &Path) -> Result<PathBuf, BuildError> {
         say("installing the wasm32-wasip2 Rust target (first time only)…");
         run(
             "rustup target add wasm32-wasip2",
-            Command::new("rustup").args(["target", "add", "wasm32-wasip2"]),
+            Command::new("rustup")
+                .args(["target", "add", "wasm32-wasip2"])
+                .current_dir(dir),
             "install Rust with rustup",
         )?;
     }
@@ -154,12 +219,29 @@ fn build_rust(dir: &Path) -> Result<PathBuf, BuildError> {
             why,
             hint: "install Rust with rustup",
         })?;
+    if !metadata.status.success() {
+        let why = String::from_utf8_lossy(&metadata.stderr);
+        return Err(BuildError::Project(format!(
+            "cargo metadata failed: {}",
+            why.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output")
+        )));
+    }
     let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout)
         .map_err(|err| BuildError::Project(format!("cargo metadata: {err}")))?;
     let target = metadata["target_directory"].as_str().unwrap_or("target");
-    let name = metadata["packages"][0]["name"]
-        .as_str()
-        .ok_or_else(|| BuildError::Project("Cargo.toml names no package".into()))?;
+    // The project's own package (in a workspace, metadata lists every member).
+    let manifest = dir.join("Cargo.toml");
+    let name = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|package| {
+            package["manifest_path"].as_str().map(Path::new) == Some(manifest.as_path())
+        })
+        .and_then(|package| package["name"].as_str())
+        .ok_or_else(|| BuildError::Project(format!("{} names no package", manifest.display())))?;
     let built = Path::new(target)
         .join("wasm32-wasip2/release")
         .join(format!("{}.wasm", name.replace('-', "_")));
@@ -176,33 +258,94 @@ fn copy_out(built: &Path, out: &Path) -> Result<PathBuf, BuildError> {
     Ok(out.to_owned())
 }
 
-/// Whether any source file of the project (not its dependencies) contains `needle`.
-fn sources_mention(dir: &Path, extensions: &[&str], needle: &str) -> bool {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|entry| {
+/// The Python files of the project, its own folders included (not virtualenvs or caches).
+fn python_files(dir: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
             let path = entry.path();
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| extensions.contains(&e))
-                && std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle))
-        })
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let skipped = name.starts_with('.')
+                || name == "__pycache__"
+                || name == "node_modules"
+                || path.join("pyvenv.cfg").exists();
+            if path.is_dir() && !skipped {
+                folders.push(path);
+            } else if name.ends_with(".py") {
+                texts.extend(std::fs::read_to_string(&path));
+            }
+        }
+    }
+    texts
 }
 
-fn build_python(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, BuildError> {
+/// Whether a bundled JavaScript plugin calls the standard `fetch` (`fetch(…)` or
+/// `globalThis.fetch(…)`, not `prefetch(…)` or `obj.fetch(…)`).
+pub fn js_sends_http(bundle: &str) -> bool {
+    bundle.match_indices("fetch").any(|(at, _)| {
+        let before = &bundle[..at];
+        let own_name = before.ends_with("globalThis.")
+            || !before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.');
+        own_name && bundle[at + "fetch".len()..].trim_start().starts_with('(')
+    })
+}
+
+/// Whether a Python plugin sends HTTP: it imports the SDK's `http` module, in any of the ways
+/// Python allows (`from fasthooks_sdk import …, http`, `import fasthooks_sdk.http`, …).
+pub fn python_sends_http(source: &str) -> bool {
+    let joined = source.replace("\\\n", " ");
+    let mut rest = joined.as_str();
+    while let Some(at) = rest.find("from fasthooks_sdk import") {
+        let names = &rest[at + "from fasthooks_sdk import".len()..];
+        let names = if names.trim_start().starts_with('(') {
+            &names[..names.find(')').unwrap_or(names.len())]
+        } else {
+            &names[..names.find('\n').unwrap_or(names.len())]
+        };
+        let words = names
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>();
+        // `http` imported, possibly renamed (`http as web`), but not a name `as http`.
+        if words
+            .iter()
+            .enumerate()
+            .any(|(i, w)| *w == "http" && (i == 0 || words[i - 1] != "as"))
+        {
+            return true;
+        }
+        rest = &rest[at + 1..];
+    }
+    joined.contains("fasthooks_sdk.http")
+}
+
+fn build_python(
+    dir: &Path,
+    toolchains: &Path,
+    sdk: &Path,
+    world: Option<World>,
+) -> Result<PathBuf, BuildError> {
+    let _lock = locked(toolchains, "componentize-py")?;
     let venv = toolchains.join("componentize-py");
     let componentize = venv.join("bin/componentize-py");
     let stamp = venv.join("versions");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(COMPONENTIZE_PY) {
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(COMPONENTIZE_PY)
+        || !runs(&componentize)
+    {
         say(&format!(
             "installing {COMPONENTIZE_PY} into {} (first time only)…",
             venv.display()
         ));
+        let _ = std::fs::remove_file(&stamp);
         run(
             "python3 -m venv",
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
             "install Python 3 with its venv module",
         )?;
         run(
@@ -213,9 +356,9 @@ fn build_python(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, Bu
                 "--disable-pip-version-check",
                 COMPONENTIZE_PY,
             ]),
-            "pip needs to reach PyPI",
+            "pip installs from PyPI: is it reachable?",
         )?;
-        let _ = std::fs::write(&stamp, COMPONENTIZE_PY);
+        write_stamp(&stamp, COMPONENTIZE_PY)?;
     }
     let name = dir
         .file_name()
@@ -223,13 +366,15 @@ fn build_python(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, Bu
         .unwrap_or("plugin")
         .to_owned();
     // A plugin that sends HTTP requests is built against the world that imports wasi:http.
-    let world = if sources_mention(dir, &["py"], "fasthooks_sdk import http")
-        || sources_mention(dir, &["py"], "fasthooks_sdk.http")
-    {
-        "plugin-http"
-    } else {
-        "plugin"
-    };
+    let world = world
+        .unwrap_or_else(|| {
+            if python_files(dir).iter().any(|text| python_sends_http(text)) {
+                World::PluginHttp
+            } else {
+                World::Plugin
+            }
+        })
+        .name();
     let out = dir.join(format!("{name}.wasm"));
     run(
         "componentize-py",
@@ -248,16 +393,45 @@ fn build_python(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, Bu
     Ok(out)
 }
 
-fn build_js(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, BuildError> {
+fn build_js(
+    dir: &Path,
+    toolchains: &Path,
+    sdk: &Path,
+    world: Option<World>,
+) -> Result<PathBuf, BuildError> {
+    let package: serde_json::Value = std::fs::read(dir.join("package.json"))
+        .map_err(|err| BuildError::Project(format!("cannot read package.json: {err}")))
+        .and_then(|bytes| {
+            serde_json::from_slice(&bytes)
+                .map_err(|err| BuildError::Project(format!("package.json is not JSON: {err}")))
+        })?;
+    // The component is named after the package: a name that could leave the folder is refused.
+    let name = package["name"]
+        .as_str()
+        .filter(|name| crate::scaffold::is_plugin_name(name))
+        .ok_or_else(|| {
+            BuildError::Project(format!(
+                "package.json's name {} is not a plugin name: use lowercase letters, digits and `-`",
+                package["name"]
+            ))
+        })?
+        .to_owned();
+    let _lock = locked(toolchains, "js")?;
     let tools = toolchains.join("js");
     let stamp = tools.join("versions");
     let wanted = JS_TOOLS.join(" ");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+    let bin = tools.join("node_modules/.bin");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str())
+        || !runs(&bin.join("esbuild"))
+    {
         say(&format!(
             "installing {wanted} into {} (first time only)…",
             tools.display()
         ));
-        std::fs::create_dir_all(&tools).map_err(|err| BuildError::Project(err.to_string()))?;
+        let _ = std::fs::remove_file(&stamp);
+        std::fs::create_dir_all(&tools).map_err(|err| {
+            BuildError::Project(format!("cannot make {}: {err}", tools.display()))
+        })?;
         run(
             "npm install of the JavaScript toolchain",
             Command::new("npm")
@@ -271,24 +445,16 @@ fn build_js(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, BuildE
                     "--save-exact",
                 ])
                 .args(JS_TOOLS),
-            "install Node.js 20 with npm",
+            "install Node.js 20 with npm; npm installs from its registry: is it reachable?",
         )?;
-        let _ = std::fs::write(&stamp, &wanted);
+        write_stamp(&stamp, &wanted)?;
     }
-    let bin = tools.join("node_modules/.bin");
-    let package: serde_json::Value = std::fs::read(dir.join("package.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| BuildError::Project("package.json is not JSON".into()))?;
-    let name = package["name"]
-        .as_str()
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| BuildError::Project("package.json has no name".into()))?
-        .to_owned();
+    // The project's dependencies, without running anybody's install scripts.
     run(
         "npm install",
         Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .args(["install", "--ignore-scripts", "--no-audit", "--no-fund"])
+            .arg("--loglevel=error")
             .current_dir(dir),
         "install Node.js 20 with npm",
     )?;
@@ -297,13 +463,14 @@ fn build_js(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, BuildE
     } else {
         "app.js"
     };
+    let damaged = "the toolchain folder may be damaged: delete it to reinstall";
     if dir.join("tsconfig.json").is_file() {
         run(
             "tsc",
             Command::new(bin.join("tsc"))
-                .args(["-p", "."])
+                .args(["-p", ".", "--noEmit"])
                 .current_dir(dir),
-            "the toolchain folder may be damaged: delete it to reinstall",
+            "the type errors are above",
         )?;
     }
     run(
@@ -321,26 +488,66 @@ fn build_js(dir: &Path, toolchains: &Path, sdk: &Path) -> Result<PathBuf, BuildE
             ])
             .arg("--outfile=build/app.js")
             .current_dir(dir),
-        "the toolchain folder may be damaged: delete it to reinstall",
+        damaged,
     )?;
-    // A plugin that calls fetch is built against the world that imports wasi:http.
-    let fetches = sources_mention(dir, &["js", "ts", "mjs"], "fetch(");
+    // A plugin that calls fetch is built against the world that imports wasi:http: read from
+    // the bundle, which holds every module the plugin uses and none of their comments.
+    let world = world.unwrap_or_else(|| {
+        let bundle = std::fs::read_to_string(dir.join("build/app.js")).unwrap_or_default();
+        if js_sends_http(&bundle) {
+            World::PluginHttp
+        } else {
+            World::Plugin
+        }
+    });
     let out = dir.join(format!("{name}.wasm"));
     let mut jco = Command::new(bin.join("jco"));
     jco.args(["componentize", "build/app.js", "--wit"])
-        .arg(sdk.join("../wit"));
-    if fetches {
-        jco.args(["--world-name", "plugin-http"]);
-    } else {
-        jco.args(["--world-name", "plugin", "-d", "http"]);
+        .arg(sdk.join("../wit"))
+        .args(["--world-name", world.name()]);
+    if world == World::Plugin {
+        jco.args(["-d", "http"]);
     }
     jco.args(["-d", "fetch-event", "-o"])
         .arg(&out)
         .current_dir(dir);
-    run(
-        "jco componentize",
-        &mut jco,
-        "the toolchain folder may be damaged: delete it to reinstall",
-    )?;
+    run("jco componentize", &mut jco, damaged)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_python_plugin_sends_http_when_it_imports_the_sdks_http_module() {
+        for yes in [
+            "from fasthooks_sdk import HookApp, context, export, http",
+            "from fasthooks_sdk import http",
+            "from fasthooks_sdk import (\n    HookApp,\n    http,\n)",
+            "from fasthooks_sdk import http as web",
+            "import fasthooks_sdk.http",
+            "from fasthooks_sdk.http import get",
+        ] {
+            assert!(python_sends_http(yes), "{yes}");
+        }
+        for no in [
+            "from fasthooks_sdk import HookApp, context",
+            "from fasthooks_sdk import httpx_like",
+            "from fasthooks_sdk import state as http",
+            "import http",
+        ] {
+            assert!(!python_sends_http(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_bundle_sends_http_when_it_calls_fetch() {
+        assert!(js_sends_http("const r = await fetch(url, init);"));
+        assert!(js_sends_http("globalThis.fetch (url)"));
+        assert!(!js_sends_http(
+            "prefetch(url); cache.fetch(key); const fetched = 1;"
+        ));
+        assert!(!js_sends_http("export { fetchDocumentation };"));
+    }
 }

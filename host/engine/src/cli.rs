@@ -135,10 +135,6 @@ pub enum Command {
         #[arg(long, env = HOME_ENV, value_name = "DIR", global = true)]
         home: Option<PathBuf>,
     },
-    /// The wake hook `install` adds for a plugin that marks tasks with `tasks.wake`: run by
-    /// Claude Code in the background after Claude stops (`asyncRewake`), it waits for this
-    /// session's marked tasks, prints their results and exits 2, which wakes Claude with them.
-    /// Exits 0 at once when nothing is marked.
     /// Make a plugin project: the SDK as a dependency, a handler in the seed's Quick Start
     /// shape, a unit test that passes, and a README with the commands that test, build and
     /// install it.
@@ -169,9 +165,16 @@ pub enum Command {
         /// The guest-sdk folder of fasthooks-host's source (default: the one this build came from).
         #[arg(long, value_name = "DIR")]
         sdk: Option<PathBuf>,
+        /// The world to build against (default: plugin-http when the plugin sends HTTP requests).
+        #[arg(long, value_enum)]
+        world: Option<crate::build::World>,
         #[arg(long, env = HOME_ENV, value_name = "DIR")]
         home: Option<PathBuf>,
     },
+    /// The wake hook `install` adds for a plugin that marks tasks with `tasks.wake`: run by
+    /// Claude Code in the background after Claude stops (`asyncRewake`), it waits for this
+    /// session's marked tasks, prints their results and exits 2, which wakes Claude with them.
+    /// Exits 0 at once when nothing is marked.
     #[command(
         after_help = "Example (what install writes, as a Stop hook with \"asyncRewake\": true):\n  fasthooks-host wake --plugin review.wasm --sha256 HEX"
     )]

@@ -106,13 +106,17 @@ pub fn main() -> ExitCode {
             parent: dir.as_deref(),
             sdk: sdk.as_deref(),
         }),
-        Some(Command::Build { dir, sdk, home }) => {
-            crate::build::command(&crate::build::BuildRequest {
-                dir: dir.as_deref(),
-                sdk: sdk.as_deref(),
-                home: home.as_deref(),
-            })
-        }
+        Some(Command::Build {
+            dir,
+            sdk,
+            world,
+            home,
+        }) => crate::build::command(&crate::build::BuildRequest {
+            dir: dir.as_deref(),
+            sdk: sdk.as_deref(),
+            world,
+            home: home.as_deref(),
+        }),
         Some(Command::Uninstall(args)) => crate::install::uninstall(&args),
         Some(Command::Test(args)) => {
             let matches = matches

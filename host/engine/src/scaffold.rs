@@ -72,7 +72,7 @@ pub enum ScaffoldError {
     #[error("{0} already exists: choose another name, or remove it")]
     Exists(PathBuf),
     #[error(
-        "the SDKs are not at {0} (this build's source tree): pass --sdk DIR, the guest-sdk folder of fasthooks-host's source"
+        "the SDKs are not at {0} (this build's source tree), or its path has a quote, backslash, `$` or newline: pass --sdk DIR, the guest-sdk folder of fasthooks-host's source"
     )]
     NoSdk(PathBuf),
     #[error("cannot write {path}: {why}")]
@@ -122,7 +122,10 @@ pub fn sdk_dir(given: Option<&Path>) -> Result<PathBuf, ScaffoldError> {
     std::fs::canonicalize(&sdk_given)
         .ok()
         .filter(|sdk| {
-            sdk.join("Cargo.toml").is_file()
+            // Written into TOML, JSON and shell lines: a path any of them would misread is refused.
+            sdk.to_str()
+                .is_some_and(|text| !text.contains(['"', '\\', '\n', '\'', '$', '`']))
+                && sdk.join("Cargo.toml").is_file()
                 && sdk.join("python/fasthooks_sdk").is_dir()
                 && sdk.join("js/package.json").is_file()
                 && sdk.join("../wit/world.wit").is_file()
@@ -130,15 +133,21 @@ pub fn sdk_dir(given: Option<&Path>) -> Result<PathBuf, ScaffoldError> {
         .ok_or(ScaffoldError::NoSdk(sdk_given))
 }
 
-/// Make the project: its folder and the files written.
-pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), ScaffoldError> {
-    let name = request.name;
-    let valid = name.len() <= 64
+/// Lowercase letters, digits and `-`, starting with a letter, at most 64: a name that is a
+/// folder name, a crate name and an npm package name at once, and cannot leave a folder.
+pub fn is_plugin_name(name: &str) -> bool {
+    name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name != "fasthooks-sdk"
+}
+
+/// Make the project: its folder and the files written.
+pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), ScaffoldError> {
+    let name = request.name;
+    if !is_plugin_name(name) {
         return Err(ScaffoldError::Name(name.to_owned()));
     }
     let sdk = sdk_dir(request.sdk)?;
@@ -147,9 +156,29 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
         .parent
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let dir = parent.join(name);
-    if dir.exists() {
-        return Err(ScaffoldError::Exists(dir));
+    // Made here, at once: a folder (or file, or link) already there is refused, and a failure
+    // below takes the folder away again, so nothing half-made stays.
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(ScaffoldError::Exists(dir));
+        }
+        Err(why) => return Err(ScaffoldError::Write { path: dir, why }),
     }
+    let written = write_templates(request.lang, &dir, name, &sdk, &wit);
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok((dir, written?))
+}
+
+fn write_templates(
+    lang: Lang,
+    dir: &Path,
+    name: &str,
+    sdk: &Path,
+    wit: &Path,
+) -> Result<Vec<&'static str>, ScaffoldError> {
     let fill = |template: &str| {
         template
             .replace("{{name}}", name)
@@ -160,10 +189,10 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
             .replace("{{wit}}", &wit.display().to_string())
     };
     let mut written = Vec::new();
-    for (relative, template) in templates(request.lang) {
+    for (relative, template) in templates(lang) {
         let path = dir.join(relative);
         let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+            std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -176,5 +205,5 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
         })?;
         written.push(*relative);
     }
-    Ok((dir, written))
+    Ok(written)
 }
