@@ -1,6 +1,6 @@
 //! The README's "Writing a plugin in Python" and "Writing a plugin in JavaScript or TypeScript"
-//! sections are all it takes: their example and its unit test are written into an empty
-//! project, the test runs with the language's own runner, the component is built with the
+//! sections are all it takes: their example and its unit test (in Python, JavaScript and
+//! TypeScript) are written into an empty project, the test runs with the language's own runner, the component is built with the
 //! section's commands, installed into the project, and the installed hook denies `rm -rf` as
 //! Claude Code would run it. (The toolchains are the pinned ones `scripts/build-plugins.sh`
 //! installs under `target/`.)
@@ -203,6 +203,30 @@ fn the_typescript_version_in_the_section_type_checks_builds_and_installs() {
             .current_dir(&project)
             .env("PATH", &path)
             .env("npm_config_cache", dir.path().join("npm-cache")),
+    );
+    // The section's unit test in TypeScript: the JavaScript test, importing ./app.ts.
+    let test = block(&blocks, "js", 1).replace("'./app.js'", "'./app.ts'");
+    assert!(test.contains("'./app.ts'"), "{test}");
+    std::fs::write(project.join("app.test.ts"), test).unwrap();
+    let unit = block(&blocks, "sh", 2);
+    assert!(unit.contains("node --test"), "{unit}");
+    let run = run_command(
+        Command::new("sh")
+            .args(["-c", &format!("set -e\n{unit}")])
+            .current_dir(&project)
+            .env("PATH", &path),
+        b"",
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        run.code, 0,
+        "the section's TypeScript test:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("pass 2"),
+        "both tests ran:\n{}",
+        run.stdout
     );
     succeeds(
         "the section's tsc check",
