@@ -6,6 +6,8 @@
 //! directory; safe to delete).
 
 use crate::scaffold::{Lang, sdk_dir};
+use fasthooks_ipc::hook_io::finish;
+use fasthooks_protocol::Rendered;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -71,20 +73,10 @@ pub struct BuildRequest<'a> {
 }
 
 pub fn command(request: &BuildRequest) -> ExitCode {
-    match build(request) {
-        Ok(wasm) => {
-            let _ = writeln!(std::io::stdout(), "{}", wasm.display());
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}",
-                fasthooks_protocol::error_line(err.to_string())
-            );
-            ExitCode::from(1)
-        }
-    }
+    finish(match build(request) {
+        Ok(wasm) => Rendered::output(format!("{}\n", wasm.display())),
+        Err(err) => Rendered::error(err),
+    })
 }
 
 /// Build the project in `request.dir`: the component's path.

@@ -4,6 +4,8 @@
 //! mode, and a README with the commands that test, build, try and install it. The templates
 //! live in `host/engine/templates/`, one folder per language.
 
+use fasthooks_ipc::hook_io::finish;
+use fasthooks_protocol::Rendered;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,31 +90,22 @@ pub struct NewRequest<'a> {
 }
 
 pub fn command(request: &NewRequest) -> ExitCode {
-    match scaffold(request) {
+    finish(match scaffold(request) {
         Ok((dir, files)) => {
             let next = match request.lang {
                 Lang::Rust => "cargo test",
                 Lang::Python => "see README.md: PYTHONPATH=… python -m pytest",
                 Lang::Js => "npm install && npm test",
             };
-            let _ = writeln!(
-                std::io::stdout(),
-                "created {} ({}), then: cd {} && {next}",
+            Rendered::output(format!(
+                "created {} ({}), then: cd {} && {next}\n",
                 dir.display(),
                 files.join(", "),
                 dir.display()
-            );
-            ExitCode::SUCCESS
+            ))
         }
-        Err(err) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}",
-                fasthooks_protocol::error_line(err.to_string())
-            );
-            ExitCode::from(1)
-        }
-    }
+        Err(err) => Rendered::error(err),
+    })
 }
 
 /// The SDKs' folder (`guest-sdk`): `given`, or this build's source tree's; checked to hold the
