@@ -2,6 +2,7 @@
 //! a hook exactly as Claude Code does (spawn, write the event to stdin, close it, read stdout,
 //! stderr and the exit code), and never let a hung process hang the test suite.
 
+pub mod claude_cli;
 pub mod fake_anthropic;
 pub mod lab;
 pub mod lines;
