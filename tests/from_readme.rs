@@ -5,7 +5,7 @@
 //! Claude Code would run it. (The toolchains are the pinned ones `scripts/build-plugins.sh`
 //! installs under `target/`.)
 
-use fasthooks_e2e::{Home, HookRun, bash_event, host_binary, run_command, workspace_root};
+use fasthooks_e2e::{Home, bash_event, host_binary, run_command, succeeds, workspace_root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,12 +37,6 @@ fn block<'a>(blocks: &'a [(String, String)], language: &str, index: usize) -> &'
         .nth(index)
         .map(|(_, text)| text.as_str())
         .unwrap_or_else(|| panic!("the section has no {language} block #{index}"))
-}
-
-fn succeeds(what: &str, command: &mut Command) -> HookRun {
-    let run = run_command(command, b"", Duration::from_secs(300));
-    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
-    run
 }
 
 /// The PATH the section's commands run with: the pinned tools, and this build's binaries.

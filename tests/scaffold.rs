@@ -5,7 +5,7 @@
 //! Bad names, an existing folder, a missing SDK and a folder that is no project are refused in
 //! one line.
 
-use fasthooks_e2e::{Home, HookRun, host_binary, run_command, workspace_root};
+use fasthooks_e2e::{Home, HookRun, host_binary, run_command, succeeds, workspace_root};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,11 +15,6 @@ fn new_plugin(parent: &Path, name: &str, lang: &str) -> HookRun {
     let mut new = Command::new(host_binary());
     new.args(["new", name, "--lang", lang]).current_dir(parent);
     run_command(&mut new, b"", Duration::from_secs(30))
-}
-
-fn succeeds(what: &str, command: &mut Command) {
-    let run = run_command(command, b"", Duration::from_secs(600));
-    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
 }
 
 /// A Write then a prompt through the built component: the prompt gets the analysis.
@@ -257,4 +252,49 @@ fn a_package_name_that_could_leave_the_folder_is_refused() {
         "is not a plugin name",
     );
     assert!(!dir.path().join("escaped.wasm").exists());
+}
+
+/// `build` installs a JavaScript project's dependencies without running anybody's install
+/// scripts: a cloned project cannot run code on the machine by being built.
+#[test]
+fn build_runs_no_install_script_of_the_project() {
+    let dir = scratch();
+    let run = new_plugin(dir.path(), "scripted", "js");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = std::fs::canonicalize(dir.path().join("scripted")).unwrap();
+    let marker = dir.path().join("ran");
+    let package = std::fs::read_to_string(project.join("package.json")).unwrap();
+    let scripted = package.replace(
+        "\"test\": \"node --test\"",
+        &format!("\"test\": \"node --test\", \"preinstall\": \"touch {0}\", \"postinstall\": \"touch {0}\"", marker.display()),
+    );
+    assert_ne!(scripted, package);
+    std::fs::write(project.join("package.json"), scripted).unwrap();
+    build(&project);
+    assert!(!marker.exists(), "an install script ran");
+}
+
+/// An SDK path that TOML, JSON or a shell line would misread (here a quote) is refused before
+/// anything is written.
+#[test]
+fn an_sdk_path_the_templates_would_misread_is_refused() {
+    let dir = scratch();
+    let odd = dir.path().join("a\"b");
+    let sdk = odd.join("guest-sdk");
+    for folder in ["python/fasthooks_sdk", "js"] {
+        std::fs::create_dir_all(sdk.join(folder)).unwrap();
+    }
+    std::fs::write(sdk.join("Cargo.toml"), "").unwrap();
+    std::fs::write(sdk.join("js/package.json"), "{}").unwrap();
+    std::fs::create_dir_all(odd.join("wit")).unwrap();
+    std::fs::write(odd.join("wit/world.wit"), "").unwrap();
+    let mut new = Command::new(host_binary());
+    new.args(["new", "quoted", "--lang", "rust", "--sdk"])
+        .arg(&sdk)
+        .current_dir(dir.path());
+    refused(
+        &run_command(&mut new, b"", Duration::from_secs(30)),
+        "has a quote, backslash",
+    );
+    assert!(!dir.path().join("quoted").exists());
 }

@@ -212,6 +212,14 @@ impl Drop for Home {
     }
 }
 
+/// `command` (a build or test step of a tool) run to its end within 10 minutes, which must
+/// succeed: its output, or a failure naming `what` with everything it printed.
+pub fn succeeds(what: &str, command: &mut Command) -> HookRun {
+    let run = run_command(command, b"", Duration::from_secs(600));
+    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
 /// Spawn, feed stdin and drain stdout and stderr on their own threads (large events and
 /// answers exceed a pipe's buffer), wait with a limit.
 pub fn run_command(command: &mut Command, stdin: &[u8], limit: Duration) -> HookRun {
