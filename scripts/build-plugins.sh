@@ -25,7 +25,9 @@ python_plugins=(secrets-py matchers-py http-probe-py memory agent-task-py seed-s
 # Plugins that send HTTP requests are built against the plugin-http world (wasi:http imported).
 python_http_plugins=" http-probe-py "
 venv="target/py-venv"
-python_tools=("componentize-py==0.25.1" "pytest==8.3.4")
+# The pins: scripts/toolchains.txt, shared with `fasthooks-host build`.
+pins() { awk -v kinds="$1" 'BEGIN { n = split(kinds, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 } !/^#/ && ($1 in want) { print $2 }' scripts/toolchains.txt; }
+mapfile -t python_tools < <(pins "python python-test")
 if [ "$(cat "$venv/versions" 2>/dev/null)" != "${python_tools[*]}" ]; then
   echo "==> installing ${python_tools[*]} into $venv"
   python3 -m venv "$venv"
@@ -54,7 +56,7 @@ js_plugins=(commit-style-js http-probe-js docs-prefetch agent-task-ts seed-scena
 # Plugins that call fetch are built against the plugin-http world, with the runtime's wasi:http.
 js_http_plugins=" http-probe-js docs-prefetch "
 js_tools="target/js-tools"
-js_tool_versions=("@bytecodealliance/jco@1.34.0" "@bytecodealliance/componentize-js@0.23.0" "esbuild@0.24.2" "typescript@5.9.3")
+mapfile -t js_tool_versions < <(pins js)
 js_tools_stamp="$js_tools/versions"
 if [ "$(cat "$js_tools_stamp" 2>/dev/null)" != "${js_tool_versions[*]}" ]; then
   echo "==> installing ${js_tool_versions[*]} into $js_tools"

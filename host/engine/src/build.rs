@@ -12,14 +12,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-/// The pinned tools (the versions `scripts/build-plugins.sh` builds this repository with).
-const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
-const JS_TOOLS: &[&str] = &[
-    "@bytecodealliance/jco@1.34.0",
-    "@bytecodealliance/componentize-js@0.23.0",
-    "esbuild@0.24.2",
-    "typescript@5.9.3",
-];
+/// The pinned tools, shared with `scripts/build-plugins.sh`: lines `KIND WHAT-TO-INSTALL`.
+const PINS: &str = include_str!("../../../scripts/toolchains.txt");
+
+/// What pip or npm installs for toolchain `kind`, in the file's order.
+fn pinned(kind: &str) -> Vec<&'static str> {
+    PINS.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, what)| what.trim())
+        .collect()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -322,14 +326,15 @@ fn build_python(
     world: Option<World>,
 ) -> Result<PathBuf, BuildError> {
     let _lock = locked(toolchains, "componentize-py")?;
+    let wanted = pinned("python").join(" ");
     let venv = toolchains.join("componentize-py");
     let componentize = venv.join("bin/componentize-py");
     let stamp = venv.join("versions");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(COMPONENTIZE_PY)
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str())
         || !runs(&componentize)
     {
         say(&format!(
-            "installing {COMPONENTIZE_PY} into {} (first time only)…",
+            "installing {wanted} into {} (first time only)…",
             venv.display()
         ));
         let _ = std::fs::remove_file(&stamp);
@@ -342,15 +347,12 @@ fn build_python(
         )?;
         run(
             "pip install componentize-py",
-            Command::new(venv.join("bin/pip")).args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                COMPONENTIZE_PY,
-            ]),
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(pinned("python")),
             "pip installs from PyPI: is it reachable?",
         )?;
-        write_stamp(&stamp, COMPONENTIZE_PY)?;
+        write_stamp(&stamp, &wanted)?;
     }
     let name = dir
         .file_name()
@@ -411,7 +413,7 @@ fn build_js(
     let _lock = locked(toolchains, "js")?;
     let tools = toolchains.join("js");
     let stamp = tools.join("versions");
-    let wanted = JS_TOOLS.join(" ");
+    let wanted = pinned("js").join(" ");
     let bin = tools.join("node_modules/.bin");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str())
         || !runs(&bin.join("esbuild"))
@@ -436,7 +438,7 @@ fn build_js(
                     "--loglevel=error",
                     "--save-exact",
                 ])
-                .args(JS_TOOLS),
+                .args(pinned("js")),
             "install Node.js 20 with npm; npm installs from its registry: is it reachable?",
         )?;
         write_stamp(&stamp, &wanted)?;
@@ -531,6 +533,13 @@ mod tests {
         ] {
             assert!(!python_sends_http(no), "{no}");
         }
+    }
+
+    #[test]
+    fn the_pins_name_each_toolchain() {
+        assert_eq!(pinned("python"), ["componentize-py==0.25.1"]);
+        assert_eq!(pinned("js").len(), 4);
+        assert!(pinned("js").iter().any(|p| p.starts_with("esbuild@")));
     }
 
     #[test]
