@@ -1,3 +1,7 @@
+//! The README's "Write your first plugin" section, run as written: the binaries copied onto a
+//! PATH of their own, then `new`, the scaffold's test, `build`, `test` and `install`, and the
+//! installed hook run as Claude Code runs it.
+//!
 //! The README's "Writing a plugin in Python" and "Writing a plugin in JavaScript or TypeScript"
 //! sections are all it takes: their example and its unit test (in Python, JavaScript and
 //! TypeScript) are written into an empty project, the test runs with the language's own runner, the component is built with the
@@ -18,7 +22,12 @@ fn section_blocks(heading: &str) -> Vec<(String, String)> {
         .find(&format!("\n{heading}\n"))
         .unwrap_or_else(|| panic!("README has no section {heading}"));
     let rest = &readme[start + heading.len() + 2..];
-    let section = &rest[..rest.find("\n### ").unwrap_or(rest.len())];
+    let end = ["\n## ", "\n### "]
+        .iter()
+        .filter_map(|next| rest.find(next))
+        .min()
+        .unwrap_or(rest.len());
+    let section = &rest[..end];
     let mut blocks = Vec::new();
     let mut lines = section.lines();
     while let Some(line) = lines.next() {
@@ -91,6 +100,109 @@ fn project() -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(project.join(".claude")).unwrap();
     std::fs::create_dir_all(dir.path().join("home")).unwrap();
     (dir, project)
+}
+
+/// Run `script` with bash, stopping at the first failing line; its stdout.
+fn bash_script(what: &str, script: &str, dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> String {
+    let mut bash = Command::new("bash");
+    bash.args(["-e", "-c", script]).current_dir(dir);
+    for (name, value) in env {
+        bash.env(name, value);
+    }
+    let run = run_command(&mut bash, b"", Duration::from_secs(900));
+    assert_eq!(
+        run.code, 0,
+        "{what}:\n{script}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run.stdout
+}
+
+#[test]
+fn the_first_plugin_section_takes_a_user_from_the_binaries_to_an_installed_hook() {
+    let blocks = section_blocks("## Write your first plugin");
+    let root = workspace_root();
+    let dir = tempfile::tempdir().unwrap();
+    let user_home = dir.path().join("home");
+    std::fs::create_dir_all(&user_home).unwrap();
+    // rustup and cargo keep their own homes: only the user's HOME (and so ~/.local/bin) is new.
+    let real_home = PathBuf::from(std::env::var_os("HOME").unwrap());
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or(real_home.join(".cargo"), PathBuf::from);
+    let rustup_home =
+        std::env::var_os("RUSTUP_HOME").map_or(real_home.join(".rustup"), PathBuf::from);
+
+    // The first block puts the binaries on PATH; the build it starts with is this run's own.
+    let install_lines: Vec<&str> = block(&blocks, "sh", 0)
+        .lines()
+        .filter(|line| !line.starts_with("./scripts/build.sh"))
+        .collect();
+    assert_eq!(install_lines.len(), 1, "{install_lines:?}");
+    bash_script(
+        "putting the binaries on PATH",
+        install_lines[0],
+        &root,
+        &[("HOME", user_home.as_os_str())],
+    );
+    let bin = user_home.join(".local/bin");
+    for name in ["fasthooks-host", "fasthooks-engine"] {
+        let file = std::fs::symlink_metadata(bin.join(name)).unwrap();
+        assert!(file.is_file(), "{name} is copied, not linked");
+    }
+    // Nothing of this build's folder on PATH: the copies must find each other.
+    let mut path = vec![bin.clone()];
+    path.extend(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .filter(|dir| !dir.starts_with(root.join("target"))),
+    );
+    let path = std::env::join_paths(path).unwrap();
+
+    let fasthooks = Home::new();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let toolchains = root.join("target/build-toolchains");
+    let target = root.join("target/scaffold-test");
+    let env = [
+        ("HOME", user_home.as_os_str()),
+        ("PATH", path.as_os_str()),
+        ("CARGO_HOME", cargo_home.as_os_str()),
+        ("RUSTUP_HOME", rustup_home.as_os_str()),
+        ("FASTHOOKS_HOME", fasthooks.path().as_os_str()),
+        ("FASTHOOKS_TOOLCHAINS", toolchains.as_os_str()),
+        ("CARGO_TARGET_DIR", target.as_os_str()),
+    ];
+    let out = bash_script("the first plugin", block(&blocks, "sh", 1), &work, &env);
+    assert!(
+        out.contains("Analysis complete: "),
+        "`test --run-tasks` shows the task's result:\n{out}"
+    );
+    assert!(!out.contains("not on PATH"), "{out}");
+
+    let project = work.join("my-guard");
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.join(".claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no PreToolUse hook: {settings}"));
+    assert_eq!(
+        command,
+        "fasthooks-host --plugin \"$CLAUDE_PROJECT_DIR/my-guard.wasm\""
+    );
+    let write = serde_json::json!({"session_id": "s", "cwd": project, "hook_event_name": "PreToolUse",
+        "tool_name": "Write", "tool_input": {"file_path": "a.py", "content": "x = 1\n"}, "tool_use_id": "t"});
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(&project)
+        .env("PATH", &path)
+        .env("CLAUDE_PROJECT_DIR", &project)
+        .env("FASTHOOKS_HOME", fasthooks.path());
+    let run = run_command(&mut sh, write.to_string().as_bytes(), Duration::from_secs(120));
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (0, ""),
+        "{command}: the copies answer"
+    );
 }
 
 #[test]

@@ -93,6 +93,87 @@ fn a_rust_scaffold_tests_builds_and_answers() {
     answers_as_scaffolded(&wasm);
 }
 
+/// The working tree as one commit of a repository of its own (tracked and new files, as
+/// `.gitignore` leaves them), so a git dependency sees exactly what this run tests. The
+/// repository's own `.git` is not touched.
+fn snapshot_as_git_repository(into: &Path) -> String {
+    let repo = into.join("fasthooks-host.git");
+    let git = |args: &[&str]| {
+        let mut command = Command::new("git");
+        command
+            .args(["-c", "user.name=test", "-c", "user.email=test@localhost"])
+            .args(args)
+            .env("GIT_DIR", &repo)
+            .env("GIT_WORK_TREE", workspace_root());
+        succeeds(&format!("git {}", args.join(" ")), &mut command);
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "--all"]);
+    git(&["commit", "--quiet", "--message", "snapshot"]);
+    format!("file://{}", repo.display())
+}
+
+/// What the README shows for a plugin outside this repository: the SDK as a git dependency,
+/// fetched by cargo (the workspace keys, the protocol crate and the contract all come along).
+#[test]
+fn a_rust_scaffold_takes_the_sdk_by_git_and_builds() {
+    let dir = scratch();
+    let url = snapshot_as_git_repository(dir.path());
+    let mut new = Command::new(host_binary());
+    new.args(["new", "by-git", "--lang", "rust", "--sdk-git", &url])
+        .current_dir(dir.path());
+    let run = run_command(&mut new, b"", Duration::from_secs(30));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = std::fs::canonicalize(dir.path().join("by-git")).unwrap();
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!("fasthooks-sdk = {{ git = \"{url}\" }}")),
+        "{manifest}"
+    );
+    answers_as_scaffolded(&build(&project));
+}
+
+/// `cargo package` of the SDK and the protocol crate it needs: each packaged crate holds what
+/// it builds from (the contract in `wit/`), and cargo's own check builds the SDK from the
+/// packages alone, outside this workspace.
+#[test]
+fn the_rust_sdk_packages_and_builds_from_its_package() {
+    let root = workspace_root();
+    let target = root.join("target/package-check");
+    succeeds(
+        "cargo package",
+        Command::new("cargo")
+            .args([
+                "package",
+                "--quiet",
+                "--allow-dirty",
+                "-p",
+                "fasthooks-protocol",
+                "-p",
+                "fasthooks-sdk",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(&root),
+    );
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(target.join("package/fasthooks-sdk-0.1.0.crate"))
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for file in ["wit/world.wit", "wit/tasks.wit", "wit/deps/http.wit", "src/lib.rs"] {
+        assert!(
+            listing.lines().any(|line| line.ends_with(file)),
+            "{file} is not in the package:\n{listing}"
+        );
+    }
+    assert!(
+        !listing.lines().any(|line| line.contains("/js/") || line.contains("/python/")),
+        "the Python and JavaScript SDKs are not the crate's:\n{listing}"
+    );
+}
+
 #[test]
 fn a_python_scaffold_tests_builds_and_answers() {
     let dir = scratch();
@@ -276,6 +357,23 @@ fn build_runs_no_install_script_of_the_project() {
 
 /// An SDK path that TOML, JSON or a shell line would misread (here a quote) is refused before
 /// anything is written.
+#[test]
+fn a_git_sdk_is_for_rust_and_a_url_the_template_would_misread_is_refused() {
+    let dir = scratch();
+    for (lang, url, why) in [
+        ("python", "https://example.invalid/fasthooks-host.git", "--sdk-git is for Rust plugins"),
+        ("js", "https://example.invalid/fasthooks-host.git", "--sdk-git is for Rust plugins"),
+        ("rust", "https://example.invalid/a\"b", "is not a git URL"),
+        ("rust", "/not/a/url", "is not a git URL"),
+    ] {
+        let mut new = Command::new(host_binary());
+        new.args(["new", "refused", "--lang", lang, "--sdk-git", url])
+            .current_dir(dir.path());
+        refused(&run_command(&mut new, b"", Duration::from_secs(30)), why);
+        assert!(!dir.path().join("refused").exists(), "{lang} {url}");
+    }
+}
+
 #[test]
 fn an_sdk_path_the_templates_would_misread_is_refused() {
     let dir = scratch();

@@ -96,7 +96,7 @@ pub use serde_json;
 pub mod bindings {
     wit_bindgen::generate!({
         world: "plugin",
-        path: "../wit",
+        path: "wit",
         pub_export_macro: true,
         export_macro_name: "export",
         default_bindings_module: "::fasthooks_sdk::bindings",

@@ -153,6 +153,10 @@ pub enum Command {
         /// The guest-sdk folder of fasthooks-host's source (default: the one this build came from).
         #[arg(long, value_name = "DIR")]
         sdk: Option<PathBuf>,
+        /// Rust: take the SDK from fasthooks-host's git repository instead (cargo fetches it;
+        /// add a `rev` or `tag` to the dependency in Cargo.toml to pin it).
+        #[arg(long, value_name = "URL", conflicts_with = "sdk")]
+        sdk_git: Option<String>,
     },
     /// Build a plugin project (Rust, Python or JavaScript/TypeScript, as `new` makes them) into
     /// DIR/NAME.wasm and print its path. The pinned toolchains are installed on first use.

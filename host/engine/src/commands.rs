@@ -100,11 +100,13 @@ pub fn main() -> ExitCode {
             lang,
             dir,
             sdk,
+            sdk_git,
         }) => crate::scaffold::command(&crate::scaffold::NewRequest {
             name: &name,
             lang,
             parent: dir.as_deref(),
             sdk: sdk.as_deref(),
+            sdk_git: sdk_git.as_deref(),
         }),
         Some(Command::Build {
             dir,

@@ -1,5 +1,6 @@
 //! `fasthooks-host new NAME --lang rust|python|js`: a plugin project that tests and builds out
-//! of the box: the SDK as a dependency (by path, from this build's source tree or `--sdk`), a
+//! of the box: the SDK as a dependency (by path, from this build's source tree or `--sdk`; for
+//! Rust also by git, `--sdk-git URL`, which needs no source tree on this machine), a
 //! handler in the seed's Quick Start shape, a unit test that passes in the SDK's native test
 //! mode, and a README with the commands that test, build, try and install it. The templates
 //! live in `host/engine/templates/`, one folder per language.
@@ -77,6 +78,14 @@ pub enum ScaffoldError {
         "the SDKs are not at {0} (this build's source tree), or its path has a quote, backslash, `$` or newline: pass --sdk DIR, the guest-sdk folder of fasthooks-host's source"
     )]
     NoSdk(PathBuf),
+    #[error(
+        "--sdk-git is for Rust plugins (cargo fetches the SDK from the repository); for {0}, pass --sdk DIR, the guest-sdk folder of a clone"
+    )]
+    GitNotForLang(&'static str),
+    #[error(
+        "`{0}` is not a git URL the templates can hold: use https://, ssh://, git:// or file:// without quotes, spaces or backslashes"
+    )]
+    GitUrl(String),
     #[error("cannot write {path}: {why}")]
     Write { path: PathBuf, why: std::io::Error },
 }
@@ -87,6 +96,31 @@ pub struct NewRequest<'a> {
     /// The folder the project is made in (default: the current one).
     pub parent: Option<&'a Path>,
     pub sdk: Option<&'a Path>,
+    /// The Rust SDK as a git dependency: the repository of fasthooks-host (`--sdk-git`).
+    pub sdk_git: Option<&'a str>,
+}
+
+/// Where the Rust project's `fasthooks-sdk` comes from: the inside of its dependency table.
+fn rust_sdk_source(sdk: &Path, git: Option<&str>) -> String {
+    match git {
+        Some(url) => format!("git = \"{url}\""),
+        None => format!("path = \"{}\"", sdk.display()),
+    }
+}
+
+/// A git URL as cargo takes it, that the TOML template holds as it is.
+fn check_git_url(url: &str) -> Result<&str, ScaffoldError> {
+    let known = ["https://", "http://", "ssh://", "git://", "file://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme) && url.len() > scheme.len());
+    let plain = !url.contains(|c: char| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\'')
+    });
+    if known && plain {
+        Ok(url)
+    } else {
+        Err(ScaffoldError::GitUrl(url.to_owned()))
+    }
 }
 
 pub fn command(request: &NewRequest) -> ExitCode {
@@ -143,7 +177,17 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
     if !is_plugin_name(name) {
         return Err(ScaffoldError::Name(name.to_owned()));
     }
-    let sdk = sdk_dir(request.sdk)?;
+    let git = match (request.sdk_git, request.lang) {
+        (None, _) => None,
+        (Some(url), Lang::Rust) => Some(check_git_url(url)?),
+        (Some(_), Lang::Python) => return Err(ScaffoldError::GitNotForLang("Python")),
+        (Some(_), Lang::Js) => return Err(ScaffoldError::GitNotForLang("JavaScript")),
+    };
+    // A Rust project fetched by git needs no SDK on this machine.
+    let sdk = match (git, request.sdk) {
+        (Some(_), None) => PathBuf::new(),
+        _ => sdk_dir(request.sdk)?,
+    };
     let wit = std::fs::canonicalize(sdk.join("../wit")).unwrap_or_else(|_| sdk.join("../wit"));
     let parent = request
         .parent
@@ -158,7 +202,7 @@ pub fn scaffold(request: &NewRequest) -> Result<(PathBuf, Vec<&'static str>), Sc
         }
         Err(why) => return Err(ScaffoldError::Write { path: dir, why }),
     }
-    let written = write_templates(request.lang, &dir, name, &sdk, &wit);
+    let written = write_templates(request.lang, &dir, name, &sdk, git, &wit);
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -170,13 +214,14 @@ fn write_templates(
     dir: &Path,
     name: &str,
     sdk: &Path,
+    git: Option<&str>,
     wit: &Path,
 ) -> Result<Vec<&'static str>, ScaffoldError> {
     let fill = |template: &str| {
         template
             .replace("{{name}}", name)
             .replace("{{crate}}", &name.replace('-', "_"))
-            .replace("{{sdk_rust}}", &sdk.display().to_string())
+            .replace("{{sdk_rust}}", &rust_sdk_source(sdk, git))
             .replace("{{sdk_python}}", &sdk.join("python").display().to_string())
             .replace("{{sdk_js}}", &sdk.join("js").display().to_string())
             .replace("{{wit}}", &wit.display().to_string())
