@@ -147,6 +147,20 @@ fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
         "{}",
         run.stderr
     );
+    // The same typo in an event file.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        r#"{"session_id":"s","cwd":"/tmp","hook_event_name":"pretooluse","tool_name":"Bash","tool_input":{}}"#,
+    )
+    .unwrap();
+    let run = test_guard(&home, &["--event", file.path().to_str().unwrap()]);
+    assert_eq!((run.code, run.stderr.trim().lines().count()), (1, 1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `PreToolUse`?"),
+        "{}",
+        run.stderr
+    );
     let run = test_guard(&home, &["--example", "Stop:Bash"]);
     assert!(run.stderr.contains("Stop has no tool"), "{}", run.stderr);
     let run = test_guard(&home, &[]);

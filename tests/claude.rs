@@ -9,7 +9,7 @@ use fasthooks_e2e::claude_cli::{World, only_tool_result, plugin_arg};
 use fasthooks_e2e::fake_anthropic::{Request, bash, text, tool};
 use fasthooks_e2e::plugin;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 // What the plugins say (see plugins/guard and plugins/house-rules).
@@ -447,15 +447,19 @@ fn without_the_grant_a_plugin_cannot_start_a_sub_agent() {
 /// `fasthooks-host package DIR`: the packaged plugin, loaded by the real CLI with
 /// `--plugin-dir`, denies as the installed one does.
 fn package_guard(world: &World) -> PathBuf {
-    let out = world.path("guard-plugin");
+    package_guard_into(world, &world.path("guard-plugin"), &[])
+}
+
+fn package_guard_into(world: &World, out: &Path, extra: &[&str]) -> PathBuf {
     let host = fasthooks_e2e::host_binary();
     let run = world
         .fasthooks
         .command()
         .args(["package", "--plugin", &plugin_arg("guard"), "--out"])
-        .arg(&out)
+        .arg(out)
         .arg("--host")
         .arg(&host)
+        .args(extra)
         .stdin(Stdio::null())
         .output()
         .expect("run fasthooks-host package");
@@ -464,7 +468,7 @@ fn package_guard(world: &World) -> PathBuf {
         "package failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    out
+    out.to_owned()
 }
 
 #[test]
@@ -488,6 +492,34 @@ fn a_packaged_plugin_loaded_with_plugin_dir_denies_a_dangerous_call() {
     assert!(
         is_error && result.contains(GUARD_PREFIX),
         "the packaged guard denied it: {result}"
+    );
+}
+
+/// A team's marketplace folder, made by `package --marketplace`: added and installed with the
+/// CLI's own commands (which copy the package into the CLI's plugin cache), the guard denies.
+#[test]
+fn a_plugin_installed_from_a_packaged_marketplace_denies_a_dangerous_call() {
+    let world = World::new(vec![
+        vec![bash(DANGEROUS)],
+        vec![text("I will not run that.")],
+    ]);
+    let market = world.path("team-hooks");
+    std::fs::create_dir_all(&market).unwrap();
+    let market_arg = market.display().to_string();
+    package_guard_into(&world, &market.join("guard"), &["--marketplace", &market_arg]);
+    world.claude_subcommand(&["plugin", "validate", &market_arg]);
+    world.claude_subcommand(&["plugin", "marketplace", "add", &market_arg]);
+    world.claude_subcommand(&["plugin", "install", "guard@team-hooks"]);
+    world.claude("install the tool", &["--allowedTools", "Bash"]);
+    assert!(
+        !world.project().join("pwned").exists(),
+        "the denied command ran"
+    );
+    let requests = world.expect_main_requests(2);
+    let (result, is_error) = only_tool_result(&requests[1]);
+    assert!(
+        is_error && result.contains(GUARD_PREFIX),
+        "the guard from the marketplace denied it: {result}"
     );
 }
 

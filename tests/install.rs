@@ -821,6 +821,40 @@ fn a_project_install_runs_in_every_clone_of_the_project() {
     assert!(removed.contains("removed 1 hook entry"), "{removed}");
 }
 
+/// A plugin given as the settings name it, `$CLAUDE_PROJECT_DIR/…` (quoted, so no shell
+/// expanded it), is the project's file: installed, then uninstalled by the same words. In
+/// `--user` settings there is no project to name it from: refused in one line.
+#[test]
+fn a_plugin_named_from_the_project_dir_is_the_projects_file() {
+    let setup = Setup::new();
+    let project = setup.project();
+    std::fs::create_dir_all(project.join("hooks")).unwrap();
+    std::fs::copy(plugin("guard"), project.join("hooks/guard.wasm")).unwrap();
+    for given in ["$CLAUDE_PROJECT_DIR/hooks/guard.wasm", "${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"] {
+        // From another folder: the variable means the project, not the current directory.
+        let mut install = setup.fasthooks.command();
+        install
+            .args(["install", "--plugin", given, "--project-dir"])
+            .arg(&project)
+            .current_dir(setup.home())
+            .env("HOME", setup.home());
+        let out = run_command(&mut install, b"", Duration::from_secs(60));
+        assert_eq!(out.code, 0, "{given}: {}", out.stderr);
+        assert!(
+            command_of(&setup.settings(), "PreToolUse")
+                .ends_with(" --plugin \"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
+            "{}",
+            setup.settings_text()
+        );
+        let removed = setup.ok(&["uninstall", "--plugin", given]);
+        assert!(removed.contains("removed 1 hook entry"), "{given}: {removed}");
+    }
+    let out = setup.run(&["install", "--user", "--plugin", "$CLAUDE_PROJECT_DIR/hooks/guard.wasm"]);
+    assert_eq!((out.code, out.stderr.lines().count()), (1, 1), "{}", out.stderr);
+    assert!(out.stderr.contains("belongs in a project's settings"), "{}", out.stderr);
+    assert!(!setup.home().join(".claude/settings.json").exists());
+}
+
 #[test]
 fn reinstalling_over_an_absolute_entry_replaces_it_with_the_portable_one() {
     let setup = Setup::new();

@@ -254,3 +254,103 @@ fn package_writes_a_claude_code_plugin_pinned_to_the_build_with_exactly_its_gran
     refused(&["--allow-read", "/tmp", "--allow-agent"], elsewhere);
     refused(&["--allow-read", "/${UNSET}", "--allow-agent"], elsewhere);
 }
+
+/// `package --marketplace DIR` lists each package in `DIR/.claude-plugin/marketplace.json`:
+/// a second plugin is added, packaging one again replaces its entry (its new folder), and
+/// what the file held besides stays. A package outside the folder, a folder whose name is no
+/// marketplace name, and a file that is no marketplace are refused in one line, before
+/// anything is written.
+#[test]
+fn package_lists_each_plugin_in_a_marketplace_once() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let market = dir.path().join("team-hooks");
+    std::fs::create_dir_all(&market).unwrap();
+    let market_arg = market.to_str().unwrap();
+    let pack = |name: &str, out: &std::path::Path| {
+        let wasm = plugin(name);
+        package(
+            &home,
+            &[
+                "--plugin",
+                wasm.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--marketplace",
+                market_arg,
+            ],
+        )
+    };
+    let listing = || -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(market.join(".claude-plugin/marketplace.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let run = pack("guard", &market.join("guard"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("claude plugin install guard@team-hooks"),
+        "{}",
+        run.stdout
+    );
+    let mut file = listing();
+    assert_eq!(file["name"], "team-hooks");
+    assert_eq!(file["plugins"][0]["source"], "./guard");
+    // A maintainer's own key stays.
+    file["metadata"] = serde_json::json!({"kept": true});
+    std::fs::write(
+        market.join(".claude-plugin/marketplace.json"),
+        file.to_string(),
+    )
+    .unwrap();
+
+    let run = pack("echo", &market.join("plugins/echo"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pack("guard", &market.join("guard-2"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = listing();
+    let entries: Vec<(&str, &str)> = file["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        entries,
+        [("guard", "./guard-2"), ("echo", "./plugins/echo")]
+    );
+    assert_eq!(file["metadata"]["kept"], true);
+
+    let refused = |run: fasthooks_e2e::HookRun, why: &str| {
+        assert_eq!(
+            (run.code, run.stderr.lines().count()),
+            (1, 1),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(why), "{why}: {}", run.stderr);
+    };
+    let outside = dir.path().join("elsewhere");
+    refused(pack("guard", &outside), "is not inside --marketplace");
+    assert!(!outside.exists(), "nothing written");
+    std::fs::write(market.join(".claude-plugin/marketplace.json"), "[]").unwrap();
+    refused(pack("guard", &market.join("guard-3")), "not a marketplace file");
+    let odd = dir.path().join("Team Hooks");
+    std::fs::create_dir_all(&odd).unwrap();
+    let wasm = plugin("guard");
+    refused(
+        package(
+            &home,
+            &[
+                "--plugin",
+                wasm.to_str().unwrap(),
+                "--out",
+                odd.join("guard").to_str().unwrap(),
+                "--marketplace",
+                odd.to_str().unwrap(),
+            ],
+        ),
+        "named after its folder",
+    );
+}

@@ -135,12 +135,29 @@ impl World {
 
     /// Run `claude -p PROMPT` to its end, whatever the end.
     pub fn claude_run(&self, prompt: &str, extra: &[&str]) -> ClaudeRun {
-        let mut command = Command::new(claude_binary());
+        let mut command = self.cli();
         command
             .arg("-p")
             .arg(prompt)
             .args(["--output-format", "json"])
-            .args(extra)
+            .args(extra);
+        self.finish(command)
+    }
+
+    /// `claude ARGS` (a subcommand such as `plugin install`), which must succeed; its stdout.
+    pub fn claude_subcommand(&self, args: &[&str]) -> String {
+        let mut command = self.cli();
+        command.args(args);
+        let run = self.finish(command);
+        assert_eq!(run.code, 0, "claude {args:?}: {run:?}");
+        run.stdout
+    }
+
+    /// The CLI as every run here starts it: in the project, with the world's home, model and
+    /// fasthooks, and nothing else of this machine's environment.
+    fn cli(&self) -> Command {
+        let mut command = Command::new(claude_binary());
+        command
             .current_dir(self.project())
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -162,6 +179,11 @@ impl World {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        command
+    }
+
+    /// Run `command` to its end (bounded), its output read as it comes.
+    fn finish(&self, mut command: Command) -> ClaudeRun {
         let start = Instant::now();
         let mut child = command.spawn().expect("spawn claude");
         let mut stdout = child.stdout.take().unwrap();
@@ -184,7 +206,7 @@ impl World {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
-                    "claude -p did not finish within {CLAUDE_TIMEOUT:?}\nrequests:\n{}\nfasthooks log:\n{}",
+                    "claude did not finish within {CLAUDE_TIMEOUT:?}\nrequests:\n{}\nfasthooks log:\n{}",
                     self.model.summary(),
                     self.fasthooks.log()
                 );
@@ -198,7 +220,7 @@ impl World {
             elapsed: start.elapsed(),
         };
         self.model.assert_no_loop();
-        eprintln!("claude -p {prompt:?} took {:?}", run.elapsed);
+        eprintln!("claude {:?} took {:?}", command.get_args().collect::<Vec<_>>(), run.elapsed);
         run
     }
 

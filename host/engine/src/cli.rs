@@ -205,9 +205,10 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Make a plugin into a Claude Code plugin directory to share: hooks/hooks.json pinned to
     /// this build's sha256 with exactly the grants given, plugin.json, the .wasm and a README
-    /// listing the grants. Load it with `claude --plugin-dir DIR`.
+    /// listing the grants. Load it with `claude --plugin-dir DIR`, or list it in a marketplace
+    /// folder with --marketplace.
     #[command(
-        after_help = "Examples:\n  fasthooks-host package --plugin guard.wasm --out guard-plugin\n  fasthooks-host package --plugin docs.wasm --allow-read '$CLAUDE_PROJECT_DIR/docs' --out docs-plugin"
+        after_help = "Examples:\n  fasthooks-host package --plugin guard.wasm --out guard-plugin\n  fasthooks-host package --plugin docs.wasm --allow-read '$CLAUDE_PROJECT_DIR/docs' --out docs-plugin\n  fasthooks-host package --plugin guard.wasm --out team-hooks/guard --marketplace team-hooks"
     )]
     Package(Box<PackageArgs>),
 }
@@ -300,6 +301,10 @@ pub struct PackageArgs {
     /// Claude Code's own timeout for these entries, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub hook_timeout: Option<u64>,
+    /// Also list the package in the marketplace folder DIR (its
+    /// .claude-plugin/marketplace.json, made when missing); --out must lie inside DIR.
+    #[arg(long, value_name = "DIR")]
+    pub marketplace: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -20,6 +20,27 @@ pub(super) fn from_project_dir(path: &Path, project: &Path) -> Option<String> {
     .then_some(written)
 }
 
+/// A plugin path written from the project (`$CLAUDE_PROJECT_DIR/…` or `${CLAUDE_PROJECT_DIR}/…`,
+/// as in the settings themselves): the path inside `project` it names. Other paths as given.
+pub(super) fn from_project_variable(
+    path: &Path,
+    project: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let text = path.to_str().unwrap_or_default();
+    let Some(inside) = ["$CLAUDE_PROJECT_DIR/", "${CLAUDE_PROJECT_DIR}/"]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix))
+    else {
+        return Ok(path.to_owned());
+    };
+    match project {
+        Some(project) => Ok(project.join(inside)),
+        None => anyhow::bail!(
+            "--plugin {text}: a plugin named from $CLAUDE_PROJECT_DIR belongs in a project's settings: drop --user, or give its path"
+        ),
+    }
+}
+
 /// The host as the command names it: `fasthooks-host` when the one on PATH is this very binary
 /// and the settings belong to a project (every clone finds it the same way), else its absolute
 /// path, with a note when a project's command names a build directory.
@@ -72,7 +93,10 @@ fn host_binary() -> anyhow::Result<PathBuf> {
 /// The command with plugin paths and directories made absolute (the hook runs in the session's
 /// directory), except directories written with `$VARIABLE`, which stay for the hook's shell to
 /// expand; those are returned too, to be quoted for expansion.
-pub(super) fn absolute(mut command: HookCommand) -> anyhow::Result<(HookCommand, HashSet<String>)> {
+pub(super) fn absolute(
+    mut command: HookCommand,
+    project: Option<&Path>,
+) -> anyhow::Result<(HookCommand, HashSet<String>)> {
     let cwd = std::env::current_dir().map_err(|err| anyhow!("current directory: {err}"))?;
     let canonical = |path: &Path, flag: &str| -> anyhow::Result<PathBuf> {
         let abs = std::fs::canonicalize(cwd.join(path))
@@ -85,7 +109,7 @@ pub(super) fn absolute(mut command: HookCommand) -> anyhow::Result<(HookCommand,
     }
     let mut expandable = HashSet::new();
     for plugin in &mut command.plugins {
-        plugin.path = canonical(&plugin.path, "--plugin")?;
+        plugin.path = canonical(&from_project_variable(&plugin.path, project)?, "--plugin")?;
         for grant in &mut plugin.grants {
             let flag = grant.flag();
             if let Grant::Read(dir) | Grant::Write(dir) = grant {

@@ -52,6 +52,7 @@
 pub(crate) mod checks;
 pub(crate) mod command;
 pub(crate) mod file;
+mod marketplace;
 mod one_line;
 mod package;
 mod settings;
@@ -60,7 +61,9 @@ pub(crate) mod shell;
 use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
-use command::{absolute, command_line, from_project_dir, host_word, utf8};
+use command::{
+    absolute, command_line, from_project_dir, from_project_variable, host_word, utf8,
+};
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::{Grant, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
@@ -126,7 +129,8 @@ fn into_rendered(result: anyhow::Result<String>) -> Rendered {
 fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyhow::Result<String> {
     let mut command = HookCommand::parse(&args.hook, matches)?;
     checks::fit_deadline(&mut command, args.hook_timeout)?;
-    let (mut command, mut expandable) = absolute(command)?;
+    let project = args.target.project()?;
+    let (mut command, mut expandable) = absolute(command, project.as_deref())?;
     let file = args.target.settings_file()?;
     let mut subscriptions = Vec::new();
     let mut described = Vec::new();
@@ -150,7 +154,6 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     }
     // In a project's settings, a plugin or a granted directory inside the project is named from
     // `$CLAUDE_PROJECT_DIR`, so the command works in every clone.
-    let project = args.target.project()?;
     let mut plugins: Vec<(String, String)> = Vec::new();
     for plugin in &mut command.plugins {
         for grant in &mut plugin.grants {
@@ -309,15 +312,16 @@ fn run_uninstall(args: &UninstallArgs, paths: &Paths) -> anyhow::Result<String> 
         .plugins
         .iter()
         .map(|p| {
-            let path = std::fs::canonicalize(p).unwrap_or_else(|_| cwd.join(p));
+            let p = from_project_variable(p, project.as_deref())?;
+            let path = std::fs::canonicalize(&p).unwrap_or_else(|_| cwd.join(&p));
             let absolute = path.display().to_string();
             let written = project
                 .as_deref()
                 .and_then(|dir| from_project_dir(&path, dir))
                 .unwrap_or_else(|| absolute.clone());
-            (absolute, written)
+            Ok((absolute, written))
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let shown: Vec<&str> = plugins
         .iter()
         .map(|(absolute, _)| absolute.as_str())
@@ -422,6 +426,15 @@ pub fn entries_for(
         .map(|e| e.trim())
         .filter(|e| !e.is_empty())
         .collect();
+    for name in &only {
+        if fasthooks_protocol::events::event_spec(name).is_none()
+            && let Some(meant) = fasthooks_protocol::events::suggest(name)
+        {
+            anyhow::bail!(
+                "--events {name}: Claude Code has no such event; did you mean `{meant}`? (event names are case-sensitive)"
+            );
+        }
+    }
     let mut events: Vec<(String, Vec<String>)> = Vec::new();
     for (event, matcher) in subscriptions {
         let names: Vec<&str> = if event == "*" {
@@ -526,6 +539,12 @@ mod tests {
             err.contains("does not subscribe") && err.contains("Stop"),
             "{err}"
         );
+
+        // A typo of an event is named, even for a plugin that takes every event.
+        let err = entries_for(&subs(&[("*", "")]), &["PreTooluse".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `PreToolUse`?"), "{err}");
 
         let all = entries_for(&subs(&[("*", "")]), &[]).unwrap();
         let names: Vec<&str> = all.iter().map(|e| e.event.as_str()).collect();

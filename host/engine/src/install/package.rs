@@ -148,6 +148,11 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         .ok_or_else(|| anyhow!("no hook entries to write"))?;
 
     let out = &args.out;
+    let listing = args
+        .marketplace
+        .as_deref()
+        .map(|market| super::marketplace::plan(market, out))
+        .transpose()?;
     if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
         bail!(
             "{} exists and is not empty: package into a new directory",
@@ -170,13 +175,18 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         "hooks/hooks.json",
         with_description(&hooks, name).as_bytes(),
     )?;
+    let description = format!(
+        "{name} hooks, run by fasthooks-host in a WebAssembly sandbox; grants: {}",
+        if grants.is_empty() {
+            "none".to_owned()
+        } else {
+            grants.join(", ")
+        }
+    );
     let manifest = serde_json::json!({
         "name": name,
         "version": version,
-        "description": format!(
-            "{name} hooks, run by fasthooks-host in a WebAssembly sandbox; grants: {}",
-            if grants.is_empty() { "none".to_owned() } else { grants.join(", ") }
-        ),
+        "description": description,
     });
     write(
         ".claude-plugin/plugin.json",
@@ -193,8 +203,17 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         "README.md",
         readme(name, &version, &file.sha256, &grants, &events).as_bytes(),
     )?;
+    let listed = match &listing {
+        Some(listing) => format!(
+            "\nlisted in {}\nshare the folder, then: claude plugin marketplace add {} && claude plugin install {name}@{}",
+            super::marketplace::list(listing, name, &version, &description)?.display(),
+            listing.root().display(),
+            listing.name
+        ),
+        None => String::new(),
+    };
     Ok(format!(
-        "packaged {name} {version} in {}\n  sha256 {}\n  grants {}\n  events {}\ntry it: claude --plugin-dir {} (fasthooks-host must be on PATH)",
+        "packaged {name} {version} in {}\n  sha256 {}\n  grants {}\n  events {}\ntry it: claude --plugin-dir {} (fasthooks-host must be on PATH){listed}",
         out.display(),
         file.sha256,
         if grants.is_empty() {
@@ -254,7 +273,7 @@ fn digest(text: &str) -> String {
         .collect()
 }
 
-fn is_kebab(name: &str) -> bool {
+pub(super) fn is_kebab(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('-')

@@ -76,6 +76,15 @@ pub enum TestError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error(
+        "--event {}: `hook_event_name` is {name:?}: Claude Code has no such event; did you mean `{meant}`? (names are case-sensitive)",
+        path.display()
+    )]
+    MisspeltEvent {
+        path: PathBuf,
+        name: String,
+        meant: &'static str,
+    },
     #[error("--tool-input must be a JSON object, e.g. '{{\"command\":\"ls\"}}' ({0})")]
     ToolInput(String),
     #[error(transparent)]
@@ -160,10 +169,22 @@ fn event(args: &TestArgs, cwd: &Path) -> Result<(Value, String), TestError> {
                 path: path.clone(),
                 source,
             })?;
-            let event = serde_json::from_str(&text).map_err(|source| TestError::EventJson {
-                path: path.clone(),
-                source,
-            })?;
+            let event: Value =
+                serde_json::from_str(&text).map_err(|source| TestError::EventJson {
+                    path: path.clone(),
+                    source,
+                })?;
+            // A near miss of a known event is a typo; a name far from all may be a newer event.
+            let name = event["hook_event_name"].as_str().unwrap_or_default();
+            if fasthooks_protocol::events::event_spec(name).is_none()
+                && let Some(meant) = fasthooks_protocol::events::suggest(name)
+            {
+                return Err(TestError::MisspeltEvent {
+                    path: path.clone(),
+                    name: name.to_owned(),
+                    meant,
+                });
+            }
             (event, format!("from {}", path.display()))
         }
         (None, example) => {
