@@ -171,6 +171,32 @@ fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
     );
 }
 
+/// A tool matcher in the wrong case (`write`) never fires: `describe`, `inspect` and `test`
+/// warn about it as install does, on stderr for the first two (their stdout is for scripts)
+/// and at the top of the report for `test`.
+#[test]
+fn describe_inspect_and_test_warn_about_a_miscased_tool_matcher() {
+    let home = Home::new();
+    let miscased = plugin("miscased-matcher");
+    let path = miscased.to_str().unwrap();
+    let warning = "`write` never fires: tool names are case-sensitive; did you mean `Write`?";
+    for args in [vec!["describe", path], vec!["inspect", path]] {
+        let mut command = home.command();
+        command.args(&args);
+        let run = run_command(&mut command, b"", Duration::from_secs(120));
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(warning), "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains(warning), "{args:?}: {}", run.stdout);
+    }
+    let run = test(&home, &["--plugin", path, "--example", "PreToolUse:Write"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("warning: "), "{}", run.stdout);
+    assert!(run.stdout.contains(warning), "{}", run.stdout);
+    // A plugin whose matchers are right gets no warning.
+    let run = test_guard(&home, &["--example", "PreToolUse:Bash"]);
+    assert!(!run.stdout.contains("warning"), "{}", run.stdout);
+}
+
 /// `command` run with its stderr on a terminal (through `script`, which gives it a pty), the
 /// way a person runs it; what the terminal showed.
 fn on_a_terminal(home: &Home, command: &str) -> String {

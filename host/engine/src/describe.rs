@@ -18,12 +18,22 @@ pub fn command(plugin: &Path, home: Option<&Path>) -> ExitCode {
         let mut json = serde_json::to_value(&info).expect("serializes");
         json["sha256"] = file.sha256.clone().into();
         json["path"] = file.path.display().to_string().into();
-        serde_json::to_string_pretty(&json).expect("serializes")
+        let warnings = crate::install::checks::info_warnings(&info);
+        (serde_json::to_string_pretty(&json).expect("serializes"), warnings)
     });
     match result {
-        Ok(json) => finish(Rendered::output(json)),
+        Ok((json, warnings)) => finish(with_warnings(Rendered::output(json), &warnings)),
         Err(err) => finish(Rendered::error(format!("{err:#}"))),
     }
+}
+
+/// `rendered` with `warnings` on stderr, a line each (stdout stays what scripts read).
+pub fn with_warnings(mut rendered: Rendered, warnings: &[String]) -> Rendered {
+    for warning in warnings {
+        rendered.stderr.push_str(warning);
+        rendered.stderr.push('\n');
+    }
+    rendered
 }
 
 /// Load a plugin and ask it what it declares (its `describe()`), without handling any event.

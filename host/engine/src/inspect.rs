@@ -45,24 +45,32 @@ pub struct CapabilityAsked {
 pub fn command(plugin: &Path, json: bool, home: Option<&Path>) -> ExitCode {
     let paths = Paths::resolve(home);
     crate::logging::init(paths.logs.clone());
-    let result = inspect(&paths, plugin).map(|inspection| {
-        if json {
+    let result = inspect(&paths, plugin).map(|(inspection, warnings)| {
+        let text = if json {
             serde_json::to_string_pretty(&inspection).expect("serializes")
         } else {
             render(&inspection)
-        }
+        };
+        (text, warnings)
     });
     match result {
-        Ok(text) => finish(Rendered::output(text)),
+        Ok((text, warnings)) => finish(crate::describe::with_warnings(
+            Rendered::output(text),
+            &warnings,
+        )),
         Err(err) => finish(Rendered::error(format!("{err:#}"))),
     }
 }
 
-pub fn inspect(paths: &Paths, plugin: &Path) -> anyhow::Result<Inspection> {
+/// The inspection, and warnings about what the plugin subscribes to (a miscased tool).
+pub fn inspect(paths: &Paths, plugin: &Path) -> anyhow::Result<(Inspection, Vec<String>)> {
     let (loaded, file, engine) = load_for_describe(paths, plugin)?;
     let component = loaded.pre.instance_pre().component();
     let imports = crate::plugin::loader::import_names(&engine, component);
-    Ok(inspection(&loaded.info, &file, &imports))
+    Ok((
+        inspection(&loaded.info, &file, &imports),
+        crate::install::checks::info_warnings(&loaded.info),
+    ))
 }
 
 /// The inspection of a plugin that said `info` about itself and imports `imports` (their

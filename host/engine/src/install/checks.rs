@@ -73,6 +73,16 @@ pub fn session_end_deadline(command: &HookCommand, entry_timeout_secs: Option<u6
 }
 
 /// Warnings for matchers that can never fire: a tool name in the wrong case (`write`).
+/// [`matcher_warnings`] for what a plugin's `describe()` said.
+pub fn info_warnings(info: &crate::info::PluginInfo) -> Vec<String> {
+    let subscriptions: Vec<(String, String)> = info
+        .subscriptions
+        .iter()
+        .map(|s| (s.event.clone(), s.matcher.clone()))
+        .collect();
+    matcher_warnings(&info.name, &subscriptions)
+}
+
 pub fn matcher_warnings(plugin: &str, subscriptions: &[(String, String)]) -> Vec<String> {
     let mut warnings = Vec::new();
     for (event, text) in subscriptions {

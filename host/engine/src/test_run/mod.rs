@@ -122,6 +122,16 @@ fn run(args: &TestArgs, matches: &ArgMatches) -> anyhow::Result<String> {
             loader: loader.clone(),
         }));
     }
+    // What each plugin subscribes to, checked as install checks it (a miscased tool never
+    // fires). A plugin that does not load is left to the run below, which says why.
+    let mut warnings = Vec::new();
+    for plugin in &request.plugins {
+        if let Ok(file) = crate::plugin::PluginFile::read(&plugin.path)
+            && let Ok(loaded) = crate::describe::load_file(&loader, &file)
+        {
+            warnings.extend(crate::install::checks::info_warnings(&loaded.info));
+        }
+    }
     let dispatcher = Dispatcher::new(loader, Some(TaskAccess::ready(service.clone())));
     let rendered = dispatcher.run(&request, event.to_string().as_bytes());
     let finished = args.run_tasks && service.wait_idle(request.limits.task_timeout * 2);
@@ -129,6 +139,9 @@ fn run(args: &TestArgs, matches: &ArgMatches) -> anyhow::Result<String> {
     service.stop(std::time::Duration::from_millis(200));
 
     let mut out = String::new();
+    for warning in &warnings {
+        let _ = writeln!(out, "{warning}");
+    }
     let name = event["hook_event_name"].as_str().unwrap_or("?");
     let tool = event["tool_name"]
         .as_str()
