@@ -299,3 +299,50 @@ fn a_net_grant_resolves_granted_names_only_and_when_connecting() {
     assert_denied(&out, 0, "looking up localhost without a grant of the name");
     assert_ok(&out, 1, "connecting to the granted address");
 }
+
+/// A path no grant covers is the sandbox's refusal, not a missing file: the plugin sees
+/// "permission denied", and the log says it is the sandbox and names the grant to add. The
+/// empty `/` behind it shows nothing and takes nothing, and a plugin probing many paths gets
+/// a bounded number of lines.
+#[test]
+fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
+    let home = Home::new();
+    let root = tempfile::tempdir().unwrap();
+    let granted = root.path().join("granted");
+    std::fs::create_dir_all(&granted).unwrap();
+    std::fs::write(granted.join("ok.txt"), "fine").unwrap();
+    let hidden = root.path().join("hidden");
+    std::fs::create_dir_all(&hidden).unwrap();
+    std::fs::write(hidden.join("notes.txt"), "not granted").unwrap();
+    let grant = granted.to_str().unwrap();
+    let ops = format!(
+        "read {}; read {}; write /planted.txt x; mkdir /planted",
+        path(&granted, "ok.txt"),
+        path(&hidden, "notes.txt")
+    );
+    let results = fs(&home, &["--allow-read", grant], &ops);
+    assert_eq!(results[0], "ok:fine");
+    assert_eq!(results[1], "denied:PermissionDenied", "{results:?}");
+    assert!(results[2].starts_with("denied:"), "{results:?}");
+    assert!(results[3].starts_with("denied:"), "{results:?}");
+    let log = home.log();
+    let hint = format!(
+        "sandbox: {} is outside this plugin's grants",
+        path(&hidden, "notes.txt")
+    );
+    assert!(log.contains(&hint), "{log}");
+    assert!(
+        log.contains(&format!("add --allow-read {} after its --plugin", hidden.display())),
+        "{log}"
+    );
+    // Nothing landed in the folder every plugin sees as `/`.
+    let empty = home.path().join("cache/hidden-root");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // Probing: 40 paths, at most 8 lines.
+    let probes: Vec<String> = (0..40).map(|i| format!("read /probe-{i}")).collect();
+    let results = fs(&home, &[], &probes.join("; "));
+    assert!(results.iter().all(|r| r == "denied:PermissionDenied"), "{results:?}");
+    let lines = home.log().matches("sandbox: /probe-").count();
+    assert_eq!(lines, 8, "bounded per instance");
+}

@@ -111,6 +111,7 @@ impl PluginLoader {
     pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
         let mut linker = Linker::new(&engine);
         crate::sandbox::add_to_linker(&mut linker)?;
+        crate::sandbox::hidden_root::prepare(cache_dir);
         Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
         let cache = CompileCache::new(cache_dir, &engine);
         let index_dir = cache_dir.join("hashes");

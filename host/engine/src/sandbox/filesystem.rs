@@ -34,6 +34,8 @@ impl HasData for GuardedFilesystem {
 pub struct GuardedView<'a> {
     pub inner: WasiFilesystemCtxView<'a>,
     pub policy: &'a WritePolicy,
+    /// Lines logged so far for paths outside the grants (see [`super::hidden_root`]).
+    pub hidden_lines: &'a mut u32,
 }
 
 /// The directory an operation on `name` really happens in.
@@ -155,6 +157,22 @@ impl GuardedView<'_> {
             }
         }
         Err(refused(ErrorCode::Loop))
+    }
+
+    /// A failed open in the empty `/` (a path no grant covers): refused as the sandbox's, with
+    /// a line in the log naming the grant. `None` for any other failure, which stays as it is.
+    fn outside_grants(&mut self, dir: u32, path: &str) -> Option<FsError> {
+        let real = self.real_path(dir).ok()?;
+        if !super::hidden_root::is_hidden_root(&real) {
+            return None;
+        }
+        if *self.hidden_lines < super::hidden_root::LINES_PER_INSTANCE {
+            *self.hidden_lines += 1;
+            let plugin = self.policy.plugin();
+            let line = super::hidden_root::denial_line(path);
+            tracing::warn!(plugin, "{}", crate::logging::guest_line(&line, 1024));
+        }
+        Some(refused(ErrorCode::Access))
     }
 
     fn check(&self, result: Result<(), Refusal>) -> FsResult<()> {
@@ -331,8 +349,14 @@ impl HostDescriptor for GuardedView<'_> {
         flags: types::DescriptorFlags,
     ) -> FsResult<Resource<types::Descriptor>> {
         if !self.policy.active() || !writes(oflags, flags) {
-            return HostDescriptor::open_at(&mut self.inner, fd, path_flags, path, oflags, flags)
-                .await;
+            let rep = fd.rep();
+            let opened =
+                HostDescriptor::open_at(&mut self.inner, fd, path_flags, path.clone(), oflags, flags)
+                    .await;
+            return match opened {
+                Err(err) => Err(self.outside_grants(rep, &path).unwrap_or(err)),
+                ok => ok,
+            };
         }
         let mut parent = self.parent(&fd, &path).await?;
         let result = self

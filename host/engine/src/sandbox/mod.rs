@@ -7,12 +7,15 @@
 //! - [`write_policy`]: what a plugin may change inside its write grants (`.claude/`, `.git/`,
 //!   links).
 //! - [`filesystem`]: the guest's `wasi:filesystem`, applying that policy.
+//! - [`hidden_root`]: the empty `/` a plugin sees outside its grants, so a path no grant
+//!   covers is refused by the host with a line naming the grant, not "No such file".
 //! - [`network`]: outgoing TCP and name lookups of the granted hosts only.
 //! - [`http`]: outgoing HTTP (`wasi:http`) under the granted URLs only, capped and rate-limited.
 //! - Granted directories are opened one component at a time without following links: a link
 //!   anywhere on a grant's path (one a plugin swapped in, say) fails the open.
 
 pub mod filesystem;
+pub mod hidden_root;
 pub mod http;
 pub mod network;
 pub mod write_policy;
@@ -55,6 +58,8 @@ pub struct InstanceState {
     wasi: WasiCtx,
     table: ResourceTable,
     write_policy: WritePolicy,
+    /// Lines logged for paths outside the grants ([`hidden_root`]), bounded per instance.
+    hidden_lines: u32,
     net_policy: Arc<NetPolicy>,
     http_ctx: wasmtime_wasi_http::WasiHttpCtx,
     http: http::GuardedHttp,
@@ -120,6 +125,7 @@ impl InstanceState {
                 table: &mut self.table,
             },
             policy: &self.write_policy,
+            hidden_lines: &mut self.hidden_lines,
         }
     }
 
@@ -244,6 +250,7 @@ pub fn new_store(
         wasi,
         table,
         write_policy,
+        hidden_lines: 0,
         net_policy,
         http_ctx,
         http,
@@ -313,6 +320,19 @@ fn build_wasi(
     for dir in &grants.write_dirs {
         preopen(&mut builder, dir, FsPerms::ReadWrite)?;
     }
+    if let Some(root) = hidden_root::descriptor() {
+        // Read-only, and empty: it only brings paths outside the grants to the host.
+        builder
+            .preopened_dir(
+                format!("/proc/self/fd/{}", root.as_raw_fd()),
+                "/",
+                FsPerms::ReadOnly,
+            )
+            .map_err(|err| SandboxError::Directory {
+                dir: PathBuf::from("/"),
+                reason: format!("{err:#}"),
+            })?;
+    }
     for (name, value) in &grants.env {
         builder.env(name, value);
     }
@@ -375,7 +395,7 @@ fn preopen(builder: &mut WasiCtxBuilder, dir: &Path, perms: FsPerms) -> Result<(
 }
 
 /// Open `dir` (absolute) from `/`, one component at a time, following no link.
-fn open_without_links(dir: &Path) -> std::io::Result<OwnedFd> {
+pub(crate) fn open_without_links(dir: &Path) -> std::io::Result<OwnedFd> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let open = |at: libc::c_int, name: &CString| -> std::io::Result<OwnedFd> {

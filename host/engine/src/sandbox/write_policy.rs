@@ -89,6 +89,11 @@ impl WritePolicy {
         self.check_write(&lands).map_err(|_| leaves())
     }
 
+    /// The plugin whose instance this is, for log lines.
+    pub fn plugin(&self) -> &str {
+        &self.plugin
+    }
+
     pub fn log(&self, refusal: &Refusal) {
         let why = match refusal {
             Refusal::ReadOnlyPlace(path) => format!(
