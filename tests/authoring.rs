@@ -155,7 +155,12 @@ fn a_wrong_event_name_fails_in_one_line_naming_the_event_meant() {
     )
     .unwrap();
     let run = test_guard(&home, &["--event", file.path().to_str().unwrap()]);
-    assert_eq!((run.code, run.stderr.trim().lines().count()), (1, 1), "{}", run.stderr);
+    assert_eq!(
+        (run.code, run.stderr.trim().lines().count()),
+        (1, 1),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("did you mean `PreToolUse`?"),
         "{}",

@@ -506,7 +506,11 @@ fn a_plugin_installed_from_a_packaged_marketplace_denies_a_dangerous_call() {
     let market = world.path("team-hooks");
     std::fs::create_dir_all(&market).unwrap();
     let market_arg = market.display().to_string();
-    package_guard_into(&world, &market.join("guard"), &["--marketplace", &market_arg]);
+    package_guard_into(
+        &world,
+        &market.join("guard"),
+        &["--marketplace", &market_arg],
+    );
     world.claude_subcommand(&["plugin", "validate", &market_arg]);
     world.claude_subcommand(&["plugin", "marketplace", "add", &market_arg]);
     world.claude_subcommand(&["plugin", "install", "guard@team-hooks"]);

@@ -197,7 +197,11 @@ fn the_first_plugin_section_takes_a_user_from_the_binaries_to_an_installed_hook(
         .env("PATH", &path)
         .env("CLAUDE_PROJECT_DIR", &project)
         .env("FASTHOOKS_HOME", fasthooks.path());
-    let run = run_command(&mut sh, write.to_string().as_bytes(), Duration::from_secs(120));
+    let run = run_command(
+        &mut sh,
+        write.to_string().as_bytes(),
+        Duration::from_secs(120),
+    );
     assert_eq!(
         (run.code, run.stderr.as_str()),
         (0, ""),

@@ -332,7 +332,10 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
     );
     assert!(log.contains(&hint), "{log}");
     assert!(
-        log.contains(&format!("add --allow-read {} after its --plugin", hidden.display())),
+        log.contains(&format!(
+            "add --allow-read {} after its --plugin",
+            hidden.display()
+        )),
         "{log}"
     );
     // Nothing landed in the folder every plugin sees as `/`.
@@ -342,7 +345,10 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
     // Probing: 40 paths, at most 8 lines.
     let probes: Vec<String> = (0..40).map(|i| format!("read /probe-{i}")).collect();
     let results = fs(&home, &[], &probes.join("; "));
-    assert!(results.iter().all(|r| r == "denied:PermissionDenied"), "{results:?}");
+    assert!(
+        results.iter().all(|r| r == "denied:PermissionDenied"),
+        "{results:?}"
+    );
     let lines = home.log().matches("sandbox: /probe-").count();
     assert_eq!(lines, 8, "bounded per instance");
 }

@@ -830,7 +830,10 @@ fn a_plugin_named_from_the_project_dir_is_the_projects_file() {
     let project = setup.project();
     std::fs::create_dir_all(project.join("hooks")).unwrap();
     std::fs::copy(plugin("guard"), project.join("hooks/guard.wasm")).unwrap();
-    for given in ["$CLAUDE_PROJECT_DIR/hooks/guard.wasm", "${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"] {
+    for given in [
+        "$CLAUDE_PROJECT_DIR/hooks/guard.wasm",
+        "${CLAUDE_PROJECT_DIR}/hooks/guard.wasm",
+    ] {
         // From another folder: the variable means the project, not the current directory.
         let mut install = setup.fasthooks.command();
         install
@@ -847,11 +850,28 @@ fn a_plugin_named_from_the_project_dir_is_the_projects_file() {
             setup.settings_text()
         );
         let removed = setup.ok(&["uninstall", "--plugin", given]);
-        assert!(removed.contains("removed 1 hook entry"), "{given}: {removed}");
+        assert!(
+            removed.contains("removed 1 hook entry"),
+            "{given}: {removed}"
+        );
     }
-    let out = setup.run(&["install", "--user", "--plugin", "$CLAUDE_PROJECT_DIR/hooks/guard.wasm"]);
-    assert_eq!((out.code, out.stderr.lines().count()), (1, 1), "{}", out.stderr);
-    assert!(out.stderr.contains("belongs in a project's settings"), "{}", out.stderr);
+    let out = setup.run(&[
+        "install",
+        "--user",
+        "--plugin",
+        "$CLAUDE_PROJECT_DIR/hooks/guard.wasm",
+    ]);
+    assert_eq!(
+        (out.code, out.stderr.lines().count()),
+        (1, 1),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("belongs in a project's settings"),
+        "{}",
+        out.stderr
+    );
     assert!(!setup.home().join(".claude/settings.json").exists());
 }
 

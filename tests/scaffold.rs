@@ -162,14 +162,21 @@ fn the_rust_sdk_packages_and_builds_from_its_package() {
         .output()
         .unwrap();
     let listing = String::from_utf8_lossy(&listing.stdout);
-    for file in ["wit/world.wit", "wit/tasks.wit", "wit/deps/http.wit", "src/lib.rs"] {
+    for file in [
+        "wit/world.wit",
+        "wit/tasks.wit",
+        "wit/deps/http.wit",
+        "src/lib.rs",
+    ] {
         assert!(
             listing.lines().any(|line| line.ends_with(file)),
             "{file} is not in the package:\n{listing}"
         );
     }
     assert!(
-        !listing.lines().any(|line| line.contains("/js/") || line.contains("/python/")),
+        !listing
+            .lines()
+            .any(|line| line.contains("/js/") || line.contains("/python/")),
         "the Python and JavaScript SDKs are not the crate's:\n{listing}"
     );
 }
@@ -361,8 +368,16 @@ fn build_runs_no_install_script_of_the_project() {
 fn a_git_sdk_is_for_rust_and_a_url_the_template_would_misread_is_refused() {
     let dir = scratch();
     for (lang, url, why) in [
-        ("python", "https://example.invalid/fasthooks-host.git", "--sdk-git is for Rust plugins"),
-        ("js", "https://example.invalid/fasthooks-host.git", "--sdk-git is for Rust plugins"),
+        (
+            "python",
+            "https://example.invalid/fasthooks-host.git",
+            "--sdk-git is for Rust plugins",
+        ),
+        (
+            "js",
+            "https://example.invalid/fasthooks-host.git",
+            "--sdk-git is for Rust plugins",
+        ),
         ("rust", "https://example.invalid/a\"b", "is not a git URL"),
         ("rust", "/not/a/url", "is not a git URL"),
     ] {

@@ -290,7 +290,8 @@ fn package_lists_each_plugin_in_a_marketplace_once() {
     let run = pack("guard", &market.join("guard"));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("claude plugin install guard@team-hooks"),
+        run.stdout
+            .contains("claude plugin install guard@team-hooks"),
         "{}",
         run.stdout
     );
@@ -335,7 +336,10 @@ fn package_lists_each_plugin_in_a_marketplace_once() {
     refused(pack("guard", &outside), "is not inside --marketplace");
     assert!(!outside.exists(), "nothing written");
     std::fs::write(market.join(".claude-plugin/marketplace.json"), "[]").unwrap();
-    refused(pack("guard", &market.join("guard-3")), "not a marketplace file");
+    refused(
+        pack("guard", &market.join("guard-3")),
+        "not a marketplace file",
+    );
     let odd = dir.path().join("Team Hooks");
     std::fs::create_dir_all(&odd).unwrap();
     let wasm = plugin("guard");

@@ -220,7 +220,11 @@ impl World {
             elapsed: start.elapsed(),
         };
         self.model.assert_no_loop();
-        eprintln!("claude {:?} took {:?}", command.get_args().collect::<Vec<_>>(), run.elapsed);
+        eprintln!(
+            "claude {:?} took {:?}",
+            command.get_args().collect::<Vec<_>>(),
+            run.elapsed
+        );
         run
     }
 

@@ -18,8 +18,11 @@ pub fn command(plugin: &Path, home: Option<&Path>) -> ExitCode {
         let mut json = serde_json::to_value(&info).expect("serializes");
         json["sha256"] = file.sha256.clone().into();
         json["path"] = file.path.display().to_string().into();
-        let warnings = crate::install::checks::info_warnings(&info);
-        (serde_json::to_string_pretty(&json).expect("serializes"), warnings)
+        let warnings = crate::info::info_warnings(&info);
+        (
+            serde_json::to_string_pretty(&json).expect("serializes"),
+            warnings,
+        )
     });
     match result {
         Ok((json, warnings)) => finish(with_warnings(Rendered::output(json), &warnings)),

@@ -1,6 +1,6 @@
 //! What a plugin says about itself in `describe()`, host-side: checked once when the build is
 //! loaded, cached on disk with the compiled code, and asked on every event whether the plugin
-//! subscribes to it.
+//! subscribes to it; and the warnings for a subscription that can never fire.
 
 use crate::wit::types;
 use fasthooks_ipc::Capability;
@@ -123,6 +123,33 @@ fn capability(capability: types::Capability) -> Capability {
     }
 }
 
+/// Warnings for matchers that can never fire: a tool name in the wrong case (`write`).
+/// [`matcher_warnings`] for what a plugin's `describe()` said.
+pub fn info_warnings(info: &PluginInfo) -> Vec<String> {
+    let subscriptions: Vec<(String, String)> = info
+        .subscriptions
+        .iter()
+        .map(|s| (s.event.clone(), s.matcher.clone()))
+        .collect();
+    matcher_warnings(&info.name, &subscriptions)
+}
+
+/// One warning per tool name in `subscriptions` (event, matcher) that differs from a known
+/// tool only in case.
+pub fn matcher_warnings(plugin: &str, subscriptions: &[(String, String)]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (event, text) in subscriptions {
+        let matcher = fasthooks_protocol::Matcher::lenient(event, text);
+        for (name, tool) in fasthooks_protocol::matcher::miscased_tools(event, &matcher) {
+            warnings.push(format!(
+                "warning: {plugin} subscribes to {event} with matcher `{text}`, whose `{name}` \
+                 never fires: tool names are case-sensitive; did you mean `{tool}`?"
+            ));
+        }
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +200,18 @@ mod tests {
                 .validate()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_tool_matcher_in_the_wrong_case_is_warned_about() {
+        let subscribed = |event: &str, matcher: &str| vec![(event.to_owned(), matcher.to_owned())];
+        let warnings = matcher_warnings("p", &subscribed("PreToolUse", "write|Edit"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("did you mean `Write`?"),
+            "{warnings:?}"
+        );
+        assert!(matcher_warnings("p", &subscribed("PreToolUse", "Write|Edit")).is_empty());
+        assert!(matcher_warnings("p", &subscribed("Notification", "bash")).is_empty());
     }
 }

@@ -69,7 +69,7 @@ pub fn inspect(paths: &Paths, plugin: &Path) -> anyhow::Result<(Inspection, Vec<
     let imports = crate::plugin::loader::import_names(&engine, component);
     Ok((
         inspection(&loaded.info, &file, &imports),
-        crate::install::checks::info_warnings(&loaded.info),
+        crate::info::info_warnings(&loaded.info),
     ))
 }
 

@@ -113,9 +113,8 @@ fn check_git_url(url: &str) -> Result<&str, ScaffoldError> {
     let known = ["https://", "http://", "ssh://", "git://", "file://"]
         .iter()
         .any(|scheme| url.starts_with(scheme) && url.len() > scheme.len());
-    let plain = !url.contains(|c: char| {
-        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\'')
-    });
+    let plain = !url
+        .contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\''));
     if known && plain {
         Ok(url)
     } else {

@@ -72,31 +72,6 @@ pub fn session_end_deadline(command: &HookCommand, entry_timeout_secs: Option<u6
     (deadline > fits).then_some(fits)
 }
 
-/// Warnings for matchers that can never fire: a tool name in the wrong case (`write`).
-/// [`matcher_warnings`] for what a plugin's `describe()` said.
-pub fn info_warnings(info: &crate::info::PluginInfo) -> Vec<String> {
-    let subscriptions: Vec<(String, String)> = info
-        .subscriptions
-        .iter()
-        .map(|s| (s.event.clone(), s.matcher.clone()))
-        .collect();
-    matcher_warnings(&info.name, &subscriptions)
-}
-
-pub fn matcher_warnings(plugin: &str, subscriptions: &[(String, String)]) -> Vec<String> {
-    let mut warnings = Vec::new();
-    for (event, text) in subscriptions {
-        let matcher = fasthooks_protocol::Matcher::lenient(event, text);
-        for (name, tool) in fasthooks_protocol::matcher::miscased_tools(event, &matcher) {
-            warnings.push(format!(
-                "warning: {plugin} subscribes to {event} with matcher `{text}`, whose `{name}` \
-                 never fires: tool names are case-sensitive; did you mean `{tool}`?"
-            ));
-        }
-    }
-    warnings
-}
-
 /// What a write grant means for the places Claude Code and git run commands from.
 pub fn write_grant_notes(command: &HookCommand) -> Vec<String> {
     let mut notes = Vec::new();
@@ -162,18 +137,5 @@ mod tests {
         let all = vec![Grant::Net("h".into()), Grant::Env("E".into()), Grant::Agent];
         assert!(check_grants("x", &plugin(all), &[Network, Environment, Agent]).is_ok());
         assert!(check_grants("x", &plugin(vec![Grant::Net("h".into())]), &[Agent]).is_err());
-    }
-
-    #[test]
-    fn a_tool_matcher_in_the_wrong_case_is_warned_about() {
-        let subscribed = |event: &str, matcher: &str| vec![(event.to_owned(), matcher.to_owned())];
-        let warnings = matcher_warnings("p", &subscribed("PreToolUse", "write|Edit"));
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(
-            warnings[0].contains("did you mean `Write`?"),
-            "{warnings:?}"
-        );
-        assert!(matcher_warnings("p", &subscribed("PreToolUse", "Write|Edit")).is_empty());
-        assert!(matcher_warnings("p", &subscribed("Notification", "bash")).is_empty());
     }
 }

@@ -127,12 +127,16 @@ pub(super) fn list(
         None => plugins.push(entry),
     }
     let dir = file.parent().expect("a file in .claude-plugin");
-    std::fs::create_dir_all(dir).map_err(|err| anyhow!("cannot create {}: {err}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| anyhow!("cannot create {}: {err}", dir.display()))?;
     // Replaced whole, never half-written: a marketplace is read by everyone who added it.
     let temp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|err| anyhow!("cannot write in {}: {err}", dir.display()))?;
-    std::fs::write(temp.path(), format!("{}\n", serde_json::to_string_pretty(&market)?))
-        .map_err(|err| anyhow!("cannot write {}: {err}", temp.path().display()))?;
+    std::fs::write(
+        temp.path(),
+        format!("{}\n", serde_json::to_string_pretty(&market)?),
+    )
+    .map_err(|err| anyhow!("cannot write {}: {err}", temp.path().display()))?;
     temp.persist(file)
         .map_err(|err| anyhow!("cannot write {}: {}", file.display(), err.error))?;
     Ok(file.clone())

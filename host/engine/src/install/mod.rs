@@ -61,9 +61,7 @@ pub(crate) mod shell;
 use crate::cli::{InstallArgs, Target, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
-use command::{
-    absolute, command_line, from_project_dir, from_project_variable, host_word, utf8,
-};
+use command::{absolute, command_line, from_project_dir, from_project_variable, host_word, utf8};
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::{Grant, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
@@ -148,7 +146,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
             .iter()
             .map(|s| (s.event.clone(), s.matcher.clone()))
             .collect();
-        warnings.extend(checks::matcher_warnings(&info.name, &subscribed));
+        warnings.extend(crate::info::matcher_warnings(&info.name, &subscribed));
         subscriptions.extend(subscribed);
         described.push(format!("{} {}", info.name, info.version));
     }

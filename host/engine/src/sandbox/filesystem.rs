@@ -350,9 +350,15 @@ impl HostDescriptor for GuardedView<'_> {
     ) -> FsResult<Resource<types::Descriptor>> {
         if !self.policy.active() || !writes(oflags, flags) {
             let rep = fd.rep();
-            let opened =
-                HostDescriptor::open_at(&mut self.inner, fd, path_flags, path.clone(), oflags, flags)
-                    .await;
+            let opened = HostDescriptor::open_at(
+                &mut self.inner,
+                fd,
+                path_flags,
+                path.clone(),
+                oflags,
+                flags,
+            )
+            .await;
             return match opened {
                 Err(err) => Err(self.outside_grants(rep, &path).unwrap_or(err)),
                 ok => ok,

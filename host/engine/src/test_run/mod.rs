@@ -129,7 +129,7 @@ fn run(args: &TestArgs, matches: &ArgMatches) -> anyhow::Result<String> {
         if let Ok(file) = crate::plugin::PluginFile::read(&plugin.path)
             && let Ok(loaded) = crate::describe::load_file(&loader, &file)
         {
-            warnings.extend(crate::install::checks::info_warnings(&loaded.info));
+            warnings.extend(crate::info::info_warnings(&loaded.info));
         }
     }
     let dispatcher = Dispatcher::new(loader, Some(TaskAccess::ready(service.clone())));
