@@ -192,6 +192,14 @@ fn describe_inspect_and_test_warn_about_a_miscased_tool_matcher() {
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(warning), "{args:?}: {}", run.stderr);
         assert!(!run.stdout.contains(warning), "{args:?}: {}", run.stdout);
+        if args[0] == "describe" {
+            let json: serde_json::Value = serde_json::from_str(&run.stdout)
+                .unwrap_or_else(|err| panic!("describe prints JSON ({err}): {}", run.stdout));
+            assert_eq!(json["name"], "miscased-matcher");
+            assert_eq!(json["tasks"], serde_json::json!([]));
+            assert_eq!(json["path"], path);
+            assert_eq!(json["sha256"].as_str().map(str::len), Some(64));
+        }
     }
     let run = test(&home, &["--plugin", path, "--example", "PreToolUse:Write"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -1037,3 +1037,115 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
         "user settings, project settings",
     ]);
 }
+
+/// Faults of the running system rather than of the settings: a daemon that takes connections
+/// and never answers, and a compile cache that was cleared (doctor warms it, and says so once).
+#[test]
+fn doctor_names_a_daemon_that_does_not_answer_and_warms_a_cold_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    let setup = Setup::new();
+    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert_eq!(setup.run(&["doctor"]).code, 0);
+
+    // Connections queue in the listener's backlog; nothing ever reads or answers them.
+    let run_dir = setup.fasthooks.path().join("run");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let silent = std::os::unix::net::UnixListener::bind(run_dir.join("daemon.sock")).unwrap();
+    let out = setup.run(&["doctor"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let problems: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM"))
+        .collect();
+    assert_eq!(problems.len(), 1, "{}", out.stdout);
+    assert!(
+        problems[0].contains("daemon: does not answer") && problems[0].contains("daemon stop"),
+        "{problems:?}"
+    );
+    drop(silent);
+    std::fs::remove_file(run_dir.join("daemon.sock")).unwrap();
+
+    std::fs::remove_dir_all(setup.fasthooks.path().join("cache")).unwrap();
+    let cold = setup.run(&["doctor"]);
+    assert_eq!(
+        cold.code, 0,
+        "a cold cache is not a problem: {}",
+        cold.stdout
+    );
+    assert!(
+        cold.stdout.lines().any(|l| l.starts_with("note")
+            && l.contains("guard.wasm")
+            && l.contains("was not compiled yet; compiled it now")),
+        "{}",
+        cold.stdout
+    );
+    let warm = setup.run(&["doctor"]);
+    assert!(
+        !warm.stdout.contains("not compiled yet"),
+        "compiled once, by the run before: {}",
+        warm.stdout
+    );
+}
+
+/// A task store the user cannot read. Root reads any file, so doctor runs as another user, in a
+/// fasthooks home of that user's, with the store at mode 0000.
+#[test]
+fn doctor_names_a_task_store_it_cannot_read() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test runs doctor as another user: run it as root (CI does)"
+    );
+    let uid = 40_000 + (std::process::id() % 1000) * 20 + 19;
+    let root = tempfile::Builder::new()
+        .prefix("fasthooks-doctor-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (home, fasthooks, project) = (
+        root.path().join("home"),
+        root.path().join("fasthooks"),
+        root.path().join("project"),
+    );
+    let data = fasthooks.join("data");
+    for dir in [&home, &fasthooks, &data, &project] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::os::unix::fs::chown(dir, Some(uid), Some(uid)).unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let store = data.join("fasthooks.db");
+    std::fs::write(&store, b"").unwrap();
+    std::os::unix::fs::chown(&store, Some(uid), Some(uid)).unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    let mut command = Command::new(fasthooks_e2e::host_binary());
+    command
+        .args(["doctor", "--project-dir"])
+        .arg(&project)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", &home)
+        .env("FASTHOOKS_HOME", &fasthooks)
+        .current_dir(&project)
+        .uid(uid)
+        .gid(uid);
+    let out = run_command(&mut command, b"", Duration::from_secs(60));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let problem = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("PROBLEM") && l.contains("task store"))
+        .unwrap_or_else(|| panic!("a task store problem: {}", out.stdout));
+    assert!(
+        problem.contains("Permission denied") && problem.contains("chmod 600"),
+        "names the cause and the fix: {problem}"
+    );
+    assert!(
+        !problem.contains("corrupt"),
+        "a store it cannot read is not called corrupt: {problem}"
+    );
+}

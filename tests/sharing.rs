@@ -30,7 +30,7 @@ fn inspect_shows_the_build_its_subscriptions_and_the_grants_it_asks_for() {
     assert!(out.starts_with("needs-grants 0.1.0\n"), "{out}");
     assert!(out.contains(&format!("sha256        {sha}")), "{out}");
     assert!(
-        out.contains("built against fasthooks:hooks@0.1.3 (this host serves 0.1.3)"),
+        out.contains("built against fasthooks:hooks@0.1.4 (this host serves 0.1.4)"),
         "{out}"
     );
     assert!(out.contains("PreToolUse           Write|Edit"), "{out}");
@@ -52,7 +52,7 @@ fn inspect_shows_the_build_its_subscriptions_and_the_grants_it_asks_for() {
     let run = inspect(&home, &["--json", path.to_str().unwrap()]);
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["sha256"], sha.as_str());
-    assert_eq!(json["contract"], "0.1.3");
+    assert_eq!(json["contract"], "0.1.4");
     assert_eq!(
         json["capabilities"],
         serde_json::json!([
@@ -74,13 +74,62 @@ fn a_plugin_built_against_an_older_contract_says_so() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("built against fasthooks:hooks@0.1.0 (this host serves 0.1.3)"),
+            .contains("built against fasthooks:hooks@0.1.0 (this host serves 0.1.4)"),
         "{}",
         run.stdout
     );
     assert!(
         run.stdout
             .contains("nothing: it runs with no files, network, environment or sub-agent"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "tasks         not listed: built before fasthooks:hooks@0.1.4, which added task-names"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The tasks a plugin registered are part of what it is: shown before anything is granted, for
+/// a plugin of each SDK, and `none` for a plugin with none.
+#[test]
+fn inspect_lists_the_tasks_each_sdk_registered() {
+    let home = Home::new();
+    let tasks_of = |name: &str| -> Value {
+        let run = inspect(&home, &["--json", plugin(name).to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        serde_json::from_str::<Value>(&run.stdout).unwrap()["tasks"].clone()
+    };
+    assert_eq!(tasks_of("review"), serde_json::json!(["review_code"]));
+    assert_eq!(tasks_of("guard"), serde_json::json!([]));
+    assert_eq!(
+        tasks_of("docs-prefetch"),
+        serde_json::json!(["fetch_documentation"])
+    );
+    let python = tasks_of("memory");
+    let names: Vec<&str> = python
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {python}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        names.len() == 1 && names[0].ends_with("search_memory"),
+        "{python}"
+    );
+
+    let run = inspect(&home, &[plugin("review").to_str().unwrap()]);
+    assert!(
+        run.stdout.contains("\n  tasks         review_code\n"),
+        "{}",
+        run.stdout
+    );
+    let run = inspect(&home, &[plugin("guard").to_str().unwrap()]);
+    assert!(
+        run.stdout.contains("\n  tasks         none\n"),
         "{}",
         run.stdout
     );

@@ -268,6 +268,8 @@ export interface PluginExports {
   describe(): { name: string; version: string; subscriptions: { event: string; matcher: string }[]; capabilities: Capability[] };
   handle(event: { name: string; sessionId: string; cwd: string; rawJson: string }): object | Promise<object>;
   runTask(name: string, args: string): string | Promise<string>;
+  /** The registered task names, for `fasthooks-host inspect`. */
+  taskNames(): string[];
 }
 
 export declare class HookApp {
@@ -304,7 +306,7 @@ export declare class HookApp {
   ): Task<A, T>;
   needs(...capabilities: Capability[]): this;
   describe(): ReturnType<PluginExports['describe']>;
-  /** `export const { describe, handle, runTask } = app.exports();` */
+  /** `export const { describe, handle, runTask, taskNames } = app.exports();` */
   exports(): PluginExports;
 }
 

@@ -36,6 +36,11 @@ pub fn handle(app: &App, event: wit::Event) -> Result<wit::Response, String> {
     to_wit_response(response)
 }
 
+/// Implements the `task-names` export: the registered tasks, for `inspect` to show.
+pub fn task_names(app: &App) -> Vec<String> {
+    app.task_names()
+}
+
 /// Implements the `run-task` export.
 pub fn run_task(app: &App, name: &str, args: &str) -> Result<String, String> {
     app.run_task(name, args)
@@ -120,7 +125,7 @@ pub fn plugin_info(info: PluginInfo) -> wit::PluginInfo {
 /// Exports a plugin: `fasthooks_sdk::plugin!(build_app)` where `fn build_app() -> App`.
 ///
 /// Defines a type implementing the generated [`Guest`](crate::bindings::Guest) trait (describe,
-/// handle and run-task, each building the app with `build_app`) and, on `wasm32`, exports it
+/// handle, run-task and task-names, each building the app with `build_app`) and, on `wasm32`, exports it
 /// as the component's `plugin` world. Use it once per plugin crate, at module level.
 #[macro_export]
 macro_rules! plugin {
@@ -144,6 +149,10 @@ macro_rules! plugin {
                 args: ::std::string::String,
             ) -> ::core::result::Result<::std::string::String, ::std::string::String> {
                 $crate::export::run_task(&$build(), &name, &args)
+            }
+
+            fn task_names() -> ::std::vec::Vec<::std::string::String> {
+                $crate::export::task_names(&$build())
             }
         }
 
@@ -198,6 +207,7 @@ mod tests {
         assert_eq!(info.subscriptions[0].matcher, "Bash");
         assert_eq!(info.subscriptions[1].event, "*");
         assert!(matches!(info.capabilities[..], [wit::Capability::Agent]));
+        assert_eq!(__FasthooksPlugin::task_names(), ["echo"]);
     }
 
     #[test]

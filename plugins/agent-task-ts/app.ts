@@ -25,4 +25,4 @@ app.onPrompt((event, tasks): Response | undefined => {
   return undefined;
 });
 
-export const { describe, handle, runTask } = app.exports();
+export const { describe, handle, runTask, taskNames } = app.exports();

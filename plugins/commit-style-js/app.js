@@ -28,4 +28,4 @@ app.preTool('Bash', (event) => {
   );
 });
 
-export const { describe, handle, runTask } = app.exports();
+export const { describe, handle, runTask, taskNames } = app.exports();

@@ -96,4 +96,4 @@ app.onPrompt((_event, tasks) => {
   return docs.length > 0 ? context(docs.join('\n\n')) : undefined;
 });
 
-export const { describe, handle, runTask } = app.exports();
+export const { describe, handle, runTask, taskNames } = app.exports();

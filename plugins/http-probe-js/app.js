@@ -48,3 +48,7 @@ export async function handle(event) {
 export function runTask(name, _args) {
   throw `http-probe-js has no task ${name}`;
 }
+
+export function taskNames() {
+  return [];
+}

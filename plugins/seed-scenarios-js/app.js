@@ -91,4 +91,4 @@ app.onPrompt((event, tasks) => {
   return line === undefined ? undefined : context(line);
 });
 
-export const { describe, handle, runTask } = app.exports();
+export const { describe, handle, runTask, taskNames } = app.exports();

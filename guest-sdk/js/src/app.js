@@ -1,5 +1,5 @@
 // A plugin: its routes (event, matcher, handler), its tasks, and the three exports the
-// component model calls (describe, handle, runTask).
+// component model calls (describe, handle, runTask, taskNames).
 
 import * as host from '#host';
 import { describeError, HostError, PluginError } from './errors.js';
@@ -158,7 +158,7 @@ export class HookApp {
   }
 
   /**
-   * The component's exports: `export const { describe, handle, runTask } = app.exports();`.
+   * The component's exports: `export const { describe, handle, runTask, taskNames } = app.exports();`.
    * An exception escaping a handler or task becomes one line for the host (`TypeError: …
    * (file:line)`, which the host prints after the plugin's name; the line is the bundle's),
    * and its stack goes to the log.
@@ -193,6 +193,7 @@ export class HookApp {
       describe: () => this.describe(),
       handle: (event) => guarded(`handling ${event.name}`, () => this.handle(event)),
       runTask: (name, args) => guarded(`task ${name}`, () => this.runTask(name, args)),
+      taskNames: () => [...this.tasks.keys()],
     };
   }
 }

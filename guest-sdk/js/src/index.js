@@ -4,7 +4,7 @@
 //   import { HookApp, deny } from 'fasthooks-sdk';
 //   const app = new HookApp('no-rm', '0.1.0');
 //   app.preTool('Bash', (event) => (event.command?.includes('rm -rf') ? deny('Dangerous command') : undefined));
-//   export const { describe, handle, runTask } = app.exports();
+//   export const { describe, handle, runTask, taskNames } = app.exports();
 //
 // Module map: ./app.js (routes, tasks, the three exports), ./tasks.js (the task API),
 // ./events.js (Event, matcher rules), ./responses.js (allow, deny, …), ./services.js (state,

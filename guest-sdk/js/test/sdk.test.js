@@ -26,6 +26,10 @@ test('describe declares each (event, matcher) once, in order', () => {
     ],
     capabilities: [],
   });
+  assert.deepEqual(app.exports().taskNames(), []);
+  app.task('summarize', () => 'ok');
+  app.task('review', () => 'ok');
+  assert.deepEqual(app.exports().taskNames(), ['summarize', 'review']);
 });
 
 test('routes by event and matcher, with typed fields', async () => {

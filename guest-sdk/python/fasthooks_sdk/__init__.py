@@ -67,6 +67,7 @@ from .contrib.claude import AGENT_TASKS
 from .events import Event, from_raw
 from .tasks import (NOT_READY, Task, TaskError, TaskOptions, TaskResult, TaskStatus, Tasks,
                     resolve, task)
+from .tasks import registry as _task_registry
 from .tasks import run as run_task
 
 __all__ = [
@@ -333,5 +334,8 @@ def export(app: HookApp):
                 return run_task(name, args)
             except BaseException as err:  # noqa: BLE001 (a failing task: its error text)
                 raise _fail(f"task {name}", err) from None
+
+        def task_names(self) -> list:
+            return list(_task_registry.tasks)
 
     return Exported

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from fasthooks_sdk import (NOT_READY, HookApp, Response, TaskOptions, TaskStatus, Tasks, ask,
-                           context, deny, log, memory, state, testing)
+                           context, deny, export, log, memory, state, testing)
 from fasthooks_sdk.events import PostToolUse, PreToolUse, UserPromptSubmit
 from fasthooks_sdk.tasks import task
 from fasthooks_sdk.tasks.testing import ImmediateBackend
@@ -100,6 +100,16 @@ def test_task_names_are_unique_and_lambdas_need_one():
     tasks.add(first)
     tasks.add(second)
     assert (tasks.pop(first), tasks.pop(second)) == ("first", "second")
+
+
+def test_the_exported_task_names_list_every_registered_task():
+    @task(name="listed_for_inspect")
+    def listed():
+        return 1
+
+    names = export(HookApp("lists"))().task_names()
+    assert "listed_for_inspect" in names
+    assert len(names) == len(set(names))
 
 
 def test_options_never_swallow_task_arguments():

@@ -505,7 +505,11 @@ fn build_js(
     jco.args(["-d", "fetch-event", "-o"])
         .arg(&out)
         .current_dir(dir);
-    run("jco componentize", &mut jco, damaged)?;
+    run(
+        "jco componentize",
+        &mut jco,
+        "an export jco names as missing: app.js ends with `export const { describe, handle, runTask, taskNames } = app.exports();` (taskNames since contract 0.1.4)",
+    )?;
     Ok(out)
 }
 

@@ -265,6 +265,9 @@ fn store(report: &mut Report, paths: &Paths) {
                 );
             }
         }
+        Err(err @ fasthooks_tasks::store::StoreError::Access { .. }) => {
+            report.say(Level::Problem, format!("task store: {err}"))
+        }
         Err(err) => report.say(
             Level::Problem,
             format!(

@@ -2,6 +2,7 @@
 //! loaded, cached on disk with the compiled code, and asked on every event whether the plugin
 //! subscribes to it; and the warnings for a subscription that can never fire.
 
+use crate::instance::Described;
 use crate::wit::types;
 use fasthooks_ipc::Capability;
 use fasthooks_protocol::{HookEvent, Matcher, MatcherError};
@@ -19,6 +20,10 @@ pub struct PluginInfo {
     pub version: String,
     pub subscriptions: Vec<Subscription>,
     pub capabilities: Vec<Capability>,
+    /// The background tasks it registered, from `task-names()`; `None` for a build that does
+    /// not export it (built against a contract before 0.1.4), which cannot list them.
+    #[serde(default)]
+    pub tasks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +33,8 @@ pub struct Subscription {
 }
 
 impl PluginInfo {
-    pub fn from_wit(info: types::PluginInfo) -> PluginInfo {
+    pub fn from_wit(described: Described) -> PluginInfo {
+        let Described { info, task_names } = described;
         PluginInfo {
             name: info.name,
             version: info.version,
@@ -41,6 +47,7 @@ impl PluginInfo {
                 })
                 .collect(),
             capabilities: info.capabilities.iter().map(|c| capability(*c)).collect(),
+            tasks: task_names,
         }
     }
 
@@ -79,6 +86,11 @@ impl PluginInfo {
         if self.name.trim().is_empty() {
             return Err(InfoError::NoName);
         }
+        if let Some(tasks) = &self.tasks
+            && (tasks.len() > MAX_TASK_NAMES || tasks.iter().any(|t| t.len() > MAX_TASK_NAME))
+        {
+            return Err(InfoError::TaskNames);
+        }
         for sub in &self.subscriptions {
             // A near miss of a known event is a typo that would never fire; a name far from
             // every known one may be an event newer than this host, and is let through.
@@ -100,6 +112,10 @@ impl PluginInfo {
     }
 }
 
+/// Bounds on `task-names()`: the list is cached, shown and logged, and a plugin is not trusted.
+pub const MAX_TASK_NAMES: usize = 1000;
+pub const MAX_TASK_NAME: usize = 256;
+
 /// A `describe()` answer the host refuses.
 #[derive(Debug, thiserror::Error)]
 pub enum InfoError {
@@ -111,6 +127,10 @@ pub enum InfoError {
         "describe(): subscription to `{event}`: Claude Code has no such event; did you mean `{meant}`? (event names are case-sensitive)"
     )]
     UnknownEvent { event: String, meant: &'static str },
+    #[error(
+        "task-names() returned more than {MAX_TASK_NAMES} names, or a name longer than {MAX_TASK_NAME} bytes"
+    )]
+    TaskNames,
 }
 
 fn capability(capability: types::Capability) -> Capability {
@@ -163,7 +183,19 @@ mod tests {
                 matcher: String::new(),
             }],
             capabilities: Vec::new(),
+            tasks: None,
         }
+    }
+
+    #[test]
+    fn task_names_are_bounded() {
+        let mut info = subscribed_to("Stop");
+        info.tasks = Some(vec!["review".into(); MAX_TASK_NAMES]);
+        assert!(info.validate().is_ok());
+        info.tasks = Some(vec!["review".into(); MAX_TASK_NAMES + 1]);
+        assert!(matches!(info.validate(), Err(InfoError::TaskNames)));
+        info.tasks = Some(vec!["x".repeat(MAX_TASK_NAME + 1)]);
+        assert!(matches!(info.validate(), Err(InfoError::TaskNames)));
     }
 
     #[test]

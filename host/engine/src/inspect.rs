@@ -30,6 +30,8 @@ pub struct Inspection {
     pub host_contract: String,
     pub subscriptions: Vec<Subscription>,
     pub capabilities: Vec<CapabilityAsked>,
+    /// The background tasks it registered; `None` when the build cannot list them (before 0.1.4).
+    pub tasks: Option<Vec<String>>,
     /// Interfaces it imports, by package: `fasthooks:hooks` → [tasks, log], `wasi:filesystem` → …
     pub imports: Vec<(String, Vec<String>)>,
     /// An `install` command with the pin and a grant for each capability.
@@ -128,6 +130,7 @@ fn inspection(info: &PluginInfo, file: &PluginFile, imports: &[String]) -> Inspe
             .to_owned(),
         subscriptions: info.subscriptions.clone(),
         capabilities,
+        tasks: info.tasks.clone(),
         imports: by_package,
         install,
     }
@@ -201,6 +204,21 @@ fn render(inspection: &Inspection) -> String {
             "    {:<20} granted by {}",
             asked.capability, asked.granted_by
         );
+    }
+    match &i.tasks {
+        None => {
+            let _ = writeln!(
+                out,
+                "  tasks         not listed: built before fasthooks:hooks@0.1.4, which added task-names"
+            );
+        }
+        Some(tasks) if tasks.is_empty() => {
+            let _ = writeln!(out, "  tasks         none");
+        }
+        Some(tasks) => {
+            let names: Vec<String> = tasks.iter().map(|t| shown(t)).collect();
+            let _ = writeln!(out, "  tasks         {}", names.join(", "));
+        }
     }
     let _ = writeln!(out, "  imports");
     for (package, interfaces) in &i.imports {

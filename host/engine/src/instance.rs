@@ -3,7 +3,7 @@
 
 use crate::call::CallContext;
 use crate::sandbox::{InstanceState, Interruption, new_store};
-use crate::wit::{Plugin, PluginPre, types};
+use crate::wit::{PluginCore, PluginCorePre, types};
 use fasthooks_protocol::{HookEvent, Response};
 use std::future::Future;
 use std::pin::Pin;
@@ -75,13 +75,17 @@ fn runtime(io: bool) -> tokio::runtime::Runtime {
 /// How often a guest blocked in a host call looks at its cancellation flag.
 const CANCEL_POLL: Duration = Duration::from_millis(5);
 
-/// Instantiate `pre` in a fresh store and run `call` on it, bounded in CPU time (epoch
+/// Run `call` (which instantiates the plugin) in a fresh store, bounded in CPU time (epoch
 /// deadline), in wall-clock time (waits on tasks included) and by cancellation.
 fn with_instance<R: Send>(
     engine: &Engine,
-    pre: &PluginPre<InstanceState>,
+    pre: &PluginCorePre<InstanceState>,
     context: CallContext,
-    call: impl for<'a> FnOnce(Plugin, &'a mut Store<InstanceState>) -> Call<'a, R> + Send,
+    call: impl for<'a> FnOnce(
+        &'a PluginCorePre<InstanceState>,
+        &'a mut Store<InstanceState>,
+    ) -> Call<'a, R>
+    + Send,
 ) -> Result<R, CallFailure> {
     let timeout = context.timeout;
     let timed_out = if context.timeout_cut {
@@ -105,10 +109,7 @@ fn with_instance<R: Send>(
     let wall = store.data().wall_deadline.clone();
     let outcome = runtime.with(|runtime| {
         runtime.block_on(async {
-            let run = async {
-                let instance = pre.instantiate_async(&mut store).await?;
-                call(instance, &mut store).await
-            };
+            let run = call(pre, &mut store);
             let cancelled = async {
                 while !cancel.load(Ordering::Relaxed) {
                     tokio::time::sleep(CANCEL_POLL).await;
@@ -213,25 +214,43 @@ fn log_guest_output(store: &Store<InstanceState>) {
 /// limits, so a plugin stuck there costs the others of its command little.
 pub const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// What a plugin says about itself, asked of one instance: `describe()`, and the names of its
+/// tasks from `task-names()`, which plugins built before 0.1.4 do not export (`None`).
+pub struct Described {
+    pub info: types::PluginInfo,
+    pub task_names: Option<Vec<String>>,
+}
+
 pub fn describe(
     engine: &Engine,
-    pre: &PluginPre<InstanceState>,
+    pre: &PluginCorePre<InstanceState>,
     context: CallContext,
-) -> Result<types::PluginInfo, CallFailure> {
+) -> Result<Described, CallFailure> {
     let context = CallContext {
         timeout: context.timeout.min(DESCRIBE_TIMEOUT),
         wait_deadline: Instant::now(),
         called: crate::call::Called::Describe,
         ..context
     };
-    with_instance(engine, pre, context, |plugin, store| {
-        Box::pin(async move { plugin.call_describe(store).await.map(Ok) })
+    with_instance(engine, pre, context, |pre, store| {
+        Box::pin(async move {
+            let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
+            let plugin = PluginCore::new(&mut *store, &instance)?;
+            let info = plugin.call_describe(&mut *store).await?;
+            let task_names = match instance
+                .get_typed_func::<(), (Vec<String>,)>(&mut *store, crate::wit::TASK_NAMES_EXPORT)
+            {
+                Ok(func) => Some(func.call_async(&mut *store, ()).await?.0),
+                Err(_) => None,
+            };
+            Ok(Ok(Described { info, task_names }))
+        })
     })
 }
 
 pub fn handle(
     engine: &Engine,
-    pre: &PluginPre<InstanceState>,
+    pre: &PluginCorePre<InstanceState>,
     context: CallContext,
     event: &HookEvent,
 ) -> Result<Response, CallFailure> {
@@ -244,22 +263,28 @@ pub fn handle(
         tool_name: event.tool_name.clone(),
         raw_json: event.raw_json.clone(),
     };
-    let response = with_instance(engine, pre, context, |plugin, store| {
-        Box::pin(async move { plugin.call_handle(store, &wit_event).await })
+    let response = with_instance(engine, pre, context, |pre, store| {
+        Box::pin(async move {
+            let plugin = pre.instantiate_async(&mut *store).await?;
+            plugin.call_handle(store, &wit_event).await
+        })
     })?;
     crate::wit::from_wit_response(response).map_err(CallFailure::Returned)
 }
 
 pub fn run_task(
     engine: &Engine,
-    pre: &PluginPre<InstanceState>,
+    pre: &PluginCorePre<InstanceState>,
     context: CallContext,
     name: &str,
     args: &str,
 ) -> Result<String, CallFailure> {
     let (name, args) = (name.to_owned(), args.to_owned());
-    with_instance(engine, pre, context, move |plugin, store| {
-        Box::pin(async move { plugin.call_run_task(store, &name, &args).await })
+    with_instance(engine, pre, context, move |pre, store| {
+        Box::pin(async move {
+            let plugin = pre.instantiate_async(&mut *store).await?;
+            plugin.call_run_task(store, &name, &args).await
+        })
     })
 }
 

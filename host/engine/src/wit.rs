@@ -1,9 +1,10 @@
 //! The WIT contract (`wit/`) on the host side: the bindings wasmtime generates for the
-//! `plugin` world, and the conversions between its response and the protocol's. The host's answers to the interfaces a plugin imports live in
+//! `plugin-core` world (the exports every 0.1 plugin has; the ones later versions added, such as
+//! `task-names`, are looked up by name on the instance), and the conversions between its response and the protocol's. The host's answers to the interfaces a plugin imports live in
 //! [`crate::host`], one module per interface.
 
 wasmtime::component::bindgen!({
-    world: "plugin",
+    world: "plugin-core",
     path: "../../wit",
     // Exports are called as futures (see `instance`); the host's own imports answer at once
     // (or block on purpose, as `tasks.wait` does) and stay synchronous.
@@ -11,8 +12,11 @@ wasmtime::component::bindgen!({
 });
 
 /// The contract this host serves. The linker is semver-aware: a plugin built against any
-/// earlier 0.1 version (0.1.0 has no `routing`) links and runs unchanged.
-pub const PACKAGE: &str = "fasthooks:hooks@0.1.3";
+/// earlier 0.1 version (0.1.0 has no `routing`, 0.1.3 no `task-names`) links and runs unchanged.
+pub const PACKAGE: &str = "fasthooks:hooks@0.1.4";
+
+/// The export 0.1.4 added: the names of the plugin's background tasks.
+pub const TASK_NAMES_EXPORT: &str = "task-names";
 
 pub use fasthooks::hooks::types;
 pub use fasthooks::hooks::{agent, log, memory, routing, state, tasks};

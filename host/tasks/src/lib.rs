@@ -16,7 +16,8 @@
 //! - [`scheduler`]: the seed's task API over the in-memory table (`table`) and the workers;
 //!   the waits (`waits`) sleep on its condition variable; `delivery` hands results to a
 //!   guest call and deletes them only once it returned.
-//! - [`store`]: the durable store; `writer`: its group commit, and batches kept to be tried
+//! - [`store`]: the durable store; `store_file`: its files on disk (private modes, access,
+//!   moved aside when corrupt); `writer`: its group commit, and batches kept to be tried
 //!   again; `journal`: the writes promised to guests, until the database holds them; `op`:
 //!   one write.
 //! - [`state`]: plugin state (session or global) in the same store; [`memory`]: notes a plugin
@@ -41,6 +42,7 @@ pub mod record;
 pub mod scheduler;
 pub mod state;
 pub mod store;
+mod store_file;
 mod table;
 #[cfg(test)]
 mod test_fixture;

@@ -46,6 +46,15 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// The file system refused the store file (SQLite would only say "unable to open").
+    #[error(
+        "cannot open the task store {}: {source}; make it (and its -wal and -shm files) yours and chmod 600 it",
+        path.display()
+    )]
+    Access {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read tasks from {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -91,28 +100,6 @@ fn is_corruption(err: &rusqlite::Error) -> bool {
         err.sqlite_error_code(),
         Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
     )
-}
-
-/// Rename the store file, its -wal and -shm companions and its journal out of the way; the
-/// new name.
-fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let aside = path.with_file_name(format!("{STORE_FILE}.corrupt-{secs}"));
-    std::fs::rename(path, &aside)?;
-    // The journal's records go with the database they were numbered against.
-    let journal = path.with_file_name(crate::journal::JOURNAL_FILE);
-    if journal.exists() {
-        let _ = std::fs::rename(&journal, format!("{}.journal", aside.display()));
-    }
-    for suffix in ["-wal", "-shm"] {
-        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
-        if companion.exists() {
-            let _ = std::fs::rename(&companion, format!("{}{suffix}", aside.display()));
-        }
-    }
-    Ok(aside)
 }
 
 pub(crate) fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
@@ -201,10 +188,11 @@ impl Store {
     pub fn open(data_dir: &Path, _owner: &StoreOwner) -> Result<Store, StoreError> {
         match Store::open_file(data_dir) {
             Err(StoreError::Open { path, source }) if is_corruption(&source) => {
-                let aside = move_aside(&path).map_err(|err| StoreError::CreateDir {
-                    dir: data_dir.to_owned(),
-                    source: err,
-                })?;
+                let aside =
+                    crate::store_file::move_aside(&path).map_err(|err| StoreError::CreateDir {
+                        dir: data_dir.to_owned(),
+                        source: err,
+                    })?;
                 tracing::error!(
                     store = %path.display(),
                     moved_to = %aside.display(),
@@ -224,8 +212,8 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         // SQLite creates the -wal and -shm files with the database file's mode: make that 0600
         // before SQLite creates it, and tighten what an older version left.
-        private_store_files(&path).map_err(|source| StoreError::CreateDir {
-            dir: data_dir.to_owned(),
+        crate::store_file::private_store_files(&path).map_err(|source| StoreError::Access {
+            path: path.clone(),
             source,
         })?;
         let mut writer = open_connection(&path).map_err(StoreError::open(&path))?;
@@ -577,19 +565,6 @@ pub(crate) fn load_tasks(conn: &Connection) -> rusqlite::Result<Vec<TaskRecord>>
         })
     })?;
     rows.collect()
-}
-
-/// The database file created 0600 if missing; it and its -wal, -shm files tightened to 0600.
-fn private_store_files(path: &Path) -> std::io::Result<()> {
-    use fasthooks_ipc::private;
-    private::open_file(path, std::fs::OpenOptions::new().create(true).append(true))?;
-    for suffix in ["-wal", "-shm"] {
-        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
-        if companion.exists() {
-            private::tighten(&companion, private::FILE_MODE)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub fn read_tasks(data_dir: &Path) -> Result<Vec<TaskRecord>, StoreError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
+    crate::store_file::check_access(&path, false)?;
     let conn = open_connection(&path).map_err(StoreError::open(&path))?;
     migrate(&conn).map_err(StoreError::open(&path))?;
     let read = |source| StoreError::Read {
@@ -53,6 +54,7 @@ pub fn check(data_dir: &Path) -> Result<Option<Health>, StoreError> {
     if !path.exists() {
         return Ok(None);
     }
+    crate::store_file::check_access(&path, false)?;
     let read = |source| StoreError::Read {
         path: path.clone(),
         source,

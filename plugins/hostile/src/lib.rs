@@ -152,6 +152,10 @@ impl Guest for Hostile {
     fn run_task(name: String, _args: String) -> Result<String, String> {
         Err(format!("hostile plugin has no task {name}"))
     }
+
+    fn task_names() -> Vec<String> {
+        Vec::new()
+    }
 }
 
 unsafe extern "C" {

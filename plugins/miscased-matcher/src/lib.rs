@@ -39,6 +39,10 @@ impl Guest for Miscased {
     fn run_task(name: String, _args: String) -> Result<String, String> {
         Err(format!("no task {name}"))
     }
+
+    fn task_names() -> Vec<String> {
+        Vec::new()
+    }
 }
 
 export!(Miscased);

@@ -31,6 +31,10 @@ impl Guest for Misspelt {
     fn run_task(_name: String, _args: String) -> Result<String, String> {
         Err("unreachable: the host refuses this plugin".into())
     }
+
+    fn task_names() -> Vec<String> {
+        Vec::new()
+    }
 }
 
 export!(Misspelt);

@@ -18,17 +18,17 @@ import {
   waitAll,
   waitAny,
   wake,
-} from 'fasthooks:hooks/tasks@0.1.3';
+} from 'fasthooks:hooks/tasks@0.1.4';
 import {
   delete as stateDelete,
   get as stateGet,
   keys as stateKeys,
   set as stateSet,
-} from 'fasthooks:hooks/state@0.1.3';
-import { forget, remember, search } from 'fasthooks:hooks/memory@0.1.3';
-import { query } from 'fasthooks:hooks/agent@0.1.3';
-import { log as hostLog } from 'fasthooks:hooks/log@0.1.3';
-import { matchedSubscriptions as hostMatched, merge as hostMerge } from 'fasthooks:hooks/routing@0.1.3';
+} from 'fasthooks:hooks/state@0.1.4';
+import { forget, remember, search } from 'fasthooks:hooks/memory@0.1.4';
+import { query } from 'fasthooks:hooks/agent@0.1.4';
+import { log as hostLog } from 'fasthooks:hooks/log@0.1.4';
+import { matchedSubscriptions as hostMatched, merge as hostMerge } from 'fasthooks:hooks/routing@0.1.4';
 import { HostError } from '../errors.js';
 
 export const NATIVE = false;

@@ -5,9 +5,9 @@
 use super::{PluginError, PluginFile};
 use crate::compile_cache::CompileCache;
 use crate::info::PluginInfo;
-use crate::instance::{CallFailure, one_line};
+use crate::instance::{CallFailure, Described, one_line};
 use crate::sandbox::InstanceState;
-use crate::wit::{Plugin, PluginPre, types};
+use crate::wit::{PluginCore, PluginCorePre};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ use wasmtime::component::{HasSelf, Linker};
 pub struct LoadedPlugin {
     pub sha256: String,
     pub info: PluginInfo,
-    pub pre: PluginPre<InstanceState>,
+    pub pre: PluginCorePre<InstanceState>,
 }
 
 /// Compiles and links plugins, caching the result on disk and in memory.
@@ -112,7 +112,7 @@ impl PluginLoader {
         let mut linker = Linker::new(&engine);
         crate::sandbox::add_to_linker(&mut linker)?;
         crate::sandbox::hidden_root::prepare(cache_dir);
-        Plugin::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
+        PluginCore::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
         let cache = CompileCache::new(cache_dir, &engine);
         let index_dir = cache_dir.join("hashes");
         Ok(PluginLoader {
@@ -184,7 +184,7 @@ impl PluginLoader {
     pub fn load(
         &self,
         file: &PluginFile,
-        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, CallFailure>,
+        describe: impl FnOnce(&PluginCorePre<InstanceState>) -> Result<Described, CallFailure>,
     ) -> Result<Arc<LoadedPlugin>, PluginError> {
         let ready = || -> Option<Result<Arc<LoadedPlugin>, PluginError>> {
             if let Some(plugin) = self.loaded.get(&file.sha256) {
@@ -215,7 +215,7 @@ impl PluginLoader {
     fn load_uncached(
         &self,
         file: &PluginFile,
-        describe: impl FnOnce(&PluginPre<InstanceState>) -> Result<types::PluginInfo, CallFailure>,
+        describe: impl FnOnce(&PluginCorePre<InstanceState>) -> Result<Described, CallFailure>,
     ) -> Result<Arc<LoadedPlugin>, PluginError> {
         let component = match self.cache.cached_component(&self.engine, &file.sha256) {
             Some(component) => Ok(component),
@@ -300,12 +300,12 @@ impl PluginLoader {
     fn link(
         &self,
         component: &wasmtime::component::Component,
-    ) -> Result<PluginPre<InstanceState>, PluginError> {
+    ) -> Result<PluginCorePre<InstanceState>, PluginError> {
         let instance_pre = self
             .linker
             .instantiate_pre(component)
             .map_err(|err| PluginError::WrongImports(one_line(&err)))?;
-        PluginPre::new(instance_pre).map_err(|err| PluginError::WrongExports(one_line(&err)))
+        PluginCorePre::new(instance_pre).map_err(|err| PluginError::WrongExports(one_line(&err)))
     }
 }
 
