@@ -18,8 +18,7 @@ fn new_plugin(parent: &Path, name: &str, lang: &str) -> HookRun {
 }
 
 /// A Write then a prompt through the built component: the prompt gets the analysis.
-fn answers_as_scaffolded(plugin: &Path) {
-    let home = Home::new();
+fn answers_as_scaffolded(plugin: &Path, home: &Home) {
     let path = plugin.display().to_string();
     let write = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": "PreToolUse", "tool_name": "Write",
         "tool_input": {"file_path": "/tmp/a.py", "content": "x = 1\n"}, "tool_use_id": "t"});
@@ -48,11 +47,17 @@ fn scratch() -> tempfile::TempDir {
         .unwrap()
 }
 
-/// `fasthooks-host build` in `project`: the component's path, printed alone on stdout. The
-/// toolchains go to one folder for every run (`FASTHOOKS_TOOLCHAINS`), so they install once.
-fn build(project: &Path) -> PathBuf {
+/// `fasthooks-host build` in `project`: the component's path, printed alone on stdout, and
+/// compiled into `home`'s cache. The toolchains go to one folder for every run
+/// (`FASTHOOKS_TOOLCHAINS`), so they install once.
+fn build(project: &Path, home: &Home) -> PathBuf {
+    build_run(project, home).0
+}
+
+/// [`build`], and what it printed on stderr.
+fn build_run(project: &Path, home: &Home) -> (PathBuf, String) {
     let root = workspace_root();
-    let mut build = Command::new(host_binary());
+    let mut build = home.command();
     build
         .arg("build")
         .current_dir(project)
@@ -67,7 +72,18 @@ fn build(project: &Path) -> PathBuf {
     let wasm = PathBuf::from(run.stdout.trim());
     assert_eq!(wasm.parent(), Some(project), "{}", run.stdout);
     assert!(wasm.is_file(), "{}", wasm.display());
-    wasm
+    let sha = fasthooks_e2e::sha256_of(&wasm);
+    let cached = home.path().join("cache/plugins").join(&sha);
+    assert!(
+        cached.join("describe.json").is_file()
+            && std::fs::read_dir(&cached)
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".cwasm")),
+        "build compiles the component into the cache, so the first hook does not: {}",
+        cached.display()
+    );
+    (wasm, run.stderr)
 }
 
 #[test]
@@ -88,9 +104,10 @@ fn a_rust_scaffold_tests_builds_and_answers() {
             )
             .current_dir(&project),
     );
-    let wasm = build(&project);
+    let home = Home::new();
+    let wasm = build(&project, &home);
     assert_eq!(wasm, project.join("my-guard.wasm"));
-    answers_as_scaffolded(&wasm);
+    answers_as_scaffolded(&wasm, &home);
 }
 
 /// The working tree as one commit of a repository of its own (tracked and new files, as
@@ -130,7 +147,8 @@ fn a_rust_scaffold_takes_the_sdk_by_git_and_builds() {
         manifest.contains(&format!("fasthooks-sdk = {{ git = \"{url}\" }}")),
         "{manifest}"
     );
-    answers_as_scaffolded(&build(&project));
+    let home = Home::new();
+    answers_as_scaffolded(&build(&project, &home), &home);
 }
 
 /// `cargo package` of the SDK and the protocol crate it needs: each packaged crate holds what
@@ -196,7 +214,8 @@ fn a_python_scaffold_tests_builds_and_answers() {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .current_dir(&project),
     );
-    answers_as_scaffolded(&build(&project));
+    let home = Home::new();
+    answers_as_scaffolded(&build(&project, &home), &home);
 }
 
 #[test]
@@ -214,7 +233,32 @@ fn a_javascript_scaffold_tests_builds_and_answers() {
     ] {
         succeeds(what, Command::new("npm").args(args).current_dir(&project));
     }
-    answers_as_scaffolded(&build(&project));
+    let home = Home::new();
+    answers_as_scaffolded(&build(&project, &home), &home);
+}
+
+/// `build` loads what it built as a hook would: a matcher in the wrong case is warned about on
+/// stderr (stdout stays the path alone).
+#[test]
+fn build_warns_about_a_miscased_matcher() {
+    let dir = scratch();
+    let run = new_plugin(dir.path(), "miscased", "python");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = std::fs::canonicalize(dir.path().join("miscased")).unwrap();
+    let app = std::fs::read_to_string(project.join("app.py")).unwrap();
+    assert!(app.contains("@app.pre_tool(\"Write\")"), "{app}");
+    std::fs::write(
+        project.join("app.py"),
+        app.replace("@app.pre_tool(\"Write\")", "@app.pre_tool(\"write\")"),
+    )
+    .unwrap();
+    let home = Home::new();
+    let (_, stderr) = build_run(&project, &home);
+    assert!(
+        stderr
+            .contains("`write` never fires: tool names are case-sensitive; did you mean `Write`?"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -307,8 +351,8 @@ fn build_sees_a_python_plugin_that_sends_http() {
         std::fs::read_to_string(workspace_root().join("plugins/http-probe-py/app.py")).unwrap();
     assert!(source.contains("from fasthooks_sdk import HookApp, context, export, http"));
     std::fs::write(project.join("app.py"), source).unwrap();
-    let wasm = build(&std::fs::canonicalize(&project).unwrap());
     let home = Home::new();
+    let wasm = build(&std::fs::canonicalize(&project).unwrap(), &home);
     let inspect = home.run(&["inspect", &wasm.display().to_string()], b"");
     assert_eq!(inspect.code, 0, "{}", inspect.stderr);
     assert!(
@@ -358,7 +402,7 @@ fn build_runs_no_install_script_of_the_project() {
     );
     assert_ne!(scripted, package);
     std::fs::write(project.join("package.json"), scripted).unwrap();
-    build(&project);
+    build(&project, &Home::new());
     assert!(!marker.exists(), "an install script ran");
 }
 

@@ -1,7 +1,7 @@
 //! Sharing a plugin safely: `inspect` shows what a plugin is and asks for before anyone grants
 //! it anything, through the real binary and real plugin builds.
 
-use fasthooks_e2e::{Home, plugin, run_command};
+use fasthooks_e2e::{Home, plugin, run_command, sha256_of};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -9,14 +9,6 @@ fn inspect(home: &Home, args: &[&str]) -> fasthooks_e2e::HookRun {
     let mut command = home.command();
     command.arg("inspect").args(args);
     run_command(&mut command, b"", Duration::from_secs(60))
-}
-
-fn sha256_of(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
 }
 
 #[test]

@@ -56,6 +56,13 @@ pub fn plugin(name: &str) -> PathBuf {
 }
 
 /// A captured Claude Code event from `tests/fixtures/`.
+/// A file's sha256 in hex, by coreutils' `sha256sum` (not the host's own code).
+pub fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success(), "sha256sum {}", path.display());
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
 pub fn fixture(relative: &str) -> Value {
     let path = workspace_root().join("tests/fixtures").join(relative);
     let text =

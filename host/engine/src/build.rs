@@ -4,6 +4,11 @@
 //! target (by rustup), componentize-py in a virtualenv, and esbuild, jco and TypeScript by npm,
 //! under the toolchain folder (`FASTHOOKS_TOOLCHAINS`, default `toolchains/` in the cache
 //! directory; safe to delete).
+//!
+//! The built component is then loaded as a hook would load it: compiled into the compile cache
+//! (so the first hook does not pay for it; on a terminal a line says so) and its `describe()`
+//! checked, so a plugin the host would refuse fails its build, and a subscription that can never
+//! fire is warned about.
 
 use crate::scaffold::{Lang, sdk_dir};
 use fasthooks_ipc::hook_io::finish;
@@ -45,6 +50,9 @@ pub enum BuildError {
     },
     #[error("{0}")]
     Project(String),
+    /// Built, but the host refuses it (its `describe()`, its imports): no hook could run it.
+    #[error("built, but it does not load: {0}")]
+    DoesNotLoad(String),
     #[error(transparent)]
     Sdk(#[from] crate::scaffold::ScaffoldError),
 }
@@ -77,10 +85,27 @@ pub struct BuildRequest<'a> {
 }
 
 pub fn command(request: &BuildRequest) -> ExitCode {
-    finish(match build(request) {
-        Ok(wasm) => Rendered::output(format!("{}\n", wasm.display())),
+    let built = build(request).and_then(|wasm| {
+        let warnings = precompile(request.home, &wasm)?;
+        Ok((wasm, warnings))
+    });
+    finish(match built {
+        Ok((wasm, warnings)) => crate::describe::with_warnings(
+            Rendered::output(format!("{}\n", wasm.display())),
+            &warnings,
+        ),
         Err(err) => Rendered::error(err),
     })
+}
+
+/// Load the built component as a hook would: compiled into the cache, `describe()` checked.
+/// The warnings about what it subscribes to.
+fn precompile(home: Option<&Path>, wasm: &Path) -> Result<Vec<String>, BuildError> {
+    let paths = fasthooks_ipc::Paths::resolve(home);
+    crate::logging::init(paths.logs.clone());
+    let (info, _) = crate::describe::describe_plugin(&paths, wasm)
+        .map_err(|err| BuildError::DoesNotLoad(format!("{err:#}")))?;
+    Ok(crate::info::info_warnings(&info))
 }
 
 /// Build the project in `request.dir`: the component's path.
