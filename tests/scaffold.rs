@@ -56,12 +56,21 @@ fn build(project: &Path, home: &Home) -> PathBuf {
 
 /// [`build`], and what it printed on stderr.
 fn build_run(project: &Path, home: &Home) -> (PathBuf, String) {
+    build_with_toolchains(
+        project,
+        home,
+        &workspace_root().join("target/build-toolchains"),
+    )
+}
+
+/// [`build_run`] with the toolchains in `toolchains`.
+fn build_with_toolchains(project: &Path, home: &Home, toolchains: &Path) -> (PathBuf, String) {
     let root = workspace_root();
     let mut build = home.command();
     build
         .arg("build")
         .current_dir(project)
-        .env("FASTHOOKS_TOOLCHAINS", root.join("target/build-toolchains"))
+        .env("FASTHOOKS_TOOLCHAINS", toolchains)
         .env("CARGO_TARGET_DIR", root.join("target/scaffold-test"));
     let run = run_command(&mut build, b"", Duration::from_secs(900));
     assert_eq!(
@@ -259,6 +268,33 @@ fn build_warns_about_a_miscased_matcher() {
             .contains("`write` never fires: tool names are case-sensitive; did you mean `Write`?"),
         "{stderr}"
     );
+}
+
+/// The first build with an empty toolchain folder installs the pinned toolchain and says so on
+/// stderr; the next build uses it and says nothing of it.
+#[test]
+fn the_first_build_installs_the_pinned_toolchain_and_says_so_once() {
+    let dir = scratch();
+    let run = new_plugin(dir.path(), "first-use", "python");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = std::fs::canonicalize(dir.path().join("first-use")).unwrap();
+    let toolchains = dir.path().join("toolchains");
+    let pin = std::fs::read_to_string(workspace_root().join("scripts/toolchains.txt"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("python "))
+        .expect("a python pin in scripts/toolchains.txt")
+        .trim()
+        .to_owned();
+    let home = Home::new();
+    let (_, first) = build_with_toolchains(&project, &home, &toolchains);
+    let said = format!(
+        "installing {pin} into {} (first time only)…",
+        toolchains.join("componentize-py").display()
+    );
+    assert!(first.contains(&said), "{said:?} in:\n{first}");
+    let (_, second) = build_with_toolchains(&project, &home, &toolchains);
+    assert!(!second.contains("installing"), "{second}");
 }
 
 #[test]
