@@ -4,7 +4,9 @@
 #     (through the warm daemon, and in-process);
 #     (with BASELINE_BIN=DIR, an earlier build's binaries are measured in the same run too);
 #  2. durable background task throughput vs the raw "fresh instance + call" rate, and the
-#     wake-up latency of a waiter after its task completes.
+#     wake-up latency of a waiter after its task completes;
+#  3. the daemon's memory with every example plugin loaded, compiled in a child process (the
+#     default) vs compiled in the daemon itself, and on a warm cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh >/dev/null
@@ -41,3 +43,41 @@ echo "-- in-process (the engine alone, as in the fallback path)"
 echo
 echo "== 2. background tasks: task-lab 'noop', fresh instance each"
 ./target/release/tasks "$PWD/target/plugins/task-lab.wasm" --tasks "${TASKS:-20000}" --task noop --args '""'
+
+echo
+echo "== 3. daemon memory (RSS) with every example plugin loaded, $(nproc) cores"
+# One hook naming every example plugin loads (and, with a cold cache, compiles) them all. Three
+# daemons, each measured right after that hook: compiling in the daemon itself (the baseline,
+# FASTHOOKS_COMPILE_IN_PROCESS=1), compiling in a child process (the default), and a daemon
+# started on the warm cache the others filled.
+examples="guard review memory docs-prefetch analyze task-lab house-rules secrets-py commit-style-js"
+plugin_args=()
+for name in $examples; do plugin_args+=(--plugin "$PWD/target/plugins/$name.wasm"); done
+session_start='{"session_id":"bench","cwd":"/tmp","hook_event_name":"SessionStart","source":"startup","transcript_path":"/tmp/bench.jsonl"}'
+daemon_memory_kib() { # → "VmRSS RssAnon" of the running daemon
+  local pid
+  pid="$("$host" daemon status | awk '{print $3}' | tr -d ,)"
+  awk '/^VmRSS:/ {rss = $2} /^RssAnon:/ {anon = $2} END {print rss, anon}' "/proc/$pid/status"
+}
+measure() { # HOME_DIR IN_PROCESS → "rss_kib anon_kib seconds"
+  local started ended
+  started="$(date +%s.%N)"
+  FASTHOOKS_HOME="$1" FASTHOOKS_COMPILE_IN_PROCESS="$2" "$host" "${plugin_args[@]}" <<<"$session_start" >/dev/null 2>&1 || true
+  ended="$(date +%s.%N)"
+  echo "$(FASTHOOKS_HOME="$1" daemon_memory_kib) $(awk -v a="$started" -v b="$ended" 'BEGIN {printf "%.2f", b - a}')"
+  FASTHOOKS_HOME="$1" "$host" daemon stop >/dev/null 2>&1 || true
+}
+in_daemon_home="$FASTHOOKS_HOME/rss-in-daemon"
+child_home="$FASTHOOKS_HOME/rss-child"
+mkdir -p "$in_daemon_home" "$child_home"
+read -r in_daemon in_daemon_anon in_daemon_s < <(measure "$in_daemon_home" 1)
+read -r child child_anon child_s < <(measure "$child_home" 0)
+read -r warm warm_anon warm_s < <(measure "$child_home" 0)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+mib() { echo "$(($1 / 1024)) MiB"; }
+echo "   (RSS, and in brackets its private part, RssAnon; the rest is the mapped compiled code,"
+echo "   page cache the kernel reclaims when it needs to)"
+echo "   compiled in the daemon (baseline): $(mib "$in_daemon") ($(mib "$in_daemon_anon")), first hook ${in_daemon_s} s"
+echo "   compiled in a child process:       $(mib "$child") ($(mib "$child_anon")): $(ratio "$child" "$in_daemon")x the baseline ($(ratio "$child_anon" "$in_daemon_anon")x private), first hook ${child_s} s ($(ratio "$child_s" "$in_daemon_s")x)"
+echo "   a daemon on the warm cache:        $(mib "$warm") ($(mib "$warm_anon")) after the same hook, which loads only the plugins"
+echo "                                      subscribed to SessionStart; first hook ${warm_s} s"

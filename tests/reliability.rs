@@ -405,3 +405,58 @@ fn a_plugin_subscribed_to_a_misspelt_event_fails_alone_and_says_what_was_meant()
         run.stderr
     );
 }
+
+/// Plugins compile in a child process with bounds of its own: a compile that needs more memory
+/// than it may use ends the child, not the daemon; that plugin fails alone, naming the bound and
+/// how to raise it, and the guard beside it still denies, now and in the next hook.
+#[test]
+fn a_compile_past_its_memory_bound_fails_alone_and_the_daemon_lives_on() {
+    let home = Home::new();
+    let (python, guard) = (plugin("secrets-py"), plugin("guard"));
+    // The guard compiled beforehand, unbounded: only the Python plugin compiles under the bound.
+    let described = home.run(&["describe", guard.to_str().unwrap()], b"");
+    assert_eq!(described.code, 0, "{}", described.stderr);
+    let args = [
+        "--plugin",
+        python.to_str().unwrap(),
+        "--plugin",
+        guard.to_str().unwrap(),
+    ];
+    let hook = || {
+        let mut command = home.command();
+        command.args(args).env("FASTHOOKS_COMPILE_MEMORY_MB", "64");
+        fasthooks_e2e::run_command(
+            &mut command,
+            bash_event("rm -rf /").to_string().as_bytes(),
+            Duration::from_secs(120),
+        )
+    };
+    let run = hook();
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "guard still answers: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("secrets-py")
+            && run.stderr.contains("could not be compiled")
+            && run.stderr.contains("64 MiB")
+            && run.stderr.contains("FASTHOOKS_COMPILE_MEMORY_MB"),
+        "{}",
+        run.stderr
+    );
+    let daemon = fasthooks_e2e::lab::daemon_pid(&home);
+    let again = hook();
+    assert_eq!(
+        again.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        fasthooks_e2e::lab::daemon_pid(&home),
+        daemon,
+        "the same daemon answered both hooks"
+    );
+}

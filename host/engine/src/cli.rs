@@ -211,6 +211,15 @@ pub enum Command {
         after_help = "Examples:\n  fasthooks-host package --plugin guard.wasm --out guard-plugin\n  fasthooks-host package --plugin docs.wasm --allow-read '$CLAUDE_PROJECT_DIR/docs' --out docs-plugin\n  fasthooks-host package --plugin guard.wasm --out team-hooks/guard --marketplace team-hooks"
     )]
     Package(Box<PackageArgs>),
+    /// Internal: compile the plugin whose bytes are on stdin into OUT, a compile cache file (the
+    /// child process that keeps the compiler out of the daemon; see `compile_child`).
+    #[command(name = "compile-plugin", hide = true)]
+    CompilePlugin {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_name = "HEX")]
+        sha256: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

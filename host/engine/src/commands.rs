@@ -6,7 +6,13 @@ use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
     let (cli, matches) = parse();
+    if !matches!(cli.command, Some(Command::CompilePlugin { .. })) {
+        crate::compile_child::enable();
+    }
     match cli.command {
+        Some(Command::CompilePlugin { out, sha256 }) => {
+            crate::compile_child::command(&out, &sha256)
+        }
         Some(Command::Describe { plugin, home }) => {
             crate::describe::command(&plugin, home.as_deref())
         }

@@ -6,12 +6,23 @@
 //! host), never from a path a plugin or settings file names. Entries are written to a temporary
 //! file and renamed, so a concurrent reader sees either nothing or a whole file; a file that fails
 //! to load is recompiled and replaced. Directories are 0700 and files 0600 ([`fasthooks_ipc::private`]).
+//! The compiling itself happens in a child process ([`crate::compile_child`]).
 
 use crate::info::PluginInfo;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+/// Why there is no compiled component for some bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// wasmtime refused the bytes (or what it compiled from them).
+    #[error("{}", crate::instance::one_line(.0))]
+    Invalid(wasmtime::Error),
+    /// The compiler process failed (or said the bytes are not a component).
+    #[error(transparent)]
+    Compiler(crate::compile_child::CompileFailure),
+}
 
 pub struct CompileCache {
     root: PathBuf,
@@ -38,7 +49,7 @@ impl CompileCache {
         sha256: &str,
         bytes: &[u8],
         announce: Option<&str>,
-    ) -> wasmtime::Result<Component> {
+    ) -> Result<Component, CompileError> {
         let path = self
             .entry(sha256)
             .join(format!("{}.cwasm", self.engine_key));
@@ -61,7 +72,16 @@ impl CompileCache {
                 bytes.len() as f64 / 1e6
             );
         }
-        let compiled = engine.precompile_component(bytes)?;
+        let compiled = if crate::compile_child::enabled() {
+            crate::compile_child::compile(&path, sha256, bytes).map_err(CompileError::Compiler)?;
+            None
+        } else {
+            Some(
+                engine
+                    .precompile_component(bytes)
+                    .map_err(CompileError::Invalid)?,
+            )
+        };
         if announce.is_some() {
             eprintln!("compiled in {:.1} s", started.elapsed().as_secs_f64());
         }
@@ -70,7 +90,14 @@ impl CompileCache {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "compiled"
         );
-        match write_atomically(&path, &compiled) {
+        let Some(compiled) = compiled else {
+            // SAFETY: written by the compiler child, this same binary, with engine settings of
+            // the same compatibility key (a unit test of `runtime` holds them to it; wasmtime
+            // refuses code of another).
+            return unsafe { Component::deserialize_file(engine, &path) }
+                .map_err(CompileError::Invalid);
+        };
+        let loaded = match fasthooks_ipc::private::write_atomically(&path, &compiled) {
             // SAFETY: as above; just written from `precompile_component`.
             Ok(()) => unsafe { Component::deserialize_file(engine, &path) },
             Err(err) => {
@@ -78,7 +105,8 @@ impl CompileCache {
                 // SAFETY: the bytes come straight from `precompile_component` of this engine.
                 unsafe { Component::deserialize(engine, &compiled) }
             }
-        }
+        };
+        loaded.map_err(CompileError::Invalid)
     }
 
     /// Is a compiled component for these bytes in the cache?
@@ -107,31 +135,8 @@ impl CompileCache {
     pub fn store_describe(&self, sha256: &str, info: &PluginInfo) {
         let path = self.entry(sha256).join("describe.json");
         let json = serde_json::to_vec(info).expect("plugin info serializes");
-        if let Err(err) = write_atomically(&path, &json) {
+        if let Err(err) = fasthooks_ipc::private::write_atomically(&path, &json) {
             tracing::warn!(path = %path.display(), "cannot cache describe(): {err}");
         }
     }
-}
-
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().expect("cache entries live in a directory");
-    fasthooks_ipc::private::create_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    let mut file = fasthooks_ipc::private::open_file(
-        &tmp,
-        std::fs::OpenOptions::new().write(true).create_new(true),
-    )?;
-    file.write_all(bytes)?;
-    drop(file);
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

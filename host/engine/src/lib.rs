@@ -15,7 +15,7 @@
 //! - [`dispatch`]: one hook request: every plugin in order, the failure policy, the merge,
 //!   and the rounds that show every plugin a rewritten tool input.
 //! - [`plugin`]: a plugin file, its hash, what its `describe()` says, the loader that compiles
-//!   ([`compile_cache`]) and links it; [`describe`] asks a plugin what it declares, and
+//!   ([`compile_cache`], in a child process: [`compile_child`]) and links it; [`describe`] asks a plugin what it declares, and
 //!   [`inspect`] shows it to a user before they grant it anything.
 //! - [`instance`]: one call into a fresh instance, bounded, its failure in one line;
 //!   [`share`]: each plugin's share of the instances a process runs at once.
@@ -51,6 +51,7 @@ pub mod call;
 pub mod cli;
 pub mod commands;
 pub mod compile_cache;
+pub mod compile_child;
 pub mod daemon;
 pub mod describe;
 pub mod dispatch;

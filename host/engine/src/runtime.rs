@@ -40,6 +40,12 @@ impl EngineSettings {
         }
     }
 
+    /// `compile-plugin`, the child that compiles (see [`crate::compile_child`]): one engine,
+    /// no instance. Its compiled code must load in the daemon's and the hook process's engines.
+    pub fn for_compiling() -> EngineSettings {
+        EngineSettings::for_hook_process()
+    }
+
     pub fn for_daemon() -> EngineSettings {
         EngineSettings {
             pooling: true,
@@ -119,4 +125,18 @@ pub fn start_epoch_ticker(engine: &Engine) {
             })
             .expect("spawn the epoch ticker thread");
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compiler child's code must load in the daemon and in a hook process.
+    #[test]
+    fn code_compiled_by_the_compiler_child_loads_in_every_engine() {
+        let key = |settings| compatibility_key(&new_engine(settings).unwrap());
+        let compiled = key(EngineSettings::for_compiling());
+        assert_eq!(compiled, key(EngineSettings::for_daemon()));
+        assert_eq!(compiled, key(EngineSettings::for_hook_process()));
+    }
 }

@@ -75,6 +75,31 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)
 }
 
+/// Write a whole file private to the user so that a concurrent reader sees either nothing or all
+/// of it: into a temporary file beside it, then renamed over it.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_dir(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    let mut file = open_file(
+        &tmp,
+        std::fs::OpenOptions::new().write(true).create_new(true),
+    )?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    drop(file);
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// Take group and other permissions away from a file or directory the user owns (a no-op for
 /// one someone else owns: the trust check refuses those).
 pub fn tighten(path: &Path, mode: u32) -> io::Result<()> {

@@ -86,7 +86,7 @@ impl PluginFile {
         let bytes = read_capped(&canonical).map_err(PluginError::Read)?;
         let sha256 = sha256_hex(&bytes);
         if let Some(entry) = &entry {
-            let _ = crate::compile_cache::write_atomically(
+            let _ = fasthooks_ipc::private::write_atomically(
                 entry,
                 format!("{fingerprint} {sha256}\n").as_bytes(),
             );

@@ -230,7 +230,17 @@ impl PluginLoader {
                     .component(&self.engine, &file.sha256, bytes, announce.as_deref())
             }
         };
-        let component = component.map_err(|err| PluginError::InvalidComponent(one_line(&err)))?;
+        let component = component.map_err(|err| {
+            use crate::compile_cache::CompileError;
+            use crate::compile_child::CompileFailure;
+            match err {
+                CompileError::Invalid(err) => PluginError::InvalidComponent(one_line(&err)),
+                CompileError::Compiler(CompileFailure::Invalid(why)) => {
+                    PluginError::InvalidComponent(why)
+                }
+                CompileError::Compiler(other) => PluginError::Compile(other.to_string()),
+            }
+        })?;
         let pre = self.link(&component)?;
         let info = match self.cache.describe(&file.sha256) {
             Some(info) => info,

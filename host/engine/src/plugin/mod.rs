@@ -26,6 +26,10 @@ pub enum PluginError {
     CoreModule,
     #[error("is not a valid WebAssembly component: {0}")]
     InvalidComponent(String),
+    /// The compiler process did not finish (its bounds, a crash): not the plugin's bytes' fault
+    /// as far as anyone knows, but no hook can run it until it compiles.
+    #[error("could not be compiled: {0}")]
+    Compile(String),
     #[error(
         "is not a fasthooks plugin (it imports something the host does not provide; build it against wit/ {package}, or any 0.1 version): {0}",
         package = crate::wit::PACKAGE
