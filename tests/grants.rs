@@ -338,9 +338,15 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
         )),
         "{log}"
     );
-    // Nothing landed in the folder every plugin sees as `/`.
-    let empty = home.path().join("cache/hidden-root");
-    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    // The folder every plugin sees as `/` was removed as soon as it was opened: there is no
+    // place on disk where anything could be put for the others to see.
+    let left: Vec<String> = std::fs::read_dir(home.path().join("cache"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("hidden-root"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 
     // Probing: 40 paths, at most 8 lines.
     let probes: Vec<String> = (0..40).map(|i| format!("read /probe-{i}")).collect();
@@ -351,4 +357,85 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
     );
     let lines = home.log().matches("sandbox: /probe-").count();
     assert_eq!(lines, 8, "bounded per instance");
+}
+
+/// fasthooks' own directories (compiled plugins, the store, the log) are out of reach of a
+/// plugin granted a directory that holds them: it cannot read other plugins' log lines or
+/// state, nor plant compiled code for the host to load, directly, through `..`, or through a
+/// link someone else made.
+#[test]
+fn a_grant_that_holds_fasthooks_own_directories_does_not_reach_them() {
+    let home = Home::new();
+    let base = std::fs::canonicalize(home.path()).unwrap();
+    // A first hook: the daemon is up, the log and the cache exist.
+    assert_eq!(
+        fs(&home, &[], "read /nothing")[0],
+        "denied:PermissionDenied"
+    );
+    let work = base.join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::os::unix::fs::symlink("../logs/fasthooks.log", work.join("log-link")).unwrap();
+    let grant = base.to_str().unwrap();
+    let ops = [
+        format!("read {}", path(&base, "logs/fasthooks.log")),
+        format!("read {}", path(&work, "../logs/fasthooks.log")),
+        format!("read {}", path(&work, "log-link")),
+        format!("write {} planted", path(&base, "cache/planted.cwasm")),
+        format!("rename {} {}", path(&base, "cache"), path(&work, "cache")),
+        format!("write {} fine", path(&work, "ok.txt")),
+        format!("read {}", path(&work, "ok.txt")),
+    ];
+    let results = fs(&home, &["--allow-write", grant], &ops.join("; "));
+    for (at, what) in [
+        (0, "reading the log"),
+        (1, "reading the log through .."),
+        (2, "reading the log through a link"),
+    ] {
+        assert_eq!(
+            results[at], "denied:PermissionDenied",
+            "{what}: {results:?}"
+        );
+    }
+    assert_denied(&results, 3, "writing into the compile cache");
+    assert_denied(&results, 4, "moving the compile cache");
+    assert_ok(&results, 5, "writing elsewhere in the grant");
+    assert_eq!(results[6], "ok:fine", "{results:?}");
+    assert!(!base.join("cache/planted.cwasm").exists());
+    assert!(base.join("cache").is_dir());
+    assert!(
+        home.log().contains("fasthooks' own directory"),
+        "the refusal is logged: {}",
+        home.log()
+    );
+}
+
+/// The empty `/` behind the grants: a plugin with write grants writing outside them is refused as
+/// outside its grants, with the hint (not "no such file"); a grant of `/` itself is not
+/// shadowed by it.
+#[test]
+fn writes_outside_the_grants_get_the_hint_and_a_grant_of_the_root_still_works() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let granted = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(granted.join("readable.txt"), "seen").unwrap();
+    let ops = "write /elsewhere/x.txt y; mkdir /planted";
+    let results = fs(&home, &["--allow-write", granted.to_str().unwrap()], ops);
+    assert_eq!(results[0], "denied:PermissionDenied", "{results:?}");
+    assert_eq!(results[1], "denied:PermissionDenied", "{results:?}");
+    let log = home.log();
+    assert!(
+        log.contains("sandbox: /elsewhere/x.txt is outside this plugin's grants"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("hidden-root"),
+        "no internal path in the log: {log}"
+    );
+
+    let results = fs(
+        &home,
+        &["--allow-read", "/"],
+        &format!("read {}", path(&granted, "readable.txt")),
+    );
+    assert_eq!(results, ["ok:seen"]);
 }

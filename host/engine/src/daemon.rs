@@ -157,7 +157,7 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
     start_epoch_ticker(&engine);
     let loader = Arc::new(
-        PluginLoader::new(engine, &paths.cache)
+        PluginLoader::new(engine, paths)
             .map_err(|err| anyhow::anyhow!("cannot link host interfaces: {err:#}"))?,
     );
     let store = Store::open(&paths.data, &owner)?;

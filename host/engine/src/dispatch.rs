@@ -55,12 +55,12 @@ fn input_kept_changing() -> Response {
 }
 
 /// The plugin loader of a process that runs hooks itself (not the daemon): a small engine
-/// with its epoch ticker, compiled plugins from `cache`.
-pub fn hook_process_loader(cache: &std::path::Path) -> anyhow::Result<Arc<PluginLoader>> {
+/// with its epoch ticker, compiled plugins from the cache of `paths`.
+pub fn hook_process_loader(paths: &Paths) -> anyhow::Result<Arc<PluginLoader>> {
     let engine = new_engine(EngineSettings::for_hook_process())
         .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
     start_epoch_ticker(&engine);
-    let loader = PluginLoader::new(engine, cache)
+    let loader = PluginLoader::new(engine, paths)
         .map_err(|err| anyhow::anyhow!("cannot link the host interfaces: {err:#}"))?;
     Ok(Arc::new(loader))
 }
@@ -115,7 +115,7 @@ impl Dispatcher {
     /// The in-process dispatcher of a hook process: a small engine, and a task service opened on
     /// first use (a hook that touches no task or state never opens the store).
     pub fn in_process(paths: &Paths) -> anyhow::Result<Dispatcher> {
-        let loader = hook_process_loader(&paths.cache)?;
+        let loader = hook_process_loader(paths)?;
         let runner = Arc::new(PluginTaskRunner {
             loader: loader.clone(),
         });

@@ -108,9 +108,13 @@ impl LoadedPlugins {
 }
 
 impl PluginLoader {
-    pub fn new(engine: Engine, cache_dir: &Path) -> wasmtime::Result<PluginLoader> {
+    /// The loader of a process running plugins of the fasthooks home `paths` (whose directories
+    /// no plugin may reach, see [`crate::sandbox::host_places`]).
+    pub fn new(engine: Engine, paths: &fasthooks_ipc::Paths) -> wasmtime::Result<PluginLoader> {
+        let cache_dir = paths.cache.as_path();
         let mut linker = Linker::new(&engine);
         crate::sandbox::add_to_linker(&mut linker)?;
+        crate::sandbox::host_places::protect(paths);
         crate::sandbox::hidden_root::prepare(cache_dir);
         PluginCore::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |state| state)?;
         let cache = CompileCache::new(cache_dir, &engine);

@@ -34,8 +34,12 @@ impl HasData for GuardedFilesystem {
 pub struct GuardedView<'a> {
     pub inner: WasiFilesystemCtxView<'a>,
     pub policy: &'a WritePolicy,
-    /// Lines logged so far for paths outside the grants (see [`super::hidden_root`]).
+    /// Refusal lines logged so far by this instance (paths outside the grants, see
+    /// [`super::hidden_root`], and write-policy refusals), at most
+    /// [`super::hidden_root::LINES_PER_INSTANCE`].
     pub hidden_lines: &'a mut u32,
+    /// Check what an open for reading reached against [`super::host_places`].
+    pub guard_host_places: bool,
 }
 
 /// The directory an operation on `name` really happens in.
@@ -76,7 +80,9 @@ fn split(path: &str) -> Option<(&str, &str)> {
 
 impl GuardedView<'_> {
     /// Open the directory `path` lives in (from `fd`, as the guest would) and name it.
+    /// A change in the empty `/` (a path no grant covers) is refused as outside the grants.
     async fn parent(&mut self, fd: &Resource<Descriptor>, path: &str) -> FsResult<Parent> {
+        let rep = fd.rep();
         let mut parent = Parent {
             dir: fd.rep(),
             opened: Vec::new(),
@@ -84,10 +90,16 @@ impl GuardedView<'_> {
             name: String::new(),
         };
         match self.enter(&mut parent, path).await {
+            Ok(()) if super::hidden_root::is_hidden_root(&parent.real) => {
+                self.close(parent);
+                Err(self
+                    .outside_grants(rep, path)
+                    .unwrap_or_else(|| refused(ErrorCode::Access)))
+            }
             Ok(()) => Ok(parent),
             Err(err) => {
                 self.close(parent);
-                Err(err)
+                Err(self.outside_grants(rep, path).unwrap_or(err))
             }
         }
     }
@@ -175,11 +187,45 @@ impl GuardedView<'_> {
         Some(refused(ErrorCode::Access))
     }
 
-    fn check(&self, result: Result<(), Refusal>) -> FsResult<()> {
+    /// What an open reached, unless it is inside fasthooks' own directories: then it is closed
+    /// and refused (the kernel names what was opened, whatever links or `..` led there).
+    fn outside_host_places(
+        &mut self,
+        opened: Resource<Descriptor>,
+    ) -> FsResult<Resource<Descriptor>> {
+        let fd = match self.inner.table.get(&opened)? {
+            Descriptor::File(file) => file.file.as_raw_fd(),
+            Descriptor::Dir(dir) => dir.dir.as_raw_fd(),
+        };
+        let Ok(real) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+            let _ = self.inner.table.delete(opened);
+            return Err(refused(ErrorCode::Access));
+        };
+        let Some(place) = super::host_places::containing(&real) else {
+            return Ok(opened);
+        };
+        let _ = self.inner.table.delete(opened);
+        self.log(&Refusal::HostPlace {
+            path: real,
+            place: place.to_path_buf(),
+        });
+        Err(refused(ErrorCode::Access))
+    }
+
+    /// Log a refusal, within the instance's bound: a plugin refused in a loop cannot flood the log.
+    fn log(&mut self, refusal: &Refusal) {
+        if *self.hidden_lines < super::hidden_root::LINES_PER_INSTANCE {
+            *self.hidden_lines += 1;
+            self.policy.log(refusal);
+        }
+    }
+
+    fn check(&mut self, result: Result<(), Refusal>) -> FsResult<()> {
         result.map_err(|refusal| {
-            self.policy.log(&refusal);
+            self.log(&refusal);
             refused(match refusal {
                 Refusal::ReadOnlyPlace(_) => ErrorCode::ReadOnly,
+                Refusal::HostPlace { .. } => ErrorCode::Access,
                 Refusal::OutsideWriteGrants(_) | Refusal::LinkLeaves { .. } => {
                     ErrorCode::NotPermitted
                 }
@@ -361,6 +407,7 @@ impl HostDescriptor for GuardedView<'_> {
             .await;
             return match opened {
                 Err(err) => Err(self.outside_grants(rep, &path).unwrap_or(err)),
+                Ok(opened) if self.guard_host_places => self.outside_host_places(opened),
                 ok => ok,
             };
         }

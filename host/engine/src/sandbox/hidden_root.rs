@@ -6,11 +6,12 @@
 //! directories are preopened under their own paths, and the longest match wins), such a path
 //! is opened in that directory: the host answers "permission denied" and logs one line that
 //! says it is the sandbox and names the grant to add. Nothing is in that directory and nothing
-//! can be put there by the guest (read-only for it; a private folder on disk, checked empty when
-//! opened), so it shows nothing.
+//! can ever be put there, by the guest or anyone: it is made in the cache, opened, and removed
+//! at once, and the kernel refuses new entries in a removed directory. The guest sees it
+//! read-only besides.
 //!
-//! The directory is `<cache>/hidden-root`, opened once per process; a process that could not
-//! make it runs its plugins as before (no `/` at all).
+//! It is made once per process; a process that could not make it runs its plugins as before
+//! (no `/` at all). A plugin granted `/` itself gets no hidden root (it would shadow the grant).
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ static HIDDEN_ROOT: OnceLock<Option<HiddenRoot>> = OnceLock::new();
 
 /// Make (once per process) the empty directory in `cache`. Failing leaves plugins without it.
 pub fn prepare(cache: &Path) {
-    HIDDEN_ROOT.get_or_init(|| match open(&cache.join("hidden-root")) {
+    HIDDEN_ROOT.get_or_init(|| match open(cache) {
         Ok(root) => Some(root),
         Err(err) => {
             tracing::warn!(
@@ -40,18 +41,18 @@ pub fn prepare(cache: &Path) {
     });
 }
 
-fn open(dir: &Path) -> std::io::Result<HiddenRoot> {
-    // Private like every folder of fasthooks'; the guest sees it read-only.
-    fasthooks_ipc::private::create_dir(dir)?;
-    let fd = super::open_without_links(&std::fs::canonicalize(dir)?)?;
+fn open(cache: &Path) -> std::io::Result<HiddenRoot> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = cache.join(format!(".hidden-root-{}-{nanos}", std::process::id()));
+    fasthooks_ipc::private::create_dir(cache)?;
+    std::fs::DirBuilder::new().create(&dir)?;
+    let opened = std::fs::canonicalize(&dir).and_then(|real| super::open_without_links(&real));
+    std::fs::remove_dir(&dir)?;
+    let fd = opened?;
+    // Named `… (deleted)` by the kernel from now on: no other directory has that name.
     let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))?;
-    // Something put there would be visible to every plugin: then it is not used.
-    if std::fs::read_dir(&real)?.next().is_some() {
-        return Err(std::io::Error::other(format!(
-            "{} is not empty",
-            real.display()
-        )));
-    }
     Ok(HiddenRoot { fd, real })
 }
 

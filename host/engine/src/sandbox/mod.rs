@@ -7,6 +7,7 @@
 //! - [`write_policy`]: what a plugin may change inside its write grants (`.claude/`, `.git/`,
 //!   links).
 //! - [`filesystem`]: the guest's `wasi:filesystem`, applying that policy.
+//! - [`host_places`]: fasthooks' own directories, which no grant reaches.
 //! - [`hidden_root`]: the empty `/` a plugin sees outside its grants, so a path no grant
 //!   covers is refused by the host with a line naming the grant, not "No such file".
 //! - [`network`]: outgoing TCP and name lookups of the granted hosts only.
@@ -16,6 +17,7 @@
 
 pub mod filesystem;
 pub mod hidden_root;
+pub mod host_places;
 pub mod http;
 pub mod network;
 pub mod write_policy;
@@ -60,6 +62,8 @@ pub struct InstanceState {
     write_policy: WritePolicy,
     /// Lines logged for paths outside the grants ([`hidden_root`]), bounded per instance.
     hidden_lines: u32,
+    /// A grant contains fasthooks' own directories: opens for reading are checked too.
+    guard_host_places: bool,
     net_policy: Arc<NetPolicy>,
     http_ctx: wasmtime_wasi_http::WasiHttpCtx,
     http: http::GuardedHttp,
@@ -126,6 +130,7 @@ impl InstanceState {
             },
             policy: &self.write_policy,
             hidden_lines: &mut self.hidden_lines,
+            guard_host_places: self.guard_host_places,
         }
     }
 
@@ -229,6 +234,12 @@ pub fn new_store(
     let stderr = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
     let net_policy = Arc::new(NetPolicy::new(&request.grants.net_hosts));
     let wasi = build_wasi(&request.grants, &net_policy, stdout.clone(), stderr.clone())?;
+    let guard_host_places = request
+        .grants
+        .read_dirs
+        .iter()
+        .chain(&request.grants.write_dirs)
+        .any(|root| host_places::reachable_from(root));
     let write_policy = WritePolicy::new(
         request.grants.write_dirs.clone(),
         request.grants.write_claude_and_git,
@@ -251,6 +262,7 @@ pub fn new_store(
         table,
         write_policy,
         hidden_lines: 0,
+        guard_host_places,
         net_policy,
         http_ctx,
         http,
@@ -320,7 +332,13 @@ fn build_wasi(
     for dir in &grants.write_dirs {
         preopen(&mut builder, dir, FsPerms::ReadWrite)?;
     }
-    if let Some(root) = hidden_root::descriptor() {
+    // A grant of `/` itself is the whole tree: the empty root would shadow it (same guest path).
+    let grants_root = grants
+        .read_dirs
+        .iter()
+        .chain(&grants.write_dirs)
+        .any(|dir| dir.parent().is_none());
+    if let Some(root) = hidden_root::descriptor().filter(|_| !grants_root) {
         // Read-only, and empty: it only brings paths outside the grants to the host.
         builder
             .preopened_dir(

@@ -31,6 +31,8 @@ pub enum Refusal {
     ReadOnlyPlace(PathBuf),
     /// Not inside any write grant.
     OutsideWriteGrants(PathBuf),
+    /// Inside fasthooks' own directories ([`super::host_places`]), whatever the grants.
+    HostPlace { path: PathBuf, place: PathBuf },
     /// A link whose target leaves the write grants (or is absolute).
     LinkLeaves { link: PathBuf, target: String },
 }
@@ -50,6 +52,12 @@ impl WritePolicy {
 
     /// May the guest create, change or remove `target` (an absolute, real path)?
     pub fn check_write(&self, target: &Path) -> Result<(), Refusal> {
+        if let Some(place) = super::host_places::containing(target) {
+            return Err(Refusal::HostPlace {
+                path: target.to_path_buf(),
+                place: place.to_path_buf(),
+            });
+        }
         let Some(root) = self
             .roots
             .iter()
@@ -108,6 +116,7 @@ impl WritePolicy {
                     path.display()
                 )
             }
+            Refusal::HostPlace { path, place } => super::host_places::refusal_line(path, place),
             Refusal::LinkLeaves { link, target } => format!(
                 "symbolic link {} -> {target} refused: a plugin's links must lead where it \
                  may write itself",

@@ -114,7 +114,7 @@ fn run(args: &TestArgs, matches: &ArgMatches) -> anyhow::Result<String> {
     };
     crate::logging::init(paths.logs.clone());
 
-    let loader = crate::dispatch::hook_process_loader(&paths.cache)?;
+    let loader = crate::dispatch::hook_process_loader(&paths)?;
     loader.announce_compiles();
     let service = open_store(&paths.data)?;
     if args.run_tasks {
