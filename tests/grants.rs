@@ -327,13 +327,13 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
     assert!(results[3].starts_with("denied:"), "{results:?}");
     let log = home.log();
     let hint = format!(
-        "sandbox: {} is outside this plugin's grants",
+        "sandbox: \"{}\" is outside this plugin's grants",
         path(&hidden, "notes.txt")
     );
     assert!(log.contains(&hint), "{log}");
     assert!(
         log.contains(&format!(
-            "add --allow-read {} after its --plugin",
+            "add --allow-read \"{}\" after its --plugin",
             hidden.display()
         )),
         "{log}"
@@ -355,7 +355,7 @@ fn a_path_outside_the_grants_is_refused_by_name_and_the_log_names_the_grant() {
         results.iter().all(|r| r == "denied:PermissionDenied"),
         "{results:?}"
     );
-    let lines = home.log().matches("sandbox: /probe-").count();
+    let lines = home.log().matches("sandbox: \"/probe-").count();
     assert_eq!(lines, 8, "bounded per instance");
 }
 
@@ -424,7 +424,7 @@ fn writes_outside_the_grants_get_the_hint_and_a_grant_of_the_root_still_works() 
     assert_eq!(results[1], "denied:PermissionDenied", "{results:?}");
     let log = home.log();
     assert!(
-        log.contains("sandbox: /elsewhere/x.txt is outside this plugin's grants"),
+        log.contains("sandbox: \"/elsewhere/x.txt\" is outside this plugin's grants"),
         "{log}"
     );
     assert!(

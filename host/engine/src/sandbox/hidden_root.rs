@@ -70,16 +70,30 @@ pub fn is_hidden_root(real: &Path) -> bool {
 }
 
 /// The log line for a guest's `path` (as it wrote it, relative to `/`) that no grant covers.
+/// The path is the guest's: shown quoted, and a grant is suggested only for a plain path (no
+/// `.` or `..`, not `/` itself), so a plugin cannot make the line advise granting anything else.
 pub fn denial_line(path: &str) -> String {
     let absolute = format!("/{}", path.trim_start_matches('/'));
+    let plain = Path::new(&absolute)
+        .components()
+        .skip(1)
+        .all(|part| matches!(part, std::path::Component::Normal(_)))
+        && absolute != "/"
+        && !absolute.ends_with("/.");
+    let refused = format!(
+        "sandbox: {absolute:?} is outside this plugin's grants, so it was refused (the plugin \
+         sees \"permission denied\")"
+    );
+    if !plain {
+        return refused;
+    }
     let dir = Path::new(&absolute)
         .parent()
         .filter(|parent| *parent != Path::new("/"))
         .map_or_else(|| absolute.clone(), |parent| parent.display().to_string());
     format!(
-        "sandbox: {absolute} is outside this plugin's grants, so it was refused (the plugin \
-         sees \"permission denied\"); to let it read there, add --allow-read {dir} after its \
-         --plugin (or --allow-write {dir} to write)"
+        "{refused}; to let it read there, add --allow-read {dir:?} after its --plugin (or \
+         --allow-write {dir:?} to write)"
     )
 }
 
@@ -90,8 +104,16 @@ mod tests {
     #[test]
     fn the_line_names_the_folder_to_grant() {
         let line = denial_line("etc/passwd");
-        assert!(line.contains("/etc/passwd is outside"), "{line}");
-        assert!(line.contains("--allow-read /etc after"), "{line}");
-        assert!(denial_line("notes").contains("--allow-read /notes after"));
+        assert!(line.contains("\"/etc/passwd\" is outside"), "{line}");
+        assert!(line.contains("--allow-read \"/etc\" after"), "{line}");
+        assert!(denial_line("notes").contains("--allow-read \"/notes\" after"));
+    }
+
+    #[test]
+    fn no_grant_is_suggested_for_a_path_that_is_not_plain() {
+        for path in ["", ".", "..", "a/../home/u/.ssh/id_ed25519", "etc/."] {
+            let line = denial_line(path);
+            assert!(!line.contains("--allow"), "{path:?}: {line}");
+        }
     }
 }
