@@ -7,8 +7,12 @@
 #     wake-up latency of a waiter after its task completes;
 #  3. the daemon's memory with every example plugin loaded, compiled in a child process (the
 #     default) vs compiled in the daemon itself, and on a warm cache.
+# Everything it prints is also written to bench/RESULTS.md, with the machine and the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+results="$(mktemp)"
+exec 3>&1 > >(tee "$results")
+tee_pid=$!
 ./scripts/build.sh >/dev/null
 cargo build --quiet --release -p fasthooks-bench
 
@@ -81,3 +85,19 @@ echo "   compiled in the daemon (baseline): $(mib "$in_daemon") ($(mib "$in_daem
 echo "   compiled in a child process:       $(mib "$child") ($(mib "$child_anon")): $(ratio "$child" "$in_daemon")x the baseline ($(ratio "$child_anon" "$in_daemon_anon")x private), first hook ${child_s} s ($(ratio "$child_s" "$in_daemon_s")x)"
 echo "   a daemon on the warm cache:        $(mib "$warm") ($(mib "$warm_anon")) after the same hook, which loads only the plugins"
 echo "                                      subscribed to SessionStart; first hook ${warm_s} s"
+
+# bench/RESULTS.md: this run, as printed, with what it ran on.
+exec 1>&3 3>&-
+wait "$tee_pid" 2>/dev/null || true
+{
+  echo "# Benchmark results"
+  echo
+  echo "\`./scripts/bench.sh\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' with local changes'),"
+  echo "$(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)). Every figure is measured against a"
+  echo "baseline taken in the same run; figures move by 10–30% from run to run, ratios less."
+  echo
+  echo '```text'
+  cat "$results"
+  echo '```'
+} > bench/RESULTS.md
+rm -f "$results"

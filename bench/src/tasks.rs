@@ -92,7 +92,8 @@ fn main() {
     let home = tempfile::tempdir().unwrap();
     let engine = new_engine(EngineSettings::for_daemon()).unwrap();
     start_epoch_ticker(&engine);
-    let loader = Arc::new(PluginLoader::new(engine, &home.path().join("cache")).unwrap());
+    let paths = fasthooks_ipc::Paths::under(home.path());
+    let loader = Arc::new(PluginLoader::new(engine, &paths).unwrap());
     let file = loader.open(std::path::Path::new(&args.plugin)).unwrap();
     let plugin = loader
         .load(&file, |pre| {
