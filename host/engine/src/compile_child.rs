@@ -74,9 +74,11 @@ pub enum CompileFailure {
 
 /// Compile `bytes` (which hash to `sha256`) into the file `out`, in a child.
 pub fn compile(out: &Path, sha256: &str, bytes: &[u8]) -> Result<(), CompileFailure> {
-    let exe = std::env::current_exe().map_err(CompileFailure::Spawn)?;
     let memory_mb = memory_limit_mb();
-    let mut command = Command::new(exe);
+    // This very binary, even when its file was replaced or removed since it started (an
+    // upgrade in place): the child's compiled code is for this build's engine.
+    let mut command = Command::new("/proc/self/exe");
+    std::os::unix::process::CommandExt::arg0(&mut command, "fasthooks-engine");
     command
         .args([SUBCOMMAND, "--sha256", sha256, "--out"])
         .arg(out)
