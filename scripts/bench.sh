@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks, each reported against a baseline measured in the same run:
 #  1. hook round trip as Claude Code pays for it, vs /bin/true fed the same stdin
-#     (through the warm daemon, and in-process);
+#     (through the warm daemon, and in-process), and against the shell form, a plain shell
+#     hook and the Python fasthooks 0.1.4 (pinned, in target/bench-venv);
 #     (with BASELINE_BIN=DIR, an earlier build's binaries are measured in the same run too);
 #  2. durable background task throughput vs the raw "fresh instance + call" rate, and the
 #     wake-up latency of a waiter after its task completes;
@@ -41,6 +42,20 @@ if [ -n "${BASELINE_BIN:-}" ]; then
 else
   ./target/release/roundtrip --iterations "$iterations" "$event" -- "$host" --plugin "$guard"
 fi
+echo "-- the same hook against other ways to write it (1: fasthooks-host through the daemon,"
+echo "   exec form; 2: the same in the shell form Claude Code runs without \"args\", sh -c;"
+echo "   3: a plain shell hook with the same rule; 4: the Python framework fasthooks 0.1.4)"
+venv="$PWD/target/bench-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import fasthooks' 2>/dev/null; then
+  python3 -m venv "$venv" >/dev/null
+  "$venv/bin/pip" install --quiet fasthooks==0.1.4 >&2
+fi
+shell_hook='input=$(cat); case "$input" in *"rm -rf /"*) echo "{\"decision\":\"block\",\"reason\":\"Dangerous command\"}";; esac'
+./target/release/roundtrip --iterations "$iterations" "$event" \
+  -- "$host" --plugin "$guard" \
+  -- /bin/sh -c "$host --plugin $guard" \
+  -- /bin/sh -c "$shell_hook" \
+  -- "$venv/bin/python" "$PWD/bench/hooks/fasthooks_deny.py"
 echo "-- in-process (the engine alone, as in the fallback path)"
 ./target/release/roundtrip --iterations "$iterations" "$event" -- "$engine" --inline --plugin "$guard"
 

@@ -3,6 +3,9 @@
 //! interleaved with `/bin/true` (fed the same stdin) so both see the same machine load, and the
 //! report is the ratio of medians.
 //!
+//! With several commands, each is also compared with the first, through their ratios to
+//! `/bin/true` (so each comparison rests on baselines of the same run).
+//!
 //! usage: roundtrip [--iterations N] EVENT.json -- CMD [ARGS...] [-- CMD2 [ARGS...]]...
 
 use std::io::{Read, Write};
@@ -49,6 +52,7 @@ fn main() {
         .collect();
     assert!(!commands.is_empty(), "give at least one command after --");
     let baseline = vec!["/bin/true".to_owned()];
+    let mut ratios = Vec::new();
 
     for command in &commands {
         let (_, out, code) = run_once(command, &stdin);
@@ -86,5 +90,16 @@ fn main() {
             "  ratio (median)  {:.2}x /bin/true over {iterations} interleaved runs",
             ms(sm) / ms(bm)
         );
+        ratios.push(ms(sm) / ms(bm));
+    }
+    if let [first, rest @ ..] = &ratios[..] {
+        for (index, ratio) in rest.iter().enumerate() {
+            let (name, vs) = (index + 2, ratio / first);
+            if vs >= 1.0 {
+                println!("command {name} takes {vs:.2}x as long as command 1");
+            } else {
+                println!("command {name} takes {vs:.2}x the time of command 1");
+            }
+        }
     }
 }
