@@ -180,9 +180,7 @@ impl GuardedView<'_> {
         }
         if *self.hidden_lines < super::hidden_root::LINES_PER_INSTANCE {
             *self.hidden_lines += 1;
-            let plugin = self.policy.plugin();
-            let line = super::hidden_root::denial_line(path);
-            tracing::warn!(plugin, "{}", crate::logging::guest_line(&line, 1024));
+            self.policy.warn(&super::hidden_root::denial_line(path));
         }
         Some(refused(ErrorCode::Access))
     }

@@ -243,7 +243,7 @@ pub fn new_store(
     let write_policy = WritePolicy::new(
         request.grants.write_dirs.clone(),
         request.grants.write_claude_and_git,
-        &request.plugin.name,
+        request.plugin.clone(),
     );
     let wall_deadline = Arc::new(std::sync::Mutex::new(
         Instant::now() + request.timeout + WALL_MARGIN,

@@ -10,18 +10,20 @@
 //!   (Claude Code's tools, git, the host's own grant resolution) follow links the sandbox
 //!   does not.
 
+use crate::call::PluginId;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 /// Directory names that stay read-only inside write grants.
 pub const READ_ONLY_NAMES: [&str; 2] = [".claude", ".git"];
 
 /// What one instance may change, from its grants.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WritePolicy {
     /// The write grants' roots (absolute, no links: the command line's resolution checks it).
     roots: Vec<PathBuf>,
     /// `--allow-write-claude-and-git`.
     code_config_writable: bool,
-    plugin: String,
+    plugin: Arc<PluginId>,
 }
 
 /// Why a write was refused.
@@ -38,11 +40,15 @@ pub enum Refusal {
 }
 
 impl WritePolicy {
-    pub fn new(roots: Vec<PathBuf>, code_config_writable: bool, plugin: &str) -> WritePolicy {
+    pub fn new(
+        roots: Vec<PathBuf>,
+        code_config_writable: bool,
+        plugin: Arc<PluginId>,
+    ) -> WritePolicy {
         WritePolicy {
             roots,
             code_config_writable,
-            plugin: plugin.to_owned(),
+            plugin,
         }
     }
 
@@ -99,7 +105,16 @@ impl WritePolicy {
 
     /// The plugin whose instance this is, for log lines.
     pub fn plugin(&self) -> &str {
-        &self.plugin
+        &self.plugin.name
+    }
+
+    /// Log one refusal line for this plugin, within its rate (a plugin refused in a loop, in
+    /// instance after instance, cannot flood the log).
+    pub fn warn(&self, line: &str) {
+        let plugin = self.plugin.name.as_str();
+        crate::logging::within_rate(&self.plugin.path, plugin, || {
+            tracing::warn!(plugin, "{}", crate::logging::guest_line(line, 1024))
+        });
     }
 
     pub fn log(&self, refusal: &Refusal) {
@@ -123,8 +138,7 @@ impl WritePolicy {
                 link.display()
             ),
         };
-        let plugin = self.plugin.as_str();
-        tracing::warn!(plugin, "{}", crate::logging::guest_line(&why, 1024));
+        self.warn(&why);
     }
 }
 
@@ -147,8 +161,19 @@ fn normalize(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    fn test_plugin() -> Arc<PluginId> {
+        Arc::new(PluginId {
+            name: "t".into(),
+            path: "/t.wasm".into(),
+        })
+    }
+
     fn grants(writable: bool) -> WritePolicy {
-        WritePolicy::new(vec!["/p".into(), "/other/w".into()], writable, "t")
+        WritePolicy::new(
+            vec!["/p".into(), "/other/w".into()],
+            writable,
+            test_plugin(),
+        )
     }
 
     #[test]
@@ -172,7 +197,7 @@ mod tests {
             Err(Refusal::OutsideWriteGrants(_))
         ));
         // A root inside .git was granted by name.
-        let inside = WritePolicy::new(vec!["/p/.git/info".into()], false, "t");
+        let inside = WritePolicy::new(vec!["/p/.git/info".into()], false, test_plugin());
         assert_eq!(
             inside.check_write(Path::new("/p/.git/info/exclude")),
             Ok(())
