@@ -1,5 +1,6 @@
 //! Over 600 lines: one end-to-end test per install behaviour (layouts, grants, limits,
-//! targets, uninstall), all through the same `Setup`.
+//! targets, uninstall), all through the same `Setup`; `doctor`'s checks of an installation are
+//! here too, on installs that `Setup` makes (and one as another user, for a store it cannot read).
 //!
 //! `fasthooks-host install` and `uninstall` on real settings files in temporary projects: what
 //! they write, that they merge without disturbing anything else, idempotence, backups, exact

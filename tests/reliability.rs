@@ -51,6 +51,16 @@ fn run_keeping_stdin_open(
     (status.code().unwrap_or(-1), out, err)
 }
 
+/// The guard's deny arrived, whatever else the hook reported.
+fn assert_guard_denied(run: &fasthooks_e2e::HookRun) {
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "the guard still answers: {}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_complete_event_on_a_stdin_that_is_never_closed_is_answered() {
     let home = Home::new();
@@ -366,12 +376,7 @@ fn a_stuck_plugin_listed_first_does_not_cost_the_guard_its_deny() {
     // hostile spins until the deadline; the guard runs beside it, not after it.
     let run = home.hook(&args, &bash_event("rm -rf / # hostile-loop"));
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(
-        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
-        "deny",
-        "{}",
-        run.stderr
-    );
+    assert_guard_denied(&run);
     assert!(run.stderr.contains("plugin hostile"), "{}", run.stderr);
     assert!(
         run.elapsed < Duration::from_millis(2500),
@@ -393,12 +398,7 @@ fn a_plugin_subscribed_to_a_misspelt_event_fails_alone_and_says_what_was_meant()
         ],
         &bash_event("rm -rf /"),
     );
-    assert_eq!(
-        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
-        "deny",
-        "guard still answers: {}",
-        run.stderr
-    );
+    assert_guard_denied(&run);
     assert!(
         run.stderr.contains("did you mean `PreToolUse`?"),
         "{}",
@@ -432,12 +432,7 @@ fn a_compile_past_its_memory_bound_fails_alone_and_the_daemon_lives_on() {
         )
     };
     let run = hook();
-    assert_eq!(
-        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
-        "deny",
-        "guard still answers: {}",
-        run.stderr
-    );
+    assert_guard_denied(&run);
     assert!(
         run.stderr.contains("secrets-py")
             && run.stderr.contains("could not be compiled")
@@ -448,12 +443,7 @@ fn a_compile_past_its_memory_bound_fails_alone_and_the_daemon_lives_on() {
     );
     let daemon = fasthooks_e2e::lab::daemon_pid(&home);
     let again = hook();
-    assert_eq!(
-        again.stdout_json()["hookSpecificOutput"]["permissionDecision"],
-        "deny",
-        "{}",
-        again.stderr
-    );
+    assert_guard_denied(&again);
     assert_eq!(
         fasthooks_e2e::lab::daemon_pid(&home),
         daemon,

@@ -74,12 +74,10 @@ pub fn is_hidden_root(real: &Path) -> bool {
 /// `.` or `..`, not `/` itself), so a plugin cannot make the line advise granting anything else.
 pub fn denial_line(path: &str) -> String {
     let absolute = format!("/{}", path.trim_start_matches('/'));
-    let plain = Path::new(&absolute)
-        .components()
-        .skip(1)
-        .all(|part| matches!(part, std::path::Component::Normal(_)))
-        && absolute != "/"
-        && !absolute.ends_with("/.");
+    // Every part a name: not empty (`/`, `a//b`), not `.` or `..`.
+    let plain = absolute[1..]
+        .split('/')
+        .all(|part| !part.is_empty() && part != "." && part != "..");
     let refused = format!(
         "sandbox: {absolute:?} is outside this plugin's grants, so it was refused (the plugin \
          sees \"permission denied\")"
