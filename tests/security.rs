@@ -381,3 +381,80 @@ fn everything_in_the_xdg_layout_is_private_whatever_the_umask() {
     ];
     assert_private(&roots, attacker);
 }
+
+/// Post `event` to the `http` transport on `port` as `uid` (python3's client, as another
+/// process of that user would); what it printed: `STATUS BODY`, or `closed` when the daemon
+/// hung up without an answer.
+fn post_as(uid: u32, port: u16, path: &str, event: &serde_json::Value) -> String {
+    let script = r#"
+import http.client, sys
+port, path, body = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+try:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", path, body, {"Content-Type": "application/json"})
+    r = c.getresponse()
+    print(r.status, r.read().decode())
+except (ConnectionError, http.client.HTTPException) as e:
+    print("closed", type(e).__name__)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(port.to_string())
+        .arg(path)
+        .arg(event.to_string())
+        .uid(uid)
+        .gid(uid)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn another_user_cannot_send_http_hooks_nor_read_their_answers() {
+    use fasthooks_e2e::hook_post::{free_port, post};
+    let (user, attacker) = uids();
+    let home = Owned::new("http", user, 0o700);
+    let data = home.0.join("data");
+    std::fs::create_dir(&data).unwrap();
+    let port = free_port();
+    std::fs::write(data.join("http-port"), format!("{port}\n")).unwrap();
+    chown(&data, user);
+    chown(&data.join("http-port"), user);
+    let env = [("FASTHOOKS_HOME", home.0.as_path())];
+    let mut start = Command::new(host_binary());
+    start.env_clear().env("PATH", "/usr/bin:/bin");
+    start
+        .env("FASTHOOKS_HOME", &home.0)
+        .env("FASTHOOKS_IDLE_TIMEOUT_SECS", "60");
+    let started = start
+        .args(["daemon", "start"])
+        .uid(user)
+        .gid(user)
+        .output()
+        .unwrap();
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let path = format!("/hook?plugin={}", plugin("guard").display());
+    let event = bash_event("rm -rf /");
+
+    // The user's own process is answered.
+    let own = post_as(user, port, &path, &event);
+    assert!(own.starts_with("200 ") && own.contains("deny"), "{own}");
+    // Another user's process, and root's (this test), get no answer at all.
+    let other = post_as(attacker, port, &path, &event);
+    assert!(other.starts_with("closed"), "{other}");
+    let root = post(port, &path, &[], &event.to_string());
+    assert_eq!(root.status, None, "{root:?}");
+    assert!(!root.body.contains("deny"), "{root:?}");
+    let log = std::fs::read_to_string(home.0.join("logs/fasthooks.log")).unwrap_or_default();
+    assert_eq!(
+        log.matches("refused an http connection from another user")
+            .count(),
+        2,
+        "{log}"
+    );
+    stop_daemon_as(user, &env);
+}

@@ -1,4 +1,4 @@
-//! `fasthooks-host daemon status|stop|run` and `fasthooks-host tasks [cancel]`: looking at and
+//! `fasthooks-host daemon status|start|stop|run` and `fasthooks-host tasks [cancel]`: looking at and
 //! steering the daemon and the task store.
 
 use crate::cli::DaemonAction;
@@ -6,7 +6,7 @@ use crate::daemon::{self, DaemonConfig};
 use fasthooks_ipc::Paths;
 use fasthooks_ipc::client;
 use fasthooks_ipc::hook_io::finish;
-use fasthooks_ipc::wire::{Reply, Request, TaskSummary, names_plugin};
+use fasthooks_ipc::wire::{DaemonStatus, Reply, Request, TaskSummary, names_plugin};
 use fasthooks_protocol::Rendered;
 use fasthooks_tasks::record::now_ms;
 use std::path::Path;
@@ -37,15 +37,19 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
         },
         DaemonAction::Status => match client::ask(&paths, Request::Status) {
             Ok(Some(Reply::Status(status))) => finish(ok(format!(
-                "running: pid {}, fasthooks-host {}, up {}, {} workers, {} tasks pending or running, idle exit after {} s\nstore: {}\nsocket: {}\nlog: {}",
+                "running: pid {}, fasthooks-host {}, up {}, {} workers, {} tasks pending or running, {}\nstore: {}\nsocket: {}{}\nlog: {}",
                 status.pid,
                 status.identity.version,
                 age(status.uptime_ms),
                 status.workers,
                 status.pending_or_running,
-                status.idle_timeout_secs,
+                match status.idle_timeout_secs {
+                    0 => "no idle exit (it serves http hooks)".to_owned(),
+                    secs => format!("idle exit after {secs} s"),
+                },
                 status.store,
                 paths.socket().display(),
+                http_line(&status),
                 paths.logs.join(crate::logging::LOG_FILE).display()
             ))),
             Ok(None) => {
@@ -59,6 +63,7 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
             Ok(Some(other)) => finish(Rendered::error(format!("unexpected reply {other:?}"))),
             Err(err) => finish(Rendered::error(err)),
         },
+        DaemonAction::Start => start(&paths, home),
         DaemonAction::Stop => match client::ask(&paths, Request::Stop) {
             Ok(Some(_)) => {
                 // Wait for the socket to go so that "stop; start" sequences are clean.
@@ -72,6 +77,46 @@ pub fn daemon(command: DaemonAction, home: Option<&Path>) -> ExitCode {
             Ok(None) => finish(ok("not running".into())),
             Err(err) => finish(Rendered::error(err)),
         },
+    }
+}
+
+/// The `http` line of `daemon status`: the address it serves, or why it does not.
+fn http_line(status: &DaemonStatus) -> String {
+    match (&status.http_port, &status.http_error) {
+        (Some(port), _) => format!("\nhttp: 127.0.0.1:{port}"),
+        (None, Some(error)) => format!("\nhttp: not served: {error}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `daemon start`: a daemon runs afterwards, serving `http` hooks if they are installed.
+fn start(paths: &Paths, home: Option<&Path>) -> ExitCode {
+    if let Err(why) = client::ensure_daemon(paths, home) {
+        return finish(Rendered::error(format!(
+            "the daemon could not be started: {why}"
+        )));
+    }
+    let wanted = match fasthooks_ipc::http_hook::configured_port(paths) {
+        Ok(wanted) => wanted,
+        Err(why) => return finish(Rendered::error(why)),
+    };
+    match client::ask(paths, Request::Status) {
+        Ok(Some(Reply::Status(status))) => match (wanted, status.http_port, status.http_error) {
+            (Some(port), Some(serving), _) if port == serving => finish(Rendered::silent()),
+            (Some(port), _, Some(error)) => finish(Rendered::error(format!(
+                "http hooks on 127.0.0.1:{port} will fail: {error}"
+            ))),
+            (Some(port), _, None) => finish(Rendered::error(format!(
+                "http hooks on 127.0.0.1:{port} will fail: the running daemon (fasthooks-host \
+                 {}) does not serve them yet; run `fasthooks-host daemon stop`",
+                status.identity.version
+            ))),
+            (None, ..) => finish(Rendered::silent()),
+        },
+        Ok(_) => finish(Rendered::error(
+            "the daemon started but does not answer; see `fasthooks-host doctor`",
+        )),
+        Err(err) => finish(Rendered::error(err)),
     }
 }
 

@@ -268,6 +268,10 @@ pub enum DaemonAction {
     Status,
     /// Stop the daemon; its running tasks go back to the queue for the next one.
     Stop,
+    /// Start the daemon unless one runs, and check it serves the `http` transport when that
+    /// is installed (the SessionStart hook of an `http` install runs this). Exit 1 naming the
+    /// cause when it does not.
+    Start,
     /// Run the daemon in the foreground (hooks start it on demand; you rarely need this).
     Run {
         /// Leave the caller's process tree first (how hooks start it).
@@ -292,6 +296,20 @@ pub struct InstallArgs {
     /// raises the 1.5 s budget Claude Code gives SessionEnd hooks).
     #[arg(long, value_name = "SECONDS")]
     pub hook_timeout: Option<u64>,
+    /// How Claude Code reaches the plugins: `command` runs fasthooks-host for every hook;
+    /// `http` posts the event to the daemon on 127.0.0.1 (no process per hook, but it cannot
+    /// fail closed: when the daemon is down Claude Code goes on without the hook).
+    #[arg(long, value_enum, default_value = "command")]
+    pub transport: Transport,
+    /// The loopback port of the `http` transport [default: the one set before, else 47983].
+    #[arg(long, value_name = "PORT")]
+    pub http_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    Command,
+    Http,
 }
 
 #[derive(Args, Debug)]

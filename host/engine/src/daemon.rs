@@ -18,6 +18,7 @@
 //!   and exits. Earlier builds of this version are served; older versions run in-process.
 
 use crate::dispatch::Dispatcher;
+use crate::hook_threads::HookThreads;
 use crate::plugin::PluginLoader;
 use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
@@ -45,6 +46,9 @@ pub const MAX_STORED_ENV: &str = "FASTHOOKS_MAX_STORED_BYTES_PER_PLUGIN";
 #[derive(Debug, Clone, Copy)]
 pub struct DaemonConfig {
     pub idle_timeout: Duration,
+    /// Was the idle timeout set (`FASTHOOKS_IDLE_TIMEOUT_SECS`)? If not, a daemon serving
+    /// `http` hooks never exits for being idle: Claude Code cannot start it.
+    pub idle_timeout_set: bool,
     pub tasks: TaskConfig,
 }
 
@@ -68,8 +72,10 @@ impl DaemonConfig {
         if let Some(max) = number(MAX_STORED_ENV).filter(|&n| n > 0) {
             tasks.max_stored_bytes_per_plugin = max;
         }
+        let idle_timeout = number(IDLE_TIMEOUT_ENV);
         DaemonConfig {
-            idle_timeout: Duration::from_secs(number(IDLE_TIMEOUT_ENV).unwrap_or(600)),
+            idle_timeout: Duration::from_secs(idle_timeout.unwrap_or(600)),
+            idle_timeout_set: idle_timeout.is_some(),
             tasks,
         }
     }
@@ -90,7 +96,41 @@ struct Daemon {
     /// The socket file this daemon listens on, to notice when it is gone or replaced.
     socket_id: std::sync::Mutex<Option<(u64, u64)>>,
     paths: Paths,
-    pool: ConnectionThreads,
+    pool: HookThreads,
+    http: std::sync::Mutex<HttpState>,
+}
+
+/// The `http` transport as this daemon serves it: the port `install --transport http` set
+/// (read again every second, so an install takes effect without a restart), and why it is not
+/// served, if it is not.
+#[derive(Default)]
+struct HttpState {
+    listener: Option<crate::http_hooks::HttpListener>,
+    error: Option<String>,
+}
+
+/// What `http` hooks run on: the daemon's hook threads, like a Unix connection.
+struct HttpRunner(std::sync::Weak<Daemon>);
+
+impl crate::http_hooks::HookRunner for HttpRunner {
+    fn run_hook(
+        &self,
+        request: fasthooks_ipc::HookRequest,
+        event: Vec<u8>,
+        answer: tokio::sync::oneshot::Sender<fasthooks_protocol::Rendered>,
+    ) {
+        // Dropping `answer` tells the client the hook was not run.
+        let Some(daemon) = self.0.upgrade() else {
+            return;
+        };
+        if daemon.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let serving = daemon.clone();
+        daemon.run_job(move || {
+            let _ = answer.send(serving.run_hook(&request, &event));
+        });
+    }
 }
 
 /// Leave the process tree of the hook that started us: fork, and let the parent exit. Done
@@ -126,9 +166,8 @@ fn accept_loop(daemon: Arc<Daemon>, listener: UnixListener) {
             break;
         }
         let Ok(stream) = connection else { continue };
-        daemon.touch();
-        daemon.connections.fetch_add(1, Ordering::SeqCst);
-        daemon.pool.handle(&daemon, stream);
+        let serving = daemon.clone();
+        daemon.run_job(move || serving.serve(stream));
     }
 }
 
@@ -173,7 +212,6 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
             .with_log_file(paths.log_file()),
     );
 
-    let listener = bind(&socket)?;
     let daemon = Arc::new(Daemon {
         dispatcher,
         stats,
@@ -185,11 +223,16 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         last_activity_ms: AtomicU64::new(0),
         connections: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
-        socket_id: std::sync::Mutex::new(socket_id(&socket)),
+        socket_id: std::sync::Mutex::new(None),
         socket: socket.clone(),
         paths: paths.clone(),
-        pool: ConnectionThreads::default(),
+        pool: HookThreads::default(),
+        http: Default::default(),
     });
+    // `http` first: once the socket answers, `daemon status` can tell whether it is served.
+    daemon.keep_http();
+    let listener = bind(&socket)?;
+    *daemon.socket_id.lock().unwrap() = socket_id(&socket);
     tracing::info!(pid = std::process::id(), socket = %socket.display(), "daemon started");
     let accepting = daemon.clone();
     std::thread::Builder::new()
@@ -201,74 +244,24 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Threads that serve connections, kept for a while after their connection so the next hook
-/// finds one ready (with its runtime for guest calls already built) instead of spawning one.
-/// There are as many as there are hooks in flight: a hook waiting on a task holds its thread.
-#[derive(Default)]
-struct ConnectionThreads {
-    state: Arc<(std::sync::Mutex<PoolState>, std::sync::Condvar)>,
-}
-
-#[derive(Default)]
-struct PoolState {
-    /// Threads waiting for a connection, minus the connections already promised to them.
-    idle: usize,
-    queue: std::collections::VecDeque<UnixStream>,
-}
-
-const IDLE_THREAD_LINGER: Duration = Duration::from_secs(60);
-
-impl ConnectionThreads {
-    fn handle(&self, daemon: &Arc<Daemon>, stream: UnixStream) {
-        let (lock, wake) = &*self.state;
-        let mut state = lock.lock().unwrap();
-        if state.idle > 0 {
-            state.idle -= 1;
-            state.queue.push_back(stream);
-            wake.notify_one();
-            return;
-        }
-        drop(state);
-        let (worker, shared) = (daemon.clone(), self.state.clone());
-        let spawned = std::thread::Builder::new()
-            .name("fasthooks-conn".into())
-            .spawn(move || {
-                let mut next = Some(stream);
-                while let Some(stream) = next.take() {
-                    worker.serve(stream);
-                    worker.touch();
-                    worker.connections.fetch_sub(1, Ordering::SeqCst);
-                    next = Self::wait_for_work(&shared);
-                }
-            });
-        if spawned.is_err() {
-            daemon.connections.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-
-    /// The next connection for an idle thread, or None when it has lingered long enough.
-    fn wait_for_work(
-        shared: &(std::sync::Mutex<PoolState>, std::sync::Condvar),
-    ) -> Option<UnixStream> {
-        let (lock, wake) = shared;
-        let mut state = lock.lock().unwrap();
-        state.idle += 1;
-        let deadline = Instant::now() + IDLE_THREAD_LINGER;
-        loop {
-            if let Some(stream) = state.queue.pop_front() {
-                return Some(stream);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                state.idle -= 1;
-                return None;
-            }
-            state = wake.wait_timeout(state, deadline - now).unwrap().0;
-        }
-    }
-}
-
 impl Daemon {
+    /// Run `job` (a connection, or an `http` hook) on a hook thread, counted as a connection
+    /// while it runs.
+    fn run_job(self: &Arc<Self>, job: impl FnOnce() + Send + 'static) {
+        self.touch();
+        self.connections.fetch_add(1, Ordering::SeqCst);
+        let daemon = self.clone();
+        let counted = Box::new(move || {
+            job();
+            daemon.touch();
+            daemon.connections.fetch_sub(1, Ordering::SeqCst);
+        });
+        if let Err(err) = self.pool.run(counted) {
+            tracing::error!("cannot start a hook thread: {err}");
+            self.connections.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
     fn touch(&self) {
         self.last_activity_ms
             .store(self.started.elapsed().as_millis() as u64, Ordering::SeqCst);
@@ -338,16 +331,20 @@ impl Daemon {
                 if ipc::write_frame(&mut stream, &Reply::Accepted).is_err() {
                     return;
                 }
-                let started = Instant::now();
-                let rendered = self.dispatcher.run(&request, event.as_bytes());
-                tracing::debug!(
-                    elapsed_us = started.elapsed().as_micros() as u64,
-                    exit = rendered.exit_code,
-                    "hook handled"
-                );
-                Reply::Hook(rendered)
+                let rendered = self.run_hook(&request, event.as_bytes());
+                let http_error = self.http.lock().unwrap().error.clone();
+                Reply::Hook(match http_error {
+                    Some(error) => {
+                        crate::http_hooks::warn_at_session_start(rendered, &event, &error)
+                    }
+                    None => rendered,
+                })
             }
-            Request::Status => Reply::Status(self.status()),
+            Request::Status => {
+                // Answered as of now: an `install --transport http` a moment ago shows.
+                self.keep_http();
+                Reply::Status(self.status())
+            }
             Request::Stats => Reply::Stats(self.stats.snapshot()),
             Request::Tasks { session } => Reply::Tasks(
                 self.tasks
@@ -389,6 +386,57 @@ impl Daemon {
         let _ = ipc::write_frame(&mut stream, &reply);
     }
 
+    fn run_hook(
+        &self,
+        request: &fasthooks_ipc::HookRequest,
+        event: &[u8],
+    ) -> fasthooks_protocol::Rendered {
+        let started = Instant::now();
+        let rendered = self.dispatcher.run(request, event);
+        tracing::debug!(
+            elapsed_us = started.elapsed().as_micros() as u64,
+            exit = rendered.exit_code,
+            "hook handled"
+        );
+        rendered
+    }
+
+    /// Serve `http` hooks on the configured port, if there is one; stop when it is removed.
+    fn keep_http(self: &Arc<Self>) {
+        let wanted = fasthooks_ipc::http_hook::configured_port(&self.paths);
+        let mut http = self.http.lock().unwrap();
+        let serving = http.listener.as_ref().map(|l| l.port);
+        let error = match wanted {
+            Err(why) => Some(why),
+            Ok(port) if port == serving => None,
+            Ok(None) => {
+                http.listener = None;
+                None
+            }
+            Ok(Some(port)) => {
+                http.listener = None;
+                let runner = Arc::new(HttpRunner(Arc::downgrade(self)));
+                match crate::http_hooks::listen(port, &self.paths, runner) {
+                    Ok(listener) => {
+                        http.listener = Some(listener);
+                        None
+                    }
+                    Err(err) => Some(err.to_string()),
+                }
+            }
+        };
+        if error != http.error {
+            if let Some(error) = &error {
+                tracing::error!("{error}");
+            }
+            http.error = error;
+        }
+    }
+
+    fn serves_http(&self) -> bool {
+        self.http.lock().unwrap().listener.is_some()
+    }
+
     /// A guest's task or state call from a hook run in-process: answered as if the guest ran
     /// here, since this daemon owns the store. Also the ids of results it took, if any.
     fn answer_task_call(&self, call: serde_json::Value) -> (serde_json::Value, Vec<i64>) {
@@ -407,15 +455,26 @@ impl Daemon {
     }
 
     fn status(&self) -> DaemonStatus {
+        let (http_port, http_error) = {
+            let http = self.http.lock().unwrap();
+            (http.listener.as_ref().map(|l| l.port), http.error.clone())
+        };
         DaemonStatus {
             pid: std::process::id(),
             identity: self.identity.clone(),
             uptime_ms: self.started.elapsed().as_millis() as u64,
             workers: self.tasks.config().workers,
             pending_or_running: self.tasks.active_count(),
-            idle_timeout_secs: self.config.idle_timeout.as_secs(),
+            idle_timeout_secs: self.idle_timeout().map_or(0, |t| t.as_secs()),
             store: self.store_path.clone(),
+            http_port,
+            http_error,
         }
+    }
+
+    /// How long this daemon stays up with nothing to do; None: until it is stopped.
+    fn idle_timeout(&self) -> Option<Duration> {
+        (self.config.idle_timeout_set || !self.serves_http()).then_some(self.config.idle_timeout)
     }
 
     /// Stop for good: no new connections, hooks in flight answered (for up to a few seconds),
@@ -456,8 +515,15 @@ impl Daemon {
 
     fn janitor_loop(self: Arc<Self>) {
         let mut last_purge = Instant::now();
+        let mut last_http_check = Instant::now();
         loop {
             std::thread::sleep(Duration::from_millis(250));
+            if !self.stopping.load(Ordering::SeqCst)
+                && last_http_check.elapsed() >= Duration::from_secs(1)
+            {
+                self.keep_http();
+                last_http_check = Instant::now();
+            }
             if !self.stopping.load(Ordering::SeqCst)
                 && socket_id(&self.socket) != *self.socket_id.lock().unwrap()
             {
@@ -473,7 +539,7 @@ impl Daemon {
             let busy = self.connections.load(Ordering::SeqCst) > 0 || self.tasks.active_count() > 0;
             if busy {
                 self.touch();
-            } else if idle_for >= self.config.idle_timeout {
+            } else if self.idle_timeout().is_some_and(|limit| idle_for >= limit) {
                 tracing::info!(idle_secs = idle_for.as_secs(), "idle: exiting");
                 self.shut_down(0);
             }

@@ -8,7 +8,7 @@
 //! request ──> dispatch ──> plugin (file, compile_cache) ──> instance (sandbox, wit + host/*)
 //!                │                                             └─ tasks ──> task_runner
 //!                └──> merged response, rendered (fasthooks-protocol)
-//! daemon: socket ──> dispatch;   inline: stdin ──> dispatch;   admin, install, describe, inspect
+//! daemon: socket, http ──> dispatch;   inline: stdin ──> dispatch;   admin, install, describe, inspect
 //! ```
 //!
 //! The path of one call:
@@ -33,6 +33,8 @@
 //!
 //! Around it:
 //! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
+//!   [`http_hooks`]: the same daemon answering Claude Code `http` hooks on loopback;
+//!   [`hook_threads`]: the threads both run hooks on;
 //!   [`inline`]: the same hook in this process, with its watchdog.
 //! - [`doctor`]: an installation checked end to end; [`stats`]: the daemon's per-plugin,
 //!   per-event counters.
@@ -56,7 +58,9 @@ pub mod daemon;
 pub mod describe;
 pub mod dispatch;
 pub mod doctor;
+pub mod hook_threads;
 pub mod host;
+pub mod http_hooks;
 pub mod info;
 pub mod inline;
 pub mod inspect;

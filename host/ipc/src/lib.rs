@@ -12,17 +12,22 @@
 //! - [`command`]: the hook command line: plugins and the grants that follow each.
 //! - [`request`]: the resolved request, typed grants, the capability table, limits, the
 //!   sandbox a task keeps; [`http_grant`]: what `--allow-http URL` allows.
+//! - [`http_hook`]: the same command as the URL of an `http` hook, and the port it is served on.
 //! - [`wire`]: frames, requests and replies, the identity a daemon is replaced by.
 //! - [`client`]: connect to the daemon (starting it when absent), send, wait, every step with
 //!   a deadline.
 //! - [`paths`]: every directory the host touches; [`private`]: everything written there is
 //!   private (0700/0600), and the runtime directory is checked before the socket is trusted.
+//! - [`loopback`]: the uid that owns a TCP socket on loopback, which the `http` transport
+//!   checks on every connection.
 //! - [`hook_io`]: read the event, print the answer, fail open or closed when none comes.
 
 pub mod client;
 pub mod command;
 pub mod hook_io;
 pub mod http_grant;
+pub mod http_hook;
+pub mod loopback;
 pub mod paths;
 pub mod private;
 pub mod request;

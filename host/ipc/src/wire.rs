@@ -136,8 +136,15 @@ pub struct DaemonStatus {
     pub uptime_ms: u64,
     pub workers: usize,
     pub pending_or_running: usize,
+    /// 0: it exits only when stopped (it serves `http` hooks).
     pub idle_timeout_secs: u64,
     pub store: String,
+    /// The loopback port it serves `http` hooks on.
+    #[serde(default)]
+    pub http_port: Option<u16>,
+    /// Why it does not serve them, when `install --transport http` asked it to.
+    #[serde(default)]
+    pub http_error: Option<String>,
 }
 
 /// Does `given`, a plugin as a user names it on the admin commands (`--plugin PATH|NAME`, a

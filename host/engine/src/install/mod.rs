@@ -28,7 +28,8 @@
 //! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
 //! declares and a `--deadline-ms` that does not fit the entries' timeout, fits SessionEnd's
 //! handler to its shorter budget, and notes what write grants leave read-only. [`command`]
-//! writes the command line; [`settings`] edits the file's syntax tree ([`one_line`] keeps
+//! writes the command line, [`transport`] the `http` entries (`--transport http`); [`plan`] is what
+//! one installation writes, and [`settings`] edits the file's syntax tree ([`one_line`] keeps
 //! one-line objects on one line).
 //!
 //! How the file is treated:
@@ -55,10 +56,12 @@ pub(crate) mod file;
 mod marketplace;
 mod one_line;
 mod package;
+mod plan;
 mod settings;
 pub(crate) mod shell;
+mod transport;
 
-use crate::cli::{InstallArgs, Target, UninstallArgs};
+use crate::cli::{InstallArgs, Target, Transport, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
 use command::{absolute, command_line, from_project_dir, from_project_variable, host_word, utf8};
@@ -150,6 +153,13 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         subscriptions.extend(subscribed);
         described.push(format!("{} {}", info.name, info.version));
     }
+    let mut notes_transport = Vec::new();
+    let http = match args.transport {
+        Transport::Command => false,
+        Transport::Http => transport::http_allowed(&args.target, &command, &mut notes_transport)?,
+    };
+    // An http hook names everything by absolute path: there is no shell to expand a variable.
+    let absolute_command = command.clone();
     // In a project's settings, a plugin or a granted directory inside the project is named from
     // `$CLAUDE_PROJECT_DIR`, so the command works in every clone.
     let mut plugins: Vec<(String, String)> = Vec::new();
@@ -184,7 +194,13 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         }
         _ => Vec::new(),
     };
-    let entries = entries_for(&subscriptions, &args.events)?;
+    let mut entries = entries_for(&subscriptions, &args.events)?;
+    let http_port = if http {
+        transport::add_session_start(&mut entries);
+        Some(transport::port(args.http_port, paths)?)
+    } else {
+        None
+    };
     // SessionEnd hooks share a budget of their own (1.5 s unless a timeout raises it): its
     // handler gets a deadline that fits.
     let mut event_commands = Vec::new();
@@ -214,6 +230,16 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     let home_words_kept = home_words.clone();
+    let http_urls = match http_port {
+        Some(port) => transport::urls(
+            port,
+            &entries,
+            &absolute_command,
+            &home_words,
+            args.hook_timeout,
+        ),
+        None => Vec::new(),
+    };
     let plan = Plan {
         command: command_line(
             &host,
@@ -224,6 +250,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         timeout: args.hook_timeout,
         event_commands,
         async_rewake: false,
+        http_urls,
     };
     if plan.entries.is_empty() {
         return Err(anyhow!(
@@ -288,6 +315,13 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         ));
     }
     out.push_str(&format!("\ncommand: {}", plan.command));
+    if let Some((_, url)) = plan.http_urls.first() {
+        out.push_str(&format!("\nurl: {url}"));
+    }
+    if let Some(port) = http_port {
+        notes.extend(transport::serve(paths, args.hook.home.as_deref(), port));
+    }
+    notes.extend(notes_transport);
     for wake in &wake_commands {
         out.push_str(&format!(
             "\nwake hook (Stop, asyncRewake: results of tasks marked with tasks.wake wake Claude): {wake}"
@@ -389,6 +423,7 @@ fn wake_plan(command: String) -> Plan {
         timeout: Some(crate::wake::HOOK_TIMEOUT_SECONDS),
         event_commands: Vec::new(),
         async_rewake: true,
+        http_urls: Vec::new(),
     }
 }
 

@@ -142,6 +142,7 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         timeout: args.hook_timeout,
         event_commands: Vec::new(),
         async_rewake: false,
+        http_urls: Vec::new(),
     };
     let hooks = apply_install("", &plan, |_| false)
         .map_err(|err| anyhow!("{err}"))?

@@ -6,8 +6,10 @@
 //!
 //! The settings are shaped
 //! `{"hooks": {"<Event>": [{"matcher": "<m>", "hooks": [{"type": "command", "command": "<c>", "timeout": N}]}]}}`
-//! (`matcher` and `timeout` optional). A handler belongs to an installation when its `type` is
-//! `"command"` and the caller's predicate accepts its `command`.
+//! (`matcher` and `timeout` optional), or with `{"type": "http", "url": "<u>"}` handlers (the
+//! `http` transport). A handler belongs to an installation when its `type` is `"command"` and
+//! the caller's predicate accepts its `command`, or `"http"` and the predicate accepts its
+//! `url`. An installation switching transport has its old handlers replaced by new groups.
 //!
 //! - [`apply_install`] updates the first handler of the installation in each wanted event whose
 //!   group has the wanted matcher (it stays where it is), removes every other handler of the
@@ -31,43 +33,11 @@
 //! lines just inside the brackets; a container a removal empties is written `{}` / `[]`.
 
 use super::one_line::append_scalar;
+pub use super::plan::{Entry, Handler, Plan};
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{
     CstContainerNode, CstInputValue, CstLeafNode, CstNode, CstObject, CstRootNode,
 };
-
-/// One event to hook, with the matcher its group gets (`None`: no `matcher` key).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub event: String,
-    pub matcher: Option<String>,
-}
-
-/// What one installation puts into the settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub entries: Vec<Entry>,
-    /// The handler's `command`.
-    pub command: String,
-    /// The handler's `timeout` (seconds), if any.
-    pub timeout: Option<u64>,
-    /// Events whose handler runs another command than `command` (SessionEnd's, with a
-    /// deadline that fits its shorter budget).
-    pub event_commands: Vec<(String, String)>,
-    /// The handler's `"asyncRewake": true`: Claude Code runs it in the background, and its
-    /// exit code 2 wakes the session (the wake hook).
-    pub async_rewake: bool,
-}
-
-impl Plan {
-    /// The command the handler of `event` runs.
-    pub fn command_for(&self, event: &str) -> &str {
-        self.event_commands
-            .iter()
-            .find(|(e, _)| e == event)
-            .map_or(&self.command, |(_, command)| command)
-    }
-}
 
 /// Why the settings cannot be edited. Nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +73,7 @@ pub fn apply_install(
             };
             if placed.iter().any(|e| e == event)
                 || !group_matcher_is(group, entry.matcher.as_deref())
+                || string_prop(handler, "type").as_deref() != Some(plan.handler_for(event).kind())
             {
                 return false;
             }
@@ -214,8 +185,12 @@ fn string_prop(object: &CstObject, name: &str) -> Option<String> {
 }
 
 fn is_ours_handler(handler: &CstObject, is_ours: &impl Fn(&str) -> bool) -> bool {
-    string_prop(handler, "type").as_deref() == Some("command")
-        && string_prop(handler, "command").is_some_and(|command| is_ours(&command))
+    let key = match string_prop(handler, "type").as_deref() {
+        Some("command") => "command",
+        Some("http") => "url",
+        _ => return false,
+    };
+    string_prop(handler, key).is_some_and(|value| is_ours(&value))
 }
 
 fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
@@ -229,16 +204,16 @@ fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
     }
 }
 
-/// Set the handler's `command` and (when the plan has one) `timeout`, touching only values that
-/// differ. Returns whether anything changed.
+/// Set the handler's `command` (or `url`) and (when the plan has one) `timeout`, touching only
+/// values that differ. Returns whether anything changed.
 fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
     let mut changed = false;
-    let command = plan.command_for(event);
-    if string_prop(handler, "command").as_deref() != Some(command) {
+    let (key, value) = plan.handler_for(event).key_and_value();
+    if string_prop(handler, key).as_deref() != Some(value.as_str()) {
         let prop = handler
-            .get("command")
-            .expect("an ours handler has a command");
-        prop.set_value(command.to_owned().into());
+            .get(key)
+            .expect("an ours handler has its command or url");
+        prop.set_value(value.into());
         changed = true;
     }
     if plan.async_rewake
@@ -272,16 +247,16 @@ fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
     changed
 }
 
-/// The group a plan entry adds: `{"matcher": m, "hooks": [{"type", "command", "timeout"}]}`.
+/// The group a plan entry adds: `{"matcher": m, "hooks": [{"type", "command", "timeout"}]}`
+/// (`url` for `command` in an `http` handler).
 fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
+    let wanted = plan.handler_for(&entry.event);
+    let (key, value) = wanted.key_and_value();
     let mut handler = vec![
-        ("type".to_owned(), "command".into()),
-        (
-            "command".to_owned(),
-            plan.command_for(&entry.event).to_owned().into(),
-        ),
+        ("type".to_owned(), wanted.kind().into()),
+        (key.to_owned(), value.into()),
     ];
-    if plan.async_rewake {
+    if plan.async_rewake && matches!(wanted, Handler::Command(_)) {
         handler.push(("asyncRewake".to_owned(), true.into()));
     }
     if let Some(timeout) = plan.timeout {

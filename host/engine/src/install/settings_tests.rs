@@ -26,6 +26,7 @@ fn plan(plugin: &str, entries: &[(&str, Option<&str>)]) -> Plan {
         timeout: None,
         event_commands: Vec::new(),
         async_rewake: false,
+        http_urls: Vec::new(),
     }
 }
 
@@ -689,6 +690,7 @@ fn update_in_place_keeps_its_position_and_line_shape() {
         timeout: Some(1),
         event_commands: Vec::new(),
         async_rewake: false,
+        http_urls: Vec::new(),
         ..plan("/p/guard.wasm", &[("Stop", None)])
     };
     assert_eq!(
@@ -823,6 +825,7 @@ fn uninstall_install_round_trips() {
             timeout: Some(10),
             event_commands: Vec::new(),
             async_rewake: false,
+            http_urls: Vec::new(),
             ..plan(
                 "/p/guard.wasm",
                 &[
@@ -925,4 +928,40 @@ fn removal_keeps_the_layout_around() {
         let (out, _) = apply_uninstall(&before, guard()).unwrap();
         assert_eq!(out, after, "from {before}");
     }
+}
+
+#[test]
+fn an_installation_switches_between_command_and_http_handlers() {
+    let url = "http://127.0.0.1:47983/hook?plugin=%2Fp%2Fguard.wasm";
+    let http = Plan {
+        entries: vec![
+            Entry {
+                event: "PreToolUse".into(),
+                matcher: Some("Bash".into()),
+            },
+            Entry {
+                event: "SessionStart".into(),
+                matcher: None,
+            },
+        ],
+        http_urls: vec![("PreToolUse".into(), url.into())],
+        timeout: Some(20),
+        ..guard_plan()
+    };
+    let out = install(FRESH_GUARD, &http, guard());
+    let written = value(&out);
+    assert_eq!(
+        written["hooks"]["PreToolUse"],
+        json!([{"matcher": "Bash", "hooks": [{"type": "http", "url": url, "timeout": 20}]}]),
+        "{out}"
+    );
+    assert_eq!(
+        written["hooks"]["SessionStart"][0]["hooks"][0]["type"],
+        "command"
+    );
+    assert_eq!(apply_install(&out, &http, guard()).unwrap(), None);
+    // Back to commands: the http handler goes, and uninstall takes everything.
+    let back = install(&out, &guard_plan(), guard());
+    assert_eq!(value(&back), value(FRESH_GUARD), "{back}");
+    assert_eq!(uninstall(&out, guard()).trim(), "{}");
 }

@@ -86,8 +86,18 @@ fn split(command: &str) -> (Vec<String>, &str) {
     (words, "")
 }
 
-/// The `--plugin` list of a command that runs `fasthooks-host`, or `None` for any other command.
+/// The `--plugin` list of a command that runs `fasthooks-host`, or of the URL of an `http` hook
+/// the daemon serves; `None` for any other command or URL.
 pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
+    if let Some(words) = words_of_hook_url(command) {
+        return Some(
+            words
+                .iter()
+                .filter_map(|word| word.strip_prefix("--plugin="))
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
     let words = shell_words(command);
     let program = words.first()?;
     if Path::new(program).file_name()? != HOST_BINARY {
@@ -107,6 +117,28 @@ pub fn plugins_of_command(command: &str) -> Option<Vec<String>> {
         }
     }
     Some(plugins)
+}
+
+/// The hook command words of an `http` hook's URL, if it is one the daemon serves
+/// (`http://127.0.0.1:PORT/hook?…`).
+pub fn words_of_hook_url(url: &str) -> Option<Vec<String>> {
+    let rest = url.strip_prefix("http://127.0.0.1:")?;
+    let (port, rest) = rest.split_once('/')?;
+    port.parse::<u16>().ok()?;
+    let query = rest
+        .strip_prefix(fasthooks_ipc::http_hook::HOOK_PATH.trim_start_matches('/'))?
+        .strip_prefix('?')?;
+    fasthooks_ipc::http_hook::words_of_query(query).ok()
+}
+
+/// The port of an `http` hook's URL the daemon serves.
+pub fn port_of_hook_url(url: &str) -> Option<u16> {
+    words_of_hook_url(url)?;
+    url.strip_prefix("http://127.0.0.1:")?
+        .split_once('/')?
+        .0
+        .parse()
+        .ok()
 }
 
 /// The plugin of a `fasthooks-host wake --plugin P` command (the wake hook of P), or `None`.

@@ -1,0 +1,338 @@
+//! The `http` transport: the daemon answers Claude Code `http` hooks on loopback, so a hook
+//! costs no process at all.
+//!
+//! ```text
+//! Claude Code ─POST /hook?plugin=…─> 127.0.0.1:PORT (this module) ─> the daemon's hook threads
+//!             <─200 + the answer's JSON──────────────────────────────┘
+//! ```
+//!
+//! Who may ask, checked in this order (a refused request is never run):
+//! - **The peer's uid**, on every connection: the kernel's owner of the other end
+//!   ([`fasthooks_ipc::loopback`]) must be this user, as for the Unix socket. Another user's
+//!   connection is closed before a byte is read.
+//! - **Not a web page**: a browser run by this same user could otherwise post to loopback. A
+//!   request with an `Origin` header, a `Host` other than this address, or a body that is not
+//!   `application/json` (which a page cannot send without a CORS preflight nobody answers) is
+//!   refused with 403 or 415.
+//!
+//! The query is the hook command ([`fasthooks_ipc::http_hook`]); the body is the event, as on
+//! stdin. The answer is the command transport's stdout with 200 (an empty body when it says
+//! nothing). A failure the command transport reports on stderr with exit 1 is a 500 with that
+//! line: Claude Code shows it as a non-blocking error, the same as exit 1. An event that can
+//! block only by exit code (TaskCompleted, TeammateIdle) cannot be answered over `http`;
+//! `install` keeps such events on the command transport.
+
+use bytes::Bytes;
+use fasthooks_ipc::{HookRequest, Paths};
+use fasthooks_protocol::Rendered;
+use http::{Method, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A SessionStart hook's answer, with a `systemMessage` telling the user that `http` hooks are
+/// not served and why (the SessionStart command entry of an `http` install exists for this).
+pub fn warn_at_session_start(rendered: Rendered, event: &str, error: &str) -> Rendered {
+    let is_session_start = serde_json::from_str::<serde_json::Value>(event)
+        .ok()
+        .is_some_and(|e| e["hook_event_name"] == "SessionStart");
+    if !is_session_start || rendered.exit_code != 0 {
+        return rendered;
+    }
+    let mut output: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&rendered.stdout).unwrap_or_default();
+    let warning = format!("fasthooks-host: http hooks will fail: {error}");
+    let message = match output.get("systemMessage").and_then(|m| m.as_str()) {
+        Some(said) => format!("{said}\n{warning}"),
+        None => warning,
+    };
+    output.insert("systemMessage".into(), message.into());
+    Rendered {
+        stdout: serde_json::Value::Object(output).to_string(),
+        ..rendered
+    }
+}
+
+/// What serves a hook once it has been let in: the daemon, on its hook threads.
+pub trait HookRunner: Send + Sync + 'static {
+    fn run_hook(&self, request: HookRequest, event: Vec<u8>, answer: oneshot::Sender<Rendered>);
+}
+
+/// At most this many connections at once (each is cheap, but not free).
+const MAX_CONNECTIONS: usize = 256;
+
+/// A running `http` listener; dropping it stops accepting.
+pub struct HttpListener {
+    pub port: u16,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Why the `http` transport is not served.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error(
+        "127.0.0.1:{port} is taken by {}: http hooks cannot be served. \
+         Stop that process, or pick another port with `install --transport http --http-port N`",
+        holder.map(|uid| format!("uid {uid}")).unwrap_or_else(|| "another process".into())
+    )]
+    Taken { port: u16, holder: Option<u32> },
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Io { port: u16, source: std::io::Error },
+}
+
+/// Listen on 127.0.0.1:`port` and serve hooks there, on a thread of its own, until the
+/// returned listener is dropped.
+pub fn listen(
+    port: u16,
+    paths: &Paths,
+    runner: Arc<dyn HookRunner>,
+) -> Result<HttpListener, ListenError> {
+    let address = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    let listener = std::net::TcpListener::bind(address).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            let holder = fasthooks_ipc::loopback::tcp_socket_owner(
+                address,
+                SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+            )
+            .ok();
+            ListenError::Taken { port, holder }
+        } else {
+            ListenError::Io { port, source }
+        }
+    })?;
+    let io_error = |source| ListenError::Io { port, source };
+    listener.set_nonblocking(true).map_err(io_error)?;
+    let (stop, stopped) = oneshot::channel();
+    let server = Arc::new(Server {
+        port,
+        home: paths.clone(),
+        runner,
+        me: fasthooks_ipc::private::current_uid(),
+        connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(io_error)?;
+    std::thread::Builder::new()
+        .name("fasthooks-http".into())
+        .spawn(move || runtime.block_on(server.accept_loop(listener, stopped)))
+        .map_err(io_error)?;
+    tracing::info!(%address, "serving http hooks");
+    Ok(HttpListener { port, _stop: stop })
+}
+
+struct Server {
+    port: u16,
+    home: Paths,
+    runner: Arc<dyn HookRunner>,
+    me: u32,
+    connections: Arc<tokio::sync::Semaphore>,
+}
+
+type Answer = http::Response<Full<Bytes>>;
+
+fn answer(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Answer {
+    let mut response = http::Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    if let Ok(value) = header::HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// A refusal or failure: one line, as the command transport prints it on stderr.
+fn refusal(status: StatusCode, why: impl std::fmt::Display) -> Answer {
+    let line = fasthooks_protocol::render::error_line(why);
+    answer(status, "text/plain; charset=utf-8", format!("{line}\n"))
+}
+
+impl Server {
+    async fn accept_loop(
+        self: Arc<Self>,
+        listener: std::net::TcpListener,
+        mut stopped: oneshot::Receiver<()>,
+    ) {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::error!("cannot serve http hooks: {err}");
+                return;
+            }
+        };
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = &mut stopped => break,
+            };
+            let Ok((stream, peer)) = accepted else {
+                continue;
+            };
+            if !self.is_ours(&stream, peer) {
+                continue;
+            }
+            let Ok(permit) = self.connections.clone().try_acquire_owned() else {
+                tracing::warn!("{MAX_CONNECTIONS} http connections open: one more refused");
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let server = server.clone();
+                    async move { Ok::<_, std::convert::Infallible>(server.answer(request).await) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service);
+                let _ = connection.await;
+                drop(permit);
+            });
+        }
+        tracing::info!(port = self.port, "stopped serving http hooks");
+    }
+
+    /// Is the other end of this connection a process of this user? Asked of the kernel.
+    fn is_ours(&self, stream: &tokio::net::TcpStream, peer: SocketAddr) -> bool {
+        let (Ok(SocketAddr::V4(local)), SocketAddr::V4(peer)) = (stream.local_addr(), peer) else {
+            return false;
+        };
+        match fasthooks_ipc::loopback::tcp_socket_owner(peer, local) {
+            Ok(uid) if uid == self.me => true,
+            other => {
+                tracing::warn!(peer = %peer, owner = ?other, "refused an http connection from another user");
+                false
+            }
+        }
+    }
+
+    async fn answer(&self, request: http::Request<hyper::body::Incoming>) -> Answer {
+        if let Err(refused) = self.admit(&request) {
+            return refused;
+        }
+        let query = request.uri().query().unwrap_or("").to_owned();
+        let limit = fasthooks_ipc::hook_io::MAX_EVENT_BYTES;
+        let event = match Limited::new(request.into_body(), limit).collect().await {
+            Ok(body) => body.to_bytes().to_vec(),
+            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+                return refusal(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the event is larger than {limit} bytes"),
+                );
+            }
+            Err(err) => {
+                return refusal(
+                    StatusCode::BAD_REQUEST,
+                    format!("the event could not be read: {err}"),
+                );
+            }
+        };
+        let hook = match self.hook_request(&query) {
+            Ok(hook) => hook,
+            Err(why) => return refusal(StatusCode::BAD_REQUEST, why),
+        };
+        let (sender, receiver) = oneshot::channel();
+        self.runner.run_hook(hook, event, sender);
+        match receiver.await {
+            Ok(rendered) => Self::rendered(rendered),
+            Err(_) => refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the daemon is stopping: the hook was not run",
+            ),
+        }
+    }
+
+    /// Refuse what is not a hook from this user's Claude Code (see the module's docs).
+    #[allow(clippy::result_large_err)]
+    fn admit(&self, request: &http::Request<hyper::body::Incoming>) -> Result<(), Answer> {
+        if request.uri().path() != fasthooks_ipc::http_hook::HOOK_PATH {
+            return Err(refusal(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "no such path: hooks are posted to {}",
+                    fasthooks_ipc::http_hook::HOOK_PATH
+                ),
+            ));
+        }
+        if request.method() != Method::POST {
+            return Err(refusal(StatusCode::METHOD_NOT_ALLOWED, "hooks are POSTed"));
+        }
+        let headers = request.headers();
+        if headers.contains_key(header::ORIGIN) {
+            return Err(refusal(
+                StatusCode::FORBIDDEN,
+                "a request from a web page (it has an Origin header) is refused",
+            ));
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        let port = self.port.to_string();
+        let host_ok = ["127.0.0.1", "localhost"].iter().any(|name| {
+            host.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                == Some(&port)
+        });
+        if !host_ok {
+            return Err(refusal(
+                StatusCode::FORBIDDEN,
+                format!("Host {host:?} is not 127.0.0.1:{port}: refused"),
+            ));
+        }
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the event must be sent as application/json",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The hook the URL's query names, resolved as the command transport resolves its
+    /// arguments (paths must be absolute: there is no working directory to read them from).
+    fn hook_request(&self, query: &str) -> Result<HookRequest, String> {
+        let (command, home) = fasthooks_ipc::http_hook::command_of_query(query)?;
+        if let Some(home) = home
+            && Paths::under(&home).data != self.home.data
+        {
+            return Err(format!(
+                "this daemon serves another fasthooks home than {}",
+                home.display()
+            ));
+        }
+        if let Some(plugin) = command.plugins.iter().find(|p| !p.path.is_absolute()) {
+            return Err(format!(
+                "plugin path {} is relative: an http hook names plugins by absolute path",
+                plugin.path.display()
+            ));
+        }
+        command
+            .resolve(std::path::Path::new("/"))
+            .map_err(|err| err.to_string())
+    }
+
+    fn rendered(rendered: Rendered) -> Answer {
+        match rendered.exit_code {
+            0 => answer(StatusCode::OK, "application/json", rendered.stdout),
+            2 => refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "{} (this event can block only by exit code, which an http hook cannot give: \
+                     install it with --transport command)",
+                    rendered.stderr.trim_end()
+                ),
+            ),
+            _ => answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                rendered.stderr,
+            ),
+        }
+    }
+}
