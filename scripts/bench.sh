@@ -2,7 +2,8 @@
 # Benchmarks, each reported against a baseline measured in the same run:
 #  1. hook round trip as Claude Code pays for it, vs /bin/true fed the same stdin
 #     (through the warm daemon, and in-process), and against the shell form, a plain shell
-#     hook and the Python fasthooks 0.1.4 (pinned, in target/bench-venv);
+#     hook and the Python fasthooks 0.1.4 (pinned, in target/bench-venv); the http transport,
+#     in absolute time and vs /bin/true;
 #     (with BASELINE_BIN=DIR, an earlier build's binaries are measured in the same run too);
 #  2. durable background task throughput vs the raw "fresh instance + call" rate, and the
 #     wake-up latency of a waiter after its task completes;
@@ -56,6 +57,14 @@ shell_hook='input=$(cat); case "$input" in *"rm -rf /"*) echo "{\"decision\":\"b
   -- /bin/sh -c "$host --plugin $guard" \
   -- /bin/sh -c "$shell_hook" \
   -- "$venv/bin/python" "$PWD/bench/hooks/fasthooks_deny.py"
+echo "-- the http transport (no process per hook: Claude Code posts to the daemon)"
+http_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+mkdir -p "$FASTHOOKS_HOME/data"
+echo "$http_port" > "$FASTHOOKS_HOME/data/http-port"
+"$host" daemon start
+./target/release/http_roundtrip --iterations "$iterations" "$event" "http://127.0.0.1:$http_port/hook?plugin=$guard"
+rm "$FASTHOOKS_HOME/data/http-port"
+"$host" daemon stop >/dev/null
 echo "-- in-process (the engine alone, as in the fallback path)"
 ./target/release/roundtrip --iterations "$iterations" "$event" -- "$engine" --inline --plugin "$guard"
 

@@ -110,6 +110,7 @@ pub fn listen(
         runner,
         me: fasthooks_ipc::private::current_uid(),
         connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
+        parsed: Default::default(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -129,7 +130,15 @@ struct Server {
     runner: Arc<dyn HookRunner>,
     me: u32,
     connections: Arc<tokio::sync::Semaphore>,
+    /// Hook commands by query: parsing one builds the command-line grammar, which costs more
+    /// than the rest of the request, and a settings file has a handful of URLs.
+    parsed: std::sync::Mutex<std::collections::HashMap<String, Arc<ParsedQuery>>>,
 }
+
+type ParsedQuery = Result<(fasthooks_ipc::HookCommand, Option<std::path::PathBuf>), String>;
+
+/// At most this many queries are kept parsed (more are parsed again each time).
+const MAX_PARSED_QUERIES: usize = 64;
 
 type Answer = http::Response<Full<Bytes>>;
 
@@ -297,9 +306,10 @@ impl Server {
     /// The hook the URL's query names, resolved as the command transport resolves its
     /// arguments (paths must be absolute: there is no working directory to read them from).
     fn hook_request(&self, query: &str) -> Result<HookRequest, String> {
-        let (command, home) = fasthooks_ipc::http_hook::command_of_query(query)?;
+        let parsed = self.parsed_query(query);
+        let (command, home) = parsed.as_ref().as_ref().map_err(Clone::clone)?;
         if let Some(home) = home
-            && Paths::under(&home).data != self.home.data
+            && Paths::under(home).data != self.home.data
         {
             return Err(format!(
                 "this daemon serves another fasthooks home than {}",
@@ -315,6 +325,18 @@ impl Server {
         command
             .resolve(std::path::Path::new("/"))
             .map_err(|err| err.to_string())
+    }
+
+    fn parsed_query(&self, query: &str) -> Arc<ParsedQuery> {
+        if let Some(parsed) = self.parsed.lock().unwrap().get(query) {
+            return parsed.clone();
+        }
+        let parsed = Arc::new(fasthooks_ipc::http_hook::command_of_query(query));
+        let mut cache = self.parsed.lock().unwrap();
+        if cache.len() < MAX_PARSED_QUERIES {
+            cache.insert(query.to_owned(), parsed.clone());
+        }
+        parsed
     }
 
     fn rendered(rendered: Rendered) -> Answer {
