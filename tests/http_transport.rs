@@ -416,3 +416,45 @@ fn claude_code_gets_denies_context_and_task_results_over_http() {
         analysis[0]
     );
 }
+
+#[test]
+fn a_stopped_daemon_is_back_for_the_next_session_and_a_huge_event_is_refused() {
+    let home = Home::new();
+    let project = tempfile::tempdir().unwrap();
+    let guard = plugin("guard");
+    let port = free_port();
+    let install = install_http(&home, project.path(), &guard, port, &[]);
+    assert_eq!(install.code, 0, "{}", install.stderr);
+    let url = handler(&settings(project.path()), "PreToolUse")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(home.run(&["daemon", "stop"], b"").code, 0);
+    // Down: nobody answers (Claude Code goes on without the hook; it cannot fail closed).
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    // The next session's SessionStart command entry brings it back before any http hook.
+    let start = handler(&settings(project.path()), "SessionStart")["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let words: Vec<&str> = start.split_whitespace().skip(1).collect();
+    let session_start = serde_json::json!({
+        "session_id": "s-back", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
+        "hook_event_name": "SessionStart", "source": "resume"
+    });
+    let run = home.hook(&words, &session_start);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer = post_event(&url, &bash_event("rm -rf /"));
+    assert!(answer.body.contains("deny"), "{answer:?}");
+    // An event over the 64 MiB bound: one line, and the daemon serves on.
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(65 << 20));
+    let (_, path) = split_url(&url);
+    let answer = post(port, &path, &[], &huge);
+    assert_eq!(answer.status, Some(413), "{:?}", answer.status);
+    assert!(answer.body.contains("larger than"), "{}", answer.body);
+    assert!(
+        post_event(&url, &bash_event("rm -rf /"))
+            .body
+            .contains("deny")
+    );
+}

@@ -6,6 +6,8 @@
 //!
 //! usage: http_roundtrip [--iterations N] EVENT.json URL
 
+mod iterations;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -58,11 +60,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut iterations = 300usize;
-    if args.first().map(String::as_str) == Some("--iterations") {
-        iterations = args[1].parse().expect("--iterations N");
-        args.drain(0..2);
-    }
+    let iterations = iterations::take(&mut args);
     let [event_path, url] = &args[..] else {
         panic!("usage: http_roundtrip [--iterations N] EVENT.json URL");
     };

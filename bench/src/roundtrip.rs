@@ -8,6 +8,8 @@
 //!
 //! usage: roundtrip [--iterations N] EVENT.json -- CMD [ARGS...] [-- CMD2 [ARGS...]]...
 
+mod iterations;
+
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,11 +40,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut iterations = 300usize;
-    if args.first().map(String::as_str) == Some("--iterations") {
-        iterations = args[1].parse().expect("--iterations N");
-        args.drain(0..2);
-    }
+    let iterations = iterations::take(&mut args);
     let event_path = args.first().expect("EVENT.json").clone();
     let stdin = std::fs::read(&event_path).expect("read event");
     let commands: Vec<Vec<String>> = args[1..]
