@@ -7,6 +7,7 @@
 
 use fasthooks_e2e::claude_cli::{World, only_tool_result, plugin_arg};
 use fasthooks_e2e::fake_anthropic::{Request, bash, text, tool};
+use fasthooks_e2e::handler::handler_text;
 use fasthooks_e2e::plugin;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -198,13 +199,9 @@ fn two_plugins_installed_side_by_side_both_act() {
     world.install(&["--plugin", &plugin_arg("guard")]);
     world.install(&["--plugin", &plugin_arg("house-rules")]);
     let settings = world.settings();
-    let commands: Vec<&str> = ["PreToolUse", "UserPromptSubmit"]
+    let commands: Vec<String> = ["PreToolUse", "UserPromptSubmit"]
         .iter()
-        .map(|event| {
-            settings["hooks"][event][0]["hooks"][0]["command"]
-                .as_str()
-                .unwrap()
-        })
+        .map(|event| handler_text(&settings["hooks"][event][0]["hooks"][0]))
         .collect();
     assert!(commands[0].contains("guard.wasm") && commands[1].contains("house-rules.wasm"));
 

@@ -27,9 +27,14 @@ fn the_review_plugin_reviews_a_written_file_and_its_wake_hook_hands_claude_the_r
         .model
         .answer_when("You are a code reviewer", vec![text(review)]);
     world.install(&["--plugin", &plugin_arg("review"), "--allow-agent"]);
-    let stop_hooks = world.settings()["hooks"]["Stop"].to_string();
+    let settings = world.settings();
+    let stop_hooks = &settings["hooks"]["Stop"];
     assert!(
-        stop_hooks.contains("\"asyncRewake\":true") && stop_hooks.contains(" wake --plugin "),
+        stop_hooks.as_array().unwrap().iter().any(|group| {
+            let handler = &group["hooks"][0];
+            handler["asyncRewake"] == true
+                && fasthooks_e2e::handler::handler_text(handler).contains(" wake --plugin ")
+        }),
         "install adds the wake hook of a plugin that marks tasks: {stop_hooks}"
     );
 

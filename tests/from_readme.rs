@@ -9,8 +9,9 @@
 //! Claude Code would run it. (The toolchains are the pinned ones `scripts/build-plugins.sh`
 //! installs under `target/`.)
 
+use fasthooks_e2e::handler::{claude_code_command, handler_text};
 use fasthooks_e2e::{Home, bash_event, host_binary, run_command, succeeds, workspace_root};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -71,15 +72,10 @@ fn installed_hook_denies_rm_rf(home: &Home, project: &Path, plugin: &Path, path:
             .unwrap_or_else(|err| panic!("{} was not installed: {err}", plugin.display())),
     )
     .unwrap();
-    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no PreToolUse hook: {settings}"));
-    let mut sh = Command::new("sh");
-    sh.args(["-c", command])
-        .current_dir(project)
-        .env("PATH", path)
-        .env("CLAUDE_PROJECT_DIR", project)
-        .env("FASTHOOKS_HOME", home.path());
+    let handler = &settings["hooks"]["PreToolUse"][0]["hooks"][0];
+    let command = handler_text(handler);
+    let mut sh = claude_code_command(handler, project);
+    sh.env("PATH", path).env("FASTHOOKS_HOME", home.path());
     let run = run_command(
         &mut sh,
         bash_event("rm -rf /").to_string().as_bytes(),
@@ -182,20 +178,20 @@ fn the_first_plugin_section_takes_a_user_from_the_binaries_to_an_installed_hook(
         &std::fs::read_to_string(project.join(".claude/settings.json")).unwrap(),
     )
     .unwrap();
-    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no PreToolUse hook: {settings}"));
+    let handler = &settings["hooks"]["PreToolUse"][0]["hooks"][0];
     assert_eq!(
-        command,
-        "fasthooks-host --plugin \"$CLAUDE_PROJECT_DIR/my-guard.wasm\""
+        (&handler["command"], &handler["args"]),
+        (
+            &json!("fasthooks-host"),
+            &json!(["--plugin", "${CLAUDE_PROJECT_DIR}/my-guard.wasm"])
+        ),
+        "the exec form, named so that every clone of the project runs it"
     );
+    let command = handler_text(handler);
     let write = serde_json::json!({"session_id": "s", "cwd": project, "hook_event_name": "PreToolUse",
         "tool_name": "Write", "tool_input": {"file_path": "a.py", "content": "x = 1\n"}, "tool_use_id": "t"});
-    let mut sh = Command::new("sh");
-    sh.args(["-c", command])
-        .current_dir(&project)
-        .env("PATH", &path)
-        .env("CLAUDE_PROJECT_DIR", &project)
+    let mut sh = claude_code_command(handler, &project);
+    sh.env("PATH", &path)
         .env("FASTHOOKS_HOME", fasthooks.path());
     let run = run_command(
         &mut sh,

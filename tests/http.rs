@@ -370,9 +370,22 @@ fn install_and_inspect_know_an_http_plugin_by_its_import() {
     );
     let installed = install(&["--allow-http", "https://docs.rs", "--http-per-minute", "10"]);
     assert_eq!(installed.code, 0, "{}", installed.stderr);
-    let settings = std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap();
+    let settings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let handlers: Vec<String> = settings["hooks"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|groups| groups.as_array().unwrap())
+        .map(|group| fasthooks_e2e::handler::handler_text(&group["hooks"][0]))
+        .collect();
     assert!(
-        settings.contains("--allow-http https://docs.rs --http-per-minute 10"),
+        !handlers.is_empty()
+            && handlers
+                .iter()
+                .all(|h| h.contains("--allow-http https://docs.rs --http-per-minute 10")),
         "{settings}"
     );
 }

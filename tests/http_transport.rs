@@ -2,7 +2,8 @@
 //! daemon answers them on loopback as the command transport would, and refuses what does not
 //! come from this user's Claude Code (another user: `tests/security.rs`).
 
-use fasthooks_e2e::hook_post::{Posted, free_port, post, split_url};
+use fasthooks_e2e::handler::handler_text;
+use fasthooks_e2e::hook_post::{Posted, free_port, post, signed_path, split_url};
 use fasthooks_e2e::{Home, HookRun, bash_event, plugin, run_command};
 use serde_json::Value;
 use std::path::Path;
@@ -71,10 +72,7 @@ fn an_http_hook_answers_as_the_command_hook_does() {
     // The session's first hook is a command: it starts the daemon.
     let start = handler(&written, "SessionStart");
     assert_eq!(start["type"], "command", "{written}");
-    assert!(
-        start["command"].as_str().unwrap().contains("--plugin"),
-        "{written}"
-    );
+    assert!(handler_text(start).contains("--plugin"), "{written}");
 
     for command in ["rm -rf /", "ls"] {
         let event = bash_event(command);
@@ -173,14 +171,49 @@ fn what_is_not_a_hook_from_claude_code_is_refused_with_one_line() {
         "application/json",
     );
     refused(&[("Method", "GET")], &path, 405, "POSTed");
-    // A query that is not a hook command, or names a plugin relative to nothing.
+    // What a process of this user kept off the socket and the files could make up: a plugin
+    // and grants of its choosing, unsigned, or an installed URL widened.
+    let guard = plugin("guard").display().to_string();
     refused(
         &[],
-        "/hook?plugin=/p.wasm&rm-rf",
+        &format!("/hook?plugin={guard}&allow-write=/"),
+        403,
+        "not signed",
+    );
+    refused(
+        &[],
+        &path.replacen("&sig=", "&allow-write=%2F&sig=", 1),
+        403,
+        "signature is wrong",
+    );
+    refused(
+        &[],
+        &format!("{path}&allow-write=%2F"),
+        403,
+        "signature is wrong",
+    );
+    // Signed with this home's key, still refused: what install never writes, a query that is
+    // not a hook command, a plugin relative to nothing.
+    let signed = |query: &str| signed_path(home.path(), query);
+    refused(
+        &[],
+        &signed(&format!("plugin={guard}&allow-env=ANTHROPIC_API_KEY")),
+        400,
+        "cannot grant the environment",
+    );
+    refused(
+        &[],
+        &signed(&format!("plugin={guard}&fail-closed")),
+        400,
+        "cannot fail closed",
+    );
+    refused(
+        &[],
+        &signed("plugin=/p.wasm&rm-rf"),
         400,
         "unknown hook option `rm-rf`",
     );
-    refused(&[], "/hook?plugin=guard.wasm", 400, "relative");
+    refused(&[], &signed("plugin=guard.wasm"), 400, "relative");
     refused(&[], "/other", 404, "/hook");
     // A body that is not an event: the command transport's line, as a non-blocking error.
     let answer = post(port, &path, &[], "not json");
@@ -207,10 +240,7 @@ fn a_taken_port_is_named_at_session_start_and_served_once_free() {
         install.stdout
     );
     // The SessionStart command entry tells the user.
-    let start = handler(&settings(project.path()), "SessionStart")["command"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let start = handler_text(handler(&settings(project.path()), "SessionStart"));
     assert!(start.contains(guard.to_str().unwrap()), "{start}");
     let session_start = serde_json::json!({
         "session_id": "s-http", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
@@ -369,7 +399,8 @@ fn claude_code_gets_denies_context_and_task_results_over_http() {
         // (The wake hook stays a command: it waits in the background, with `asyncRewake`.)
         let handlers = written["hooks"][event].as_array().unwrap().iter();
         let handlers = handlers.map(|group| &group["hooks"][0]);
-        for handler in handlers.filter(|h| !h["command"].as_str().unwrap_or("").contains(" wake "))
+        for handler in
+            handlers.filter(|h| h["type"] != "command" || !handler_text(h).contains(" wake "))
         {
             assert_eq!(handler["type"], "http", "{event}: {settings_text}");
         }
@@ -433,10 +464,7 @@ fn a_stopped_daemon_is_back_for_the_next_session_and_a_huge_event_is_refused() {
     // Down: nobody answers (Claude Code goes on without the hook; it cannot fail closed).
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     // The next session's SessionStart command entry brings it back before any http hook.
-    let start = handler(&settings(project.path()), "SessionStart")["command"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let start = handler_text(handler(&settings(project.path()), "SessionStart"));
     let words: Vec<&str> = start.split_whitespace().skip(1).collect();
     let session_start = serde_json::json!({
         "session_id": "s-back", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",

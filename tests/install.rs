@@ -6,6 +6,7 @@
 //! they write, that they merge without disturbing anything else, idempotence, backups, exact
 //! removal, and refusing files they cannot parse.
 
+use fasthooks_e2e::handler::{claude_code_command, handler_text};
 use fasthooks_e2e::{Home, bash_event, plugin, run_command};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -104,19 +105,18 @@ fn host_path() -> String {
         .to_string()
 }
 
-/// An installed `command` run as Claude Code runs it: `sh -c COMMAND` in `dir`, with `env`,
-/// a Bash PreToolUse event for `bash` on stdin.
+/// An installed handler run as Claude Code runs it (the exec form with no shell, the shell form
+/// with `sh -c`) for a session in `project`, with `env`, a Bash PreToolUse event for `bash` on
+/// stdin.
 fn as_claude_code_runs(
     setup: &Setup,
-    command: &str,
-    dir: &Path,
+    handler: &Value,
+    project: &Path,
     env: &[(&str, &std::ffi::OsStr)],
     bash: &str,
 ) -> fasthooks_e2e::HookRun {
-    let mut sh = Command::new("sh");
-    sh.args(["-c", command])
-        .current_dir(dir)
-        .env("FASTHOOKS_HOME", setup.fasthooks.path())
+    let mut sh = claude_code_command(handler, project);
+    sh.env("FASTHOOKS_HOME", setup.fasthooks.path())
         .envs(env.iter().copied());
     run_command(
         &mut sh,
@@ -125,12 +125,16 @@ fn as_claude_code_runs(
     )
 }
 
-/// The command of the first handler installed for `event`.
+/// The first handler installed for `event`.
+fn handler_of<'a>(settings: &'a Value, event: &str) -> &'a Value {
+    let handler = &settings["hooks"][event][0]["hooks"][0];
+    assert!(handler.is_object(), "{event}: {settings}");
+    handler
+}
+
+/// The words of the first handler installed for `event`, in one line.
 fn command_of(settings: &Value, event: &str) -> String {
-    settings["hooks"][event][0]["hooks"][0]["command"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{event}: {settings}"))
-        .to_owned()
+    handler_text(handler_of(settings, event))
 }
 
 fn plugin_path(name: &str) -> String {
@@ -188,8 +192,7 @@ fn install_writes_the_events_and_matchers_from_describe() {
     let setup = Setup::new();
     let out = setup.ok(&["install", "--plugin", &plugin_path("house-rules")]);
     assert!(out.contains("installed house-rules"), "{out}");
-    let command = format!("{} --plugin {}", host_path(), plugin_path("house-rules"));
-    let handler = json!([{"type": "command", "command": command}]);
+    let handler = json!([{"type": "command", "command": host_path(), "args": ["--plugin", plugin_path("house-rules")]}]);
     assert_eq!(
         setup.settings(),
         json!({"hooks": {
@@ -222,9 +225,13 @@ fn the_written_command_runs_the_plugin() {
     let settings = setup.settings();
     let group = &settings["hooks"]["PreToolUse"][0];
     assert_eq!(group["matcher"], "Bash");
-    let command = group["hooks"][0]["command"].as_str().unwrap();
-    // As Claude Code runs it: `sh -c COMMAND`, the event on stdin, from the project directory.
-    let run = as_claude_code_runs(&setup, command, &setup.project(), &[], "rm -rf /");
+    let handler = &group["hooks"][0];
+    assert!(
+        handler["args"].is_array(),
+        "the exec form: no shell between Claude Code and the host: {handler}"
+    );
+    // As Claude Code runs it: no shell, the event on stdin, from the project directory.
+    let run = as_claude_code_runs(&setup, handler, &setup.project(), &[], "rm -rf /");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
@@ -259,16 +266,26 @@ fn grants_and_limits_are_carried_into_the_command() {
         "install says what a write grant of the project leaves read-only: {out}"
     );
     let settings = setup.settings();
-    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-        .as_str()
-        .unwrap();
+    let handler = handler_of(&settings, "PreToolUse");
     assert_eq!(
-        command,
-        format!(
-            "{} --plugin \"$CLAUDE_PROJECT_DIR/plugins/guard.wasm\" --allow-read \"$CLAUDE_PROJECT_DIR/docs\" --allow-write \"$CLAUDE_PROJECT_DIR\" --allow-env LANG --fail-closed --timeout-ms 500",
-            host_path()
+        (&handler["command"], &handler["args"]),
+        (
+            &json!(host_path()),
+            &json!([
+                "--plugin",
+                "${CLAUDE_PROJECT_DIR}/plugins/guard.wasm",
+                "--allow-read",
+                "${CLAUDE_PROJECT_DIR}/docs",
+                "--allow-write",
+                "${CLAUDE_PROJECT_DIR}",
+                "--allow-env",
+                "LANG",
+                "--fail-closed",
+                "--timeout-ms",
+                "500"
+            ])
         ),
-        "what lives in the project is named from $CLAUDE_PROJECT_DIR, so every clone runs it"
+        "what lives in the project is named from ${{CLAUDE_PROJECT_DIR}}, so every clone runs it"
     );
     assert!(
         out.contains("fasthooks-host is not on PATH"),
@@ -277,7 +294,7 @@ fn grants_and_limits_are_carried_into_the_command() {
     // The command works where Claude Code runs it.
     let project = setup.project();
     let env = [("CLAUDE_PROJECT_DIR", project.as_os_str())];
-    let run = as_claude_code_runs(&setup, command, &project, &env, "ls");
+    let run = as_claude_code_runs(&setup, handler, &project, &env, "ls");
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (0, "", "")
@@ -302,11 +319,9 @@ fn a_grant_to_write_claude_and_git_is_installed_with_a_warning() {
         "{out}"
     );
     let settings = setup.settings();
-    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-        .as_str()
-        .unwrap();
+    let command = command_of(&settings, "PreToolUse");
     assert!(
-        command.ends_with("--allow-write \"$CLAUDE_PROJECT_DIR\" --allow-write-claude-and-git"),
+        command.ends_with("--allow-write ${CLAUDE_PROJECT_DIR} --allow-write-claude-and-git"),
         "{command}"
     );
 }
@@ -377,20 +392,10 @@ fn the_users_entries_keep_their_place_and_order() {
         stop[0], original["hooks"]["Stop"][0],
         "the user's Stop hook first"
     );
-    assert!(
-        stop[1]["hooks"][0]["command"]
-            .as_str()
-            .unwrap()
-            .contains("house-rules.wasm")
-    );
+    assert!(handler_text(&stop[1]["hooks"][0]).contains("house-rules.wasm"));
     let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre[0], original["hooks"]["PreToolUse"][0]);
-    assert!(
-        pre[1]["hooks"][0]["command"]
-            .as_str()
-            .unwrap()
-            .contains("guard.wasm")
-    );
+    assert!(handler_text(&pre[1]["hooks"][0]).contains("guard.wasm"));
     assert_eq!(settings["permissions"], original["permissions"]);
 }
 
@@ -676,10 +681,7 @@ fn the_hook_deadline_is_kept_below_the_entries_timeout() {
     let entry = &settings["hooks"]["PreToolUse"][0]["hooks"][0];
     assert_eq!(entry["timeout"], 10);
     assert!(
-        entry["command"]
-            .as_str()
-            .unwrap()
-            .ends_with("--deadline-ms 9000"),
+        handler_text(entry).ends_with("--deadline-ms 9000"),
         "{entry}"
     );
     // A deadline given that does not fit is refused, naming both flags.
@@ -792,9 +794,11 @@ fn a_project_install_runs_in_every_clone_of_the_project() {
     let out = run_command(&mut install, b"", Duration::from_secs(60));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stdout.contains("not on PATH"), "{}", out.stdout);
-    let command = command_of(&setup.settings(), "PreToolUse");
+    let settings = setup.settings();
+    let handler = handler_of(&settings, "PreToolUse");
     assert_eq!(
-        command, "fasthooks-host --plugin \"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\"",
+        handler_text(handler),
+        "fasthooks-host --plugin ${CLAUDE_PROJECT_DIR}/hooks/guard.wasm",
         "nothing of this machine's paths in a file meant to be committed"
     );
 
@@ -811,7 +815,7 @@ fn a_project_install_runs_in_every_clone_of_the_project() {
         ("CLAUDE_PROJECT_DIR", clone.as_os_str()),
         ("PATH", std::ffi::OsStr::new(&path)),
     ];
-    let run = as_claude_code_runs(&setup, &command, &clone, &env, "rm -rf /");
+    let run = as_claude_code_runs(&setup, handler, &clone, &env, "rm -rf /");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let answer: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -846,7 +850,7 @@ fn a_plugin_named_from_the_project_dir_is_the_projects_file() {
         assert_eq!(out.code, 0, "{given}: {}", out.stderr);
         assert!(
             command_of(&setup.settings(), "PreToolUse")
-                .ends_with(" --plugin \"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
+                .ends_with(" --plugin ${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"),
             "{}",
             setup.settings_text()
         );
@@ -901,7 +905,7 @@ fn reinstalling_over_an_absolute_entry_replaces_it_with_the_portable_one() {
     );
     assert!(
         command_of(&setup.settings(), "PreToolUse")
-            .contains("\"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
+            .contains(" ${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"),
         "{groups}"
     );
 }
@@ -937,7 +941,14 @@ fn a_home_given_to_install_is_the_installed_hooks_home() {
 #[test]
 fn doctor_passes_a_good_install_and_names_each_fault() {
     let setup = Setup::new();
-    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    // The shell form, to inject faults into its command line (the exec form's faults follow).
+    setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--command-form",
+        "shell",
+    ]);
     let (tree, settings) = (listing(&setup.project()), setup.settings_text());
     let good = setup.run(&["doctor"]);
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
@@ -1000,6 +1011,31 @@ fn doctor_passes_a_good_install_and_names_each_fault() {
         &["goes on after", "|| true"],
     );
     faulty(&format!("env X=1 {installed}"), &["through something else"]);
+    // The exec form is checked as the same command.
+    let exec_faulty = |args: Vec<String>, names: &[&str]| {
+        let settings = json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": host_path(), "args": args}]}]}});
+        std::fs::write(&local, settings.to_string()).unwrap();
+        let out = setup.run(&["doctor"]);
+        assert_eq!(out.code, 1, "{settings}: {}{}", out.stdout, out.stderr);
+        let problems: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("PROBLEM"))
+            .collect();
+        assert_eq!(problems.len(), 1, "{settings}: {}", out.stdout);
+        for name in names {
+            assert!(problems[0].contains(name), "{name} in {problems:?}");
+        }
+        std::fs::remove_file(&local).unwrap();
+    };
+    exec_faulty(
+        vec!["--plugin".into(), gone.clone()],
+        &["gone.wasm", "missing"],
+    );
+    exec_faulty(
+        vec!["--plugin".into(), needs.clone()],
+        &["needs-grants", "--allow-read"],
+    );
 
     // A fault outside the settings: doctor exits 1 and one PROBLEM line has all of `words`.
     let names_problem = |words: &[&str]| {
@@ -1148,5 +1184,112 @@ fn doctor_names_a_task_store_it_cannot_read() {
     assert!(
         !problem.contains("corrupt"),
         "a store it cannot read is not called corrupt: {problem}"
+    );
+}
+
+/// The form install writes follows the `claude` on PATH: one older than 2.1.139 (which would
+/// run `sh -c PROGRAM` and drop the `args`) gets the shell form and a note saying so; a newer
+/// one, or one that never answers `--version`, the exec form. `--command-form` decides either
+/// way, and reinstalling switches an entry between forms in place.
+#[test]
+fn the_command_form_follows_the_claude_on_path() {
+    let setup = Setup::new();
+    let bin = setup.dir.path().join("claude-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let install = |claude: &str, extra: &[&str]| {
+        use std::os::unix::fs::PermissionsExt;
+        let script = bin.join("claude");
+        std::fs::write(&script, format!("#!/bin/sh\n{claude}\n")).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = setup.fasthooks.command();
+        command
+            .args(["install", "--plugin", &plugin_path("guard")])
+            .args(extra)
+            .current_dir(setup.project())
+            .env("HOME", setup.home())
+            .env("PATH", &path);
+        let run = run_command(&mut command, b"", Duration::from_secs(60));
+        assert_eq!(run.code, 0, "{claude}: {}{}", run.stdout, run.stderr);
+        let settings = setup.settings();
+        let groups = settings["hooks"]["PreToolUse"].as_array().unwrap().len();
+        assert_eq!(groups, 1, "updated in place, never added: {settings}");
+        let exec = handler_of(&settings, "PreToolUse")["args"].is_array();
+        (exec, run.stdout)
+    };
+    let (exec, out) = install("echo '2.1.100 (Claude Code)'", &[]);
+    assert!(!exec, "{}", setup.settings_text());
+    assert!(
+        out.contains("the claude on PATH is 2.1.100, older than 2.1.139"),
+        "{out}"
+    );
+    let (exec, out) = install("echo '2.1.139 (Claude Code)'", &[]);
+    assert!(exec, "{}", setup.settings_text());
+    assert!(!out.contains("older than"), "{out}");
+    let started = std::time::Instant::now();
+    let (exec, _) = install("exec sleep 600", &["--command-form", "shell"]);
+    assert!(!exec, "asked for the shell form: {}", setup.settings_text());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a form asked for runs no claude"
+    );
+    let (exec, _) = install("exec sleep 600", &[]);
+    assert!(
+        exec,
+        "a claude that does not answer: {}",
+        setup.settings_text()
+    );
+    let (exec, _) = install("echo '2.1.100 (Claude Code)'", &["--command-form", "exec"]);
+    assert!(exec, "asked for the exec form: {}", setup.settings_text());
+    // The exec form as written runs: no shell, the event on stdin.
+    let settings = setup.settings();
+    let run = as_claude_code_runs(
+        &setup,
+        handler_of(&settings, "PreToolUse"),
+        &setup.project(),
+        &[],
+        "rm -rf /",
+    );
+    assert_eq!(
+        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+        "deny",
+        "{}",
+        run.stderr
+    );
+}
+
+/// A directory granted with a variable only a shell expands keeps the shell form, and install
+/// says why; the command then runs with the variable expanded.
+#[test]
+fn a_grant_that_needs_a_shell_keeps_the_shell_form() {
+    let setup = Setup::new();
+    let out = setup.ok(&[
+        "install",
+        "--plugin",
+        &plugin_path("guard"),
+        "--allow-read",
+        "$HOME/docs",
+        "--command-form",
+        "exec",
+    ]);
+    assert!(
+        out.contains(
+            "note: $HOME/docs needs a shell to expand $HOME, so the entries run through sh -c"
+        ),
+        "{out}"
+    );
+    let settings = setup.settings();
+    let handler = handler_of(&settings, "PreToolUse");
+    assert!(handler.get("args").is_none(), "{handler}");
+    assert!(
+        handler["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("--allow-read \"$HOME/docs\""),
+        "{handler}"
     );
 }

@@ -411,7 +411,7 @@ except (ConnectionError, http.client.HTTPException) as e:
 
 #[test]
 fn another_user_cannot_send_http_hooks_nor_read_their_answers() {
-    use fasthooks_e2e::hook_post::{free_port, post};
+    use fasthooks_e2e::hook_post::{free_port, post, signed_path};
     let (user, attacker) = uids();
     let home = Owned::new("http", user, 0o700);
     let data = home.0.join("data");
@@ -437,7 +437,7 @@ fn another_user_cannot_send_http_hooks_nor_read_their_answers() {
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
-    let path = format!("/hook?plugin={}", plugin("guard").display());
+    let path = signed_path(&home.0, &format!("plugin={}", plugin("guard").display()));
     let event = bash_event("rm -rf /");
 
     // The user's own process is answered.
@@ -457,4 +457,118 @@ fn another_user_cannot_send_http_hooks_nor_read_their_answers() {
         "{log}"
     );
     stop_daemon_as(user, &env);
+}
+
+/// A loopback listener run by `uid`: a process of another user that took the `http` port
+/// (bound to 0.0.0.0, so that 127.0.0.1 lands there too). Its port, once it listens; it stops
+/// when the returned child is killed.
+fn squat_as(uid: u32, port: u16) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    // When its stdin closes it says how many connections came (none were accepted before).
+    let script = r#"
+import socket, sys
+s = socket.socket()
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen()
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()
+s.setblocking(False)
+n = 0
+while True:
+    try:
+        s.accept()
+        n += 1
+    except BlockingIOError:
+        break
+print("connections:", n, flush=True)
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .arg(port.to_string())
+        .uid(uid)
+        .gid(uid)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    child.stdout = Some(stdout.into_inner());
+    (child, line.trim().parse().expect("the squatter's port"))
+}
+
+/// How many connections the squatter got, once told to stop.
+fn squatter_connections(mut squatter: std::process::Child) -> String {
+    drop(squatter.stdin.take());
+    let out = squatter.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Another user holding the `http` port would be sent every event and have its answers taken:
+/// install refuses that port and writes nothing, and a session that starts while it is held is
+/// told at SessionStart, with `continue: false` (by the daemon, and in-process without it).
+#[test]
+fn a_port_another_user_holds_is_refused_at_install_and_named_at_session_start() {
+    let (_, attacker) = uids();
+    let (squatter, port) = squat_as(attacker, 0);
+    let home = fasthooks_e2e::Home::new();
+    let project = tempfile::tempdir().unwrap();
+    let guard = plugin("guard");
+    let install = home.run(
+        &[
+            "install",
+            "--plugin",
+            guard.to_str().unwrap(),
+            "--local",
+            "--transport",
+            "http",
+            "--http-port",
+            &port.to_string(),
+            "--project-dir",
+            project.path().to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(install.code, 1, "{}{}", install.stdout, install.stderr);
+    assert!(
+        install
+            .stderr
+            .contains(&format!("held by uid {attacker}, another user"))
+            && install.stderr.contains("nothing was written"),
+        "{}",
+        install.stderr
+    );
+    assert!(!project.path().join(".claude").exists());
+
+    // The port set before the other user took it: SessionStart says so, and asks to stop.
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    std::fs::write(home.path().join("data/http-port"), format!("{port}\n")).unwrap();
+    let session_start = serde_json::json!({
+        "session_id": "s-squat", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
+        "hook_event_name": "SessionStart", "source": "startup"
+    });
+    for inline in [false, true] {
+        let mut args = vec!["--plugin", guard.to_str().unwrap()];
+        if inline {
+            args.push("--inline");
+        }
+        let run = home.hook(&args, &session_start);
+        assert_eq!(run.code, 0, "inline {inline}: {}", run.stderr);
+        let answer = run.stdout_json();
+        assert_eq!(answer["continue"], false, "inline {inline}: {answer}");
+        let reason = answer["stopReason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(&format!("held by uid {attacker}, another user")),
+            "inline {inline}: {reason}"
+        );
+    }
+    // Other events are not stopped (only a session's start is): they are answered as ever.
+    let run = home.hook(
+        &["--plugin", guard.to_str().unwrap()],
+        &bash_event("rm -rf /"),
+    );
+    assert!(run.stdout.contains("deny"), "{}", run.stdout);
+
+    assert_eq!(squatter_connections(squatter), "connections: 0");
 }

@@ -1,6 +1,7 @@
 //! Sharing a plugin safely: `inspect` shows what a plugin is and asks for before anyone grants
 //! it anything, through the real binary and real plugin builds.
 
+use fasthooks_e2e::handler::handler_text;
 use fasthooks_e2e::{Home, plugin, run_command, sha256_of};
 use serde_json::Value;
 use std::time::Duration;
@@ -147,9 +148,13 @@ fn the_install_line_inspect_prints_installs_that_build() {
         .arg(project.path());
     let installed = run_command(&mut command, b"", Duration::from_secs(60));
     assert_eq!(installed.code, 0, "{line}: {}", installed.stderr);
-    let settings = std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap();
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join(".claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let handler = &settings["hooks"]["PreToolUse"][0]["hooks"][0];
     assert!(
-        settings.contains(&format!("--sha256 {}", sha256_of(&path))),
+        handler_text(handler).contains(&format!("--sha256 {}", sha256_of(&path))),
         "{settings}"
     );
 }

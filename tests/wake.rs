@@ -4,6 +4,7 @@
 //! Tasks are driven by task-lab (plugins/task-lab) through real hook processes and the daemon;
 //! the real CLI's side is in claude.rs (the review plugin's wake-up).
 
+use fasthooks_e2e::handler::handler_text;
 use fasthooks_e2e::lab::Lab;
 use fasthooks_e2e::{Home, HookRun, fixture, plugin, run_command};
 use serde_json::{Value, json};
@@ -221,10 +222,7 @@ fn install_adds_one_wake_hook_per_plugin_that_marks_tasks_and_uninstall_removes_
             .flatten()
             .flat_map(|group| group["hooks"].as_array().cloned().unwrap_or_default())
             .filter(|hook| {
-                hook["command"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains(" wake --plugin ")
+                hook["type"] == "command" && handler_text(hook).contains(" wake --plugin ")
             })
             .collect()
     };
@@ -247,10 +245,7 @@ fn install_adds_one_wake_hook_per_plugin_that_marks_tasks_and_uninstall_removes_
     assert_eq!(entries[0]["asyncRewake"], true);
     assert_eq!(entries[0]["timeout"], 600);
     assert!(
-        entries[0]["command"]
-            .as_str()
-            .unwrap()
-            .contains("task-lab.wasm"),
+        handler_text(&entries[0]).contains("task-lab.wasm"),
         "{entries:?}"
     );
 

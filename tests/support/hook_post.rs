@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::time::Duration;
 
 /// What came back: the status (None when the daemon closed the connection without a word)
@@ -80,4 +81,40 @@ pub fn post(port: u16, path: &str, headers: &[(&str, &str)], body: &str) -> Post
         status,
         body: body.to_owned(),
     }
+}
+
+/// `/hook?QUERY&sig=…`: a hook path signed with the URL key of the fasthooks home `home` (its
+/// `data/http-key`, made here as install makes it when there is none, owned by the home's
+/// owner), so a test can post a query of its own making that the daemon accepts.
+pub fn signed_path(home: &Path, query: &str) -> String {
+    use hmac::Mac;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let data = home.join("data");
+    let file = data.join("http-key");
+    if !file.exists() {
+        std::fs::create_dir_all(&data).unwrap();
+        let key: String = (0..32)
+            .map(|i| format!("{:02x}", (i * 37 + 11) as u8))
+            .collect();
+        std::fs::write(&file, format!("{key}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let owner = std::fs::metadata(home).unwrap();
+        std::os::unix::fs::chown(&data, Some(owner.uid()), Some(owner.gid())).unwrap();
+        std::os::unix::fs::chown(&file, Some(owner.uid()), Some(owner.gid())).unwrap();
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.trim();
+    let key: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap())
+        .collect();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(query.as_bytes());
+    let signature: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("/hook?{query}&sig={signature}")
 }

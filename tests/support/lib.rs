@@ -4,6 +4,7 @@
 
 pub mod claude_cli;
 pub mod fake_anthropic;
+pub mod handler;
 pub mod hook_post;
 pub mod lab;
 pub mod lines;

@@ -304,6 +304,20 @@ pub struct InstallArgs {
     /// The loopback port of the `http` transport [default: the one set before, else 47983].
     #[arg(long, value_name = "PORT")]
     pub http_port: Option<u16>,
+    /// How `command` entries run the host: `exec` (`command` and `args`, no shell; Claude Code
+    /// 2.1.139 and later) or `shell` (`sh -c`) [default: exec, unless the claude on PATH is
+    /// older than 2.1.139].
+    #[arg(long, value_enum, value_name = "FORM")]
+    pub command_form: Option<CommandForm>,
+}
+
+/// How a `command` handler runs the host (see `install::exec_form`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CommandForm {
+    /// `{"command": "fasthooks-host --plugin …"}`: Claude Code runs it with `sh -c`.
+    Shell,
+    /// `{"command": "fasthooks-host", "args": ["--plugin", …]}`: no shell.
+    Exec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -19,6 +19,7 @@
 
 use crate::dispatch::Dispatcher;
 use crate::hook_threads::HookThreads;
+use crate::http_hooks::{ListenError, PortHealth};
 use crate::plugin::PluginLoader;
 use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
@@ -106,7 +107,11 @@ struct Daemon {
 #[derive(Default)]
 struct HttpState {
     listener: Option<crate::http_hooks::HttpListener>,
+    /// The port, bound as soon as the store was ours, before the engine started.
+    bound_early: Option<(u16, std::net::TcpListener)>,
     error: Option<String>,
+    /// What a SessionStart hook is told about the port.
+    health: PortHealth,
 }
 
 /// What `http` hooks run on: the daemon's hook threads, like a Unix connection.
@@ -191,6 +196,11 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     let Some(owner) = owner else {
         return Ok(());
     };
+    // The `http` port first: the daemon this one takes over from has just let it go.
+    let bound_early = fasthooks_ipc::http_hook::configured_port(paths)
+        .ok()
+        .flatten()
+        .and_then(|port| Some((port, crate::http_hooks::bind(port).ok()?)));
 
     let engine = new_engine(EngineSettings::for_daemon())
         .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
@@ -227,7 +237,10 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
         socket: socket.clone(),
         paths: paths.clone(),
         pool: HookThreads::default(),
-        http: Default::default(),
+        http: std::sync::Mutex::new(HttpState {
+            bound_early,
+            ..HttpState::default()
+        }),
     });
     // `http` first: once the socket answers, `daemon status` can tell whether it is served.
     daemon.keep_http();
@@ -332,13 +345,12 @@ impl Daemon {
                     return;
                 }
                 let rendered = self.run_hook(&request, event.as_bytes());
-                let http_error = self.http.lock().unwrap().error.clone();
-                Reply::Hook(match http_error {
-                    Some(error) => {
-                        crate::http_hooks::warn_at_session_start(rendered, &event, &error)
-                    }
-                    None => rendered,
-                })
+                let health = self.http.lock().unwrap().health.clone();
+                Reply::Hook(crate::http_hooks::at_session_start(
+                    rendered,
+                    event.as_bytes(),
+                    &health,
+                ))
             }
             Request::Status => {
                 // Answered as of now: an `install --transport http` a moment ago shows.
@@ -406,25 +418,45 @@ impl Daemon {
         let wanted = fasthooks_ipc::http_hook::configured_port(&self.paths);
         let mut http = self.http.lock().unwrap();
         let serving = http.listener.as_ref().map(|l| l.port);
-        let error = match wanted {
-            Err(why) => Some(why),
-            Ok(port) if port == serving => None,
+        let me = fasthooks_ipc::private::current_uid();
+        let (error, health) = match wanted {
+            Err(why) => (Some(why.clone()), PortHealth::Down(why)),
+            Ok(port) if port == serving => (None, PortHealth::Fine),
             Ok(None) => {
                 http.listener = None;
-                None
+                (None, PortHealth::Fine)
             }
             Ok(Some(port)) => {
                 http.listener = None;
                 let runner = Arc::new(HttpRunner(Arc::downgrade(self)));
-                match crate::http_hooks::listen(port, &self.paths, runner) {
+                let bound = match http.bound_early.take() {
+                    Some((early, listener)) if early == port => Ok(listener),
+                    _ => crate::http_hooks::bind(port),
+                };
+                let served = bound.and_then(|listener| {
+                    crate::http_hooks::serve(listener, port, &self.paths, runner)
+                });
+                match served {
                     Ok(listener) => {
                         http.listener = Some(listener);
-                        None
+                        (None, PortHealth::Fine)
                     }
-                    Err(err) => Some(err.to_string()),
+                    Err(ListenError::Taken {
+                        port,
+                        holder: Some(uid),
+                    }) if uid != me => {
+                        let health = PortHealth::Foreign { port, uid };
+                        let err = ListenError::Taken {
+                            port,
+                            holder: Some(uid),
+                        };
+                        (Some(err.to_string()), health)
+                    }
+                    Err(err) => (Some(err.to_string()), PortHealth::Down(err.to_string())),
                 }
             }
         };
+        http.health = health;
         if error != http.error {
             if let Some(error) = &error {
                 tracing::error!("{error}");

@@ -10,6 +10,10 @@
 //! - **The peer's uid**, on every connection: the kernel's owner of the other end
 //!   ([`fasthooks_ipc::loopback`]) must be this user, as for the Unix socket. Another user's
 //!   connection is closed before a byte is read.
+//! - **A URL install wrote**: the query must carry this home's signature
+//!   ([`fasthooks_ipc::http_key`]), so a process of this user kept off the Unix socket and the
+//!   files cannot name a plugin or a grant of its choosing; and it never grants the environment
+//!   nor fails closed, which install never writes. Refused with 403 before anything is parsed.
 //! - **Not a web page**: a browser run by this same user could otherwise post to loopback. A
 //!   request with an `Origin` header, a `Host` other than this address, or a body that is not
 //!   `application/json` (which a page cannot send without a CORS preflight nobody answers) is
@@ -23,6 +27,7 @@
 //! `install` keeps such events on the command transport.
 
 use bytes::Bytes;
+use fasthooks_ipc::http_key::{SignatureError, UrlKey};
 use fasthooks_ipc::{HookRequest, Paths};
 use fasthooks_protocol::Rendered;
 use http::{Method, StatusCode, header};
@@ -31,21 +36,94 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// A SessionStart hook's answer, with a `systemMessage` telling the user that `http` hooks are
-/// not served and why (the SessionStart command entry of an `http` install exists for this).
-pub fn warn_at_session_start(rendered: Rendered, event: &str, error: &str) -> Rendered {
-    let is_session_start = serde_json::from_str::<serde_json::Value>(event)
+/// What became of the `http` port, as a SessionStart hook tells the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PortHealth {
+    /// No `http` transport configured, or this user's daemon serves it.
+    #[default]
+    Fine,
+    /// Nobody of this user serves it: `http` hooks fail, and Claude Code goes on without them.
+    Down(String),
+    /// Another user listens there: Claude Code would send them every `http` event (prompts,
+    /// tool inputs, file contents) and take their answers (an allowed tool call, added context).
+    Foreign { port: u16, uid: u32 },
+}
+
+impl PortHealth {
+    /// Asked of the kernel now (for a hook run without the daemon).
+    pub fn probe(paths: &Paths) -> PortHealth {
+        let port = match fasthooks_ipc::http_hook::configured_port(paths) {
+            Ok(Some(port)) => port,
+            Ok(None) => return PortHealth::Fine,
+            Err(why) => return PortHealth::Down(why),
+        };
+        let me = fasthooks_ipc::private::current_uid();
+        match fasthooks_ipc::loopback::tcp_listener_owners(port) {
+            Ok(owners) => match owners.iter().find(|&&uid| uid != me) {
+                Some(&uid) => PortHealth::Foreign { port, uid },
+                None if owners.is_empty() => PortHealth::Down(format!(
+                    "nobody serves 127.0.0.1:{port}: the daemon is not running"
+                )),
+                None => PortHealth::Fine,
+            },
+            Err(err) => PortHealth::Down(format!("cannot tell who holds 127.0.0.1:{port}: {err}")),
+        }
+    }
+
+    /// The line that says what is wrong, if anything.
+    fn line(&self) -> Option<String> {
+        match self {
+            PortHealth::Fine => None,
+            PortHealth::Down(why) => Some(format!(
+                "fasthooks-host: http hooks will fail (Claude Code goes on without them): {why}"
+            )),
+            PortHealth::Foreign { port, uid } => Some(format!(
+                "fasthooks-host: 127.0.0.1:{port}, where this session's http hooks go, is held by \
+                 uid {uid}, another user: Claude Code sends them your hook events and takes \
+                 their answers. End this session now; find the process (`ss -ltnp 'sport = \
+                 :{port}'`), or move to another port (`fasthooks-host install --transport http \
+                 --http-port N`), or back to `--transport command`"
+            )),
+        }
+    }
+}
+
+/// A SessionStart hook's answer, told what became of the `http` port (the SessionStart command
+/// entry of an `http` install exists for this): unchanged when all is well; a `systemMessage`
+/// when the port is not served. When another user holds it, the answer is that message alone,
+/// with `continue: false`, whatever the plugins said. (Claude Code 2.1.197 does not end a
+/// session for a SessionStart's `continue: false`: the message asks the user to.)
+pub fn at_session_start(rendered: Rendered, event: &[u8], health: &PortHealth) -> Rendered {
+    let Some(line) = health.line() else {
+        return rendered;
+    };
+    let is_session_start = serde_json::from_slice::<serde_json::Value>(event)
         .ok()
         .is_some_and(|e| e["hook_event_name"] == "SessionStart");
-    if !is_session_start || rendered.exit_code != 0 {
+    if !is_session_start {
+        return rendered;
+    }
+    if matches!(health, PortHealth::Foreign { .. }) {
+        tracing::error!("{line}");
+        let stop = serde_json::json!({
+            "continue": false,
+            "stopReason": line,
+            "systemMessage": line,
+        });
+        return Rendered {
+            stdout: stop.to_string(),
+            stderr: String::new(),
+            exit_code: 0,
+        };
+    }
+    if rendered.exit_code != 0 {
         return rendered;
     }
     let mut output: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&rendered.stdout).unwrap_or_default();
-    let warning = format!("fasthooks-host: http hooks will fail: {error}");
     let message = match output.get("systemMessage").and_then(|m| m.as_str()) {
-        Some(said) => format!("{said}\n{warning}"),
-        None => warning,
+        Some(said) => format!("{said}\n{line}"),
+        None => line,
     };
     output.insert("systemMessage".into(), message.into());
     Rendered {
@@ -61,6 +139,43 @@ pub trait HookRunner: Send + Sync + 'static {
 
 /// At most this many connections at once (each is cheap, but not free).
 const MAX_CONNECTIONS: usize = 256;
+
+/// How many refusals are logged one by one in each [`RefusalLog::WINDOW`]: another user flooding
+/// the port must not flood the log (and rotate away what it held) too.
+#[derive(Default)]
+struct RefusalLog {
+    window: std::sync::Mutex<Option<(std::time::Instant, u64)>>,
+}
+
+impl RefusalLog {
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+    const LINES_PER_WINDOW: u64 = 20;
+
+    /// Should this refusal be logged? `Some(n)`: yes, and `n` before it were not.
+    fn log_one(&self) -> Option<u64> {
+        let mut window = self.window.lock().unwrap();
+        let now = std::time::Instant::now();
+        match window.as_mut() {
+            Some((start, count)) if now.duration_since(*start) < Self::WINDOW => {
+                *count += 1;
+                (*count <= Self::LINES_PER_WINDOW).then_some(0)
+            }
+            Some((start, count)) => {
+                let unlogged = count.saturating_sub(Self::LINES_PER_WINDOW);
+                (*start, *count) = (now, 1);
+                Some(unlogged)
+            }
+            None => {
+                *window = Some((now, 1));
+                Some(0)
+            }
+        }
+    }
+}
+
+/// The accept queue: connections that wait while the accept thread checks others (a flood of
+/// refused ones included) are not dropped by the kernel.
+const BACKLOG: i32 = 4096;
 
 /// A running `http` listener; dropping it stops accepting.
 pub struct HttpListener {
@@ -81,28 +196,39 @@ pub enum ListenError {
     Io { port: u16, source: std::io::Error },
 }
 
-/// Listen on 127.0.0.1:`port` and serve hooks there, on a thread of its own, until the
+/// Bind 127.0.0.1:`port` (a daemon does it first thing, so the port is never free for long
+/// while one takes over from another); [`serve`] then serves it.
+pub fn bind(port: u16) -> Result<std::net::TcpListener, ListenError> {
+    let address = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    std::net::TcpListener::bind(address).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            let holder = fasthooks_ipc::loopback::tcp_listener_owners(port)
+                .ok()
+                .and_then(|owners| owners.first().copied());
+            ListenError::Taken { port, holder }
+        } else {
+            ListenError::Io { port, source }
+        }
+    })
+}
+
+/// Serve hooks on `listener` (bound to 127.0.0.1:`port`), on a thread of its own, until the
 /// returned listener is dropped.
-pub fn listen(
+pub fn serve(
+    listener: std::net::TcpListener,
     port: u16,
     paths: &Paths,
     runner: Arc<dyn HookRunner>,
 ) -> Result<HttpListener, ListenError> {
     let address = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
-    let listener = std::net::TcpListener::bind(address).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AddrInUse {
-            let holder = fasthooks_ipc::loopback::tcp_socket_owner(
-                address,
-                SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
-            )
-            .ok();
-            ListenError::Taken { port, holder }
-        } else {
-            ListenError::Io { port, source }
-        }
-    })?;
     let io_error = |source| ListenError::Io { port, source };
     listener.set_nonblocking(true).map_err(io_error)?;
+    // listen(2) again on a listening socket sets its backlog (std binds with 128).
+    use std::os::fd::AsRawFd;
+    // SAFETY: listen(2) on a socket this function owns.
+    if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } != 0 {
+        return Err(io_error(std::io::Error::last_os_error()));
+    }
     let (stop, stopped) = oneshot::channel();
     let server = Arc::new(Server {
         port,
@@ -111,6 +237,8 @@ pub fn listen(
         me: fasthooks_ipc::private::current_uid(),
         connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
         parsed: Default::default(),
+        key: Default::default(),
+        refusals: RefusalLog::default(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -133,9 +261,44 @@ struct Server {
     /// Hook commands by query: parsing one builds the command-line grammar, which costs more
     /// than the rest of the request, and a settings file has a handful of URLs.
     parsed: std::sync::Mutex<std::collections::HashMap<String, Arc<ParsedQuery>>>,
+    /// This home's URL key, once there is one.
+    key: std::sync::Mutex<Option<UrlKey>>,
+    refusals: RefusalLog,
 }
 
-type ParsedQuery = Result<(fasthooks_ipc::HookCommand, Option<std::path::PathBuf>), String>;
+type ParsedQuery = Result<(fasthooks_ipc::HookCommand, Option<std::path::PathBuf>), Refused>;
+
+/// A request refused with this status and this line.
+#[derive(Debug, Clone)]
+struct Refused(StatusCode, String);
+
+fn bad_request(why: impl Into<String>) -> Refused {
+    Refused(StatusCode::BAD_REQUEST, why.into())
+}
+
+/// Refuse what `install` never writes into a URL, whoever signed it: a grant of the daemon's
+/// environment (it is not the session's) and `--fail-closed` (an `http` hook cannot fail
+/// closed).
+fn only_what_install_writes(
+    (command, home): (fasthooks_ipc::HookCommand, Option<std::path::PathBuf>),
+) -> ParsedQuery {
+    if command.fail_closed {
+        return Err(bad_request(
+            "--fail-closed needs the command transport: an http hook cannot fail closed",
+        ));
+    }
+    let env = command
+        .plugins
+        .iter()
+        .flat_map(|p| &p.grants)
+        .any(|g| matches!(g, fasthooks_ipc::Grant::Env(_)));
+    if env {
+        return Err(bad_request(
+            "an http hook cannot grant the environment: the daemon's is not the session's",
+        ));
+    }
+    Ok((command, home))
+}
 
 /// At most this many queries are kept parsed (more are parsed again each time).
 const MAX_PARSED_QUERIES: usize = 64;
@@ -209,7 +372,14 @@ impl Server {
         match fasthooks_ipc::loopback::tcp_socket_owner(peer, local) {
             Ok(uid) if uid == self.me => true,
             other => {
-                tracing::warn!(peer = %peer, owner = ?other, "refused an http connection from another user");
+                if let Some(unlogged) = self.refusals.log_one() {
+                    if unlogged > 0 {
+                        tracing::warn!(
+                            "{unlogged} more http connections from other users were refused, unlogged"
+                        );
+                    }
+                    tracing::warn!(peer = %peer, owner = ?other, "refused an http connection from another user");
+                }
                 false
             }
         }
@@ -238,7 +408,7 @@ impl Server {
         };
         let hook = match self.hook_request(&query) {
             Ok(hook) => hook,
-            Err(why) => return refusal(StatusCode::BAD_REQUEST, why),
+            Err(Refused(status, why)) => return refusal(status, why),
         };
         let (sender, receiver) = oneshot::channel();
         self.runner.run_hook(hook, event, sender);
@@ -305,38 +475,68 @@ impl Server {
 
     /// The hook the URL's query names, resolved as the command transport resolves its
     /// arguments (paths must be absolute: there is no working directory to read them from).
-    fn hook_request(&self, query: &str) -> Result<HookRequest, String> {
+    fn hook_request(&self, query: &str) -> Result<HookRequest, Refused> {
         let parsed = self.parsed_query(query);
         let (command, home) = parsed.as_ref().as_ref().map_err(Clone::clone)?;
         if let Some(home) = home
             && Paths::under(home).data != self.home.data
         {
-            return Err(format!(
+            return Err(bad_request(format!(
                 "this daemon serves another fasthooks home than {}",
                 home.display()
-            ));
+            )));
         }
         if let Some(plugin) = command.plugins.iter().find(|p| !p.path.is_absolute()) {
-            return Err(format!(
+            return Err(bad_request(format!(
                 "plugin path {} is relative: an http hook names plugins by absolute path",
                 plugin.path.display()
-            ));
+            )));
         }
         command
             .resolve(std::path::Path::new("/"))
-            .map_err(|err| err.to_string())
+            .map_err(|err| bad_request(err.to_string()))
     }
 
+    /// The hook command of a signed query (kept: only signed queries are kept, so a query found
+    /// here was checked before).
     fn parsed_query(&self, query: &str) -> Arc<ParsedQuery> {
         if let Some(parsed) = self.parsed.lock().unwrap().get(query) {
             return parsed.clone();
         }
-        let parsed = Arc::new(fasthooks_ipc::http_hook::command_of_query(query));
+        if let Err(refused) = self.check_signature(query) {
+            return Arc::new(Err(refused));
+        }
+        let parsed = Arc::new(
+            fasthooks_ipc::http_hook::command_of_query(query)
+                .map_err(bad_request)
+                .and_then(only_what_install_writes),
+        );
         let mut cache = self.parsed.lock().unwrap();
         if cache.len() < MAX_PARSED_QUERIES {
             cache.insert(query.to_owned(), parsed.clone());
         }
         parsed
+    }
+
+    /// Is `query` signed with this home's key? The key is read once it exists (the first
+    /// `install --transport http` may come after the daemon started).
+    fn check_signature(&self, query: &str) -> Result<(), Refused> {
+        let forbidden = |why: String| Refused(StatusCode::FORBIDDEN, why);
+        let mut key = self.key.lock().unwrap();
+        if key.is_none() {
+            *key = UrlKey::load(&self.home).map_err(forbidden)?;
+        }
+        let Some(key) = key.as_ref() else {
+            return Err(forbidden(
+                SignatureError::NoKey(
+                    "this home has no URL key: run `install --transport http` again".into(),
+                )
+                .to_string(),
+            ));
+        };
+        key.verify(query)
+            .map(drop)
+            .map_err(|err| forbidden(err.to_string()))
     }
 
     fn rendered(rendered: Rendered) -> Answer {
@@ -356,5 +556,22 @@ impl Server {
                 rendered.stderr,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_refusals_is_logged_a_few_lines_at_a_time() {
+        let log = RefusalLog::default();
+        let logged = (0..100).filter(|_| log.log_one().is_some()).count();
+        assert_eq!(logged as u64, RefusalLog::LINES_PER_WINDOW);
+        // The next window starts with a line that counts what went unlogged.
+        let started = std::time::Instant::now() - RefusalLog::WINDOW;
+        log.window.lock().unwrap().as_mut().unwrap().0 = started;
+        assert_eq!(log.log_one(), Some(100 - RefusalLog::LINES_PER_WINDOW));
+        assert_eq!(log.log_one(), Some(0));
     }
 }

@@ -6,9 +6,13 @@
 //! daemon turns the query back into those words and parses them as a hook command line, so
 //! both transports read one grammar ([`crate::HookArgs`]).
 //!
+//! The query ends with a signature ([`crate::http_key`]): the daemon runs only queries
+//! `install` signed with this home's key.
+//!
 //! The port is the user's choice, kept in `http-port` in the data directory: every daemon of
 //! that home listens on it, whichever hook started it.
 
+use crate::http_key::{UrlKey, split_signature};
 use crate::{HookArgs, HookCommand, Paths};
 use clap::{Args, Command, FromArgMatches};
 use std::path::PathBuf;
@@ -46,8 +50,8 @@ fn takes_value(arguments: &Command, name: &str) -> Option<bool> {
 }
 
 /// The URL of an `http` hook on `port` that runs the hook command `words` (as
-/// [`crate::HookCommand::to_args`] gives them).
-pub fn url(port: u16, words: &[String]) -> String {
+/// [`crate::HookCommand::to_args`] gives them), its query signed with `key`.
+pub fn url(port: u16, words: &[String], key: &UrlKey) -> String {
     let arguments = hook_arguments();
     let mut query = form_urlencoded::Serializer::new(String::new());
     let mut words = words.iter();
@@ -62,11 +66,16 @@ pub fn url(port: u16, words: &[String]) -> String {
             }
         }
     }
-    format!("http://127.0.0.1:{port}{HOOK_PATH}?{}", query.finish())
+    format!(
+        "http://127.0.0.1:{port}{HOOK_PATH}?{}",
+        key.sign(&query.finish())
+    )
 }
 
-/// The hook command words a URL's query stands for (without the program name).
+/// The hook command words a URL's query stands for (without the program name); its signature,
+/// if any, is not one of them (the daemon checks it, [`crate::http_key`]).
 pub fn words_of_query(query: &str) -> Result<Vec<String>, QueryError> {
+    let (query, _) = split_signature(query);
     let arguments = hook_arguments();
     let mut words = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -170,7 +179,12 @@ mod tests {
             "--timeout-ms",
             "250",
         ]);
-        let url = url(47_983, &command);
+        let key = crate::http_key::UrlKey::load_or_create(&Paths::under(
+            tempfile::tempdir().unwrap().path(),
+        ))
+        .unwrap();
+        let url = url(47_983, &command, &key);
+        assert!(url.contains("&sig="), "{url}");
         assert!(
             url.starts_with("http://127.0.0.1:47983/hook?plugin=%2Fhome"),
             "{url}"

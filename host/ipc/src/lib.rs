@@ -12,7 +12,8 @@
 //! - [`command`]: the hook command line: plugins and the grants that follow each.
 //! - [`request`]: the resolved request, typed grants, the capability table, limits, the
 //!   sandbox a task keeps; [`http_grant`]: what `--allow-http URL` allows.
-//! - [`http_hook`]: the same command as the URL of an `http` hook, and the port it is served on.
+//! - [`http_hook`]: the same command as the URL of an `http` hook, and the port it is served on;
+//!   [`http_key`]: the key that signs those URLs, so the daemon serves only what install wrote.
 //! - [`wire`]: frames, requests and replies, the identity a daemon is replaced by.
 //! - [`client`]: connect to the daemon (starting it when absent), send, wait, every step with
 //!   a deadline.
@@ -27,6 +28,7 @@ pub mod command;
 pub mod hook_io;
 pub mod http_grant;
 pub mod http_hook;
+pub mod http_key;
 pub mod loopback;
 pub mod paths;
 pub mod private;

@@ -3,9 +3,10 @@
 //! A loopback connection has both ends on this host, so the kernel knows the uid of the
 //! process that opened the other end, as it does for a Unix socket (`SO_PEERCRED`). TCP has no
 //! such option; the uid is asked of the kernel's socket table through netlink `sock_diag`
-//! (`NETLINK_SOCK_DIAG`, `SOCK_DIAG_BY_FAMILY`), one exact lookup by address and port. That is
-//! what the daemon's `http` transport checks on every connection, and what `doctor` asks of the
-//! socket that listens on the `http` port.
+//! (`NETLINK_SOCK_DIAG`, `SOCK_DIAG_BY_FAMILY`): one exact lookup by address and port, which
+//! the daemon's `http` transport makes on every connection, and a dump of the listeners, which
+//! tells `install`, `doctor` and the SessionStart hook who holds the `http` port. Only answers
+//! from the kernel to this request are read.
 //!
 //! Linux only; elsewhere the lookup answers `Unsupported`, and the `http` transport refuses
 //! every connection rather than serve one it cannot attribute.
@@ -13,11 +14,20 @@
 use std::io;
 use std::net::SocketAddrV4;
 
-/// The uid that owns the TCP socket whose own address is `local` and whose other end is
-/// `remote`. For the peer of a connection accepted on `ours` from `peer`, ask
-/// `tcp_socket_owner(peer, ours)`; for a listener, `tcp_socket_owner(addr, 0.0.0.0:0)`.
+/// The uid that owns the connected TCP socket whose own address is `local` and whose other end
+/// is `remote`: for the peer of a connection accepted on `ours` from `peer`, ask
+/// `tcp_socket_owner(peer, ours)`. Only a live connection with exactly these addresses answers:
+/// a listener the kernel falls back to, or a closed socket in TIME_WAIT (owned by nobody, uid 0
+/// in the table), is `NotFound`.
 pub fn tcp_socket_owner(local: SocketAddrV4, remote: SocketAddrV4) -> io::Result<u32> {
     imp::owner(local, remote)
+}
+
+/// The uids of the sockets that listen on TCP `port` where a connection to 127.0.0.1:`port`
+/// can land: bound to a loopback or a wildcard address, IPv4 or IPv6 (a dual-stack `[::]`
+/// listener takes IPv4 connections too). Empty when nobody listens.
+pub fn tcp_listener_owners(port: u16) -> io::Result<Vec<u32>> {
+    imp::listener_owners(port)
 }
 
 #[cfg(target_os = "linux")]
@@ -32,6 +42,8 @@ mod imp {
     /// Every TCP state (bits 1..=11): a lookup by exact address needs no state filter.
     const ALL_STATES: u32 = 0xfff;
     const NO_COOKIE: u32 = !0;
+    const TCP_TIME_WAIT: u8 = 6;
+    const TCP_LISTEN: u8 = 10;
 
     /// `struct inet_diag_sockid`: ports and addresses in network byte order.
     #[repr(C)]
@@ -92,6 +104,48 @@ mod imp {
     }
 
     pub fn owner(local: SocketAddrV4, remote: SocketAddrV4) -> io::Result<u32> {
+        let wanted = sock_id(local, remote);
+        let answers = ask(libc::AF_INET as u8, ALL_STATES, wanted, false)?;
+        let answer = answers.first().ok_or_else(not_found)?;
+        let same = answer.id.sport == wanted.sport
+            && answer.id.dport == wanted.dport
+            && answer.id.src[0] == wanted.src[0]
+            && answer.id.dst[0] == wanted.dst[0];
+        if !same || answer.state == TCP_LISTEN || answer.state == TCP_TIME_WAIT {
+            return Err(not_found());
+        }
+        Ok(answer.uid)
+    }
+
+    pub fn listener_owners(port: u16) -> io::Result<Vec<u32>> {
+        let mut owners = Vec::new();
+        for family in [libc::AF_INET, libc::AF_INET6] {
+            let listening = ask(family as u8, 1 << TCP_LISTEN, SockId::default(), true)?;
+            owners.extend(
+                listening
+                    .iter()
+                    .filter(|a| u16::from_be(a.id.sport) == port && reaches_loopback(a))
+                    .map(|a| a.uid),
+            );
+        }
+        Ok(owners)
+    }
+
+    /// Can a connection to 127.0.0.1 land on this listener? Bound to 127.x, 0.0.0.0, `::`,
+    /// `::1` is not IPv4, `::ffff:127.x`.
+    fn reaches_loopback(answer: &Answer) -> bool {
+        let src = answer.id.src;
+        if answer.family == libc::AF_INET as u8 {
+            return src[0] == 0 || src[0].to_ne_bytes()[0] == 127;
+        }
+        let mapped = src[0] == 0 && src[1] == 0 && src[2] == u32::from_ne_bytes([0, 0, 0xff, 0xff]);
+        let any = src == [0; 4];
+        any || (mapped && src[3].to_ne_bytes()[0] == 127)
+    }
+
+    /// Send one `sock_diag` request for `family`; the sockets it answers with (one at most for
+    /// an exact lookup, every match for a `dump`).
+    fn ask(family: u8, states: u32, id: SockId, dump: bool) -> io::Result<Vec<Answer>> {
         // SAFETY: plain socket(2); the descriptor is owned at once.
         let fd = unsafe {
             libc::socket(
@@ -105,18 +159,19 @@ mod imp {
         }
         // SAFETY: fd is a fresh descriptor nobody else owns.
         let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+        let flags = libc::NLM_F_REQUEST | if dump { libc::NLM_F_DUMP } else { 0 };
         let request = Request {
             len: std::mem::size_of::<Request>() as u32,
             kind: SOCK_DIAG_BY_FAMILY,
-            flags: libc::NLM_F_REQUEST as u16,
+            flags: flags as u16,
             seq: 1,
             pid: 0,
-            family: libc::AF_INET as u8,
+            family,
             protocol: libc::IPPROTO_TCP as u8,
             ext: 0,
             pad: 0,
-            states: ALL_STATES,
-            id: sock_id(local, remote),
+            states,
+            id,
         };
         let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as u16;
@@ -134,27 +189,37 @@ mod imp {
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }
-        let mut buffer = [0u8; 8192];
+        let mut answers = Vec::new();
+        let mut buffer = vec![0u8; 32 << 10];
         loop {
-            // SAFETY: buffer is writable for its length.
+            let mut from: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+            let mut from_len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+            // SAFETY: buffer and from are writable for the lengths given.
             let read = unsafe {
-                libc::recv(
+                libc::recvfrom(
                     socket.as_raw_fd(),
                     buffer.as_mut_ptr().cast(),
                     buffer.len(),
                     0,
+                    (&mut from as *mut libc::sockaddr_nl).cast(),
+                    &mut from_len,
                 )
             };
             if read < 0 {
                 return Err(io::Error::last_os_error());
             }
+            // Only the kernel (port id 0) answers for the socket table.
+            if from.nl_pid != 0 {
+                continue;
+            }
             let mut messages = &buffer[..read as usize];
             if messages.is_empty() {
-                return Err(not_found());
+                return Ok(answers);
             }
             while messages.len() >= HEADER {
                 let len = u32::from_ne_bytes(messages[0..4].try_into().unwrap()) as usize;
                 let kind = u16::from_ne_bytes(messages[4..6].try_into().unwrap());
+                let seq = u32::from_ne_bytes(messages[8..12].try_into().unwrap());
                 if len < HEADER || len > messages.len() {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
@@ -162,23 +227,26 @@ mod imp {
                     ));
                 }
                 match kind {
-                    NLMSG_DONE => return Err(not_found()),
+                    _ if seq != request.seq => {}
+                    NLMSG_DONE => return Ok(answers),
                     NLMSG_ERROR => {
                         let errno = messages
                             .get(HEADER..HEADER + 4)
                             .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
                             .unwrap_or(0);
-                        return Err(match -errno {
-                            libc::ENOENT => not_found(),
-                            0 => not_found(),
-                            code => io::Error::from_raw_os_error(code),
-                        });
+                        return match -errno {
+                            libc::ENOENT | 0 => Ok(answers),
+                            code => Err(io::Error::from_raw_os_error(code)),
+                        };
                     }
                     SOCK_DIAG_BY_FAMILY if len >= HEADER + std::mem::size_of::<Answer>() => {
                         // SAFETY: the bytes hold a whole inet_diag_msg; read unaligned.
                         let answer: Answer =
                             unsafe { std::ptr::read_unaligned(messages[HEADER..].as_ptr().cast()) };
-                        return Ok(answer.uid);
+                        answers.push(answer);
+                        if !dump {
+                            return Ok(answers);
+                        }
                     }
                     _ => {}
                 }
@@ -199,10 +267,18 @@ mod imp {
     use std::net::SocketAddrV4;
 
     pub fn owner(_local: SocketAddrV4, _remote: SocketAddrV4) -> io::Result<u32> {
-        Err(io::Error::new(
+        Err(unsupported())
+    }
+
+    pub fn listener_owners(_port: u16) -> io::Result<Vec<u32>> {
+        Err(unsupported())
+    }
+
+    fn unsupported() -> io::Error {
+        io::Error::new(
             io::ErrorKind::Unsupported,
             "the owner of a TCP socket is known only on Linux",
-        ))
+        )
     }
 }
 
@@ -247,15 +323,52 @@ mod tests {
         assert_eq!(v4(client.local_addr().unwrap()), peer);
 
         let me = crate::private::current_uid();
-        let cases = [
-            (peer, ours),
-            (ours, peer),
-            (ours, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
-        ];
-        for (local, remote) in cases {
+        for (local, remote) in [(peer, ours), (ours, peer)] {
             assert_eq!(tcp_socket_owner(local, remote).unwrap(), me);
             assert_eq!(proc_net_tcp_owner(local, remote), Some(me));
         }
+        let any = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
+        assert_eq!(proc_net_tcp_owner(ours, any), Some(me));
+        assert_eq!(tcp_listener_owners(ours.port()).unwrap(), vec![me]);
+        // A connection lookup never answers with the listener the kernel may fall back to.
+        let unknown = SocketAddrV4::new(Ipv4Addr::LOCALHOST, peer.port().wrapping_add(1));
+        assert_eq!(
+            tcp_socket_owner(ours, unknown).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            tcp_socket_owner(ours, any).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn wildcard_and_dual_stack_listeners_are_found_too() {
+        let me = crate::private::current_uid();
+        let any = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+        let port = any.local_addr().unwrap().port();
+        assert_eq!(tcp_listener_owners(port).unwrap(), vec![me]);
+        if let Ok(six) = TcpListener::bind((std::net::Ipv6Addr::UNSPECIFIED, 0)) {
+            let port = six.local_addr().unwrap().port();
+            assert_eq!(tcp_listener_owners(port).unwrap(), vec![me]);
+        }
+    }
+
+    #[test]
+    fn a_closed_connection_in_time_wait_is_owned_by_nobody() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let ours = v4(listener.local_addr().unwrap());
+        let client = TcpStream::connect(ours).unwrap();
+        let (accepted, peer) = listener.accept().unwrap();
+        let peer = v4(peer);
+        // The client closes first, so its end goes through TIME_WAIT.
+        drop(client);
+        let mut rest = Vec::new();
+        use std::io::Read;
+        (&accepted).read_to_end(&mut rest).unwrap();
+        drop(accepted);
+        let err = tcp_socket_owner(peer, ours).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
     }
 
     #[test]
@@ -263,7 +376,6 @@ mod tests {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let addr = v4(listener.local_addr().unwrap());
         drop(listener);
-        let err = tcp_socket_owner(addr, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+        assert_eq!(tcp_listener_owners(addr.port()).unwrap(), Vec::<u32>::new());
     }
 }

@@ -145,9 +145,10 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
                         .push(event.clone());
                     continue;
                 }
-                let Some(command) = hook.get("command").and_then(|c| c.as_str()) else {
+                let Some(command) = command_line_of(hook) else {
                     continue;
                 };
+                let command = command.as_str();
                 // Also those that run it through something else (`env X=1 fasthooks-host`, a
                 // wrapper script): listed, so doctor never passes over a hook it did not check.
                 if runs_host(command) || command.contains(HOST_BINARY) {
@@ -160,6 +161,23 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
         }
     }
     Ok(Some(commands))
+}
+
+/// The command line of a `command` handler, in the shell form (the exec form's `command` and
+/// `args` read back as the line they stand for).
+fn command_line_of(hook: &serde_json::Value) -> Option<String> {
+    let command = hook.get("command")?.as_str()?;
+    match hook.get("args") {
+        None => Some(command.to_owned()),
+        Some(args) => {
+            let args: Vec<String> = args
+                .as_array()?
+                .iter()
+                .map(|arg| arg.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?;
+            Some(crate::install::exec_form::line_of_exec(command, &args))
+        }
+    }
 }
 
 /// Is the command's program `fasthooks-host`?
@@ -267,6 +285,18 @@ fn check_http_port(report: &mut Report, paths: &Paths, at: &str, url: &str) {
         );
         return;
     }
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let signed = match fasthooks_ipc::http_key::UrlKey::load(paths) {
+        Ok(Some(key)) => key.verify(query).map(drop).map_err(|err| err.to_string()),
+        Ok(None) => Err("this home has no URL key".to_owned()),
+        Err(err) => Err(err),
+    };
+    if let Err(why) = signed {
+        report.say(
+            Level::Problem,
+            format!("{at}: the daemon will refuse this http hook ({why}): install it again with --transport http"),
+        );
+    }
     match fasthooks_ipc::client::ask(paths, fasthooks_ipc::wire::Request::Status) {
         Ok(Some(fasthooks_ipc::wire::Reply::Status(status))) if status.http_port == Some(port) => {
             report.say(Level::Ok, format!("{at}: the daemon serves http hooks on 127.0.0.1:{port}"))
@@ -278,10 +308,18 @@ fn check_http_port(report: &mut Report, paths: &Paths, at: &str, url: &str) {
                 status.http_error.unwrap_or_else(|| "it predates the http transport: `fasthooks-host daemon stop`".into())
             ),
         ),
-        _ => report.say(
-            Level::Note,
-            format!("{at}: no daemon runs now; the SessionStart hook starts one before the first http hook"),
-        ),
+        _ => match crate::http_hooks::PortHealth::probe(paths) {
+            crate::http_hooks::PortHealth::Foreign { uid, .. } => report.say(
+                Level::Problem,
+                format!(
+                    "{at}: 127.0.0.1:{port} is held by uid {uid}, another user: Claude Code would send them this hook's events and take their answers; find the process (`ss -ltnp 'sport = :{port}'`) or install again with --http-port N"
+                ),
+            ),
+            _ => report.say(
+                Level::Note,
+                format!("{at}: no daemon runs now; the SessionStart hook starts one before the first http hook"),
+            ),
+        },
     }
 }
 

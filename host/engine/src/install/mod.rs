@@ -16,7 +16,10 @@
 //!   applies; the host then runs each plugin only for its own subscriptions.
 //! - a plugin that subscribes to every event (`*`) is installed for [`CATCH_ALL_EVENTS`], the
 //!   events a session commonly fires; `--events` names others.
-//! - the command is `<fasthooks-host> --plugin <plugin> <grants…>`, words quoted for the shell.
+//! - the command is `<fasthooks-host> --plugin <plugin> <grants…>`, written in the exec form
+//!   (`"command": HOST, "args": [WORDS]`: Claude Code starts the host with no shell) unless the
+//!   `claude` on PATH is older than 2.1.139, `--command-form shell` asks for `sh -c`, or a
+//!   directory needs a shell to expand its `$VARIABLE` (see [`exec_form`]).
 //!   In a project's settings, plugins and granted directories inside the project are written
 //!   `"$CLAUDE_PROJECT_DIR/…"` and the host `fasthooks-host` when PATH finds this very binary,
 //!   so the committed file works in every clone; otherwise paths are absolute. An explicit
@@ -28,7 +31,7 @@
 //! Before anything is written, [`checks`] refuses a plugin missing a grant for a capability it
 //! declares and a `--deadline-ms` that does not fit the entries' timeout, fits SessionEnd's
 //! handler to its shorter budget, and notes what write grants leave read-only. [`command`]
-//! writes the command line, [`transport`] the `http` entries (`--transport http`); [`plan`] is what
+//! writes the command line, [`exec_form`] its exec form, [`transport`] the `http` entries (`--transport http`); [`plan`] is what
 //! one installation writes, and [`settings`] edits the file's syntax tree ([`one_line`] keeps
 //! one-line objects on one line).
 //!
@@ -37,7 +40,7 @@
 //!   are, new groups go at the end of their event's list, new events at the end of `hooks`;
 //!   the indentation of the file is kept (two spaces for a new file).
 //! - the entries of one installation are the `command` hooks whose command runs `fasthooks-host`
-//!   with exactly the same `--plugin` list. Installing again updates them in place (so running
+//!   with exactly the same `--plugin` list (in either form; [`uninstall`] removes them). Installing again updates them in place (so running
 //!   `install` twice adds nothing, and changed grants replace the old ones) and drops those for
 //!   events no longer selected; `uninstall` removes exactly them, then the groups, event lists
 //!   and `hooks` object that this left empty.
@@ -52,6 +55,7 @@
 
 pub(crate) mod checks;
 pub(crate) mod command;
+pub(crate) mod exec_form;
 pub(crate) mod file;
 mod marketplace;
 mod one_line;
@@ -60,17 +64,18 @@ mod plan;
 mod settings;
 pub(crate) mod shell;
 mod transport;
+mod uninstall;
 
 use crate::cli::{InstallArgs, Target, Transport, UninstallArgs};
 use anyhow::anyhow;
 use clap::ArgMatches;
-use command::{absolute, command_line, from_project_dir, from_project_variable, host_word, utf8};
+use command::{absolute, command_line, from_project_dir, host_word, utf8};
 use fasthooks_ipc::hook_io::finish;
 use fasthooks_ipc::{Grant, HookCommand, Paths};
 use fasthooks_protocol::events::{CATCH_ALL_EVENTS, supports_matcher};
 use fasthooks_protocol::{Rendered, matcher};
 pub use package::package;
-use settings::{Entry, Plan, SettingsError, apply_install, apply_uninstall};
+use settings::{Entry, Plan, SettingsError, apply_install};
 use shell::plugins_of_command;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,7 +122,7 @@ pub fn install(args: &InstallArgs, matches: &ArgMatches) -> ExitCode {
 /// `fasthooks-host uninstall`.
 pub fn uninstall(args: &UninstallArgs) -> ExitCode {
     let paths = Paths::resolve(None);
-    finish(into_rendered(run_uninstall(args, &paths)))
+    finish(into_rendered(uninstall::run(args, &paths)))
 }
 
 fn into_rendered(result: anyhow::Result<String>) -> Rendered {
@@ -154,6 +159,7 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         described.push(format!("{} {}", info.name, info.version));
     }
     let mut notes_transport = Vec::new();
+    let form = exec_form::choose(args.command_form, &mut notes_transport);
     let http = match args.transport {
         Transport::Command => false,
         Transport::Http => transport::http_allowed(&args.target, &command, &mut notes_transport)?,
@@ -197,7 +203,9 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let mut entries = entries_for(&subscriptions, &args.events)?;
     let http_port = if http {
         transport::add_session_start(&mut entries);
-        Some(transport::port(args.http_port, paths)?)
+        let port = transport::port(args.http_port, paths)?;
+        transport::refuse_foreign_port(port)?;
+        Some(port)
     } else {
         None
     };
@@ -232,12 +240,13 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     let home_words_kept = home_words.clone();
     let http_urls = match http_port {
         Some(port) => transport::urls(
+            paths,
             port,
             &entries,
             &absolute_command,
             &home_words,
             args.hook_timeout,
-        ),
+        )?,
         None => Vec::new(),
     };
     let plan = Plan {
@@ -246,12 +255,20 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
             &[command.to_args(), home_words].concat(),
             &expandable,
         ),
+        form,
         entries,
         timeout: args.hook_timeout,
         event_commands,
         async_rewake: false,
         http_urls,
     };
+    if form == exec_form::CommandForm::Exec
+        && let Err(why) = exec_form::exec_of_line(&plan.command)
+    {
+        notes.push(format!(
+            "note: {why}, so the entries run through sh -c (the shell form)"
+        ));
+    }
     if plan.entries.is_empty() {
         return Err(anyhow!(
             "{} subscribes to no event: nothing to install",
@@ -277,11 +294,14 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         }) {
             words.extend(["--sha256".to_owned(), sha]);
         }
-        let wake_plan = wake_plan(command_line(
-            &host,
-            &[words, home_words_kept.clone()].concat(),
-            &expandable,
-        ));
+        let wake_plan = wake_plan(
+            command_line(
+                &host,
+                &[words, home_words_kept.clone()].concat(),
+                &expandable,
+            ),
+            form,
+        );
         let text = edited
             .clone()
             .unwrap_or_else(|| original.clone().unwrap_or_default());
@@ -336,70 +356,10 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
     Ok(out)
 }
 
-fn run_uninstall(args: &UninstallArgs, paths: &Paths) -> anyhow::Result<String> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    // The plugin file may be gone already: fall back to the absolute path as given.
-    let project = args.target.project()?;
-    let plugins: Vec<(String, String)> = args
-        .plugins
-        .iter()
-        .map(|p| {
-            let p = from_project_variable(p, project.as_deref())?;
-            let path = std::fs::canonicalize(&p).unwrap_or_else(|_| cwd.join(&p));
-            let absolute = path.display().to_string();
-            let written = project
-                .as_deref()
-                .and_then(|dir| from_project_dir(&path, dir))
-                .unwrap_or_else(|| absolute.clone());
-            Ok((absolute, written))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let shown: Vec<&str> = plugins
-        .iter()
-        .map(|(absolute, _)| absolute.as_str())
-        .collect();
-    let file = args.target.settings_file()?;
-    if !file.exists() {
-        return Ok(format!(
-            "{} does not exist: nothing to remove",
-            file.display()
-        ));
-    }
-    let original = file::read(&file)?.unwrap_or_default();
-    let (text, hooks_removed) =
-        apply_uninstall(&original, runs(&plugins)).map_err(|err| refuse(&file, &err))?;
-    let (text, wakes_removed) =
-        apply_uninstall(&text, wakes_for(&plugins)).map_err(|err| refuse(&file, &err))?;
-    let removed = hooks_removed + wakes_removed;
-    if removed == 0 {
-        return Ok(format!(
-            "no hook runs {} in {}: nothing to remove",
-            shown.join(" + "),
-            file.display()
-        ));
-    }
-    let backup = file::backup_path(&file, project.is_some(), &paths.data);
-    let mut out = format!(
-        "removed {removed} hook entr{} for {} from {}",
-        if removed == 1 { "y" } else { "ies" },
-        shown.join(" + "),
-        file.display()
-    );
-    // A project's file left holding nothing goes; a user's own settings file stays.
-    if project.is_some() && file::holds_nothing(&text) {
-        file::remove(&file, &backup)?;
-        out.push_str(", which held nothing else: removed it");
-    } else {
-        file::save(&file, &text, Some(&backup))?;
-    }
-    out.push_str(&format!("\nprevious file kept as {}", backup.display()));
-    Ok(out)
-}
-
 /// Does a settings.json `command` run exactly these plugins, each named by its absolute path or
 /// by the path it is written with (how an installation's entries are recognised, whichever
 /// way an earlier install wrote them)?
-fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
+pub(super) fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
     move |command| {
         plugins_of_command(command).is_some_and(|found| {
             found.len() == plugins.len()
@@ -413,8 +373,9 @@ fn runs(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
 
 /// The entry of a plugin's wake hook (`command`, `fasthooks-host wake`): a Stop hook Claude
 /// Code runs in the background, with room for its wait.
-fn wake_plan(command: String) -> Plan {
+fn wake_plan(command: String, form: exec_form::CommandForm) -> Plan {
     Plan {
+        form,
         entries: vec![Entry {
             event: "Stop".to_owned(),
             matcher: None,
@@ -428,7 +389,7 @@ fn wake_plan(command: String) -> Plan {
 }
 
 /// Is a settings.json `command` the wake hook of one of these plugins (named either way)?
-fn wakes_for(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
+pub(super) fn wakes_for(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
     move |command| {
         crate::install::shell::wake_plugin_of_command(command).is_some_and(|found| {
             plugins
@@ -439,7 +400,7 @@ fn wakes_for(plugins: &[(String, String)]) -> impl Fn(&str) -> bool + '_ {
 }
 
 /// A settings file this edit refuses to touch, named with why.
-fn refuse(file: &std::path::Path, err: &SettingsError) -> anyhow::Error {
+pub(super) fn refuse(file: &std::path::Path, err: &SettingsError) -> anyhow::Error {
     match err {
         SettingsError::InvalidJson { .. } => anyhow!(
             "{} is {err}; fix it or move it away, nothing was changed",

@@ -20,6 +20,7 @@
 use super::checks::check_grants;
 use super::command::{check_expandable, command_line};
 use super::entries_for;
+use super::exec_form::CommandForm;
 use super::settings::{Plan, apply_install};
 use super::shell::shell_quote;
 use crate::cli::PackageArgs;
@@ -138,6 +139,8 @@ fn run_package(args: &PackageArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         .map_or_else(|| HOST_BINARY.to_owned(), shell_quote);
     let plan = Plan {
         command: command_line(&host, &command.to_args(), &expandable),
+        // The Claude Code that installs the package may be older than the exec form.
+        form: CommandForm::Shell,
         entries,
         timeout: args.hook_timeout,
         event_commands: Vec::new(),

@@ -6,10 +6,13 @@
 //!
 //! The settings are shaped
 //! `{"hooks": {"<Event>": [{"matcher": "<m>", "hooks": [{"type": "command", "command": "<c>", "timeout": N}]}]}}`
-//! (`matcher` and `timeout` optional), or with `{"type": "http", "url": "<u>"}` handlers (the
-//! `http` transport). A handler belongs to an installation when its `type` is `"command"` and
-//! the caller's predicate accepts its `command`, or `"http"` and the predicate accepts its
-//! `url`. An installation switching transport has its old handlers replaced by new groups.
+//! (`matcher` and `timeout` optional), with `"args": [...]` beside `command` in the exec form, or
+//! with `{"type": "http", "url": "<u>"}` handlers (the `http` transport). A handler belongs to
+//! an installation when its `type` is `"command"` and the caller's predicate accepts its command
+//! line (in the exec form, `command` and `args` read back as one, see [`super::exec_form`]), or
+//! `"http"` and the predicate accepts its `url`. An installation switching transport has its old
+//! handlers replaced by new groups; one switching between the shell and the exec form is
+//! updated in place.
 //!
 //! - [`apply_install`] updates the first handler of the installation in each wanted event whose
 //!   group has the wanted matcher (it stays where it is), removes every other handler of the
@@ -32,6 +35,7 @@
 //! to a one-line object spreads it over lines (folded back for `timeout`); appending drops blank
 //! lines just inside the brackets; a container a removal empties is written `{}` / `[]`.
 
+use super::exec_form::line_of_exec;
 use super::one_line::append_scalar;
 pub use super::plan::{Entry, Handler, Plan};
 use jsonc_parser::ParseOptions;
@@ -185,12 +189,34 @@ fn string_prop(object: &CstObject, name: &str) -> Option<String> {
 }
 
 fn is_ours_handler(handler: &CstObject, is_ours: &impl Fn(&str) -> bool) -> bool {
-    let key = match string_prop(handler, "type").as_deref() {
-        Some("command") => "command",
-        Some("http") => "url",
+    let named = match string_prop(handler, "type").as_deref() {
+        Some("command") => command_line(handler),
+        Some("http") => string_prop(handler, "url"),
         _ => return false,
     };
-    string_prop(handler, key).is_some_and(|value| is_ours(&value))
+    named.is_some_and(|value| is_ours(&value))
+}
+
+/// The command line a `command` handler runs: `command`, or in the exec form `command` and `args`
+/// read back as one line. `None` for `args` that are not strings (install never writes those).
+fn command_line(handler: &CstObject) -> Option<String> {
+    let command = string_prop(handler, "command")?;
+    match handler.get("args") {
+        None => Some(command),
+        Some(_) => Some(line_of_exec(&command, &string_list(handler, "args")?)),
+    }
+}
+
+/// The decoded strings of the list `object.name`, if it is a list of strings.
+fn string_list(object: &CstObject, name: &str) -> Option<Vec<String>> {
+    let list = object.array_value(name)?;
+    list.elements()
+        .iter()
+        .map(|element| match element {
+            CstNode::Leaf(CstLeafNode::StringLit(lit)) => lit.decoded_value().ok(),
+            _ => None,
+        })
+        .collect()
 }
 
 fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
@@ -208,7 +234,8 @@ fn group_matcher_is(group: &CstObject, wanted: Option<&str>) -> bool {
 /// values that differ. Returns whether anything changed.
 fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
     let mut changed = false;
-    let (key, value) = plan.handler_for(event).key_and_value();
+    let wanted = plan.handler_for(event);
+    let (key, value) = wanted.key_and_value();
     if string_prop(handler, key).as_deref() != Some(value.as_str()) {
         let prop = handler
             .get(key)
@@ -216,6 +243,17 @@ fn update_handler(handler: &CstObject, plan: &Plan, event: &str) -> bool {
         prop.set_value(value.into());
         changed = true;
     }
+    // The exec form's `args`, set, replaced, or (back in the shell form) removed.
+    let had_args = handler.get("args").map(|_| string_list(handler, "args"));
+    match (wanted.args(), handler.get("args")) {
+        (Some(args), _) if had_args == Some(Some(args.to_vec())) => {}
+        (Some(args), None) => append_scalar(handler, "args", string_array(args)),
+        (Some(args), Some(prop)) => prop.set_value(string_array(args)),
+        (None, Some(prop)) => remove_member(prop.into()),
+        (None, None) => {}
+    }
+    changed |= had_args.is_some() != wanted.args().is_some()
+        || had_args.is_some_and(|had| had.as_deref() != wanted.args());
     if plan.async_rewake
         && !matches!(
             handler.get("asyncRewake").and_then(|prop| prop.value()),
@@ -256,7 +294,10 @@ fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
         ("type".to_owned(), wanted.kind().into()),
         (key.to_owned(), value.into()),
     ];
-    if plan.async_rewake && matches!(wanted, Handler::Command(_)) {
+    if let Some(args) = wanted.args() {
+        handler.push(("args".to_owned(), string_array(args)));
+    }
+    if plan.async_rewake && matches!(wanted, Handler::Command(_) | Handler::Exec(_)) {
         handler.push(("asyncRewake".to_owned(), true.into()));
     }
     if let Some(timeout) = plan.timeout {
@@ -271,6 +312,11 @@ fn group_value(entry: &Entry, plan: &Plan) -> CstInputValue {
         CstInputValue::Array(vec![CstInputValue::Object(handler)]),
     ));
     CstInputValue::Object(group)
+}
+
+/// `words` as a JSON list.
+fn string_array(words: &[String]) -> CstInputValue {
+    CstInputValue::Array(words.iter().map(|word| word.clone().into()).collect())
 }
 
 /// Walk the handlers `is_ours` accepts; `keep` may update one in place and keep it, the others

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 // ---- helpers -------------------------------------------------------------------------------
 
+use crate::install::exec_form::CommandForm;
 use crate::install::shell::plugins_of_command as plugins_of;
 
 fn ours(plugins: &[&str]) -> impl Fn(&str) -> bool {
@@ -16,6 +17,7 @@ fn ours(plugins: &[&str]) -> impl Fn(&str) -> bool {
 fn plan(plugin: &str, entries: &[(&str, Option<&str>)]) -> Plan {
     Plan {
         command: format!("/opt/fh/fasthooks-host --plugin {plugin}"),
+        form: CommandForm::Shell,
         entries: entries
             .iter()
             .map(|(event, matcher)| Entry {
@@ -964,4 +966,78 @@ fn an_installation_switches_between_command_and_http_handlers() {
     let back = install(&out, &guard_plan(), guard());
     assert_eq!(value(&back), value(FRESH_GUARD), "{back}");
     assert_eq!(uninstall(&out, guard()).trim(), "{}");
+}
+
+// ---- the exec form -------------------------------------------------------------------------
+
+fn exec_plan() -> Plan {
+    Plan {
+        form: CommandForm::Exec,
+        ..guard_plan()
+    }
+}
+
+#[test]
+fn the_exec_form_writes_command_and_args_and_installing_again_changes_nothing() {
+    let out = install("", &exec_plan(), guard());
+    assert_eq!(
+        value(&out)["hooks"]["PreToolUse"][0]["hooks"][0],
+        json!({"type": "command", "command": "/opt/fh/fasthooks-host", "args": ["--plugin", "/p/guard.wasm"]})
+    );
+    assert_eq!(apply_install(&out, &exec_plan(), guard()).unwrap(), None);
+    assert_eq!(uninstall(&out, guard()), "{}\n");
+}
+
+#[test]
+fn switching_forms_updates_the_entry_in_place_and_switching_back_gives_the_text_back() {
+    let text = "{\n  // mine\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\"matcher\": \"Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \"/opt/fh/fasthooks-host --plugin /p/guard.wasm\", \"timeout\": 5}]}\n    ]\n  }\n}\n";
+    let exec = install(text, &exec_plan(), guard());
+    let handlers = &value(&exec)["hooks"]["PreToolUse"];
+    assert_eq!(handlers.as_array().unwrap().len(), 1, "{exec}");
+    assert_eq!(
+        handlers[0]["hooks"][0],
+        json!({"type": "command", "command": "/opt/fh/fasthooks-host", "timeout": 5, "args": ["--plugin", "/p/guard.wasm"]})
+    );
+    assert!(exec.starts_with("{\n  // mine\n"), "{exec}");
+    assert_eq!(install(&exec, &guard_plan(), guard()), text);
+}
+
+#[test]
+fn changed_grants_replace_the_args() {
+    let exec = install("", &exec_plan(), guard());
+    let granted = Plan {
+        command: "/opt/fh/fasthooks-host --plugin /p/guard.wasm --allow-read \"$CLAUDE_PROJECT_DIR/docs\"".to_owned(),
+        ..exec_plan()
+    };
+    let out = install(&exec, &granted, guard());
+    assert_eq!(
+        value(&out)["hooks"]["PreToolUse"][0]["hooks"][0]["args"],
+        json!([
+            "--plugin",
+            "/p/guard.wasm",
+            "--allow-read",
+            "${CLAUDE_PROJECT_DIR}/docs"
+        ])
+    );
+    assert_eq!(apply_install(&out, &granted, guard()).unwrap(), None);
+}
+
+#[test]
+fn a_line_that_needs_a_shell_keeps_the_shell_form() {
+    let home = Plan {
+        command: "/opt/fh/fasthooks-host --plugin /p/guard.wasm --allow-read \"$HOME/docs\""
+            .to_owned(),
+        ..exec_plan()
+    };
+    let out = install("", &home, guard());
+    assert_eq!(
+        value(&out)["hooks"]["PreToolUse"][0]["hooks"][0],
+        json!({"type": "command", "command": home.command})
+    );
+}
+
+#[test]
+fn args_that_are_not_strings_are_not_an_installation() {
+    let odd = r#"{"hooks": {"PreToolUse": [{"hooks": [{"type": "command", "command": "/opt/fh/fasthooks-host", "args": ["--plugin", 1]}]}]}}"#;
+    assert_eq!(uninstall(odd, guard()), odd);
 }

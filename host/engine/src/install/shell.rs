@@ -20,6 +20,19 @@ pub fn shell_quote(text: &str) -> String {
 /// Split a `sh -c` command into words, undoing quotes and escapes (no expansion). Stops at the
 /// first unquoted `;`, `&`, `|`, `<`, `>` or newline: only the first simple command matters here.
 pub fn shell_words(command: &str) -> Vec<String> {
+    split(command).0.into_iter().map(|word| word.text).collect()
+}
+
+/// One word of a command, and whether the shell expands a `$` in it (one outside single quotes
+/// and not escaped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub expands: bool,
+}
+
+/// [`shell_words`], each marked with whether the shell would expand a `$` in it.
+pub fn marked_words(command: &str) -> Vec<Word> {
     split(command).0
 }
 
@@ -31,9 +44,13 @@ pub fn has_more_than_one_command(command: &str) -> bool {
 }
 
 /// The words of the first simple command, and the text after it (from the operator on).
-fn split(command: &str) -> (Vec<String>, &str) {
+fn split(command: &str) -> (Vec<Word>, &str) {
     let mut words = Vec::new();
-    let mut word: Option<String> = None;
+    let mut word: Option<Word> = None;
+    let new_word = || Word {
+        text: String::new(),
+        expands: false,
+    };
     let mut chars = command.chars();
     while let Some(c) = chars.next() {
         match c {
@@ -46,29 +63,33 @@ fn split(command: &str) -> (Vec<String>, &str) {
                 return (words, &command[at..]);
             }
             '\'' => {
-                let w = word.get_or_insert_with(String::new);
+                let w = word.get_or_insert_with(new_word);
                 for c in chars.by_ref() {
                     if c == '\'' {
                         break;
                     }
-                    w.push(c);
+                    w.text.push(c);
                 }
             }
             '"' => {
-                let w = word.get_or_insert_with(String::new);
+                let w = word.get_or_insert_with(new_word);
                 while let Some(c) = chars.next() {
                     match c {
                         '"' => break,
                         '\\' => match chars.next() {
-                            Some(next @ ('$' | '`' | '"' | '\\')) => w.push(next),
+                            Some(next @ ('$' | '`' | '"' | '\\')) => w.text.push(next),
                             Some('\n') => {}
                             Some(other) => {
-                                w.push('\\');
-                                w.push(other);
+                                w.text.push('\\');
+                                w.text.push(other);
                             }
-                            None => w.push('\\'),
+                            None => w.text.push('\\'),
                         },
-                        other => w.push(other),
+                        '$' => {
+                            w.expands = true;
+                            w.text.push('$');
+                        }
+                        other => w.text.push(other),
                     }
                 }
             }
@@ -76,10 +97,14 @@ fn split(command: &str) -> (Vec<String>, &str) {
                 if let Some(next) = chars.next()
                     && next != '\n'
                 {
-                    word.get_or_insert_with(String::new).push(next);
+                    word.get_or_insert_with(new_word).text.push(next);
                 }
             }
-            other => word.get_or_insert_with(String::new).push(other),
+            other => {
+                let w = word.get_or_insert_with(new_word);
+                w.expands |= other == '$';
+                w.text.push(other);
+            }
         }
     }
     words.extend(word);

@@ -12,13 +12,14 @@
 //!   hook as a non-blocking error and goes on without it. An install with `--fail-closed`
 //!   keeps the command transport, and says so; so does one with `--allow-env` (an `http` hook
 //!   runs in the daemon, which does not see the session's environment).
-//! - It is per machine (a port here, absolute paths): `--local` or `--user`, never a
-//!   project's committed settings.
+//! - It is per machine (a port here, absolute paths, a signature made with this home's key,
+//!   [`fasthooks_ipc::http_key`]): `--local` or `--user`, never a project's committed settings.
 
 use super::settings::Entry;
 use crate::cli::Target;
 use anyhow::anyhow;
 use fasthooks_ipc::http_hook::{self, DEFAULT_PORT};
+use fasthooks_ipc::http_key::UrlKey;
 use fasthooks_ipc::wire::{Reply, Request};
 use fasthooks_ipc::{Grant, HookCommand, Paths, client};
 use std::path::Path;
@@ -92,17 +93,34 @@ pub fn port(given: Option<u16>, paths: &Paths) -> anyhow::Result<u16> {
     Ok(set.unwrap_or(DEFAULT_PORT))
 }
 
+/// Refuse a port another user listens on: Claude Code would post this user's events there and
+/// take that user's answers. Checked before anything is written.
+pub fn refuse_foreign_port(port: u16) -> anyhow::Result<()> {
+    let me = fasthooks_ipc::private::current_uid();
+    let owners = fasthooks_ipc::loopback::tcp_listener_owners(port).unwrap_or_default();
+    match owners.into_iter().find(|&uid| uid != me) {
+        Some(uid) => Err(anyhow!(
+            "127.0.0.1:{port} is held by uid {uid}, another user: Claude Code would send them your \
+             hook events and take their answers; nothing was written. Pick another port \
+             (--http-port N), or find the process (`ss -ltnp 'sport = :{port}'`)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The URL of each entry that becomes an `http` hook (SessionEnd's with the deadline that fits
-/// its budget, as its command would have).
+/// its budget, as its command would have), signed with this home's key (made now if need be).
 pub fn urls(
+    paths: &Paths,
     port: u16,
     entries: &[Entry],
     command: &HookCommand,
     home_words: &[String],
     hook_timeout: Option<u64>,
-) -> Vec<(String, String)> {
+) -> anyhow::Result<Vec<(String, String)>> {
+    let key = UrlKey::load_or_create(paths).map_err(|err| anyhow!(err))?;
     let words = |command: &HookCommand| [command.to_args(), home_words.to_vec()].concat();
-    entries
+    let urls = entries
         .iter()
         .filter(|e| !COMMAND_ONLY.contains(&e.event.as_str()))
         .map(|entry| {
@@ -112,9 +130,13 @@ pub fn urls(
             {
                 command.deadline_ms = Some(deadline);
             }
-            (entry.event.clone(), http_hook::url(port, &words(&command)))
+            (
+                entry.event.clone(),
+                http_hook::url(port, &words(&command), &key),
+            )
         })
-        .collect()
+        .collect();
+    Ok(urls)
 }
 
 /// Keep the port for this home's daemons and make sure one serves it now; what to tell the
