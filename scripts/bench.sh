@@ -8,7 +8,9 @@
 #  2. durable background task throughput vs the raw "fresh instance + call" rate, and the
 #     wake-up latency of a waiter after its task completes;
 #  3. the daemon's memory with every example plugin loaded, compiled in a child process (the
-#     default) vs compiled in the daemon itself, and on a warm cache.
+#     default) vs compiled in the daemon itself, and on a warm cache;
+#  4. the first hook after a rebuild per language (Rust, Python, JavaScript), compiled by
+#     Cranelift vs Winch, and how much slower Winch's code answers once warm.
 # Everything it prints is also written to bench/RESULTS.md, with the machine and the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,10 +61,14 @@ shell_hook='input=$(cat); case "$input" in *"rm -rf /"*) echo "{\"decision\":\"b
   -- "$venv/bin/python" "$PWD/bench/hooks/fasthooks_deny.py"
 echo "-- the http transport (no process per hook: Claude Code posts to the daemon)"
 http_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-mkdir -p "$FASTHOOKS_HOME/data"
-echo "$http_port" > "$FASTHOOKS_HOME/data/http-port"
-"$host" daemon start
-./target/release/http_roundtrip --iterations "$iterations" "$event" "http://127.0.0.1:$http_port/hook?plugin=$guard"
+# The URL as install writes it (signed with this home's key), into a scratch project.
+http_project="$FASTHOOKS_HOME/http-project"
+mkdir -p "$http_project"
+"$host" install --plugin "$guard" --local --transport http --http-port "$http_port" \
+  --project-dir "$http_project" >/dev/null
+http_url="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hooks"]["PreToolUse"][0]["hooks"][0]["url"])' \
+  "$http_project/.claude/settings.local.json")"
+./target/release/http_roundtrip --iterations "$iterations" "$event" "$http_url"
 rm "$FASTHOOKS_HOME/data/http-port"
 "$host" daemon stop >/dev/null
 echo "-- in-process (the engine alone, as in the fallback path)"
@@ -109,6 +115,40 @@ echo "   compiled in the daemon (baseline): $(mib "$in_daemon") ($(mib "$in_daem
 echo "   compiled in a child process:       $(mib "$child") ($(mib "$child_anon")): $(ratio "$child" "$in_daemon")x the baseline ($(ratio "$child_anon" "$in_daemon_anon")x private), first hook ${child_s} s ($(ratio "$child_s" "$in_daemon_s")x)"
 echo "   a daemon on the warm cache:        $(mib "$warm") ($(mib "$warm_anon")) after the same hook, which loads only the plugins"
 echo "                                      subscribed to SessionStart; first hook ${warm_s} s"
+
+echo
+echo "== 4. first hook after a rebuild, per language: Cranelift (the default) vs Winch"
+echo "   (FASTHOOKS_COMPILER=winch, wasmtime's baseline compiler: what a first tier would give),"
+echo "   each on a cold cache (the compile in a child process included), then the same hook warm"
+write_event="$(mktemp)"
+cat > "$write_event" <<'JSON'
+{"session_id":"bench","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"/tmp/a.py","content":"AKIAABCDEFGHIJKLMNOP = 1\n"},"tool_use_id":"t","transcript_path":"/tmp/bench.jsonl"}
+JSON
+first_hook() { # HOME COMPILER PLUGIN EVENT_FILE → seconds
+  local started ended
+  started="$(date +%s.%N)"
+  FASTHOOKS_HOME="$1" FASTHOOKS_COMPILER="$2" "$host" --plugin "$3" <"$4" >/dev/null 2>&1 || true
+  ended="$(date +%s.%N)"
+  awk -v a="$started" -v b="$ended" 'BEGIN {printf "%.2f", b - a}'
+}
+for language in "rust guard $event" "python secrets-py $write_event" "javascript commit-style-js $event"; do
+  read -r lang name hook_event <<<"$language"
+  plugin="$PWD/target/plugins/$name.wasm"
+  cranelift_home="$FASTHOOKS_HOME/tier-cranelift-$name"
+  winch_home="$FASTHOOKS_HOME/tier-winch-$name"
+  mkdir -p "$cranelift_home" "$winch_home"
+  cranelift_s="$(first_hook "$cranelift_home" cranelift "$plugin" "$hook_event")"
+  winch_s="$(first_hook "$winch_home" winch "$plugin" "$hook_event")"
+  echo "   $lang ($name): first hook Cranelift ${cranelift_s} s, Winch ${winch_s} s ($(awk -v a="$winch_s" -v b="$cranelift_s" 'BEGIN {printf "%.2f", a / b}')x)"
+  warm="$(./target/release/roundtrip --iterations 100 "$hook_event" \
+    -- "$host" --home "$cranelift_home" --plugin "$plugin" \
+    -- env FASTHOOKS_COMPILER=winch "$host" --home "$winch_home" --plugin "$plugin" | tail -1)"
+  warm="${warm#command 2 takes }"
+  echo "     warm: the hook on Winch's code takes ${warm% as long as command 1} as long as on Cranelift's"
+  FASTHOOKS_HOME="$cranelift_home" "$host" daemon stop >/dev/null 2>&1 || true
+  FASTHOOKS_HOME="$winch_home" "$host" daemon stop >/dev/null 2>&1 || true
+done
+rm -f "$write_event"
 
 # bench/RESULTS.md: this run, as printed, with what it ran on.
 exec 1>&3 3>&-

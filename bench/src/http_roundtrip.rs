@@ -82,6 +82,11 @@ fn main() {
         "  output: {status}, body {:?}",
         String::from_utf8_lossy(&body).trim()
     );
+    // A refusal is fast too: only an answered hook is worth timing.
+    if status != 200 {
+        eprintln!("http_roundtrip: the daemon answered {status}, not 200: nothing measured");
+        std::process::exit(1);
+    }
     for _ in 0..20 {
         post(&mut kept, &request);
         post(&mut connect(), &request);

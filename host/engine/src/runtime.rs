@@ -8,6 +8,9 @@
 //!   looping plugin is stopped and how a running task is cancelled.
 //! - No wasmtime on-disk cache: compiled code is cached by `compile_cache` under the host's own
 //!   directory, keyed by the plugin's SHA-256 and this engine's compatibility hash.
+//! - Cranelift compiles. `FASTHOOKS_COMPILER=winch` ([`COMPILER_ENV`]) picks Winch, wasmtime's
+//!   baseline compiler, instead: `scripts/bench.sh` section 4 measures what a first tier would
+//!   give (compile time against the speed of the code); code is cached per compiler.
 
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
@@ -54,6 +57,13 @@ impl EngineSettings {
     }
 }
 
+/// The compiler the engine uses: `winch`, or Cranelift (anything else, or unset).
+pub const COMPILER_ENV: &str = "FASTHOOKS_COMPILER";
+
+fn winch_asked() -> bool {
+    std::env::var(COMPILER_ENV).is_ok_and(|name| name == "winch")
+}
+
 pub fn new_engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
     let instances = settings.concurrent_instances.max(1);
     let mut pool = PoolingAllocationConfig::new();
@@ -83,6 +93,9 @@ pub fn new_engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .wasm_backtrace_max_frames(None)
         .parallel_compilation(true)
         .max_wasm_stack(1 << 20);
+    if winch_asked() {
+        config.strategy(wasmtime::Strategy::Winch);
+    }
     Engine::new(&config)
 }
 
@@ -94,6 +107,9 @@ pub fn compatibility_key(engine: &Engine) -> String {
     engine.precompile_compatibility_hash().hash(&mut feed);
     let mut digest = feed.0;
     digest.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if winch_asked() {
+        digest.update(b"winch");
+    }
     format!("{:x}", digest.finalize())[..16].to_owned()
 }
 
