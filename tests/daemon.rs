@@ -135,16 +135,39 @@ fn an_idle_daemon_exits_by_itself() {
     assert_eq!(status(&home).0, 3);
 }
 
-#[test]
-fn a_rebuilt_engine_replaces_the_running_daemon() {
-    let home = Home::new();
-    // An installation of our own, so it can be "upgraded" without touching target/.
+/// An installation of the binaries of our own in `home`, so it can be "upgraded" without
+/// touching target/.
+fn own_binaries(home: &Home) -> std::path::PathBuf {
     let bin = home.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let host = fasthooks_e2e::host_binary();
     for name in ["fasthooks-host", "fasthooks-engine"] {
         std::fs::copy(host.with_file_name(name), bin.join(name)).unwrap();
     }
+    bin
+}
+
+/// "Upgrade": a new engine file (new build identity), same version.
+fn upgrade(bin: &Path) {
+    let engine = bin.join("fasthooks-engine");
+    let bytes = std::fs::read(&engine).unwrap();
+    std::fs::remove_file(&engine).unwrap();
+    std::fs::write(&engine, bytes).unwrap();
+    // A different modification time makes it a different build, whatever the clock's step.
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&engine)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_rebuilt_engine_replaces_the_running_daemon() {
+    let home = Home::new();
+    let bin = own_binaries(&home);
     let hook = |home: &Home| {
         let mut command = std::process::Command::new(bin.join("fasthooks-host"));
         command
@@ -164,20 +187,7 @@ fn a_rebuilt_engine_replaces_the_running_daemon() {
     let before = daemons_of(home.path());
     assert_eq!(before.len(), 1);
 
-    // "Upgrade": a new engine file (new build identity), same version.
-    let engine = bin.join("fasthooks-engine");
-    let bytes = std::fs::read(&engine).unwrap();
-    std::fs::remove_file(&engine).unwrap();
-    std::fs::write(&engine, bytes).unwrap();
-    // A different modification time makes it a different build, whatever the clock's step.
-    let later = std::time::SystemTime::now() + Duration::from_secs(5);
-    std::fs::File::options()
-        .write(true)
-        .open(&engine)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
-    std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755)).unwrap();
+    upgrade(&bin);
 
     let second = hook(&home);
     assert_eq!(second.code, 0, "{}", second.stderr);
@@ -193,6 +203,67 @@ fn a_rebuilt_engine_replaces_the_running_daemon() {
     let after = daemons_of(home.path());
     assert_eq!(after.len(), 1, "exactly one daemon after the upgrade");
     assert_ne!(before, after, "the old daemon was replaced");
+}
+
+/// The inode of the socket listening on 127.0.0.1:`port`, from /proc/net/tcp.
+fn listener_inode(port: u16) -> Option<String> {
+    let local = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (fields[1] == local && fields[3] == "0A").then(|| fields[9].to_owned())
+    })
+}
+
+/// A daemon replaced by a newer build hands its `http` socket to the new one: the very same
+/// socket listens before and after (never closed, so never free for another user to take), and
+/// the new daemon answers on it.
+#[test]
+fn a_replacing_daemon_takes_over_the_http_port_without_letting_it_go() {
+    use fasthooks_e2e::hook_post::{free_port, post, signed_path};
+    let home = Home::new();
+    let bin = own_binaries(&home);
+    let port = free_port();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    std::fs::write(home.path().join("data/http-port"), format!("{port}\n")).unwrap();
+    let hook = || {
+        let mut command = std::process::Command::new(bin.join("fasthooks-host"));
+        command
+            .env("FASTHOOKS_HOME", home.path())
+            .args(["--plugin", &guard()]);
+        fasthooks_e2e::run_command(
+            &mut command,
+            bash_event("rm -rf /").to_string().as_bytes(),
+            Duration::from_secs(30),
+        )
+    };
+    assert_eq!(hook().code, 0);
+    let before = daemons_of(home.path());
+    let socket = listener_inode(port).expect("the daemon listens on the http port");
+    let path = signed_path(home.path(), &format!("plugin={}", guard()));
+    let event = bash_event("rm -rf /").to_string();
+    assert!(post(port, &path, &[], &event).body.contains("deny"));
+
+    upgrade(&bin);
+    let second = hook();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let after = daemons_of(home.path());
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_ne!(before, after, "the old daemon was replaced");
+    assert_eq!(
+        listener_inode(port).as_ref(),
+        Some(&socket),
+        "the same listening socket, handed over: {}",
+        home.log()
+    );
+    let answered = post(port, &path, &[], &event);
+    assert!(answered.body.contains("deny"), "{answered:?}");
+    assert!(
+        home.log()
+            .contains("handed the http port to the next daemon"),
+        "{}",
+        home.log()
+    );
 }
 
 #[test]

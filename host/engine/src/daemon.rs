@@ -19,7 +19,7 @@
 
 use crate::dispatch::Dispatcher;
 use crate::hook_threads::HookThreads;
-use crate::http_hooks::{ListenError, PortHealth};
+use crate::http_port::PortHealth;
 use crate::plugin::PluginLoader;
 use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
@@ -188,6 +188,11 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     // One daemon: if the lock is held, either a live daemon answers (we are not needed), or the
     // holder is on its way out: a daemon stopping, or a hook run in-process finishing its tasks
     // (for at most its deadline). Wait for it, then take over its queue.
+    // A daemon replaced by a newer build offers its http socket before it lets the store go.
+    let configured_http = fasthooks_ipc::http_hook::configured_port(paths)
+        .ok()
+        .flatten();
+    let handed_over = configured_http.and_then(|port| crate::http_handoff::take(paths, port));
     let socket = paths.socket();
     let owner = StoreOwner::take_within(&paths.data, OWNER_WAIT, || {
         UnixStream::connect(&socket).is_ok()
@@ -196,11 +201,12 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     let Some(owner) = owner else {
         return Ok(());
     };
-    // The `http` port first: the daemon this one takes over from has just let it go.
-    let bound_early = fasthooks_ipc::http_hook::configured_port(paths)
-        .ok()
-        .flatten()
-        .and_then(|port| Some((port, crate::http_hooks::bind(port).ok()?)));
+    // The `http` port first: the one the daemon this one replaces handed over, or bound now
+    // (the daemon before has just let it go).
+    let bound_early = configured_http.and_then(|port| {
+        let socket = handed_over.or_else(|| crate::http_hooks::bind(port).ok())?;
+        Some((port, socket))
+    });
 
     let engine = new_engine(EngineSettings::for_daemon())
         .map_err(|err| anyhow::anyhow!("cannot start the WebAssembly engine: {err:#}"))?;
@@ -310,6 +316,8 @@ impl Daemon {
             // is answered like one from this build.
             let hook = matches!(envelope.request, Request::Hook { .. });
             if hook && envelope.client.supersedes(&self.identity) {
+                // The http port goes to the successor still open: it is never free between us.
+                let offer = self.offer_http();
                 let _ = ipc::write_frame(
                     &mut stream,
                     &Reply::Replaced {
@@ -317,7 +325,7 @@ impl Daemon {
                     },
                 );
                 tracing::info!(client = ?envelope.client, "replaced by a newer fasthooks-host");
-                self.shut_down(1);
+                self.shut_down(1, offer);
                 return;
             }
             let admin = matches!(
@@ -346,7 +354,7 @@ impl Daemon {
                 }
                 let rendered = self.run_hook(&request, event.as_bytes());
                 let health = self.http.lock().unwrap().health.clone();
-                Reply::Hook(crate::http_hooks::at_session_start(
+                Reply::Hook(crate::http_port::at_session_start(
                     rendered,
                     event.as_bytes(),
                     &health,
@@ -391,7 +399,7 @@ impl Daemon {
             }
             Request::Stop => {
                 let _ = ipc::write_frame(&mut stream, &Reply::Stopping);
-                self.shut_down(1);
+                self.shut_down(1, None);
                 return;
             }
         };
@@ -418,7 +426,6 @@ impl Daemon {
         let wanted = fasthooks_ipc::http_hook::configured_port(&self.paths);
         let mut http = self.http.lock().unwrap();
         let serving = http.listener.as_ref().map(|l| l.port);
-        let me = fasthooks_ipc::private::current_uid();
         let (error, health) = match wanted {
             Err(why) => (Some(why.clone()), PortHealth::Down(why)),
             Ok(port) if port == serving => (None, PortHealth::Fine),
@@ -441,18 +448,7 @@ impl Daemon {
                         http.listener = Some(listener);
                         (None, PortHealth::Fine)
                     }
-                    Err(ListenError::Taken {
-                        port,
-                        holder: Some(uid),
-                    }) if uid != me => {
-                        let health = PortHealth::Foreign { port, uid };
-                        let err = ListenError::Taken {
-                            port,
-                            holder: Some(uid),
-                        };
-                        (Some(err.to_string()), health)
-                    }
-                    Err(err) => (Some(err.to_string()), PortHealth::Down(err.to_string())),
+                    Err(err) => (Some(err.to_string()), PortHealth::of_listen_error(&err)),
                 }
             }
         };
@@ -512,7 +508,8 @@ impl Daemon {
     /// Stop for good: no new connections, hooks in flight answered (for up to a few seconds),
     /// running tasks back to the queue, store committed. `callers` is how many connections are
     /// the ones asking (a stop or replace request holds one itself).
-    fn shut_down(&self, callers: usize) {
+    /// An `offer` of the http port is waited for before the process exits.
+    fn shut_down(&self, callers: usize, offer: Option<crate::http_handoff::Offer>) {
         if self.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -522,8 +519,20 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(5));
         }
         self.tasks.stop(Duration::from_secs(5));
+        if let Some(offer) = offer {
+            offer.wait();
+        }
         tracing::info!(pid = std::process::id(), "daemon stopped");
         std::process::exit(0);
+    }
+
+    /// Stop serving `http` hooks and offer the still open port to the next daemon.
+    fn offer_http(&self) -> Option<crate::http_handoff::Offer> {
+        let listener = self.http.lock().unwrap().listener.take()?;
+        let socket = listener.take_back()?;
+        crate::http_handoff::offer(&self.paths, socket)
+            .map_err(|err| tracing::warn!("cannot offer the http port to the next daemon: {err}"))
+            .ok()
     }
 
     /// The socket went (or another file took its place): listen on a fresh one.
@@ -573,7 +582,7 @@ impl Daemon {
                 self.touch();
             } else if self.idle_timeout().is_some_and(|limit| idle_for >= limit) {
                 tracing::info!(idle_secs = idle_for.as_secs(), "idle: exiting");
-                self.shut_down(0);
+                self.shut_down(0, None);
             }
         }
     }

@@ -36,102 +36,6 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// What became of the `http` port, as a SessionStart hook tells the user.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum PortHealth {
-    /// No `http` transport configured, or this user's daemon serves it.
-    #[default]
-    Fine,
-    /// Nobody of this user serves it: `http` hooks fail, and Claude Code goes on without them.
-    Down(String),
-    /// Another user listens there: Claude Code would send them every `http` event (prompts,
-    /// tool inputs, file contents) and take their answers (an allowed tool call, added context).
-    Foreign { port: u16, uid: u32 },
-}
-
-impl PortHealth {
-    /// Asked of the kernel now (for a hook run without the daemon).
-    pub fn probe(paths: &Paths) -> PortHealth {
-        let port = match fasthooks_ipc::http_hook::configured_port(paths) {
-            Ok(Some(port)) => port,
-            Ok(None) => return PortHealth::Fine,
-            Err(why) => return PortHealth::Down(why),
-        };
-        let me = fasthooks_ipc::private::current_uid();
-        match fasthooks_ipc::loopback::tcp_listener_owners(port) {
-            Ok(owners) => match owners.iter().find(|&&uid| uid != me) {
-                Some(&uid) => PortHealth::Foreign { port, uid },
-                None if owners.is_empty() => PortHealth::Down(format!(
-                    "nobody serves 127.0.0.1:{port}: the daemon is not running"
-                )),
-                None => PortHealth::Fine,
-            },
-            Err(err) => PortHealth::Down(format!("cannot tell who holds 127.0.0.1:{port}: {err}")),
-        }
-    }
-
-    /// The line that says what is wrong, if anything.
-    fn line(&self) -> Option<String> {
-        match self {
-            PortHealth::Fine => None,
-            PortHealth::Down(why) => Some(format!(
-                "fasthooks-host: http hooks will fail (Claude Code goes on without them): {why}"
-            )),
-            PortHealth::Foreign { port, uid } => Some(format!(
-                "fasthooks-host: 127.0.0.1:{port}, where this session's http hooks go, is held by \
-                 uid {uid}, another user: Claude Code sends them your hook events and takes \
-                 their answers. End this session now; find the process (`ss -ltnp 'sport = \
-                 :{port}'`), or move to another port (`fasthooks-host install --transport http \
-                 --http-port N`), or back to `--transport command`"
-            )),
-        }
-    }
-}
-
-/// A SessionStart hook's answer, told what became of the `http` port (the SessionStart command
-/// entry of an `http` install exists for this): unchanged when all is well; a `systemMessage`
-/// when the port is not served. When another user holds it, the answer is that message alone,
-/// with `continue: false`, whatever the plugins said. (Claude Code 2.1.197 does not end a
-/// session for a SessionStart's `continue: false`: the message asks the user to.)
-pub fn at_session_start(rendered: Rendered, event: &[u8], health: &PortHealth) -> Rendered {
-    let Some(line) = health.line() else {
-        return rendered;
-    };
-    let is_session_start = serde_json::from_slice::<serde_json::Value>(event)
-        .ok()
-        .is_some_and(|e| e["hook_event_name"] == "SessionStart");
-    if !is_session_start {
-        return rendered;
-    }
-    if matches!(health, PortHealth::Foreign { .. }) {
-        tracing::error!("{line}");
-        let stop = serde_json::json!({
-            "continue": false,
-            "stopReason": line,
-            "systemMessage": line,
-        });
-        return Rendered {
-            stdout: stop.to_string(),
-            stderr: String::new(),
-            exit_code: 0,
-        };
-    }
-    if rendered.exit_code != 0 {
-        return rendered;
-    }
-    let mut output: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&rendered.stdout).unwrap_or_default();
-    let message = match output.get("systemMessage").and_then(|m| m.as_str()) {
-        Some(said) => format!("{said}\n{line}"),
-        None => line,
-    };
-    output.insert("systemMessage".into(), message.into());
-    Rendered {
-        stdout: serde_json::Value::Object(output).to_string(),
-        ..rendered
-    }
-}
-
 /// What serves a hook once it has been let in: the daemon, on its hook threads.
 pub trait HookRunner: Send + Sync + 'static {
     fn run_hook(&self, request: HookRequest, event: Vec<u8>, answer: oneshot::Sender<Rendered>);
@@ -177,10 +81,27 @@ impl RefusalLog {
 /// refused ones included) are not dropped by the kernel.
 const BACKLOG: i32 = 4096;
 
-/// A running `http` listener; dropping it stops accepting.
+/// A running `http` listener; dropping it stops accepting (and closes the port).
 pub struct HttpListener {
     pub port: u16,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<TakeBack>>,
+}
+
+/// Where the accept loop gives its listening socket back when asked to stop that way.
+type TakeBack = std::sync::mpsc::Sender<std::net::TcpListener>;
+
+/// How long the connections being served get to finish once the listener is taken back.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl HttpListener {
+    /// Stop accepting and take the listening socket back, still open (connections that arrive
+    /// now wait in its queue), to hand it to the next daemon. Requests being served are
+    /// answered; idle kept-alive connections are closed.
+    pub fn take_back(mut self) -> Option<std::net::TcpListener> {
+        let (reply, socket) = std::sync::mpsc::channel();
+        self.stop.take()?.send(reply).ok()?;
+        socket.recv_timeout(std::time::Duration::from_secs(2)).ok()
+    }
 }
 
 /// Why the `http` transport is not served.
@@ -229,7 +150,7 @@ pub fn serve(
     if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } != 0 {
         return Err(io_error(std::io::Error::last_os_error()));
     }
-    let (stop, stopped) = oneshot::channel();
+    let (stop, stopped) = oneshot::channel::<TakeBack>();
     let server = Arc::new(Server {
         port,
         home: paths.clone(),
@@ -242,6 +163,7 @@ pub fn serve(
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
+        .enable_time()
         .build()
         .map_err(io_error)?;
     std::thread::Builder::new()
@@ -249,7 +171,10 @@ pub fn serve(
         .spawn(move || runtime.block_on(server.accept_loop(listener, stopped)))
         .map_err(io_error)?;
     tracing::info!(%address, "serving http hooks");
-    Ok(HttpListener { port, _stop: stop })
+    Ok(HttpListener {
+        port,
+        stop: Some(stop),
+    })
 }
 
 struct Server {
@@ -324,7 +249,7 @@ impl Server {
     async fn accept_loop(
         self: Arc<Self>,
         listener: std::net::TcpListener,
-        mut stopped: oneshot::Receiver<()>,
+        mut stopped: oneshot::Receiver<TakeBack>,
     ) {
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(listener) => listener,
@@ -333,10 +258,11 @@ impl Server {
                 return;
             }
         };
-        loop {
+        let (draining, drain) = tokio::sync::watch::channel(false);
+        let take_back = loop {
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
-                _ = &mut stopped => break,
+                stop = &mut stopped => break stop.ok(),
             };
             let Ok((stream, peer)) = accepted else {
                 continue;
@@ -350,6 +276,7 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let server = self.clone();
+            let mut drain = drain.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| {
                     let server = server.clone();
@@ -357,11 +284,35 @@ impl Server {
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service);
-                let _ = connection.await;
+                let mut connection = std::pin::pin!(connection);
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    _ = drain.changed() => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    }
+                }
                 drop(permit);
             });
+        };
+        let Some(reply) = take_back else {
+            tracing::info!(port = self.port, "stopped serving http hooks");
+            return;
+        };
+        match listener.into_std() {
+            Ok(socket) => {
+                let _ = reply.send(socket);
+            }
+            Err(err) => tracing::error!("cannot take the http socket back: {err}"),
         }
-        tracing::info!(port = self.port, "stopped serving http hooks");
+        // What is being answered is answered (within a bound); idle connections close.
+        let _ = draining.send(true);
+        let all = MAX_CONNECTIONS as u32;
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.connections.acquire_many(all)).await;
+        tracing::info!(
+            port = self.port,
+            "stopped serving http hooks: the port was handed on"
+        );
     }
 
     /// Is the other end of this connection a process of this user? Asked of the kernel.

@@ -35,8 +35,8 @@ pub fn run_hook(args: &HookArgs, matches: &ArgMatches) -> ExitCode {
     drop(watchdog);
     // No daemon here: who holds the `http` port is asked of the kernel.
     if std::str::from_utf8(&stdin).is_ok_and(|e| e.contains("SessionStart")) {
-        let health = crate::http_hooks::PortHealth::probe(&paths);
-        rendered = crate::http_hooks::at_session_start(rendered, &stdin, &health);
+        let health = crate::http_port::PortHealth::probe(&paths);
+        rendered = crate::http_port::at_session_start(rendered, &stdin, &health);
     }
     if let Some(why) = std::env::var_os(FALLBACK_NOTE_ENV) {
         let why = why.to_string_lossy();

@@ -34,6 +34,8 @@
 //! Around it:
 //! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
 //!   [`http_hooks`]: the same daemon answering Claude Code `http` hooks on loopback;
+//!   [`http_handoff`]: its listening socket handed to the daemon that replaces it;
+//!   [`http_port`]: who holds the port, as the SessionStart hook tells the user;
 //!   [`hook_threads`]: the threads both run hooks on;
 //!   [`inline`]: the same hook in this process, with its watchdog.
 //! - [`doctor`]: an installation checked end to end; [`stats`]: the daemon's per-plugin,
@@ -60,7 +62,9 @@ pub mod dispatch;
 pub mod doctor;
 pub mod hook_threads;
 pub mod host;
+pub mod http_handoff;
 pub mod http_hooks;
+pub mod http_port;
 pub mod info;
 pub mod inline;
 pub mod inspect;

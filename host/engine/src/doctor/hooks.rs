@@ -308,8 +308,8 @@ fn check_http_port(report: &mut Report, paths: &Paths, at: &str, url: &str) {
                 status.http_error.unwrap_or_else(|| "it predates the http transport: `fasthooks-host daemon stop`".into())
             ),
         ),
-        _ => match crate::http_hooks::PortHealth::probe(paths) {
-            crate::http_hooks::PortHealth::Foreign { uid, .. } => report.say(
+        _ => match crate::http_port::PortHealth::probe(paths) {
+            crate::http_port::PortHealth::Foreign { uid, .. } => report.say(
                 Level::Problem,
                 format!(
                     "{at}: 127.0.0.1:{port} is held by uid {uid}, another user: Claude Code would send them this hook's events and take their answers; find the process (`ss -ltnp 'sport = :{port}'`) or install again with --http-port N"
