@@ -204,6 +204,10 @@ fn two_plugins_installed_side_by_side_both_act() {
         .map(|event| handler_text(&settings["hooks"][event][0]["hooks"][0]))
         .collect();
     assert!(commands[0].contains("guard.wasm") && commands[1].contains("house-rules.wasm"));
+    assert!(
+        settings["hooks"]["PreToolUse"][0]["hooks"][0]["args"].is_array(),
+        "this CLI says it runs the exec form, which install then writes: {settings}"
+    );
 
     world.claude("install the tool", &["--allowedTools", "Bash"]);
 

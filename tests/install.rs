@@ -192,7 +192,8 @@ fn install_writes_the_events_and_matchers_from_describe() {
     let setup = Setup::new();
     let out = setup.ok(&["install", "--plugin", &plugin_path("house-rules")]);
     assert!(out.contains("installed house-rules"), "{out}");
-    let handler = json!([{"type": "command", "command": host_path(), "args": ["--plugin", plugin_path("house-rules")]}]);
+    let command = format!("{} --plugin {}", host_path(), plugin_path("house-rules"));
+    let handler = json!([{"type": "command", "command": command}]);
     assert_eq!(
         setup.settings(),
         json!({"hooks": {
@@ -221,22 +222,32 @@ fn install_writes_the_events_and_matchers_from_describe() {
 #[test]
 fn the_written_command_runs_the_plugin() {
     let setup = Setup::new();
-    setup.ok(&["install", "--plugin", &plugin_path("guard")]);
-    let settings = setup.settings();
-    let group = &settings["hooks"]["PreToolUse"][0];
-    assert_eq!(group["matcher"], "Bash");
-    let handler = &group["hooks"][0];
-    assert!(
-        handler["args"].is_array(),
-        "the exec form: no shell between Claude Code and the host: {handler}"
-    );
-    // As Claude Code runs it: no shell, the event on stdin, from the project directory.
-    let run = as_claude_code_runs(&setup, handler, &setup.project(), &[], "rm -rf /");
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(
-        run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
-        "deny"
-    );
+    // No claude on PATH to ask: the shell form, which every Claude Code runs; asked for, the
+    // exec form. Each runs as Claude Code runs it (`sh -c`, or no shell), the event on stdin,
+    // from the project directory.
+    let out = setup.ok(&["install", "--plugin", &plugin_path("guard")]);
+    assert!(out.contains("no claude on PATH told its version"), "{out}");
+    for form in ["shell", "exec"] {
+        setup.ok(&[
+            "install",
+            "--plugin",
+            &plugin_path("guard"),
+            "--command-form",
+            form,
+        ]);
+        let settings = setup.settings();
+        let group = &settings["hooks"]["PreToolUse"][0];
+        assert_eq!(group["matcher"], "Bash");
+        let handler = &group["hooks"][0];
+        assert_eq!(handler["args"].is_array(), form == "exec", "{handler}");
+        let run = as_claude_code_runs(&setup, handler, &setup.project(), &[], "rm -rf /");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout_json()["hookSpecificOutput"]["permissionDecision"],
+            "deny",
+            "{form}"
+        );
+    }
 }
 
 #[test]
@@ -260,6 +271,8 @@ fn grants_and_limits_are_carried_into_the_command() {
         "--fail-closed",
         "--timeout-ms",
         "500",
+        "--command-form",
+        "exec",
     ]);
     assert!(
         out.contains("note: .claude/ and .git/ inside $CLAUDE_PROJECT_DIR stay read-only"),
@@ -321,7 +334,7 @@ fn a_grant_to_write_claude_and_git_is_installed_with_a_warning() {
     let settings = setup.settings();
     let command = command_of(&settings, "PreToolUse");
     assert!(
-        command.ends_with("--allow-write ${CLAUDE_PROJECT_DIR} --allow-write-claude-and-git"),
+        command.ends_with("--allow-write \"$CLAUDE_PROJECT_DIR\" --allow-write-claude-and-git"),
         "{command}"
     );
 }
@@ -787,7 +800,13 @@ fn a_project_install_runs_in_every_clone_of_the_project() {
     let path = binaries_on_path(setup.dir.path());
     let mut install = setup.fasthooks.command();
     install
-        .args(["install", "--plugin", "hooks/guard.wasm"])
+        .args([
+            "install",
+            "--plugin",
+            "hooks/guard.wasm",
+            "--command-form",
+            "exec",
+        ])
         .current_dir(&project)
         .env("HOME", setup.home())
         .env("PATH", &path);
@@ -850,7 +869,7 @@ fn a_plugin_named_from_the_project_dir_is_the_projects_file() {
         assert_eq!(out.code, 0, "{given}: {}", out.stderr);
         assert!(
             command_of(&setup.settings(), "PreToolUse")
-                .ends_with(" --plugin ${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"),
+                .ends_with(" --plugin \"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
             "{}",
             setup.settings_text()
         );
@@ -905,7 +924,7 @@ fn reinstalling_over_an_absolute_entry_replaces_it_with_the_portable_one() {
     );
     assert!(
         command_of(&setup.settings(), "PreToolUse")
-            .contains(" ${CLAUDE_PROJECT_DIR}/hooks/guard.wasm"),
+            .contains("\"$CLAUDE_PROJECT_DIR/hooks/guard.wasm\""),
         "{groups}"
     );
 }
@@ -1188,9 +1207,10 @@ fn doctor_names_a_task_store_it_cannot_read() {
 }
 
 /// The form install writes follows the `claude` on PATH: one older than 2.1.139 (which would
-/// run `sh -c PROGRAM` and drop the `args`) gets the shell form and a note saying so; a newer
-/// one, or one that never answers `--version`, the exec form. `--command-form` decides either
-/// way, and reinstalling switches an entry between forms in place.
+/// run `sh -c PROGRAM` and drop the `args`) gets the shell form and a note saying so, and so
+/// does one that never answers `--version` (killed after 10 s); a newer one the exec form.
+/// `--command-form` decides either way, and reinstalling switches an entry between forms in
+/// place.
 #[test]
 fn the_command_form_follows_the_claude_on_path() {
     let setup = Setup::new();
@@ -1230,6 +1250,10 @@ fn the_command_form_follows_the_claude_on_path() {
     let (exec, out) = install("echo '2.1.139 (Claude Code)'", &[]);
     assert!(exec, "{}", setup.settings_text());
     assert!(!out.contains("older than"), "{out}");
+    assert!(
+        out.contains("a clone on an older one would run them without their arguments"),
+        "a project's committed settings may run on another Claude Code: {out}"
+    );
     let started = std::time::Instant::now();
     let (exec, _) = install("exec sleep 600", &["--command-form", "shell"]);
     assert!(!exec, "asked for the shell form: {}", setup.settings_text());
@@ -1237,12 +1261,13 @@ fn the_command_form_follows_the_claude_on_path() {
         started.elapsed() < Duration::from_secs(5),
         "a form asked for runs no claude"
     );
-    let (exec, _) = install("exec sleep 600", &[]);
+    let (exec, out) = install("exec sleep 600", &[]);
     assert!(
-        exec,
-        "a claude that does not answer: {}",
+        !exec,
+        "a claude that does not say: the form every version runs: {}",
         setup.settings_text()
     );
+    assert!(out.contains("no claude on PATH told its version"), "{out}");
     let (exec, _) = install("echo '2.1.100 (Claude Code)'", &["--command-form", "exec"]);
     assert!(exec, "asked for the exec form: {}", setup.settings_text());
     // The exec form as written runs: no shell, the event on stdin.

@@ -87,8 +87,15 @@ impl World {
         self.path("project")
     }
 
-    /// `fasthooks-host install ARGS --project-dir <project>`, which must succeed.
+    /// `fasthooks-host install ARGS --project-dir <project>`, which must succeed; with this
+    /// CLI first on PATH, as a user has it, so install writes the form it runs (the exec form).
     pub fn install(&self, args: &[&str]) {
+        let claude_dir = claude_binary().parent().unwrap().to_path_buf();
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            std::iter::once(claude_dir).chain(std::env::split_paths(&inherited)),
+        )
+        .unwrap();
         let output = self
             .fasthooks
             .command()
@@ -97,6 +104,7 @@ impl World {
             .arg("--project-dir")
             .arg(self.project())
             .env("HOME", self.path("home"))
+            .env("PATH", path)
             .stdin(Stdio::null())
             .output()
             .expect("run fasthooks-host install");

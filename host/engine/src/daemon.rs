@@ -124,13 +124,12 @@ impl crate::http_hooks::HookRunner for HttpRunner {
         event: Vec<u8>,
         answer: tokio::sync::oneshot::Sender<fasthooks_protocol::Rendered>,
     ) {
-        // Dropping `answer` tells the client the hook was not run.
+        // Dropping `answer` tells the client the hook was not run. A request accepted before
+        // the daemon began to stop is still answered (it counts as a connection, which the
+        // shutdown waits for).
         let Some(daemon) = self.0.upgrade() else {
             return;
         };
-        if daemon.stopping.load(Ordering::SeqCst) {
-            return;
-        }
         let serving = daemon.clone();
         daemon.run_job(move || {
             let _ = answer.send(serving.run_hook(&request, &event));
@@ -199,6 +198,12 @@ pub fn run(paths: &Paths, config: DaemonConfig) -> anyhow::Result<()> {
     })
     .with_context(|| format!("cannot own the store in {}", paths.data.display()))?;
     let Some(owner) = owner else {
+        // Another daemon won: the http socket we were handed goes on to it, still open.
+        if let Some(socket) = handed_over
+            && let Ok(offer) = crate::http_handoff::offer(paths, socket)
+        {
+            offer.wait();
+        }
         return Ok(());
     };
     // The `http` port first: the one the daemon this one replaces handed over, or bound now
@@ -438,7 +443,7 @@ impl Daemon {
                 let runner = Arc::new(HttpRunner(Arc::downgrade(self)));
                 let bound = match http.bound_early.take() {
                     Some((early, listener)) if early == port => Ok(listener),
-                    _ => crate::http_hooks::bind(port),
+                    _ => crate::http_handoff::bind_or_take(&self.paths, port),
                 };
                 let served = bound.and_then(|listener| {
                     crate::http_hooks::serve(listener, port, &self.paths, runner)
@@ -513,6 +518,10 @@ impl Daemon {
         if self.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
+        // The http port closes before the socket goes, so that once `daemon stop` sees the
+        // socket gone, nothing answers there either (a port handed on was taken already).
+        let serving = self.http.lock().unwrap().listener.take();
+        drop(serving.and_then(|listener| listener.take_back()));
         let _ = std::fs::remove_file(&self.socket);
         let drain_deadline = Instant::now() + Duration::from_secs(5);
         while self.connections.load(Ordering::SeqCst) > callers && Instant::now() < drain_deadline {

@@ -14,6 +14,7 @@
 //! accept queue, and the new daemon answers them. An offer nobody takes within
 //! [`OFFER_TIMEOUT`] lapses, and the port is free once the old daemon exits.
 
+use crate::http_hooks::ListenError;
 use fasthooks_ipc::Paths;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -90,6 +91,17 @@ pub fn take(paths: &Paths, port: u16) -> Option<TcpListener> {
     listening.then_some(listener)
 }
 
+/// Bind 127.0.0.1:`port`; when a daemon of this user holds it (one on its way out, or one that
+/// lost the race to own the store), take it from that daemon's offer.
+pub fn bind_or_take(paths: &Paths, port: u16) -> Result<TcpListener, ListenError> {
+    crate::http_hooks::bind(port).or_else(|err| match err {
+        ListenError::Taken {
+            holder: Some(uid), ..
+        } if uid == fasthooks_ipc::private::current_uid() => take(paths, port).ok_or(err),
+        err => Err(err),
+    })
+}
+
 fn is_listening(listener: &TcpListener) -> bool {
     let mut value: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -118,8 +130,15 @@ fn readable(fd: RawFd, timeout: Duration) -> bool {
     unsafe { libc::poll(&mut poll, 1, millis) > 0 }
 }
 
-/// Space for one descriptor's control message.
-const CONTROL: usize = 64;
+/// Space for one descriptor's control message, aligned as `struct cmsghdr` must be.
+#[repr(C, align(8))]
+struct Control([u8; 64]);
+
+/// The control message length of exactly one descriptor.
+fn one_fd_len() -> usize {
+    // SAFETY: CMSG_LEN is arithmetic on its argument.
+    unsafe { libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize }
+}
 
 fn send_fd(stream: &UnixStream, fd: RawFd) -> io::Result<()> {
     let mut byte = [1u8];
@@ -127,19 +146,19 @@ fn send_fd(stream: &UnixStream, fd: RawFd) -> io::Result<()> {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let mut control = [0u8; CONTROL];
+    let mut control = Control([0; 64]);
     // SAFETY: msghdr points at live buffers; the control message is built within `control`
-    // with the libc CMSG macros, for exactly one descriptor.
+    // (aligned for cmsghdr) with the libc CMSG macros, for exactly one descriptor.
     unsafe {
         let mut message: libc::msghdr = std::mem::zeroed();
         message.msg_iov = &mut iov;
         message.msg_iovlen = 1;
-        message.msg_control = control.as_mut_ptr().cast();
+        message.msg_control = control.0.as_mut_ptr().cast();
         message.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as _;
         let header = libc::CMSG_FIRSTHDR(&message);
         (*header).cmsg_level = libc::SOL_SOCKET;
         (*header).cmsg_type = libc::SCM_RIGHTS;
-        (*header).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
+        (*header).cmsg_len = one_fd_len() as _;
         std::ptr::write_unaligned(libc::CMSG_DATA(header).cast::<RawFd>(), fd);
         if libc::sendmsg(stream.as_raw_fd(), &message, 0) != 1 {
             return Err(io::Error::last_os_error());
@@ -154,14 +173,14 @@ fn receive_fd(stream: &UnixStream) -> io::Result<OwnedFd> {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let mut control = [0u8; CONTROL];
+    let mut control = Control([0; 64]);
     // SAFETY: as in send_fd; a descriptor received is owned at once (CLOEXEC set on receipt).
     unsafe {
         let mut message: libc::msghdr = std::mem::zeroed();
         message.msg_iov = &mut iov;
         message.msg_iovlen = 1;
-        message.msg_control = control.as_mut_ptr().cast();
-        message.msg_controllen = CONTROL as _;
+        message.msg_control = control.0.as_mut_ptr().cast();
+        message.msg_controllen = control.0.len() as _;
         if libc::recvmsg(stream.as_raw_fd(), &mut message, libc::MSG_CMSG_CLOEXEC) != 1 {
             return Err(io::Error::last_os_error());
         }
@@ -175,8 +194,19 @@ fn receive_fd(stream: &UnixStream) -> io::Result<OwnedFd> {
                 "no descriptor came with the handoff",
             ));
         }
+        // Exactly one descriptor, whole: what the offer sends, and nothing to leak.
         let fd = std::ptr::read_unaligned(libc::CMSG_DATA(header).cast::<RawFd>());
-        Ok(OwnedFd::from_raw_fd(fd))
+        let fd = OwnedFd::from_raw_fd(fd);
+        let one = (*header).cmsg_len as usize == one_fd_len()
+            && message.msg_flags & libc::MSG_CTRUNC == 0
+            && libc::CMSG_NXTHDR(&message, header).is_null();
+        if !one {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the handoff held more than one descriptor",
+            ));
+        }
+        Ok(fd)
     }
 }
 

@@ -123,9 +123,11 @@ pub fn bind(port: u16) -> Result<std::net::TcpListener, ListenError> {
     let address = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
     std::net::TcpListener::bind(address).map_err(|source| {
         if source.kind() == std::io::ErrorKind::AddrInUse {
+            // Another user's listener, if there is one, is the one to name.
+            let me = fasthooks_ipc::private::current_uid();
             let holder = fasthooks_ipc::loopback::tcp_listener_owners(port)
                 .ok()
-                .and_then(|owners| owners.first().copied());
+                .and_then(|owners| owners.iter().copied().max_by_key(|&uid| uid != me));
             ListenError::Taken { port, holder }
         } else {
             ListenError::Io { port, source }
@@ -186,9 +188,18 @@ struct Server {
     /// Hook commands by query: parsing one builds the command-line grammar, which costs more
     /// than the rest of the request, and a settings file has a handful of URLs.
     parsed: std::sync::Mutex<std::collections::HashMap<String, Arc<ParsedQuery>>>,
-    /// This home's URL key, once there is one.
-    key: std::sync::Mutex<Option<UrlKey>>,
+    /// This home's URL key, once there is one, with the identity of the file it was read from.
+    key: std::sync::Mutex<Option<(UrlKey, Option<KeyFileId>)>>,
     refusals: RefusalLog,
+}
+
+/// A key file's device, inode and modification time: another value means another key.
+type KeyFileId = (u64, u64, i64, i64);
+
+fn key_file_id(home: &Paths) -> Option<KeyFileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(fasthooks_ipc::http_key::key_file(home)).ok()?;
+    Some((meta.dev(), meta.ino(), meta.mtime(), meta.mtime_nsec()))
 }
 
 type ParsedQuery = Result<(fasthooks_ipc::HookCommand, Option<std::path::PathBuf>), Refused>;
@@ -451,6 +462,7 @@ impl Server {
     /// The hook command of a signed query (kept: only signed queries are kept, so a query found
     /// here was checked before).
     fn parsed_query(&self, query: &str) -> Arc<ParsedQuery> {
+        self.notice_a_new_key();
         if let Some(parsed) = self.parsed.lock().unwrap().get(query) {
             return parsed.clone();
         }
@@ -469,15 +481,30 @@ impl Server {
         parsed
     }
 
+    /// A key file that is not the one read (made since, or replaced): forget the key and every
+    /// query checked with it, so a URL signed with a key no longer there is refused. One
+    /// `stat` per request.
+    fn notice_a_new_key(&self) {
+        let now = key_file_id(&self.home);
+        let mut key = self.key.lock().unwrap();
+        if key.as_ref().map(|(_, seen)| *seen) != Some(now) {
+            *key = None;
+            self.parsed.lock().unwrap().clear();
+        }
+    }
+
     /// Is `query` signed with this home's key? The key is read once it exists (the first
     /// `install --transport http` may come after the daemon started).
     fn check_signature(&self, query: &str) -> Result<(), Refused> {
         let forbidden = |why: String| Refused(StatusCode::FORBIDDEN, why);
         let mut key = self.key.lock().unwrap();
         if key.is_none() {
-            *key = UrlKey::load(&self.home).map_err(forbidden)?;
+            let seen = key_file_id(&self.home);
+            *key = UrlKey::load(&self.home)
+                .map_err(forbidden)?
+                .map(|loaded| (loaded, seen));
         }
-        let Some(key) = key.as_ref() else {
+        let Some((key, _)) = key.as_ref() else {
             return Err(forbidden(
                 SignatureError::NoKey(
                     "this home has no URL key: run `install --transport http` again".into(),

@@ -20,7 +20,8 @@ pub enum PortHealth {
 }
 
 impl PortHealth {
-    /// Asked of the kernel now (for a hook run without the daemon).
+    /// Asked of the kernel now, for a hook run without the daemon (so a listener, even this
+    /// user's, is not the daemon).
     pub fn probe(paths: &Paths) -> PortHealth {
         let port = match fasthooks_ipc::http_hook::configured_port(paths) {
             Ok(Some(port)) => port,
@@ -34,7 +35,13 @@ impl PortHealth {
                 None if owners.is_empty() => PortHealth::Down(format!(
                     "nobody serves 127.0.0.1:{port}: the daemon is not running"
                 )),
-                None => PortHealth::Fine,
+                // No daemon answered, yet a process of this user listens: a hung daemon, or
+                // a program posing as one.
+                None => PortHealth::Down(format!(
+                    "127.0.0.1:{port} is held by a process of yours that does not answer as the \
+                     daemon (a hung daemon, or another program): `fasthooks-host daemon stop`, \
+                     or find it with `ss -ltnp 'sport = :{port}'`"
+                )),
             },
             Err(err) => PortHealth::Down(format!("cannot tell who holds 127.0.0.1:{port}: {err}")),
         }

@@ -179,7 +179,13 @@ pub struct HookCommand {
 /// A hook command that cannot run, named with the flag to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    #[error("no plugin given: add --plugin PATH (see fasthooks-host --help)")]
+    /// Also what a Claude Code older than 2.1.139 makes of an exec-form entry: it runs the
+    /// `command` alone, without its `args`.
+    #[error(
+        "no plugin given: add --plugin PATH (see fasthooks-host --help); a hook entry with \
+         \"args\" needs Claude Code 2.1.139 or later: upgrade it, or install again with \
+         --command-form shell"
+    )]
     NoPlugin,
     #[error("{flag} must follow the --plugin it applies to")]
     GrantBeforePlugin { flag: &'static str },

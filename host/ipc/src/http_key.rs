@@ -80,11 +80,24 @@ impl UrlKey {
         let mut bytes = [0u8; 32];
         getrandom::getrandom(&mut bytes).map_err(|err| format!("no random bytes: {err}"))?;
         let file = key_file(paths);
-        let written = crate::private::create_dir(&paths.data).and_then(|()| {
-            crate::private::write_atomically(&file, format!("{}\n", encode_hex(&bytes)).as_bytes())
-        });
-        written.map_err(|err| format!("cannot keep the key in {}: {err}", file.display()))?;
-        Ok(UrlKey(bytes))
+        // Written whole under another name, then linked into place, which fails if a key got
+        // there first (two installs at once): then that one is everybody's key.
+        let draft = paths
+            .data
+            .join(format!("{KEY_FILE}.{}.new", std::process::id()));
+        let written = crate::private::create_dir(&paths.data)
+            .and_then(|()| {
+                let _ = std::fs::remove_file(&draft);
+                crate::private::write_file(&draft, format!("{}\n", encode_hex(&bytes)).as_bytes())
+            })
+            .and_then(|()| std::fs::hard_link(&draft, &file));
+        let _ = std::fs::remove_file(&draft);
+        match written {
+            Ok(()) => Ok(UrlKey(bytes)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => UrlKey::load(paths)?
+                .ok_or_else(|| format!("{} went away while it was made", file.display())),
+            Err(err) => Err(format!("cannot keep the key in {}: {err}", file.display())),
+        }
     }
 
     fn mac(&self, query: &str) -> Hmac<Sha256> {

@@ -131,16 +131,17 @@ mod imp {
         Ok(owners)
     }
 
-    /// Can a connection to 127.0.0.1 land on this listener? Bound to 127.x, 0.0.0.0, `::`,
-    /// `::1` is not IPv4, `::ffff:127.x`.
+    /// Can a connection to 127.0.0.1 land on this listener? Bound to 127.0.0.1 or 0.0.0.0, to
+    /// `::ffff:127.0.0.1`, or to `::` (counted even when it is IPv6-only: a port wrongly
+    /// called taken is refused, never given away). Addresses come as network-order words.
     fn reaches_loopback(answer: &Answer) -> bool {
         let src = answer.id.src;
+        let localhost = u32::from_ne_bytes([127, 0, 0, 1]);
         if answer.family == libc::AF_INET as u8 {
-            return src[0] == 0 || src[0].to_ne_bytes()[0] == 127;
+            return src[0] == 0 || src[0] == localhost;
         }
         let mapped = src[0] == 0 && src[1] == 0 && src[2] == u32::from_ne_bytes([0, 0, 0xff, 0xff]);
-        let any = src == [0; 4];
-        any || (mapped && src[3].to_ne_bytes()[0] == 127)
+        src == [0; 4] || (mapped && src[3] == localhost)
     }
 
     /// Send one `sock_diag` request for `family`; the sockets it answers with (one at most for

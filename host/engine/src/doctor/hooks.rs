@@ -167,7 +167,7 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
 /// `args` read back as the line they stand for).
 fn command_line_of(hook: &serde_json::Value) -> Option<String> {
     let command = hook.get("command")?.as_str()?;
-    match hook.get("args") {
+    match hook.get("args").filter(|args| !args.is_null()) {
         None => Some(command.to_owned()),
         Some(args) => {
             let args: Vec<String> = args

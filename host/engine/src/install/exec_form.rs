@@ -10,7 +10,8 @@
 //! Without a shell nothing expands a `$VARIABLE`: Claude Code substitutes only its placeholders
 //! ([`PLACEHOLDERS`], always written braced) in `command` and `args`. A line that needs any
 //! other variable keeps the shell form, and so does one for a Claude Code older than
-//! [`FIRST_EXEC_VERSION`], which would run `sh -c PROGRAM` and drop the arguments.
+//! [`FIRST_EXEC_VERSION`], which would run `sh -c PROGRAM` and drop the arguments ([`choose`]
+//! writes the exec form only where the `claude` on PATH says it runs it).
 
 use super::shell::{has_more_than_one_command, marked_words, shell_quote};
 pub use crate::cli::CommandForm;
@@ -169,22 +170,44 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// The form `install` writes: the one asked for; else the exec form, unless the `claude` on PATH
-/// is older than [`FIRST_EXEC_VERSION`] (then the shell form, with a note saying so).
-pub fn choose(wanted: Option<CommandForm>, notes: &mut Vec<String>) -> CommandForm {
+/// The form `install` writes: the one asked for; else the exec form when the `claude` on PATH
+/// says it is [`FIRST_EXEC_VERSION`] or later, and the shell form otherwise (older, or no answer:
+/// an older Claude Code would run the exec form's program without its arguments, so every
+/// hook would fail, open). Each choice but the asked one comes with a note.
+pub fn choose(wanted: Option<CommandForm>, shared: bool, notes: &mut Vec<String>) -> CommandForm {
     if let Some(form) = wanted {
         return form;
     }
+    let shell = |why: String| {
+        format!(
+            "note: {why}, so the entries run through sh -c (the shell form, which every Claude Code \
+             runs); --command-form exec drops that shell from every hook (Claude Code \
+             {FIRST_EXEC_VERSION} and later)"
+        )
+    };
     match installed_claude_version() {
-        Some(version) if version < FIRST_EXEC_VERSION => {
-            notes.push(format!(
-                "note: the claude on PATH is {version}, older than {FIRST_EXEC_VERSION}: the entries \
-                 run through sh -c (the shell form); after upgrading Claude Code, install again \
-                 to drop that shell from every hook"
+        Some(version) if version >= FIRST_EXEC_VERSION => {
+            if shared {
+                notes.push(format!(
+                    "note: the entries are in the exec form (no shell), which Claude Code \
+                     {FIRST_EXEC_VERSION} and later runs; a clone on an older one would run them \
+                     without their arguments: --command-form shell if that may happen"
+                ));
+            }
+            CommandForm::Exec
+        }
+        Some(version) => {
+            notes.push(shell(format!(
+                "the claude on PATH is {version}, older than {FIRST_EXEC_VERSION}"
+            )));
+            CommandForm::Shell
+        }
+        None => {
+            notes.push(shell(
+                "no claude on PATH told its version (`claude --version`)".to_owned(),
             ));
             CommandForm::Shell
         }
-        _ => CommandForm::Exec,
     }
 }
 
@@ -192,8 +215,10 @@ pub fn choose(wanted: Option<CommandForm>, notes: &mut Vec<String>) -> CommandFo
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The version of the `claude` first on PATH, from `claude --version`; `None` when there is none
-/// or it does not say in time.
+/// or it does not say in time. It runs in a process group of its own, killed whole once it has
+/// answered or its time is up, so nothing it started outlives the question.
 fn installed_claude_version() -> Option<Version> {
+    use std::os::unix::process::CommandExt;
     let path = std::env::var_os("PATH")?;
     let claude = std::env::split_paths(&path)
         .map(|dir| dir.join("claude"))
@@ -203,10 +228,10 @@ fn installed_claude_version() -> Option<Version> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .ok()?;
     let mut stdout = child.stdout.take()?;
-    let pid = child.id();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut text = String::new();
@@ -214,9 +239,10 @@ fn installed_claude_version() -> Option<Version> {
         let _ = sender.send(text);
     });
     let text = receiver.recv_timeout(VERSION_TIMEOUT);
-    if text.is_err() {
-        // SAFETY: kill(2) on the child we spawned and have not reaped yet.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    if !matches!(child.try_wait(), Ok(Some(_))) {
+        // SAFETY: kill(2) on the process group of a child not yet reaped (so its id, which is
+        // the group's, cannot have been reused).
+        unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
     }
     let _ = child.wait();
     Version::find_in(&text.ok()?)

@@ -17,9 +17,10 @@
 //! - a plugin that subscribes to every event (`*`) is installed for [`CATCH_ALL_EVENTS`], the
 //!   events a session commonly fires; `--events` names others.
 //! - the command is `<fasthooks-host> --plugin <plugin> <grants…>`, written in the exec form
-//!   (`"command": HOST, "args": [WORDS]`: Claude Code starts the host with no shell) unless the
-//!   `claude` on PATH is older than 2.1.139, `--command-form shell` asks for `sh -c`, or a
-//!   directory needs a shell to expand its `$VARIABLE` (see [`exec_form`]).
+//!   (`"command": HOST, "args": [WORDS]`: Claude Code starts the host with no shell) when the
+//!   `claude` on PATH says it is 2.1.139 or later and no directory needs a shell to expand its
+//!   `$VARIABLE`; otherwise in the shell form (`sh -c`); `--command-form` decides (see
+//!   [`exec_form`]).
 //!   In a project's settings, plugins and granted directories inside the project are written
 //!   `"$CLAUDE_PROJECT_DIR/…"` and the host `fasthooks-host` when PATH finds this very binary,
 //!   so the committed file works in every clone; otherwise paths are absolute. An explicit
@@ -159,7 +160,8 @@ fn run_install(args: &InstallArgs, matches: &ArgMatches, paths: &Paths) -> anyho
         described.push(format!("{} {}", info.name, info.version));
     }
     let mut notes_transport = Vec::new();
-    let form = exec_form::choose(args.command_form, &mut notes_transport);
+    let shared = project.is_some() && !args.target.local;
+    let form = exec_form::choose(args.command_form, shared, &mut notes_transport);
     let http = match args.transport {
         Transport::Command => false,
         Transport::Http => transport::http_allowed(&args.target, &command, &mut notes_transport)?,

@@ -201,8 +201,8 @@ fn is_ours_handler(handler: &CstObject, is_ours: &impl Fn(&str) -> bool) -> bool
 /// read back as one line. `None` for `args` that are not strings (install never writes those).
 fn command_line(handler: &CstObject) -> Option<String> {
     let command = string_prop(handler, "command")?;
-    match handler.get("args") {
-        None => Some(command),
+    match handler.get("args").and_then(|prop| prop.value()) {
+        None | Some(CstNode::Leaf(CstLeafNode::NullKeyword(_))) => Some(command),
         Some(_) => Some(line_of_exec(&command, &string_list(handler, "args")?)),
     }
 }
