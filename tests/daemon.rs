@@ -147,6 +147,19 @@ fn own_binaries(home: &Home) -> std::path::PathBuf {
     bin
 }
 
+/// The guard on `rm -rf /`, run by the `fasthooks-host` in `bin`.
+fn guard_hook(bin: &Path, home: &Home) -> fasthooks_e2e::HookRun {
+    let mut command = std::process::Command::new(bin.join("fasthooks-host"));
+    command
+        .env("FASTHOOKS_HOME", home.path())
+        .args(["--plugin", &guard()]);
+    fasthooks_e2e::run_command(
+        &mut command,
+        bash_event("rm -rf /").to_string().as_bytes(),
+        Duration::from_secs(30),
+    )
+}
+
 /// "Upgrade": a new engine file (new build identity), same version.
 fn upgrade(bin: &Path) {
     let engine = bin.join("fasthooks-engine");
@@ -168,17 +181,7 @@ fn upgrade(bin: &Path) {
 fn a_rebuilt_engine_replaces_the_running_daemon() {
     let home = Home::new();
     let bin = own_binaries(&home);
-    let hook = |home: &Home| {
-        let mut command = std::process::Command::new(bin.join("fasthooks-host"));
-        command
-            .env("FASTHOOKS_HOME", home.path())
-            .args(["--plugin", &guard()]);
-        fasthooks_e2e::run_command(
-            &mut command,
-            bash_event("rm -rf /").to_string().as_bytes(),
-            Duration::from_secs(30),
-        )
-    };
+    let hook = |home: &Home| guard_hook(&bin, home);
     let first = hook(&home);
     assert_eq!(
         first.stdout_json()["hookSpecificOutput"]["permissionDecision"],
@@ -226,17 +229,7 @@ fn a_replacing_daemon_takes_over_the_http_port_without_letting_it_go() {
     let port = free_port();
     std::fs::create_dir_all(home.path().join("data")).unwrap();
     std::fs::write(home.path().join("data/http-port"), format!("{port}\n")).unwrap();
-    let hook = || {
-        let mut command = std::process::Command::new(bin.join("fasthooks-host"));
-        command
-            .env("FASTHOOKS_HOME", home.path())
-            .args(["--plugin", &guard()]);
-        fasthooks_e2e::run_command(
-            &mut command,
-            bash_event("rm -rf /").to_string().as_bytes(),
-            Duration::from_secs(30),
-        )
-    };
+    let hook = || guard_hook(&bin, &home);
     assert_eq!(hook().code, 0);
     let before = daemons_of(home.path());
     let socket = listener_inode(port).expect("the daemon listens on the http port");

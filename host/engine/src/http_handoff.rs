@@ -140,20 +140,35 @@ fn one_fd_len() -> usize {
     unsafe { libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize }
 }
 
-fn send_fd(stream: &UnixStream, fd: RawFd) -> io::Result<()> {
-    let mut byte = [1u8];
-    let mut iov = libc::iovec {
+/// A message of one byte (in `byte`) with room for control data in `control`; both must outlive
+/// it.
+fn message(byte: &mut [u8; 1], iov: &mut libc::iovec, control: &mut Control) -> libc::msghdr {
+    *iov = libc::iovec {
         iov_base: byte.as_mut_ptr().cast(),
         iov_len: 1,
     };
-    let mut control = Control([0; 64]);
-    // SAFETY: msghdr points at live buffers; the control message is built within `control`
-    // (aligned for cmsghdr) with the libc CMSG macros, for exactly one descriptor.
+    // SAFETY: msghdr is plain data; zero is its empty value.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.0.as_mut_ptr().cast();
+    message.msg_controllen = control.0.len() as _;
+    message
+}
+
+fn empty_iov() -> libc::iovec {
+    libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }
+}
+
+fn send_fd(stream: &UnixStream, fd: RawFd) -> io::Result<()> {
+    let (mut byte, mut iov, mut control) = ([1u8], empty_iov(), Control([0; 64]));
+    let mut message = message(&mut byte, &mut iov, &mut control);
+    // SAFETY: the message points at live buffers; the control message is built within
+    // `control` (aligned for cmsghdr) with the libc CMSG macros, for exactly one descriptor.
     unsafe {
-        let mut message: libc::msghdr = std::mem::zeroed();
-        message.msg_iov = &mut iov;
-        message.msg_iovlen = 1;
-        message.msg_control = control.0.as_mut_ptr().cast();
         message.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as _;
         let header = libc::CMSG_FIRSTHDR(&message);
         (*header).cmsg_level = libc::SOL_SOCKET;
@@ -168,19 +183,10 @@ fn send_fd(stream: &UnixStream, fd: RawFd) -> io::Result<()> {
 }
 
 fn receive_fd(stream: &UnixStream) -> io::Result<OwnedFd> {
-    let mut byte = [0u8];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
-    let mut control = Control([0; 64]);
+    let (mut byte, mut iov, mut control) = ([0u8], empty_iov(), Control([0; 64]));
+    let mut message = message(&mut byte, &mut iov, &mut control);
     // SAFETY: as in send_fd; a descriptor received is owned at once (CLOEXEC set on receipt).
     unsafe {
-        let mut message: libc::msghdr = std::mem::zeroed();
-        message.msg_iov = &mut iov;
-        message.msg_iovlen = 1;
-        message.msg_control = control.0.as_mut_ptr().cast();
-        message.msg_controllen = control.0.len() as _;
         if libc::recvmsg(stream.as_raw_fd(), &mut message, libc::MSG_CMSG_CLOEXEC) != 1 {
             return Err(io::Error::last_os_error());
         }
