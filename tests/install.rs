@@ -1270,6 +1270,22 @@ fn the_command_form_follows_the_claude_on_path() {
     assert!(out.contains("no claude on PATH told its version"), "{out}");
     let (exec, _) = install("echo '2.1.100 (Claude Code)'", &["--command-form", "exec"]);
     assert!(exec, "asked for the exec form: {}", setup.settings_text());
+    // doctor asks that same claude, and names what it would do with those entries.
+    let mut doctor = setup.fasthooks.command();
+    doctor
+        .arg("doctor")
+        .current_dir(setup.project())
+        .env("HOME", setup.home())
+        .env("PATH", &path);
+    let checked = run_command(&mut doctor, b"", Duration::from_secs(60));
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    assert!(
+        checked.stdout.lines().any(|l| l.starts_with("PROBLEM")
+            && l.contains("in the exec form")
+            && l.contains("2.1.100, older than 2.1.139")),
+        "{}",
+        checked.stdout
+    );
     // The exec form as written runs: no shell, the event on stdin.
     let settings = setup.settings();
     let run = as_claude_code_runs(

@@ -19,6 +19,9 @@
 //!   `application/json` (which a page cannot send without a CORS preflight nobody answers) is
 //!   refused with 403 or 415.
 //!
+//! The listener can be taken back still open ([`HttpListener::take_back`]): a daemon replaced by
+//! a newer build hands it on ([`crate::http_handoff`]), so the port is never free between them.
+//!
 //! The query is the hook command ([`fasthooks_ipc::http_hook`]); the body is the event, as on
 //! stdin. The answer is the command transport's stdout with 200 (an empty body when it says
 //! nothing). A failure the command transport reports on stderr with exit 1 is a 500 with that

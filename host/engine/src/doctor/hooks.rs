@@ -106,6 +106,8 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
             }
         }
     }
+    let exec_entries: usize = scopes.iter().map(|scope| exec_entries(&scope.file)).sum();
+    check_exec_form(report, exec_entries);
     for ((plugin, event), scopes) in runs.iter().filter(|(_, s)| s.len() > 1) {
         report.say(
             Level::Problem,
@@ -177,6 +179,60 @@ fn command_line_of(hook: &serde_json::Value) -> Option<String> {
                 .collect::<Option<_>>()?;
             Some(crate::install::exec_form::line_of_exec(command, &args))
         }
+    }
+}
+
+/// How many `fasthooks-host` entries of a settings file are in the exec form (with `args`).
+fn exec_entries(file: &Path) -> usize {
+    let Ok(Some(text)) = crate::install::file::read(file) else {
+        return 0;
+    };
+    let Ok(value) =
+        jsonc_parser::parse_to_serde_value::<serde_json::Value>(&text, &Default::default())
+    else {
+        return 0;
+    };
+    let handlers = value
+        .get("hooks")
+        .and_then(|hooks| hooks.as_object())
+        .into_iter()
+        .flat_map(|events| events.values())
+        .filter_map(|groups| groups.as_array())
+        .flatten()
+        .filter_map(|group| group.get("hooks")?.as_array())
+        .flatten();
+    handlers
+        .filter(|hook| hook.get("args").is_some_and(|args| !args.is_null()))
+        .filter_map(command_line_of)
+        .filter(|line| runs_host(line))
+        .count()
+}
+
+/// Exec-form entries need a Claude Code that runs them: one older runs their program without
+/// its arguments, and every such hook fails (open).
+fn check_exec_form(report: &mut Report, entries: usize) {
+    if entries == 0 {
+        return;
+    }
+    use crate::install::exec_form::{FIRST_EXEC_VERSION, installed_claude_version};
+    match installed_claude_version() {
+        Some(version) if version < FIRST_EXEC_VERSION => report.say(
+            Level::Problem,
+            format!(
+                "{entries} hook entr{} in the exec form (command + args), which the claude on \
+                 PATH ({version}, older than {FIRST_EXEC_VERSION}) runs without its arguments: \
+                 upgrade Claude Code, or install again with --command-form shell",
+                if entries == 1 { "y is" } else { "ies are" }
+            ),
+        ),
+        Some(version) => report.say(
+            Level::Ok,
+            format!(
+                "claude {version} runs the exec form of {entries} hook entr{}",
+                if entries == 1 { "y" } else { "ies" }
+            ),
+        ),
+        None => {}
     }
 }
 

@@ -217,7 +217,7 @@ const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 /// The version of the `claude` first on PATH, from `claude --version`; `None` when there is none
 /// or it does not say in time. It runs in a process group of its own, killed whole once it has
 /// answered or its time is up, so nothing it started outlives the question.
-fn installed_claude_version() -> Option<Version> {
+pub(crate) fn installed_claude_version() -> Option<Version> {
     use std::os::unix::process::CommandExt;
     let path = std::env::var_os("PATH")?;
     let claude = std::env::split_paths(&path)
