@@ -200,19 +200,24 @@ fn receive_fd(stream: &UnixStream) -> io::Result<OwnedFd> {
                 "no descriptor came with the handoff",
             ));
         }
-        // Exactly one descriptor, whole: what the offer sends, and nothing to leak.
-        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(header).cast::<RawFd>());
-        let fd = OwnedFd::from_raw_fd(fd);
-        let one = (*header).cmsg_len as usize == one_fd_len()
+        // Every descriptor that came is owned (and so closed unless it is the one wanted):
+        // exactly one, whole, is what the offer sends.
+        let data = libc::CMSG_DATA(header).cast::<RawFd>();
+        let count = ((*header).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize)
+            / std::mem::size_of::<RawFd>();
+        let mut received: Vec<OwnedFd> = (0..count)
+            .map(|at| OwnedFd::from_raw_fd(std::ptr::read_unaligned(data.add(at))))
+            .collect();
+        let one = count == 1
             && message.msg_flags & libc::MSG_CTRUNC == 0
             && libc::CMSG_NXTHDR(&message, header).is_null();
-        if !one {
-            return Err(io::Error::new(
+        match (one, received.pop()) {
+            (true, Some(fd)) => Ok(fd),
+            _ => Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                "the handoff held more than one descriptor",
-            ));
+                "the handoff held other than one descriptor",
+            )),
         }
-        Ok(fd)
     }
 }
 

@@ -35,12 +35,13 @@ impl PortHealth {
                 None if owners.is_empty() => PortHealth::Down(format!(
                     "nobody serves 127.0.0.1:{port}: the daemon is not running"
                 )),
-                // No daemon answered, yet a process of this user listens: a hung daemon, or
-                // a program posing as one.
+                // A daemon's socket is there: the daemon holds the port (it may just be too
+                // busy, or of another build, to take this hook).
+                None if paths.socket().exists() => PortHealth::Fine,
+                // No daemon at all, yet a process of this user listens: a program posing as one.
                 None => PortHealth::Down(format!(
-                    "127.0.0.1:{port} is held by a process of yours that does not answer as the \
-                     daemon (a hung daemon, or another program): `fasthooks-host daemon stop`, \
-                     or find it with `ss -ltnp 'sport = :{port}'`"
+                    "127.0.0.1:{port} is held by a process of yours that is not the daemon (no \
+                     daemon runs): find it with `ss -ltnp 'sport = :{port}'`"
                 )),
             },
             Err(err) => PortHealth::Down(format!("cannot tell who holds 127.0.0.1:{port}: {err}")),

@@ -32,7 +32,8 @@
 //! - [`runtime`]: the one wasmtime `Engine` and its epoch ticker.
 //!
 //! Around it:
-//! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement);
+//! - [`daemon`]: the per-user daemon (socket, lock, idle exit, replacement; `daemon::http`: the
+//!   port it keeps for the `http` transport);
 //!   [`http_hooks`]: the same daemon answering Claude Code `http` hooks on loopback;
 //!   [`http_handoff`]: its listening socket handed to the daemon that replaces it;
 //!   [`http_port`]: who holds the port, as the SessionStart hook tells the user;

@@ -54,12 +54,14 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
     let user_file = scopes
         .first()
         .and_then(|user| std::fs::canonicalize(&user.file).ok());
+    let mut exec_total = 0;
     for (index, scope) in scopes.iter().enumerate() {
         // Run from HOME, the project's settings are the user's: one file, checked once.
         if index > 0 && user_file.is_some() && std::fs::canonicalize(&scope.file).ok() == user_file
         {
             continue;
         }
+        exec_total += exec_entries(&scope.file);
         let commands = match hook_commands(&scope.file) {
             Ok(None) => {
                 report.say(
@@ -106,8 +108,7 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
             }
         }
     }
-    let exec_entries: usize = scopes.iter().map(|scope| exec_entries(&scope.file)).sum();
-    check_exec_form(report, exec_entries);
+    check_exec_form(report, exec_total);
     for ((plugin, event), scopes) in runs.iter().filter(|(_, s)| s.len() > 1) {
         report.say(
             Level::Problem,

@@ -17,9 +17,10 @@
 //!   stops accepting, puts its running tasks back in the queue (the next daemon runs them again)
 //!   and exits. Earlier builds of this version are served; older versions run in-process.
 
+mod http;
+
 use crate::dispatch::Dispatcher;
 use crate::hook_threads::HookThreads;
-use crate::http_port::PortHealth;
 use crate::plugin::PluginLoader;
 use crate::runtime::{EngineSettings, new_engine, start_epoch_ticker};
 use crate::task_runner::PluginTaskRunner;
@@ -29,6 +30,7 @@ use fasthooks_ipc::wire::{self as ipc, DaemonStatus, Envelope, Identity, Reply, 
 use fasthooks_tasks::{
     RemoteCall, Store, StoreOwner, Takeover, TaskAccess, TaskAnswer, TaskConfig, TaskService,
 };
+use http::HttpState;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::Arc;
@@ -99,42 +101,6 @@ struct Daemon {
     paths: Paths,
     pool: HookThreads,
     http: std::sync::Mutex<HttpState>,
-}
-
-/// The `http` transport as this daemon serves it: the port `install --transport http` set
-/// (read again every second, so an install takes effect without a restart), and why it is not
-/// served, if it is not.
-#[derive(Default)]
-struct HttpState {
-    listener: Option<crate::http_hooks::HttpListener>,
-    /// The port, bound as soon as the store was ours, before the engine started.
-    bound_early: Option<(u16, std::net::TcpListener)>,
-    error: Option<String>,
-    /// What a SessionStart hook is told about the port.
-    health: PortHealth,
-}
-
-/// What `http` hooks run on: the daemon's hook threads, like a Unix connection.
-struct HttpRunner(std::sync::Weak<Daemon>);
-
-impl crate::http_hooks::HookRunner for HttpRunner {
-    fn run_hook(
-        &self,
-        request: fasthooks_ipc::HookRequest,
-        event: Vec<u8>,
-        answer: tokio::sync::oneshot::Sender<fasthooks_protocol::Rendered>,
-    ) {
-        // Dropping `answer` tells the client the hook was not run. A request accepted before
-        // the daemon began to stop is still answered (it counts as a connection, which the
-        // shutdown waits for).
-        let Some(daemon) = self.0.upgrade() else {
-            return;
-        };
-        let serving = daemon.clone();
-        daemon.run_job(move || {
-            let _ = answer.send(serving.run_hook(&request, &event));
-        });
-    }
 }
 
 /// Leave the process tree of the hook that started us: fork, and let the parent exit. Done
@@ -426,50 +392,6 @@ impl Daemon {
         rendered
     }
 
-    /// Serve `http` hooks on the configured port, if there is one; stop when it is removed.
-    fn keep_http(self: &Arc<Self>) {
-        let wanted = fasthooks_ipc::http_hook::configured_port(&self.paths);
-        let mut http = self.http.lock().unwrap();
-        let serving = http.listener.as_ref().map(|l| l.port);
-        let (error, health) = match wanted {
-            Err(why) => (Some(why.clone()), PortHealth::Down(why)),
-            Ok(port) if port == serving => (None, PortHealth::Fine),
-            Ok(None) => {
-                http.listener = None;
-                (None, PortHealth::Fine)
-            }
-            Ok(Some(port)) => {
-                http.listener = None;
-                let runner = Arc::new(HttpRunner(Arc::downgrade(self)));
-                let bound = match http.bound_early.take() {
-                    Some((early, listener)) if early == port => Ok(listener),
-                    _ => crate::http_handoff::bind_or_take(&self.paths, port),
-                };
-                let served = bound.and_then(|listener| {
-                    crate::http_hooks::serve(listener, port, &self.paths, runner)
-                });
-                match served {
-                    Ok(listener) => {
-                        http.listener = Some(listener);
-                        (None, PortHealth::Fine)
-                    }
-                    Err(err) => (Some(err.to_string()), PortHealth::of_listen_error(&err)),
-                }
-            }
-        };
-        http.health = health;
-        if error != http.error {
-            if let Some(error) = &error {
-                tracing::error!("{error}");
-            }
-            http.error = error;
-        }
-    }
-
-    fn serves_http(&self) -> bool {
-        self.http.lock().unwrap().listener.is_some()
-    }
-
     /// A guest's task or state call from a hook run in-process: answered as if the guest ran
     /// here, since this daemon owns the store. Also the ids of results it took, if any.
     fn answer_task_call(&self, call: serde_json::Value) -> (serde_json::Value, Vec<i64>) {
@@ -520,7 +442,7 @@ impl Daemon {
         }
         // The http port closes before the socket goes, so that once `daemon stop` sees the
         // socket gone, nothing answers there either (a port handed on was taken already).
-        let serving = self.http.lock().unwrap().listener.take();
+        let serving = self.http.lock().unwrap().close();
         drop(serving.and_then(|listener| listener.take_back()));
         let _ = std::fs::remove_file(&self.socket);
         let drain_deadline = Instant::now() + Duration::from_secs(5);
@@ -533,15 +455,6 @@ impl Daemon {
         }
         tracing::info!(pid = std::process::id(), "daemon stopped");
         std::process::exit(0);
-    }
-
-    /// Stop serving `http` hooks and offer the still open port to the next daemon.
-    fn offer_http(&self) -> Option<crate::http_handoff::Offer> {
-        let listener = self.http.lock().unwrap().listener.take()?;
-        let socket = listener.take_back()?;
-        crate::http_handoff::offer(&self.paths, socket)
-            .map_err(|err| tracing::warn!("cannot offer the http port to the next daemon: {err}"))
-            .ok()
     }
 
     /// The socket went (or another file took its place): listen on a fresh one.
