@@ -164,6 +164,7 @@ pub fn serve(
         connections: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
         parsed: Default::default(),
         key: Default::default(),
+        key_checked: Default::default(),
         refusals: RefusalLog::default(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -193,8 +194,13 @@ struct Server {
     parsed: std::sync::Mutex<std::collections::HashMap<String, Arc<ParsedQuery>>>,
     /// This home's URL key, once there is one, with the identity of the file it was read from.
     key: std::sync::Mutex<Option<(UrlKey, Option<KeyFileId>)>>,
+    /// When the key file was last looked at.
+    key_checked: std::sync::Mutex<Option<std::time::Instant>>,
     refusals: RefusalLog,
 }
+
+/// How often a serving daemon looks whether the key file changed.
+const KEY_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A key file's device, inode and modification time: another value means another key.
 type KeyFileId = (u64, u64, i64, i64);
@@ -485,9 +491,16 @@ impl Server {
     }
 
     /// A key file that is not the one read (made since, or replaced): forget the key and every
-    /// query checked with it, so a URL signed with a key no longer there is refused. One
-    /// `stat` per request.
+    /// query checked with it, so a URL signed with a key no longer there is refused. Looked at
+    /// once per [`KEY_CHECK_INTERVAL`] at most, not on every hook.
     fn notice_a_new_key(&self) {
+        {
+            let mut checked = self.key_checked.lock().unwrap();
+            if checked.is_some_and(|at| at.elapsed() < KEY_CHECK_INTERVAL) {
+                return;
+            }
+            *checked = Some(std::time::Instant::now());
+        }
         let now = key_file_id(&self.home);
         let mut key = self.key.lock().unwrap();
         if key.as_ref().map(|(_, seen)| *seen) != Some(now) {

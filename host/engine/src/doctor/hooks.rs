@@ -61,7 +61,6 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
         {
             continue;
         }
-        exec_total += exec_entries(&scope.file);
         let commands = match hook_commands(&scope.file) {
             Ok(None) => {
                 report.say(
@@ -70,7 +69,10 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
                 );
                 continue;
             }
-            Ok(Some(commands)) => commands,
+            Ok(Some((commands, exec_entries))) => {
+                exec_total += exec_entries;
+                commands
+            }
             Err(err) => {
                 report.say(
                     Level::Problem,
@@ -122,17 +124,18 @@ pub(super) fn settings(report: &mut Report, paths: &Paths, project: &Path) {
     }
 }
 
-/// The `fasthooks-host` commands of a settings file with the events each is on; `None` when
-/// there is no file.
-fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
+/// The `fasthooks-host` commands of a settings file with the events each is on, and how many of
+/// its entries run the host in the exec form; `None` when there is no file.
+fn hook_commands(file: &Path) -> anyhow::Result<Option<(HookCommands, usize)>> {
     let Some(text) = crate::install::file::read(file)? else {
         return Ok(None);
     };
     let value: serde_json::Value = jsonc_parser::parse_to_serde_value(&text, &Default::default())
         .map_err(|err| anyhow::anyhow!("not valid JSON: {err}"))?;
     let mut commands = HookCommands::new();
+    let mut exec_entries = 0;
     let Some(events) = value.get("hooks").and_then(|h| h.as_object()) else {
-        return Ok(Some(commands));
+        return Ok(Some((commands, exec_entries)));
     };
     for (event, groups) in events {
         for group in groups.as_array().into_iter().flatten() {
@@ -152,6 +155,9 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
                     continue;
                 };
                 let command = command.as_str();
+                if runs_host(command) && hook.get("args").is_some_and(|args| !args.is_null()) {
+                    exec_entries += 1;
+                }
                 // Also those that run it through something else (`env X=1 fasthooks-host`, a
                 // wrapper script): listed, so doctor never passes over a hook it did not check.
                 if runs_host(command) || command.contains(HOST_BINARY) {
@@ -163,7 +169,7 @@ fn hook_commands(file: &Path) -> anyhow::Result<Option<HookCommands>> {
             }
         }
     }
-    Ok(Some(commands))
+    Ok(Some((commands, exec_entries)))
 }
 
 /// The command line of a `command` handler, in the shell form (the exec form's `command` and
@@ -181,32 +187,6 @@ fn command_line_of(hook: &serde_json::Value) -> Option<String> {
             Some(crate::install::exec_form::line_of_exec(command, &args))
         }
     }
-}
-
-/// How many `fasthooks-host` entries of a settings file are in the exec form (with `args`).
-fn exec_entries(file: &Path) -> usize {
-    let Ok(Some(text)) = crate::install::file::read(file) else {
-        return 0;
-    };
-    let Ok(value) =
-        jsonc_parser::parse_to_serde_value::<serde_json::Value>(&text, &Default::default())
-    else {
-        return 0;
-    };
-    let handlers = value
-        .get("hooks")
-        .and_then(|hooks| hooks.as_object())
-        .into_iter()
-        .flat_map(|events| events.values())
-        .filter_map(|groups| groups.as_array())
-        .flatten()
-        .filter_map(|group| group.get("hooks")?.as_array())
-        .flatten();
-    handlers
-        .filter(|hook| hook.get("args").is_some_and(|args| !args.is_null()))
-        .filter_map(command_line_of)
-        .filter(|line| runs_host(line))
-        .count()
 }
 
 /// Exec-form entries need a Claude Code that runs them: one older runs their program without
